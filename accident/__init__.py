@@ -1,0 +1,1 @@
+"""Accident reports: eligibility, evidence, parties and fault from rule templates."""

@@ -1,0 +1,1 @@
+"""The bridge to the courts' one-data platform for road-traffic disputes."""

@@ -1,0 +1,1 @@
+"""Zones, coordinates and the routing of damage assessment."""

@@ -1,0 +1,35 @@
+"""Bearer tokens to principals: party tokens, phone sessions and staff credentials (stored as hashes)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from kernel.identity import PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
+
+PARTY_PREFIX = "kp"
+PHONE_PREFIX = "ks"
+STAFF_PREFIX = "kst"
+
+
+async def principal_for(conn: asyncpg.Connection, *, token: str, token_hash: bytes) -> Principal | None:
+    """Resolve a token by its prefix; None when unknown, revoked, expired or inactive."""
+    prefix = token.split("_", 1)[0]
+    if prefix == PARTY_PREFIX:
+        row = await conn.fetchrow(
+            "SELECT report_id, party_id FROM party_tokens WHERE token_hash = $1::bytea AND revoked_at IS NULL",
+            token_hash,
+        )
+        return PartyPrincipal(row["report_id"], row["party_id"]) if row else None
+    if prefix == PHONE_PREFIX:
+        row = await conn.fetchrow(
+            "SELECT id, phone_hash FROM phone_sessions WHERE token_hash = $1::bytea AND expires_at > now()",
+            token_hash,
+        )
+        return PhonePrincipal(bytes(row["phone_hash"]), row["id"]) if row else None
+    if prefix == STAFF_PREFIX:
+        row = await conn.fetchrow(
+            "SELECT id, username, role, insurer_code FROM staff WHERE token_hash = $1::bytea AND active",
+            token_hash,
+        )
+        return StaffPrincipal(row["id"], row["username"], row["role"], row["insurer_code"]) if row else None
+    return None

@@ -1,0 +1,132 @@
+"""Routes declared once, with their auth and models: the router, the auth check and OpenAPI all read them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pydantic
+from aiohttp import web
+
+from kernel.errors import DomainError, Forbidden, Unauthenticated
+from kernel.identity import PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+M = TypeVar("M", bound=pydantic.BaseModel)
+
+PUBLIC = "public"
+PARTY = "party"  # a party token, or a phone session (the service checks it is party to the report)
+PHONE = "phone"  # a phone session only
+
+
+def staff(*roles: str) -> tuple[str, ...]:
+    return tuple(f"staff:{r}" for r in roles)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    auth: tuple[str, ...]
+    tag: str
+    body: type[pydantic.BaseModel] | None = None
+    responses: dict[int, type[pydantic.BaseModel] | None] = field(default_factory=dict)
+    query: type[pydantic.BaseModel] | None = None
+    multipart: dict[str, Any] | None = None  # OpenAPI schema of a multipart/form-data body
+    raw_response: dict[int, str] | None = None  # status -> media type of a non-JSON body
+    idempotent: bool = False  # honours Idempotency-Key
+    errors: tuple[int, ...] = ()
+
+
+class MalformedJSON(DomainError):
+    code = "malformed-json"
+    kind = "bad_request"
+    title_zh = "请求内容不是有效的 JSON"
+    title_en = "The request body is not valid JSON"
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported-media-type"
+    kind = "unsupported"
+    title_zh = "请求内容类型不受支持"
+    title_en = "Unsupported content type"
+
+
+PRINCIPAL: str = "kuaichu.principal"
+
+
+def principal(request: web.Request) -> Principal:
+    return request[PRINCIPAL]
+
+
+async def read_model(request: web.Request, model: type[M]) -> M:
+    """Parse a JSON body into `model`; malformed JSON → 400-class problem, bad fields → 422 with pointers."""
+    ctype = request.content_type
+    if ctype not in ("application/json", "application/problem+json") and not ctype.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"请以 application/json 发送（当前：{ctype or '无'}）",
+            f"Send application/json (got {ctype or 'none'})",
+        )
+    raw = await request.read()
+    try:
+        json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedJSON(
+            "请求内容不是有效的 JSON，请检查后重试", f"The request body is not valid JSON: {exc}"
+        ) from None
+    request["kuaichu.raw_body"] = raw
+    return model.model_validate_json(raw)
+
+
+def json_response(model: pydantic.BaseModel | dict | list, status: int = 200, **kw: Any) -> web.Response:
+    if isinstance(model, pydantic.BaseModel):
+        body = model.model_dump_json(by_alias=True).encode()
+    else:
+        body = json.dumps(model, ensure_ascii=False, default=str).encode()
+    return web.Response(status=status, body=body, content_type="application/json", **kw)
+
+
+def bearer_token(request: web.Request) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+Authenticator = Callable[[web.Request, str], Awaitable[Principal | None]]
+
+
+def _allowed(principal_: Principal, auth: tuple[str, ...]) -> bool:
+    for rule in auth:
+        if rule == PARTY and isinstance(principal_, PartyPrincipal | PhonePrincipal):
+            return True
+        if rule == PHONE and isinstance(principal_, PhonePrincipal):
+            return True
+        if rule.startswith("staff:") and isinstance(principal_, StaffPrincipal) and principal_.role == rule[6:]:
+            return True
+    return False
+
+
+def guarded(route: Route, authenticate: Authenticator) -> Handler:
+    """Wrap a handler so that it only runs for a principal its route allows."""
+    if PUBLIC in route.auth:
+        return route.handler
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        token = bearer_token(request)
+        if token is None:
+            raise Unauthenticated("请先登录（缺少凭证）", "Missing bearer credentials")
+        who = await authenticate(request, token)
+        if who is None:
+            raise Unauthenticated("凭证无效或已过期，请重新登录", "Invalid or expired credentials")
+        if not _allowed(who, route.auth):
+            raise Forbidden("您的账号无权使用此功能", "Your credentials do not allow this operation")
+        request[PRINCIPAL] = who
+        return await route.handler(request)
+
+    return handler

@@ -1,0 +1,55 @@
+"""create_app(settings): the composition root of the HTTP service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from importlib.metadata import version
+
+from aiohttp import web
+
+from kernel.crypto import Keyring
+from kuaichu import auth
+from kuaichu.api import guarded
+from kuaichu.context import Services
+from kuaichu.db import create_pool
+from kuaichu.features import start_features
+from kuaichu.handlers.system import OPENAPI
+from kuaichu.keys import POOL, SERVICES, SETTINGS
+from kuaichu.openapi import build_openapi
+from kuaichu.problems import problem_middleware, request_context_middleware
+from kuaichu.routes import all_routes
+from kuaichu.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the application; the pool and every feature's resources open in cleanup_ctx."""
+    app = web.Application(
+        middlewares=[request_context_middleware, problem_middleware],
+        client_max_size=max(settings.max_photo_bytes + 64 * 1024, settings.max_json_bytes),
+    )
+    app[SETTINGS] = settings
+    routes = all_routes()
+    app[OPENAPI] = build_openapi(routes, version=version("kuaichu"))
+    for r in routes:
+        app.router.add_route(r.method, r.path, guarded(r, auth.authenticate), name=r.handler.__name__)
+    app.cleanup_ctx.append(_resources)
+    return app
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL is not set (use `kuaichu up` for an embedded PostgreSQL)")
+    pool = await create_pool(
+        settings.database_url, role=settings.db_app_role, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+    )
+    keyring = Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
+    services = Services(settings=settings, pool=pool, keyring=keyring)
+    app[POOL] = pool
+    app[SERVICES] = services
+    async with start_features(services):
+        yield
+    await pool.close()

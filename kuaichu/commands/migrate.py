@@ -1,0 +1,19 @@
+"""apply database migrations (idempotent; serialised by an advisory lock)"""
+
+from __future__ import annotations
+
+import argparse
+
+from kuaichu.commands import with_conn
+from kuaichu.migrate import migrate
+from kuaichu.settings import Settings
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    applied = with_conn(settings, migrate, role=False)
+    print(f"applied {len(applied)} migration(s)" + (f": {applied}" if applied else ""))
+    return 0

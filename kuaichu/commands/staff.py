@@ -1,0 +1,69 @@
+"""manage staff accounts (police, adjuster, coordinator, court, admin)"""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+
+import asyncpg
+
+from kernel.crypto import Keyring, new_token
+from kernel.sessions import STAFF_PREFIX
+from kuaichu.commands import with_conn
+from kuaichu.settings import Settings
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="staff_command", required=True)
+    c = sub.add_parser("create", help="create a staff account and print its bearer token once")
+    c.add_argument("username")
+    c.add_argument("--role", required=True, choices=["police", "adjuster", "coordinator", "court", "admin"])
+    c.add_argument("--name", help="display name", default=None)
+    c.add_argument("--insurer", help="insurer code (required for adjusters)")
+    r = sub.add_parser("rotate-token", help="issue a new token for a staff account (the old one stops working)")
+    r.add_argument("username")
+
+
+async def create_staff(
+    conn: asyncpg.Connection, keyring: Keyring, *, username: str, role: str, name: str | None, insurer: str | None
+) -> str:
+    """Insert a staff account; return its token (shown once, stored only as a hash)."""
+    if role == "adjuster" and not insurer:
+        raise SystemExit("kuaichu: an adjuster needs --insurer")
+    if insurer and not await conn.fetchval("SELECT 1 FROM insurers WHERE code = $1::text", insurer):
+        raise SystemExit(f"kuaichu: unknown insurer {insurer!r} (load reference data first)")
+    token = new_token(STAFF_PREFIX)
+    try:
+        await conn.execute(
+            """INSERT INTO staff (id, username, role, insurer_code, display_name, token_hash)
+               VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::bytea)""",
+            uuid.uuid4(), username, role, insurer, name or username, keyring.token_hash(token),
+        )
+    except asyncpg.UniqueViolationError:
+        raise SystemExit(f"kuaichu: a staff account named {username!r} exists (use rotate-token)") from None
+    return token
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    keyring = Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
+    if args.staff_command == "create":
+        token = with_conn(
+            settings,
+            lambda conn: create_staff(
+                conn, keyring, username=args.username, role=args.role, name=args.name, insurer=args.insurer
+            ),
+        )
+        print(token)
+        return 0
+    token = new_token(STAFF_PREFIX)
+
+    async def rotate(conn: asyncpg.Connection) -> str:
+        n = await conn.execute(
+            "UPDATE staff SET token_hash = $2::bytea WHERE username = $1::text", args.username, keyring.token_hash(token)
+        )
+        if n.endswith(" 0"):
+            raise SystemExit(f"kuaichu: no staff account named {args.username!r}")
+        return token
+
+    print(with_conn(settings, rotate))
+    return 0

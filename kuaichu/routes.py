@@ -1,0 +1,13 @@
+"""Every route of the service, from the feature handler modules."""
+
+from __future__ import annotations
+
+from kuaichu.api import Route
+from kuaichu.handlers import eligibility, system
+
+
+def all_routes() -> list[Route]:
+    return [
+        *system.ROUTES,
+        *eligibility.ROUTES,
+    ]

@@ -1,0 +1,91 @@
+"""Settings from the environment; refuses default secrets outside development."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-not-a-secret"  # noqa: S105 - the marker refused outside development
+# A Fernet key (urlsafe base64 of 32 bytes) that only development may use.
+DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktbm90LWZvci1wcm9kISE="
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment, with KUAICHU_ prefixes."""
+
+    model_config = SettingsConfigDict(env_prefix="KUAICHU_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(8080, validation_alias=AliasChoices("PORT", "KUAICHU_PORT"))
+    database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "KUAICHU_DATABASE_URL"))
+    db_pool_min: int = 2
+    db_pool_max: int = 10
+    db_app_role: str = "kuaichu_app"
+    var_dir: Path = Path("var")
+    log_level: str = "INFO"
+
+    # Secrets: HMAC keys for tokens and phone lookups, data keys for encryption at rest.
+    secret_key: SecretStr = SecretStr(DEV_SECRET)
+    # Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (rotation).
+    data_keys: SecretStr = SecretStr(DEV_DATA_KEY)
+
+    # Limits on what a client may send.
+    max_json_bytes: int = 256 * 1024
+    max_photo_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 50_000_000
+    max_photos_per_report: int = 30
+
+    # Share codes for party B, one-time codes for phones.
+    share_code_ttl_s: int = 24 * 3600
+    share_code_max_attempts: int = 10
+    otp_ttl_s: int = 300
+    otp_max_attempts: int = 5
+    otp_sends_per_phone_per_hour: int = 5
+    otp_sends_per_ip_per_hour: int = 30
+    party_session_ttl_s: int = 30 * 24 * 3600
+    # Lifts every rate limit for benchmark runs only; never set in production.
+    bench_disable_rate_limits: bool = False
+
+    # Outbox worker.
+    outbox_batch: int = 32
+    outbox_concurrency: int = 64
+    outbox_poll_s: float = 0.5
+    outbox_backoff_base_s: float = 2.0
+    outbox_backoff_max_s: float = 3600.0
+    outbox_max_attempts: int = 25
+    outbox_lease_s: float = 60.0
+    http_timeout_s: float = 10.0
+
+    # SMS: "dev" records messages under var/sms; "http" posts them to a gateway.
+    sms_backend: Literal["dev", "http"] = "dev"
+    sms_gateway_url: str | None = None
+    sms_gateway_token: SecretStr | None = None
+    public_base_url: str = "http://127.0.0.1:8080"
+    photo_link_ttl_s: int = 7 * 24 * 3600
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key.get_secret_value() == DEV_SECRET:
+                raise ValueError("KUAICHU_SECRET_KEY must be set outside development")
+            if DEV_DATA_KEY in self.data_keys.get_secret_value():
+                raise ValueError("KUAICHU_DATA_KEYS must be set outside development")
+            if self.bench_disable_rate_limits:
+                raise ValueError("KUAICHU_BENCH_DISABLE_RATE_LIMITS is for benchmarks, never production")
+            if self.sms_backend == "dev":
+                raise ValueError("KUAICHU_SMS_BACKEND=dev records codes in files; use a gateway in production")
+        if self.sms_backend == "http" and not self.sms_gateway_url:
+            raise ValueError("KUAICHU_SMS_GATEWAY_URL is required with KUAICHU_SMS_BACKEND=http")
+        return self
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.var_dir / "photos"
+
+    @property
+    def sms_dir(self) -> Path:
+        return self.var_dir / "sms"

@@ -1,0 +1,1 @@
+"""Pydantic models of every HTTP body, webhook and court payload."""
