@@ -1,0 +1,93 @@
+"""Reference rows as read from files (pydantic, validated) and as the pure core uses them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+
+ZoneKind = Literal["urban", "rural"]
+_WHSEC = re.compile(r"^whsec_([A-Za-z0-9+/=]+)$")
+
+
+class ZoneProperties(BaseModel):
+    """The properties of one zone feature; unknown properties are kept (`model_extra`)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    kind: ZoneKind
+    jurisdiction: str = Field(min_length=1, max_length=200)
+    court_exempt: StrictBool
+    exempt_reason: str | None = None
+
+
+class ZoneIn(BaseModel):
+    """One validated zone: its columns, the other properties, and the GeoJSON geometry (WGS-84)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    kind: ZoneKind
+    jurisdiction: str
+    court_exempt: bool
+    exempt_reason: str | None
+    properties: dict[str, Any]
+    geometry: dict[str, Any]
+
+
+class WebhookSecretIn(BaseModel):
+    """One dated webhook secret (Standard Webhooks `whsec_` + base64 key)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    secret: str
+    not_before: AwareDatetime | None = None
+    not_after: AwareDatetime | None = None
+
+    @field_validator("secret")
+    @classmethod
+    def _whsec(cls, value: str) -> str:
+        m = _WHSEC.match(value)
+        if not m:
+            raise ValueError("must be 'whsec_' followed by base64")
+        try:
+            key = base64.b64decode(m.group(1), validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"base64 after 'whsec_' does not decode: {exc}") from None
+        # Standard Webhooks asks for 24–64 byte keys; shorter ones are guessable.
+        if not 24 <= len(key) <= 64:
+            raise ValueError(f"key is {len(key)} bytes; Standard Webhooks needs 24 to 64")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WebhookSecretIn:
+        if self.not_before and self.not_after and self.not_after <= self.not_before:
+            raise ValueError("not_after must be later than not_before")
+        return self
+
+    def as_json(self) -> dict[str, str]:
+        out = {"secret": self.secret}
+        for key in ("not_before", "not_after"):
+            value: datetime | None = getattr(self, key)
+            if value is not None:
+                out[key] = value.isoformat()
+        return out
+
+
+class InsurerIn(BaseModel):
+    """One insurer row of insurers.json."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(min_length=2, max_length=32, pattern=r"^[A-Z][A-Z0-9_]*$")
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str | None = Field(None, max_length=200)
+    webhook_url: str | None = Field(None, max_length=2000, pattern=r"^https?://[^\s/]+(/\S*)?$")
+    webhook_secrets: list[WebhookSecretIn] = Field(default_factory=list)
