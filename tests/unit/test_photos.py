@@ -68,7 +68,8 @@ def test_inspect_reads_hash_size_time_and_place_from_a_phone_jpeg() -> None:
     data = _jpeg()
     facts = inspect_upload(data, max_pixels=50_000_000)
     assert facts.sha256 == hashlib.sha256(data).hexdigest()
-    assert (facts.size_bytes, facts.media_type, facts.width, facts.height) == (len(data), "image/jpeg", 400, 300)
+    assert (facts.size_bytes, facts.media_type) == (len(data), "image/jpeg")
+    assert (facts.width, facts.height) == (400, 300)
     assert facts.taken_at == datetime(2026, 5, 9, 14, 30, 5, tzinfo=timezone(timedelta(hours=8)))
     assert not facts.taken_at_zone_assumed
     assert facts.gps_lat == pytest.approx(31 + 13 / 60 + 45.6 / 3600)
@@ -119,7 +120,7 @@ def test_capture_time_reads_exif_or_gives_none(ifd: dict[int, object], expected:
         ({}, (None, None)),
     ],
 )
-def test_gps_is_signed_decimal_degrees_and_nonsense_is_ignored(gps: dict[int, object], expected: object) -> None:
+def test_gps_is_signed_degrees_and_nonsense_is_ignored(gps: dict[int, object], expected: object) -> None:
     assert gps_position(gps) == expected
 
 
