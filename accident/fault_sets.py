@@ -1,0 +1,208 @@
+"""Template sets: data files validated and compiled once at load time, versioned by content. PURE."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from importlib import resources
+from typing import Any
+
+from accident.fault_conditions import Index, TemplateSetError, Test, build_index, compile_all_of
+from accident.fault_model import PARTY_FACTS, SET_FACTS, ReviewCode
+
+DEFAULT_SET = "national-online"
+# §4: one of four statute prefixes, then 第…条 [第…款] [第…项] in Chinese numerals.
+_NUM = "[一二三四五六七八九十百零]+"
+LEGAL_BASIS = re.compile(
+    rf"^(道路交通安全法实施条例|道路交通安全法|道路交通事故处理程序规定|机动车交通事故责任强制保险条例)"
+    rf"第{_NUM}条(第{_NUM}款)?(第{_NUM}项)?$"
+)
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
+_SET_KEYS = {"id", "version", "title", "source", "review_texts", "mirrors", "contradictions", "modifiers",
+             "exemptions", "rows"}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One scenario: when its predicate holds for a party, that party is at fault under `legal_basis`."""
+
+    code: str
+    title_zh: str
+    title_en: str
+    legal_basis: tuple[str, ...]
+    source: str
+    tests: tuple[Test, ...]
+    exempt: tuple[tuple[Test, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mirror:
+    """Two parties' views of one fact must mirror each other; a lone view implies the other's."""
+
+    fact: str
+    pairs: Mapping[str, str]
+    when: tuple[Test, ...]
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A contradiction or a modifier: fires when its predicate holds for any party."""
+
+    code: str
+    tests: tuple[Test, ...]
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSet:
+    id: str
+    version: str
+    digest: str
+    title_zh: str
+    title_en: str
+    source: str
+    content: str  # canonical JSON of the data file, as stored for replay
+    rows: tuple[Row, ...]
+    mirrors: tuple[Mirror, ...]
+    contradictions: tuple[Check, ...]
+    modifiers: tuple[Check, ...]
+    review_texts: Mapping[ReviewCode, tuple[str, str]]
+    row_index: Index
+    check_index: Index  # contradictions
+    modifier_index: Index
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(r.code for r in self.rows)
+
+
+def canonical(content: Mapping[str, Any]) -> str:
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _texts(raw: Any, where: str) -> tuple[str, str]:
+    if not isinstance(raw, dict) or set(raw) != {"zh", "en"} or not all(isinstance(v, str) and v for v in raw.values()):
+        raise TemplateSetError(f"{where}: needs exactly non-empty zh and en texts")
+    return raw["zh"], raw["en"]
+
+
+def _legal_basis(raw: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise TemplateSetError(f"{where}: every row carries at least one legal basis")
+    for i, text in enumerate(raw):
+        if not isinstance(text, str) or not LEGAL_BASIS.match(text):
+            raise TemplateSetError(f"{where}[{i}]: {text!r} is not in the §4 form, e.g. 道路交通安全法第四十三条")
+    return tuple(raw)
+
+
+def _check(raw: dict, where: str) -> Check:
+    if unknown := set(raw) - {"code", "when", "zh", "en", "legal_basis"}:
+        raise TemplateSetError(f"{where}: unknown keys {sorted(unknown)}")
+    if "legal_basis" in raw:
+        _legal_basis(raw["legal_basis"], f"{where}.legal_basis")
+    zh, en = _texts({k: raw.get(k) for k in ("zh", "en")}, where)
+    return Check(str(raw.get("code")), compile_all_of(raw.get("when"), f"{where}.when"), zh, en)
+
+
+def _mirror(raw: dict, where: str) -> Mirror:
+    if unknown := set(raw) - {"fact", "pairs", "when", "zh", "en"}:
+        raise TemplateSetError(f"{where}: unknown keys {sorted(unknown)}")
+    fact = raw.get("fact")
+    if fact not in PARTY_FACTS or fact in SET_FACTS:
+        raise TemplateSetError(f"{where}.fact: {fact!r} is not a party fact with one value")
+    pairs: dict[str, str] = {}
+    for a, b in raw.get("pairs") or []:
+        if a not in PARTY_FACTS[fact] or b not in PARTY_FACTS[fact]:
+            raise TemplateSetError(f"{where}.pairs: {a!r}/{b!r} are not values of {fact}")
+        pairs[a], pairs[b] = b, a
+    when = compile_all_of(raw["when"], f"{where}.when") if raw.get("when") else ()
+    zh, en = _texts({k: raw.get(k) for k in ("zh", "en")}, where)
+    return Mirror(fact, pairs, when, zh, en)
+
+
+def parse_set(content: Mapping[str, Any]) -> TemplateSet:
+    """Validate a set's data and compile its predicates; any defect raises TemplateSetError."""
+    sid = content.get("id")
+    if not isinstance(sid, str) or not re.match(r"^[a-z0-9][a-z0-9-]{1,63}$", sid):
+        raise TemplateSetError(f"id: {sid!r} is not a set id (lower-case letters, digits, '-')")
+    where = f"set {sid}"
+    if unknown := set(content) - _SET_KEYS:
+        raise TemplateSetError(f"{where}: unknown keys {sorted(unknown)}")
+    title_zh, title_en = _texts(content.get("title"), f"{where}.title")
+    texts = content.get("review_texts") or {}
+    if set(texts) != {c.value for c in ReviewCode}:
+        raise TemplateSetError(f"{where}.review_texts: needs exactly {[c.value for c in ReviewCode]}")
+    rows: list[Row] = []
+    for i, r in enumerate(content.get("rows") or []):
+        at = f"{where}.rows[{i}]"
+        code = r.get("code")
+        if not isinstance(code, str) or not _CODE.match(code):
+            raise TemplateSetError(f"{at}.code: {code!r} is not a scenario code")
+        if any(x.code == code for x in rows):
+            raise TemplateSetError(f"{at}.code: duplicate code {code}")
+        if unknown := set(r) - {"code", "title", "when", "legal_basis", "source"}:
+            raise TemplateSetError(f"{at}: unknown keys {sorted(unknown)}")
+        zh, en = _texts(r.get("title"), f"{at}.title")
+        basis = _legal_basis(r.get("legal_basis"), f"{at}.legal_basis")
+        rows.append(Row(code, zh, en, basis, str(r.get("source") or content.get("source")),
+                        compile_all_of(r.get("when"), f"{at}.when"), ()))
+    if not rows:
+        raise TemplateSetError(f"{where}.rows: a set has at least one row")
+    for i, ex in enumerate(content.get("exemptions") or []):
+        at = f"{where}.exemptions[{i}]"
+        if unknown := set(ex) - {"when", "codes", "legal_basis", "note"}:
+            raise TemplateSetError(f"{at}: unknown keys {sorted(unknown)}")
+        _legal_basis(ex.get("legal_basis"), f"{at}.legal_basis")
+        when = compile_all_of(ex.get("when"), f"{at}.when")
+        unknown_codes = set(ex.get("codes") or ()) - {r.code for r in rows}
+        if unknown_codes or not ex.get("codes"):
+            raise TemplateSetError(f"{at}.codes: unknown or missing codes {sorted(unknown_codes)}")
+        rows = [replace(r, exempt=(*r.exempt, when)) if r.code in ex["codes"] else r for r in rows]
+    body = canonical(content)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    declared = content.get("version")
+    if not isinstance(declared, str) or not declared:
+        raise TemplateSetError(f"{where}.version: a declared version string is required")
+    return TemplateSet(
+        id=sid,
+        version=f"{declared}+{digest[:12]}",
+        digest=digest,
+        title_zh=title_zh,
+        title_en=title_en,
+        source=str(content.get("source") or ""),
+        content=body,
+        rows=tuple(rows),
+        mirrors=tuple(_mirror(m, f"{where}.mirrors[{i}]") for i, m in enumerate(content.get("mirrors") or [])),
+        contradictions=tuple(_check(c, f"{where}.contradictions[{i}]")
+                             for i, c in enumerate(content.get("contradictions") or [])),
+        modifiers=tuple(_check(c, f"{where}.modifiers[{i}]") for i, c in enumerate(content.get("modifiers") or [])),
+        review_texts={ReviewCode(k): _texts(v, f"{where}.review_texts.{k}") for k, v in texts.items()},
+        row_index=build_index([r["when"] for r in content["rows"]]),
+        check_index=build_index([c["when"] for c in content.get("contradictions") or []]),
+        modifier_index=build_index([c["when"] for c in content.get("modifiers") or []]),
+    )
+
+
+def load_set_json(text: str) -> TemplateSet:
+    """A set from its JSON text (a shipped file, or a version stored for replay)."""
+    return parse_set(json.loads(text))
+
+
+def load_shipped_sets() -> dict[str, TemplateSet]:
+    """Every set under accident/templates, keyed by id; two files with one id is an error."""
+    found: dict[str, TemplateSet] = {}
+    for entry in sorted(resources.files("accident.templates").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            ts = load_set_json(entry.read_text(encoding="utf-8"))
+            if ts.id in found:
+                raise TemplateSetError(f"two template files declare set {ts.id}")
+            found[ts.id] = ts
+    if DEFAULT_SET not in found:
+        raise TemplateSetError(f"the default set {DEFAULT_SET} is not shipped")
+    return found
