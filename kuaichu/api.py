@@ -56,7 +56,8 @@ class UnsupportedMediaType(DomainError):
     title_en = "Unsupported content type"
 
 
-PRINCIPAL: str = "kuaichu.principal"
+PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", object)  # type: ignore[arg-type]
+RAW_BODY: web.RequestKey[bytes] = web.RequestKey("raw_body", bytes)
 
 
 def principal(request: web.Request) -> Principal:
@@ -78,7 +79,7 @@ async def read_model(request: web.Request, model: type[M]) -> M:
         raise MalformedJSON(
             "请求内容不是有效的 JSON，请检查后重试", f"The request body is not valid JSON: {exc}"
         ) from None
-    request["kuaichu.raw_body"] = raw
+    request[RAW_BODY] = raw
     return model.model_validate_json(raw)
 
 

@@ -8,12 +8,10 @@ from importlib.metadata import version
 
 from aiohttp import web
 
-from kernel.crypto import Keyring
 from kuaichu import auth
 from kuaichu.api import guarded
-from kuaichu.context import Services
 from kuaichu.db import create_pool
-from kuaichu.features import start_features
+from kuaichu.features import services_for
 from kuaichu.handlers.system import OPENAPI
 from kuaichu.keys import POOL, SERVICES, SETTINGS
 from kuaichu.openapi import build_openapi
@@ -46,10 +44,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     pool = await create_pool(
         settings.database_url, role=settings.db_app_role, min_size=settings.db_pool_min, max_size=settings.db_pool_max
     )
-    keyring = Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
-    services = Services(settings=settings, pool=pool, keyring=keyring)
-    app[POOL] = pool
-    app[SERVICES] = services
-    async with start_features(services):
-        yield
-    await pool.close()
+    try:
+        async with services_for(settings, pool) as services:
+            app[POOL] = pool
+            app[SERVICES] = services
+            yield
+    finally:
+        await pool.close()

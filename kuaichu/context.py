@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
 from kernel.crypto import Keyring
 from kuaichu.settings import Settings
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from accident.identity import OtpPolicy
+    from accident.service import Intake
+    from accident.storage import PhotoStore
+    from kernel.sms import SmsSender
+    from kuaichu.zone_runtime import ZoneRuntime
 
 
 @dataclass
@@ -16,5 +25,10 @@ class Services:
     settings: Settings
     pool: asyncpg.Pool
     keyring: Keyring
-    # Filled in by the features that need them (photo store, zone index, fault templates, SMS sender ...).
+    http: aiohttp.ClientSession
+    sms: SmsSender
+    otp_policy: OtpPolicy
+    zones: ZoneRuntime
+    intake: Intake
+    photos: PhotoStore
     extras: dict[str, Any] = field(default_factory=dict)

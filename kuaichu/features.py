@@ -1,15 +1,63 @@
-"""Start-up of each feature's in-process resources (photo store, zone index, templates, SMS sender ...)."""
+"""Start-up of the in-process resources every process shares: HTTP client, SMS sender, zone index,
+photo store, and the use-case dependencies built from them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 
+import aiohttp
+import asyncpg
+
+from accident.identity import OtpPolicy
+from accident.service import Intake, IntakePolicy
+from accident.storage import LocalPhotoStore
+from kernel.crypto import Keyring
+from kernel.sms import DevSmsSender, HttpSmsSender, SmsSender
 from kuaichu.context import Services
+from kuaichu.settings import Settings
+from kuaichu.zone_runtime import ZoneRuntime
+
+
+def _sms(settings: Settings, http: aiohttp.ClientSession) -> SmsSender:
+    if settings.sms_backend == "http":
+        assert settings.sms_gateway_url
+        token = settings.sms_gateway_token.get_secret_value() if settings.sms_gateway_token else None
+        return HttpSmsSender(http, settings.sms_gateway_url, token, settings.http_timeout_s)
+    return DevSmsSender(settings.sms_dir)
 
 
 @asynccontextmanager
-async def start_features(services: Services) -> AsyncIterator[None]:
-    async with AsyncExitStack() as stack:
-        del stack  # features register here as they arrive
-        yield
+async def services_for(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[Services]:
+    """Everything a process needs around its pool; closed in reverse order on exit."""
+    keyring = Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
+    limits_on = not settings.bench_disable_rate_limits
+    zones = ZoneRuntime()
+    await zones.refresh(pool)
+    async with aiohttp.ClientSession() as http:
+        services = Services(
+            settings=settings, pool=pool, keyring=keyring, http=http, sms=_sms(settings, http),
+            otp_policy=OtpPolicy(
+                ttl_s=settings.otp_ttl_s, max_attempts=settings.otp_max_attempts,
+                sends_per_phone_per_hour=settings.otp_sends_per_phone_per_hour,
+                sends_per_ip_per_hour=settings.otp_sends_per_ip_per_hour,
+                session_ttl_s=settings.party_session_ttl_s, rate_limits=limits_on,
+            ),
+            zones=zones,
+            intake=Intake(
+                pool=pool, keyring=keyring, locate=zones.locate,
+                policy=IntakePolicy(share_code_ttl_s=settings.share_code_ttl_s,
+                                    share_code_max_attempts=settings.share_code_max_attempts,
+                                    public_base_url=settings.public_base_url, rate_limits=limits_on),
+            ),
+            photos=LocalPhotoStore(settings.photo_dir),
+        )
+        watcher = asyncio.create_task(zones.watch(pool))
+        try:
+            yield services
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher

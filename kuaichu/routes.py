@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from kuaichu.api import Route
-from kuaichu.handlers import eligibility, system
+from kuaichu.handlers import eligibility, identity, photos, reports, system
 
 
 def all_routes() -> list[Route]:
     return [
         *system.ROUTES,
         *eligibility.ROUTES,
+        *identity.ROUTES,
+        *reports.ROUTES,
+        *photos.ROUTES,
     ]

@@ -69,10 +69,8 @@ def template_db(pg_server_dsn: str) -> Iterator[str]:
 
 async def load_test_reference(dsn: str) -> None:
     """The small reference set under tests/fixtures/reference, through the real loader."""
-    from kuaichu.settings import Settings as _S
     from kuaichu.reference_loader import load_reference_dir
 
-    del _S
     await load_reference_dir(dsn, REFERENCE_DIR)
 
 
@@ -99,7 +97,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def client(aiohttp_client, settings: Settings):
+async def client(settings: Settings, aiohttp_client):
+    # settings (and its database) first, so the database outlives the app's pool at teardown
     from kuaichu.app import create_app
 
     return await aiohttp_client(create_app(settings))

@@ -59,7 +59,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     async def rotate(conn: asyncpg.Connection) -> str:
         n = await conn.execute(
-            "UPDATE staff SET token_hash = $2::bytea WHERE username = $1::text", args.username, keyring.token_hash(token)
+            "UPDATE staff SET token_hash = $2::bytea WHERE username = $1::text",
+            args.username,
+            keyring.token_hash(token),
         )
         if n.endswith(" 0"):
             raise SystemExit(f"kuaichu: no staff account named {args.username!r}")

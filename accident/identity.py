@@ -1,0 +1,121 @@
+"""Party identity by phone: one-time codes (6 digits, short expiry, rate-limited) and phone sessions."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from accident.errors import CodeExpired, WrongCode
+from kernel import ratelimit
+from kernel.audit import AuditEvent, record
+from kernel.crypto import Keyring, new_token
+from kernel.errors import DomainError, RateLimited
+from kernel.sessions import PHONE_PREFIX
+from kernel.sms import SmsError, SmsSender
+
+
+@dataclass(frozen=True, slots=True)
+class OtpPolicy:
+    ttl_s: int
+    max_attempts: int
+    sends_per_phone_per_hour: int
+    sends_per_ip_per_hour: int
+    session_ttl_s: int
+    rate_limits: bool = True
+
+
+class SmsUnavailable(DomainError):
+    code = "sms-unavailable"
+    kind = "unavailable"
+    title_zh = "短信暂时无法发送，请稍后重试"
+    title_en = "Text messages cannot be sent right now; try again shortly"
+
+
+async def request_code(
+    pool: asyncpg.Pool,
+    *,
+    keyring: Keyring,
+    sender: SmsSender,
+    policy: OtpPolicy,
+    phone: str,
+    purpose: str,
+    ip: str,
+) -> tuple[uuid.UUID, datetime]:
+    """Create a challenge and text its code; refused when the phone or the address asked too often."""
+    phone_hash = keyring.phone_hash(phone)
+    per_phone = ratelimit.Limit(f"otp:phone:{phone_hash.hex()}", policy.sends_per_phone_per_hour, 3600)
+    per_ip = ratelimit.Limit(f"otp:ip:{ip}", policy.sends_per_ip_per_hour, 3600)
+    challenge_id = uuid.uuid4()
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    expires_at = datetime.now(UTC) + timedelta(seconds=policy.ttl_s)
+    async with pool.acquire() as conn, conn.transaction():
+        await ratelimit.ensure_below(
+            conn, per_phone, per_ip,
+            zh="验证码发送过于频繁，请一小时后再试", en="Too many codes requested; try again in an hour",
+            enabled=policy.rate_limits,
+        )
+        await ratelimit.hit(conn, per_phone.bucket, per_ip.bucket)
+        await conn.execute(
+            """INSERT INTO otp_challenges (id, phone_hash, code_hash, purpose, expires_at)
+               VALUES ($1::uuid, $2::bytea, $3::bytea, $4::text, $5::timestamptz)""",
+            challenge_id, phone_hash, keyring.code_hash(str(challenge_id), code), purpose, expires_at,
+        )
+        text = f"【快处】验证码 {code}，{policy.ttl_s // 60}分钟内有效。请勿告诉他人。Kuaichu code {code}."
+        try:
+            await sender.send(to=phone, text=text, message_id=f"otp-{challenge_id}")
+        except SmsError as exc:
+            raise SmsUnavailable(retry_after_s=30) from exc
+    return challenge_id, expires_at
+
+
+async def verify_code(
+    pool: asyncpg.Pool, *, keyring: Keyring, policy: OtpPolicy, phone: str, code: str, purpose: str
+) -> bytes:
+    """Check the latest code sent to the phone; return its phone hash. Failed attempts are counted."""
+    phone_hash = keyring.phone_hash(phone)
+    failure: DomainError | None = None
+    async with pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(
+            """SELECT id, code_hash, expires_at, attempts FROM otp_challenges
+               WHERE phone_hash = $1::bytea AND purpose = $2::text AND consumed_at IS NULL
+               ORDER BY created_at DESC LIMIT 1 FOR UPDATE""",
+            phone_hash, purpose,
+        )
+        if row is None:
+            failure = WrongCode("没有待验证的验证码，请先获取验证码", "No code is pending for this phone; request one")
+        elif row["attempts"] >= policy.max_attempts:
+            failure = RateLimited("验证码错误次数过多，请重新获取", "Too many wrong codes; request a new one",
+                                  retry_after_s=60)
+        elif row["expires_at"] < datetime.now(UTC):
+            failure = CodeExpired()
+        elif not secrets.compare_digest(bytes(row["code_hash"]), keyring.code_hash(str(row["id"]), code)):
+            await conn.execute("UPDATE otp_challenges SET attempts = attempts + 1 WHERE id = $1::uuid", row["id"])
+            left = policy.max_attempts - row["attempts"] - 1
+            failure = WrongCode(f"验证码不正确，还可尝试{left}次", f"Wrong code; {left} attempt(s) left",
+                                attempts_left=left)
+        else:
+            await conn.execute("UPDATE otp_challenges SET consumed_at = now() WHERE id = $1::uuid", row["id"])
+    if failure is not None:
+        raise failure
+    return phone_hash
+
+
+async def open_session(
+    pool: asyncpg.Pool, *, keyring: Keyring, policy: OtpPolicy, phone_hash: bytes
+) -> tuple[str, datetime]:
+    """A phone session: reaches every report this phone is party to (a lost party token is not a lost case)."""
+    token = new_token(PHONE_PREFIX)
+    session_id = uuid.uuid4()
+    expires_at = datetime.now(UTC) + timedelta(seconds=policy.session_ttl_s)
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            """INSERT INTO phone_sessions (id, token_hash, phone_hash, expires_at)
+               VALUES ($1::uuid, $2::bytea, $3::bytea, $4::timestamptz)""",
+            session_id, keyring.token_hash(token), phone_hash, expires_at,
+        )
+        await record(conn, AuditEvent("session", str(session_id), "opened", ("party", f"phone-session:{session_id}")))
+    return token, expires_at

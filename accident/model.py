@@ -1,0 +1,73 @@
+"""The report lifecycle and its guards. PURE."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from accident.errors import IllegalTransition
+
+
+class Status(StrEnum):
+    DRAFT = "draft"  # party A is collecting evidence
+    AWAITING_PARTIES = "awaiting_parties"  # A's evidence is in; other parties still to join
+    FACTS_COMPLETE = "facts_complete"  # every party joined and the evidence is complete
+    REFERRED_TO_122 = "referred_to_122"  # a party failed the eligibility gate: police handle it
+    WITHDRAWN = "withdrawn"
+    PROPOSED = "proposed"
+    AGREED = "agreed"
+    IN_REVIEW = "in_review"
+    DETERMINED = "determined"
+    COURT_REQUESTED = "court_requested"
+    OFFLINE_MEDIATION = "offline_mediation"
+    CLOSED = "closed"
+
+
+# Where parties may still join and evidence may still be added.
+OPEN_FOR_PARTIES = frozenset({Status.DRAFT, Status.AWAITING_PARTIES})
+OPEN_FOR_PHOTOS = frozenset({Status.DRAFT, Status.AWAITING_PARTIES, Status.FACTS_COMPLETE})
+
+
+def ensure(status: Status, allowed: frozenset[Status], *, action_zh: str, action_en: str) -> None:
+    """Refuse an action the current status does not allow (409), never a silent no-op."""
+    if status not in allowed:
+        raise IllegalTransition(
+            f"报告当前状态为“{STATUS_ZH[status]}”，不能{action_zh}",
+            f"The report is {status.value}; cannot {action_en}",
+            status=status.value,
+        )
+
+
+def after_submit(*, vehicle_count: int, joined: int) -> Status:
+    """Evidence submitted by party A: wait for the others unless everyone is in."""
+    return Status.FACTS_COMPLETE if joined >= vehicle_count else Status.AWAITING_PARTIES
+
+
+def after_join(status: Status, *, vehicle_count: int, joined: int) -> Status:
+    """A party joined: the facts are complete once A submitted and every vehicle's party is in."""
+    if status is Status.AWAITING_PARTIES and joined >= vehicle_count:
+        return Status.FACTS_COMPLETE
+    return status
+
+
+def next_label(taken: list[str]) -> str:
+    """Parties are labelled A, B, C ... in the order they join."""
+    for code in range(ord("A"), ord("Z") + 1):
+        if chr(code) not in taken:
+            return chr(code)
+    raise IllegalTransition("参与方过多", "Too many parties")
+
+
+STATUS_ZH: dict[Status, str] = {
+    Status.DRAFT: "草稿（收集证据）",
+    Status.AWAITING_PARTIES: "等待其他当事人加入",
+    Status.FACTS_COMPLETE: "事实已齐全",
+    Status.REFERRED_TO_122: "已转122处理",
+    Status.WITHDRAWN: "已撤回",
+    Status.PROPOSED: "已出具责任建议",
+    Status.AGREED: "已达成协议",
+    Status.IN_REVIEW: "交警审核中",
+    Status.DETERMINED: "交警已认定",
+    Status.COURT_REQUESTED: "已申请法院处理",
+    Status.OFFLINE_MEDIATION: "线下调解",
+    Status.CLOSED: "已结案",
+}

@@ -1,0 +1,128 @@
+"""Photo evidence: the upload only hashes, reads EXIF and stores the original; derivatives follow through
+the outbox (so they survive restarts), made off the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+from uuid import UUID
+
+from accident import repository as repo
+from accident.errors import ReportNotFound
+from accident.model import OPEN_FOR_PHOTOS, Status, ensure
+from accident.photos import inspect_upload, make_derivatives
+from accident.service import Intake, access
+from accident.storage import PhotoStore
+from accident.views import render_photo
+from kernel.audit import AuditEvent, record
+from kernel.errors import Conflict, DomainError
+from kernel.identity import Principal
+from kernel.outbox import enqueue
+
+DERIVATIVES_TOPIC = "photo.derivatives"
+VARIANTS = ("original", "preview", "thumbnail")
+
+
+class TooManyPhotos(DomainError):
+    code = "too-many-photos"
+    kind = "conflict"
+    title_zh = "照片数量已达上限"
+    title_en = "Photo limit reached"
+
+
+async def upload_photo(
+    intake: Intake, store: PhotoStore, *, who: Principal, report_id: UUID, kind: str, data: bytes,
+    max_pixels: int, max_photos: int,
+) -> tuple[int, dict[str, Any]]:
+    """Store one photo of the report; the same bytes of the same kind again answer the existing photo."""
+    async with intake.pool.acquire() as conn:
+        viewer = await access(conn, who, report_id)
+    if viewer.party_id is None:
+        raise ReportNotFound()
+    facts = await asyncio.to_thread(inspect_upload, data, max_pixels=max_pixels)
+    # The file goes first: a committed row always has its original; an orphan file is harmless (content-addressed).
+    await store.put_original(facts.sha256, data)
+    photo_id = uuid.uuid4()
+    async with intake.pool.acquire() as conn, conn.transaction():
+        row = await repo.report(conn, report_id=report_id, lock=True)
+        assert row is not None
+        ensure(Status(row["status"]), OPEN_FOR_PHOTOS, action_zh="上传照片", action_en="add photos")
+        existing = await conn.fetchrow(
+            "SELECT id FROM photos WHERE report_id = $1::uuid AND sha256 = $2::text AND kind = $3::text",
+            report_id, facts.sha256, kind,
+        )
+        if existing is not None:
+            status, photo_id = 200, existing["id"]
+        else:
+            if await conn.fetchval("SELECT count(*) FROM photos WHERE report_id = $1::uuid", report_id) >= max_photos:
+                raise TooManyPhotos(f"每起事故最多{max_photos}张照片", f"At most {max_photos} photos per report")
+            status = 201
+            await conn.execute(
+                """INSERT INTO photos (id, report_id, party_id, kind, sha256, size_bytes, media_type, width, height,
+                                       taken_at, gps_lat, gps_lon, derivatives)
+                   VALUES ($1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::bigint, $7::text, $8::int, $9::int,
+                           $10::timestamptz, $11::float8, $12::float8,
+                           CASE WHEN EXISTS (SELECT 1 FROM photos WHERE sha256 = $5::text AND derivatives = 'ready')
+                                THEN 'ready' ELSE 'pending' END)""",
+                photo_id, report_id, viewer.party_id, kind, facts.sha256, facts.size_bytes, facts.media_type,
+                facts.width, facts.height, facts.taken_at, facts.gps_lat, facts.gps_lon,
+            )
+            await enqueue(conn, topic=DERIVATIVES_TOPIC, dedupe_key=f"{DERIVATIVES_TOPIC}:{facts.sha256}",
+                          payload={"sha256": facts.sha256}, report_id=report_id)
+            await record(conn, AuditEvent(
+                "photo", str(photo_id), "uploaded", ("party", str(viewer.party_id)), report_id,
+                {"kind": {"before": None, "after": kind}, "sha256": {"before": None, "after": facts.sha256},
+                 "taken_at": {"before": None, "after": facts.taken_at.isoformat() if facts.taken_at else None}}))
+        photo = await conn.fetchrow(
+            """SELECT ph.id, ph.kind, pa.label AS party_label, ph.sha256, ph.size_bytes, ph.media_type, ph.width,
+                      ph.height, ph.taken_at, ph.gps_lat, ph.gps_lon, ph.derivatives, ph.created_at
+               FROM photos ph LEFT JOIN parties pa ON pa.id = ph.party_id WHERE ph.id = $1::uuid""",
+            photo_id,
+        )
+    return status, render_photo(dict(photo)).model_dump(mode="json")
+
+
+async def make_photo_derivatives(intake: Intake, store: PhotoStore, *, sha256: str, max_pixels: int) -> None:
+    """Worker job: render preview and thumbnail once per original, then mark every photo of it ready."""
+    data = await store.read(sha256)
+    try:
+        derived = await asyncio.to_thread(make_derivatives, data, max_pixels=max_pixels)
+    except DomainError as exc:
+        outcome, reason = "failed", exc.code
+    else:
+        await store.put_derivative(sha256, "preview", derived.preview)
+        await store.put_derivative(sha256, "thumbnail", derived.thumbnail)
+        outcome, reason = "ready", None
+    async with intake.pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            """UPDATE photos SET derivatives = $2::text WHERE sha256 = $1::text AND derivatives <> $2::text
+               RETURNING id, report_id""",
+            sha256, outcome,
+        )
+        await record(conn, *[
+            AuditEvent("photo", str(r["id"]), f"derivatives_{outcome}", ("system", "worker"), r["report_id"],
+                       {"derivatives": {"before": "pending", "after": outcome}, "reason": {"before": None,
+                                                                                        "after": reason}})
+            for r in rows])
+
+
+async def photo_for_download(
+    intake: Intake, *, who: Principal | None, report_id: UUID, photo_id: UUID, variant: str
+) -> tuple[str, str]:
+    """(sha256, media type) of a photo the caller may see; None principal = a verified signed link."""
+    if variant not in VARIANTS:
+        raise ReportNotFound()
+    async with intake.pool.acquire() as conn:
+        if who is not None:
+            await access(conn, who, report_id)
+        row = await conn.fetchrow(
+            "SELECT sha256, media_type, derivatives FROM photos WHERE id = $1::uuid AND report_id = $2::uuid",
+            photo_id, report_id,
+        )
+    if row is None:
+        raise ReportNotFound()
+    if variant != "original" and row["derivatives"] != "ready":
+        raise Conflict("预览图正在生成，请稍后再试", "The preview is still being made; try again shortly",
+                       retry_after_s=2)
+    return row["sha256"], row["media_type"] if variant == "original" else "image/jpeg"

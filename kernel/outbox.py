@@ -1,0 +1,147 @@
+"""Transactional outbox: messages are written with the change that causes them and delivered by workers.
+
+Claiming uses `FOR UPDATE SKIP LOCKED` with a lease (locked_until), so several workers never hold the
+same message and a killed worker's messages come back when the lease ends. The next attempt time lives
+in the row, so a Retry-After of an hour or a restart changes nothing. Messages sharing an ordering key
+go one after another in sequence order (a parked one holds back the rest until an operator acts).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from kernel.audit import AuditEvent, record
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: UUID
+    topic: str
+    dedupe_key: str
+    report_id: UUID | None
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+    ordering_key: str | None
+    sequence: int | None
+
+
+async def enqueue(
+    conn: asyncpg.Connection,
+    *,
+    topic: str,
+    dedupe_key: str,
+    payload: dict[str, Any],
+    report_id: UUID | None = None,
+    ordering_key: str | None = None,
+    sequence: int | None = None,
+    not_before: datetime | None = None,
+) -> UUID | None:
+    """Queue a message in the caller's transaction; None if one with this dedupe key already exists."""
+    msg_id = await conn.fetchval(
+        """INSERT INTO outbox (id, topic, dedupe_key, report_id, payload, ordering_key, sequence, next_attempt_at)
+           VALUES ($1::uuid, $2::text, $3::text, $4::uuid, $5::jsonb, $6::text, $7::bigint,
+                   coalesce($8::timestamptz, now()))
+           ON CONFLICT (dedupe_key) DO NOTHING RETURNING id""",
+        uuid.uuid4(), topic, dedupe_key, report_id, payload, ordering_key, sequence, not_before,
+    )
+    if msg_id is not None:
+        await record(
+            conn,
+            AuditEvent("message", str(msg_id), "queued", ("system", "outbox"), report_id,
+                       {"topic": {"before": None, "after": topic}}),
+        )
+    return msg_id
+
+
+_CLAIM = """
+UPDATE outbox o SET locked_until = now() + make_interval(secs => $3::double precision),
+                    locked_by = $2::text, attempts = o.attempts + 1
+WHERE o.id IN (
+    SELECT c.id FROM outbox c
+    WHERE c.status = 'pending' AND c.next_attempt_at <= now()
+      AND (c.locked_until IS NULL OR c.locked_until < now())
+      AND ($4::text[] IS NULL OR c.topic = ANY($4::text[]))
+      AND (c.ordering_key IS NULL OR NOT EXISTS (
+            SELECT 1 FROM outbox p
+            WHERE p.ordering_key = c.ordering_key AND p.sequence < c.sequence AND p.status <> 'delivered'))
+    ORDER BY c.next_attempt_at
+    LIMIT $1::int
+    FOR UPDATE SKIP LOCKED)
+RETURNING o.id, o.topic, o.dedupe_key, o.report_id, o.payload, o.attempts, o.created_at, o.ordering_key, o.sequence
+"""
+
+
+async def claim(
+    conn: asyncpg.Connection, *, worker: str, limit: int, lease_s: float, topics: list[str] | None = None
+) -> list[Message]:
+    rows = await conn.fetch(_CLAIM, limit, worker, lease_s, topics)
+    return [Message(**dict(r)) for r in rows]
+
+
+async def mark_delivered(conn: asyncpg.Connection, *, msg: Message, worker: str, status: int | None) -> bool:
+    """Record success; False if the lease was lost meanwhile (another worker has it now)."""
+    done = await conn.fetchval(
+        """UPDATE outbox SET status = 'delivered', delivered_at = now(), locked_until = NULL,
+                             last_status = $3::int, last_error = NULL
+           WHERE id = $1::uuid AND locked_by = $2::text AND status = 'pending' RETURNING true""",
+        msg.id, worker, status,
+    )
+    if done:
+        await record(conn, AuditEvent("message", str(msg.id), "delivered", ("system", worker), msg.report_id,
+                                      {"status": {"before": "pending", "after": "delivered"}}))
+    return bool(done)
+
+
+async def schedule_retry(
+    conn: asyncpg.Connection, *, msg: Message, worker: str, delay_s: float, error: str, status: int | None
+) -> None:
+    await conn.execute(
+        """UPDATE outbox SET next_attempt_at = now() + make_interval(secs => $3::double precision),
+                             locked_until = NULL, last_error = $4::text, last_status = $5::int
+           WHERE id = $1::uuid AND locked_by = $2::text AND status = 'pending'""",
+        msg.id, worker, delay_s, error[:2000], status,
+    )
+
+
+async def park(conn: asyncpg.Connection, *, msg: Message, worker: str, reason: str, status: int | None) -> None:
+    """Stop retrying: kept with the reason, visible to operators, replayable."""
+    done = await conn.fetchval(
+        """UPDATE outbox SET status = 'parked', locked_until = NULL, last_error = $3::text, last_status = $4::int
+           WHERE id = $1::uuid AND locked_by = $2::text AND status = 'pending' RETURNING true""",
+        msg.id, worker, reason[:2000], status,
+    )
+    if done:
+        await record(conn, AuditEvent("message", str(msg.id), "parked", ("system", worker), msg.report_id,
+                                      {"status": {"before": "pending", "after": "parked"},
+                                       "reason": {"before": None, "after": reason[:500]}}))
+
+
+async def replay(conn: asyncpg.Connection, *, msg_id: UUID, actor: tuple[str, str | None]) -> bool:
+    """Put a parked message back in the queue, due now, with its attempts reset."""
+    row = await conn.fetchrow(
+        """UPDATE outbox SET status = 'pending', next_attempt_at = now(), attempts = 0, locked_until = NULL
+           WHERE id = $1::uuid AND status = 'parked' RETURNING report_id""",
+        msg_id,
+    )
+    if row is None:
+        return False
+    await record(conn, AuditEvent("message", str(msg_id), "replayed", actor, row["report_id"],
+                                  {"status": {"before": "parked", "after": "pending"}}))
+    return True
+
+
+async def listing(conn: asyncpg.Connection, *, status: str | None, limit: int = 100) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT id, topic, dedupe_key, report_id, status, attempts, next_attempt_at, last_error, last_status,
+                  created_at, delivered_at
+           FROM outbox WHERE ($1::text IS NULL OR status = $1::text)
+           ORDER BY created_at DESC LIMIT $2::int""",
+        status, limit,
+    )

@@ -1,0 +1,67 @@
+"""Phone login by one-time code, the driver's own reports, and the privacy notice."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from accident import identity
+from accident.privacy import NOTICE_EN, NOTICE_VERSION, NOTICE_ZH
+from accident.service import my_reports
+from kernel.identity import PhonePrincipal
+from kernel.masking import mask_phone
+from kuaichu.api import PHONE, PUBLIC, Route, json_response, principal, read_model
+from kuaichu.intake import client_ip
+from kuaichu.keys import SERVICES
+from schemas.base import Out
+from schemas.identity import MyReports, OtpRequest, OtpSent, SessionCreate, SessionCreated
+
+
+class PrivacyNotice(Out):
+    version: str
+    zh: str
+    en: str
+
+
+async def request_otp(request: web.Request) -> web.Response:
+    body = await read_model(request, OtpRequest)
+    s = request.app[SERVICES]
+    challenge_id, expires_at = await identity.request_code(
+        s.pool, keyring=s.keyring, sender=s.sms, policy=s.otp_policy, phone=body.phone, purpose=body.purpose,
+        ip=client_ip(request),
+    )
+    return json_response(
+        OtpSent(challenge_id=str(challenge_id), expires_at=expires_at, phone_masked=mask_phone(body.phone)), 202
+    )
+
+
+async def create_session(request: web.Request) -> web.Response:
+    body = await read_model(request, SessionCreate)
+    s = request.app[SERVICES]
+    phone_hash = await identity.verify_code(
+        s.pool, keyring=s.keyring, policy=s.otp_policy, phone=body.phone, code=body.code, purpose="login"
+    )
+    token, expires_at = await identity.open_session(s.pool, keyring=s.keyring, policy=s.otp_policy,
+                                                    phone_hash=phone_hash)
+    return json_response(SessionCreated(session_token=token, expires_at=expires_at), 201)
+
+
+async def list_my_reports(request: web.Request) -> web.Response:
+    who = principal(request)
+    assert isinstance(who, PhonePrincipal)
+    return json_response(await my_reports(request.app[SERVICES].intake, who=who))
+
+
+async def privacy_notice(request: web.Request) -> web.Response:
+    return json_response(PrivacyNotice(version=NOTICE_VERSION, zh=NOTICE_ZH, en=NOTICE_EN))
+
+
+ROUTES = [
+    Route("POST", "/v1/auth/otp", request_otp, "Text a 6-digit one-time code to a phone", auth=(PUBLIC,),
+          tag="identity", body=OtpRequest, responses={202: OtpSent}, errors=(429, 503)),
+    Route("POST", "/v1/auth/session", create_session, "Exchange phone + code for a session reaching all my reports",
+          auth=(PUBLIC,), tag="identity", body=SessionCreate, responses={201: SessionCreated}, errors=(410, 429)),
+    Route("GET", "/v1/me/reports", list_my_reports, "Every report my phone is party to", auth=(PHONE,),
+          tag="identity", responses={200: MyReports}),
+    Route("GET", "/v1/privacy-notice", privacy_notice, "The privacy notice parties consent to (versioned)",
+          auth=(PUBLIC,), tag="identity", responses={200: PrivacyNotice}),
+]

@@ -1,0 +1,123 @@
+"""Photo upload (multipart, one photo per request) and download for parties, staff and signed links."""
+
+from __future__ import annotations
+
+import uuid
+from typing import get_args
+
+from aiohttp import web
+
+from accident.errors import ReportNotFound
+from accident.photo_service import photo_for_download, upload_photo
+from kernel.errors import DomainError, InvalidInput
+from kuaichu.api import PARTY, PUBLIC, Route, json_response, principal, staff
+from kuaichu.intake import report_id_of
+from kuaichu.keys import SERVICES
+from schemas.reports import PhotoKind, PhotoRead
+
+
+class PhotoTooLarge(DomainError):
+    code = "payload-too-large"
+    kind = "too_large"
+    title_zh = "照片文件过大"
+    title_en = "The photo file is too large"
+
+
+async def _read_form(request: web.Request, max_bytes: int) -> tuple[str, bytes]:
+    """Stream the multipart body: a `kind` field and one `file` part, capped at max_bytes."""
+    if not request.content_type.startswith("multipart/"):
+        raise InvalidInput("请以 multipart/form-data 上传照片", "Upload the photo as multipart/form-data",
+                           errors=[{"pointer": "#", "detail": "expected multipart/form-data"}])
+    reader = await request.multipart()
+    kind, data = None, None
+    while (part := await reader.next()) is not None:
+        if part.name == "kind":
+            kind = (await part.text()).strip()
+        elif part.name == "file":
+            buf = bytearray()
+            while chunk := await part.read_chunk(256 * 1024):
+                buf += chunk
+                if len(buf) > max_bytes:
+                    raise PhotoTooLarge(f"照片不能超过{max_bytes // (1024 * 1024)}MB",
+                                        f"A photo may be at most {max_bytes // (1024 * 1024)} MB")
+            data = bytes(buf)
+    errors = []
+    if kind not in get_args(PhotoKind):
+        errors.append({"pointer": "#/kind", "detail": f"one of {', '.join(get_args(PhotoKind))}"})
+    if not data:
+        errors.append({"pointer": "#/file", "detail": "a non-empty file part is required"})
+    if errors:
+        raise InvalidInput("请选择照片类型并附上照片文件", "Give the photo kind and attach the file", errors=errors)
+    assert kind is not None and data is not None
+    return kind, data
+
+
+async def upload(request: web.Request) -> web.Response:
+    s = request.app[SERVICES]
+    report_id = report_id_of(request)
+    kind, data = await _read_form(request, s.settings.max_photo_bytes)
+    status, body = await upload_photo(
+        s.intake, s.photos, who=principal(request), report_id=report_id, kind=kind, data=data,
+        max_pixels=s.settings.max_image_pixels, max_photos=s.settings.max_photos_per_report,
+    )
+    return json_response(body, status)
+
+
+async def _send(request: web.Request, sha256: str, variant: str, media_type: str) -> web.StreamResponse:
+    store = request.app[SERVICES].photos
+    size = await store.size(sha256, variant)
+    resp = web.StreamResponse(headers={"Content-Type": media_type, "Cache-Control": "private, max-age=3600",
+                                       "X-Content-SHA256": sha256 if variant == "original" else ""})
+    if size is not None:
+        resp.content_length = size
+    await resp.prepare(request)
+    async for chunk in store.stream(sha256, variant):
+        await resp.write(chunk)
+    await resp.write_eof()
+    return resp
+
+
+def _ids(request: web.Request) -> tuple[uuid.UUID, uuid.UUID, str]:
+    try:
+        return (report_id_of(request), uuid.UUID(request.match_info["photo_id"]), request.match_info["variant"])
+    except ValueError:
+        raise ReportNotFound() from None
+
+
+async def download(request: web.Request) -> web.StreamResponse:
+    report_id, photo_id, variant = _ids(request)
+    sha, media = await photo_for_download(request.app[SERVICES].intake, who=principal(request), report_id=report_id,
+                                          photo_id=photo_id, variant=variant)
+    return await _send(request, sha, variant, media)
+
+
+async def download_signed(request: web.Request) -> web.StreamResponse:
+    """For insurers and the court: a link signed by the service, valid until `expires`."""
+    report_id, photo_id, variant = _ids(request)
+    s = request.app[SERVICES]
+    q = request.query
+    if not s.keyring.verify_path(request.path, q.get("expires", ""), q.get("sig", "")):
+        raise web.HTTPForbidden(text="The link is invalid or has expired")
+    sha, media = await photo_for_download(s.intake, who=None, report_id=report_id, photo_id=photo_id, variant=variant)
+    return await _send(request, sha, variant, media)
+
+
+_MULTIPART = {
+    "type": "object",
+    "required": ["kind", "file"],
+    "properties": {
+        "kind": {"type": "string", "enum": list(get_args(PhotoKind))},
+        "file": {"type": "string", "format": "binary", "description": "JPEG or PNG, the original from the camera"},
+    },
+}
+_PHOTO = "/v1/reports/{report_id}/photos"
+ROUTES = [
+    Route("POST", _PHOTO, upload, "Upload one photo (original kept byte-for-byte; EXIF time and GPS read)",
+          auth=(PARTY,), tag="photos", multipart=_MULTIPART, responses={201: PhotoRead, 200: PhotoRead},
+          errors=(409,)),
+    Route("GET", _PHOTO + "/{photo_id}/{variant}", download, "A photo: original, preview or thumbnail",
+          auth=(PARTY, *staff("police", "admin")), tag="photos", raw_response={200: "image/jpeg"}, errors=(409,)),
+    Route("GET", "/v1/signed" + _PHOTO + "/{photo_id}/{variant}", download_signed,
+          "A photo through a signed, expiring link (for insurers and the court)", auth=(PUBLIC,), tag="photos",
+          raw_response={200: "image/jpeg"}, errors=(403, 404, 409)),
+]

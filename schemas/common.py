@@ -1,0 +1,63 @@
+"""Field types shared by the driver-facing bodies: phones, plates, ID numbers, locations."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field
+
+from schemas.base import Strict
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# Ordinary plates (京A12345, 浙B1234学), small new-energy (浙AD12345) and large new-energy (浙A12345D).
+_PLATE = re.compile(
+    r"^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]"
+    r"[A-HJ-NP-Z]"
+    r"(?:[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳]|[DF][A-HJ-NP-Z0-9]\d{4}|\d{5}[DF])$"
+)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def normalise_phone(value: str) -> str:
+    """Mainland mobile numbers: digits only, +86/0086 prefix dropped."""
+    digits = re.sub(r"[\s\-()]", "", value)
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix) :]
+    if not _MOBILE.match(digits):
+        raise ValueError("not a mainland China mobile number (11 digits starting with 1)")
+    return digits
+
+
+def normalise_plate(value: str) -> str:
+    plate = value.strip().upper().replace(" ", "").replace("·", "").replace("-", "")
+    if not _PLATE.match(plate):
+        raise ValueError("not a Chinese motor-vehicle plate (e.g. 浙A12345, new-energy 浙AD12345)")
+    return plate
+
+
+def check_id_number(value: str) -> str:
+    """Resident ID numbers (also the number of a Chinese driving licence): 18 characters with checksum."""
+    number = value.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise ValueError("an ID or licence number has 18 characters: 17 digits and a digit or X")
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    if _ID_CHECK[total % 11] != number[17]:
+        raise ValueError("the check character of this ID or licence number is wrong")
+    return number
+
+
+Phone = Annotated[str, Field(min_length=11, max_length=20, examples=["13800138000"]), AfterValidator(normalise_phone)]
+Plate = Annotated[str, Field(min_length=7, max_length=12, examples=["浙A12345"]), AfterValidator(normalise_plate)]
+IdNumber = Annotated[str, Field(min_length=18, max_length=18), AfterValidator(check_id_number)]
+
+
+class Location(Strict):
+    """A point. `crs` says which system the client used: WGS-84 (phone GPS, EXIF) unless it says GCJ-02
+    (AMap/Tencent SDKs); the service converts and stores WGS-84."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    crs: Literal["wgs84", "gcj02"] = "wgs84"
