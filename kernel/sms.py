@@ -11,14 +11,19 @@ from typing import Protocol
 
 import aiohttp
 
+from kernel.retry_after import retry_after_seconds
+
 
 class SmsError(Exception):
     """The gateway did not take the message; `retryable` says whether trying again may help."""
 
-    def __init__(self, reason: str, *, retryable: bool, status: int | None = None) -> None:
+    def __init__(
+        self, reason: str, *, retryable: bool, status: int | None = None, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(reason)
         self.retryable = retryable
         self.status = status
+        self.retry_after_s = retry_after_s
 
 
 class SmsSender(Protocol):
@@ -72,6 +77,7 @@ class HttpSmsSender:
                 if resp.status < 300:
                     return
                 retryable = resp.status in (408, 425, 429) or resp.status >= 500
-                raise SmsError(f"SMS gateway answered {resp.status}", retryable=retryable, status=resp.status)
+                raise SmsError(f"SMS gateway answered {resp.status}", retryable=retryable, status=resp.status,
+                               retry_after_s=retry_after_seconds(resp.headers.get("Retry-After")))
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise SmsError(f"SMS gateway unreachable: {type(exc).__name__}", retryable=True) from exc

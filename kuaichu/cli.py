@@ -16,6 +16,8 @@ SUBCOMMANDS: dict[str, str] = {
     "serve": "serve",
     "migrate": "migrate",
     "staff": "staff",
+    "worker": "worker",
+    "outbox": "outbox",
 }
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from kuaichu.api import Route
-from kuaichu.handlers import eligibility, identity, photos, reports, system
+from kuaichu.handlers import admin, eligibility, fault, identity, photos, reports, system
 
 
 def all_routes() -> list[Route]:
     return [
         *system.ROUTES,
         *eligibility.ROUTES,
+        *fault.ROUTES,
         *identity.ROUTES,
         *reports.ROUTES,
         *photos.ROUTES,
+        *admin.ROUTES,
     ]

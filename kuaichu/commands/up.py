@@ -64,4 +64,4 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _processes(settings: Settings) -> list[tuple[str, ...]]:
-    return [("serve",)]
+    return [("serve",), ("worker",)]

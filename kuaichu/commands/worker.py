@@ -1,0 +1,39 @@
+"""deliver outbox messages (SMS, photo derivatives, webhooks, court packages) until stopped"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+
+from kuaichu.commands import require_db
+from kuaichu.db import create_pool
+from kuaichu.deliveries import handlers
+from kuaichu.features import services_for
+from kuaichu.settings import Settings
+from kuaichu.worker import Worker
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--topic", action="append", help="only these topics (repeatable)")
+
+
+async def serve_worker(
+    settings: Settings, *, topics: list[str] | None = None, stop: asyncio.Event | None = None
+) -> None:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    pool = await create_pool(require_db(settings), role=settings.db_app_role, min_size=1,
+                             max_size=settings.db_pool_max)
+    try:
+        async with services_for(settings, pool) as services:
+            await Worker(services, handlers(), topics=topics).run(stop)
+    finally:
+        await pool.close()
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(serve_worker(settings, topics=args.topic))
+    return 0

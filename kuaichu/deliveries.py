@@ -1,0 +1,38 @@
+"""What the worker does with each outbox topic."""
+
+from __future__ import annotations
+
+import base64
+
+from accident.photo_service import DERIVATIVES_TOPIC, make_photo_derivatives
+from kernel.outbox import Message
+from kernel.sms import SmsError
+from kuaichu.context import Services
+from kuaichu.worker import Deliver, Park, Retry
+
+
+async def deliver_sms(services: Services, msg: Message) -> int | None:
+    """Texts are stored encrypted (they hold phone numbers and share codes) and decrypted only to send."""
+    k = services.keyring
+    to = k.decrypt(base64.b64decode(msg.payload["to_enc"]))
+    text = k.decrypt(base64.b64decode(msg.payload["text_enc"]))
+    try:
+        await services.sms.send(to=to, text=text, message_id=str(msg.id))
+    except SmsError as exc:
+        if exc.retryable:
+            raise Retry(str(exc), status=exc.status, after_s=exc.retry_after_s) from exc
+        raise Park(str(exc), status=exc.status) from exc
+    return None
+
+
+async def deliver_photo_derivatives(services: Services, msg: Message) -> int | None:
+    await make_photo_derivatives(services.intake, services.photos, sha256=msg.payload["sha256"],
+                                 max_pixels=services.settings.max_image_pixels)
+    return None
+
+
+def handlers() -> dict[str, Deliver]:
+    return {
+        "sms": deliver_sms,
+        DERIVATIVES_TOPIC: deliver_photo_derivatives,
+    }

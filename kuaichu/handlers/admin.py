@@ -1,0 +1,68 @@
+"""Operators: the outbox (parked messages with their reasons) and replaying them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from aiohttp import web
+from pydantic import Field
+
+from kernel import outbox
+from kernel.errors import NotFound
+from kuaichu.api import Route, json_response, principal, staff
+from kuaichu.keys import SERVICES
+from schemas.base import Out, Strict
+
+
+class OutboxQuery(Strict):
+    status: Literal["parked", "pending", "delivered"] | None = "parked"
+    limit: int = Field(100, ge=1, le=1000)
+
+
+class OutboxMessage(Out):
+    id: str
+    topic: str
+    dedupe_key: str
+    report_id: str | None
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    last_status: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class OutboxList(Out):
+    messages: list[OutboxMessage]
+
+
+async def list_outbox(request: web.Request) -> web.Response:
+    q = OutboxQuery.model_validate(dict(request.query))
+    async with request.app[SERVICES].pool.acquire() as conn:
+        rows = await outbox.listing(conn, status=q.status, limit=q.limit)
+    msgs = [OutboxMessage(**{**dict(r), "id": str(r["id"]),
+                             "report_id": str(r["report_id"]) if r["report_id"] else None}) for r in rows]
+    return json_response(OutboxList(messages=msgs))
+
+
+async def replay_message(request: web.Request) -> web.Response:
+    try:
+        msg_id = uuid.UUID(request.match_info["message_id"])
+    except ValueError:
+        raise NotFound() from None
+    who = principal(request)
+    async with request.app[SERVICES].pool.acquire() as conn, conn.transaction():
+        if not await outbox.replay(conn, msg_id=msg_id, actor=who.actor):
+            raise NotFound("没有该条已暂停的消息", "No parked message with this id")
+    return json_response({"id": str(msg_id), "status": "pending"}, 202)
+
+
+ROUTES = [
+    Route("GET", "/v1/admin/outbox", list_outbox, "Outbound messages (parked by default) with their last error",
+          auth=staff("admin"), tag="admin", query=OutboxQuery, responses={200: OutboxList}),
+    Route("POST", "/v1/admin/outbox/{message_id}/replay", replay_message, "Queue a parked message again",
+          auth=staff("admin"), tag="admin", responses={202: None}),
+]

@@ -1,0 +1,122 @@
+"""The outbox worker: claims due messages, delivers them by topic, and records the outcome in the row.
+
+Back-off with jitter comes from tenacity's exponential-jitter policy, computed per attempt and stored as
+the message's next attempt time, so restarts and long Retry-After values change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import tenacity
+
+from kernel import outbox
+from kernel.outbox import Message
+from kuaichu.context import Services
+
+log = logging.getLogger(__name__)
+
+
+class Retry(Exception):
+    """Deliver again later (at least `after_s` from now when the receiver said so)."""
+
+    def __init__(self, reason: str, *, after_s: float | None = None, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.after_s = after_s
+        self.status = status
+
+
+class Park(Exception):
+    """Stop trying: the receiver refused for good; an operator must look."""
+
+    def __init__(self, reason: str, *, status: int | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+Deliver = Callable[[Services, Message], Awaitable[int | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    base_s: float
+    max_s: float
+
+    def delay(self, attempt: int) -> float:
+        wait = tenacity.wait_exponential_jitter(multiplier=self.base_s, max=self.max_s, jitter=self.base_s)
+        state = tenacity.RetryCallState(None, None, (), {})  # type: ignore[arg-type]
+        state.attempt_number = attempt
+        return min(wait(state), self.max_s)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Worker:
+    """Delivers due messages with at most `concurrency` in flight; several workers may run at once."""
+
+    def __init__(self, services: Services, handlers: dict[str, Deliver], *, name: str | None = None,
+                 topics: list[str] | None = None) -> None:
+        s = services.settings
+        self.services = services
+        self.handlers = handlers
+        self.name = name or worker_name()
+        self.topics = topics
+        self.backoff = Backoff(s.outbox_backoff_base_s, s.outbox_backoff_max_s)
+        self.slots = asyncio.Semaphore(s.outbox_concurrency)
+        self.in_flight: set[asyncio.Task[None]] = set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        s = self.services.settings
+        while not stop.is_set():
+            free = s.outbox_concurrency - len(self.in_flight)
+            batch = []
+            if free > 0:
+                async with self.services.pool.acquire() as conn:
+                    batch = await outbox.claim(conn, worker=self.name, limit=min(free, s.outbox_batch),
+                                               lease_s=s.outbox_lease_s, topics=self.topics)
+            for msg in batch:
+                task = asyncio.create_task(self._deliver(msg))
+                self.in_flight.add(task)
+                task.add_done_callback(self.in_flight.discard)
+            if not batch:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), s.outbox_poll_s)
+            elif free <= len(batch):
+                await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
+        if self.in_flight:
+            await asyncio.wait(self.in_flight)
+
+    async def _deliver(self, msg: Message) -> None:
+        handler = self.handlers.get(msg.topic)
+        pool = self.services.pool
+        try:
+            if handler is None:
+                raise Park(f"no handler for topic {msg.topic!r}")
+            status = await handler(self.services, msg)
+        except Park as p:
+            async with pool.acquire() as conn, conn.transaction():
+                await outbox.park(conn, msg=msg, worker=self.name, reason=str(p), status=p.status)
+            log.warning("message parked", extra={"message_id": str(msg.id), "topic": msg.topic, "reason": str(p)})
+        except Exception as exc:
+            retry = exc if isinstance(exc, Retry) else Retry(f"{type(exc).__name__}: {exc}")
+            if not isinstance(exc, Retry):
+                log.exception("delivery failed", extra={"message_id": str(msg.id), "topic": msg.topic})
+            async with pool.acquire() as conn, conn.transaction():
+                if msg.attempts >= self.services.settings.outbox_max_attempts:
+                    await outbox.park(conn, msg=msg, worker=self.name, status=retry.status,
+                                      reason=f"gave up after {msg.attempts} attempts: {retry}")
+                else:
+                    delay = max(self.backoff.delay(msg.attempts), retry.after_s or 0.0)
+                    await outbox.schedule_retry(conn, msg=msg, worker=self.name, delay_s=delay, error=str(retry),
+                                                status=retry.status)
+        else:
+            async with pool.acquire() as conn, conn.transaction():
+                await outbox.mark_delivered(conn, msg=msg, worker=self.name, status=status)
