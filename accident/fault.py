@@ -73,7 +73,9 @@ def _reconcile(ts: TemplateSet, case: dict, a: dict, b: dict) -> list[tuple[str,
     return bad
 
 
-def _reason(ts: TemplateSet, code: ReviewCode, specifics: list[tuple[str, str]] | None = None) -> ReviewReason:
+def _reason(
+    ts: TemplateSet, code: ReviewCode, specifics: list[tuple[str, str]] | None = None
+) -> ReviewReason:
     zh, en = ts.review_texts[code]
     if specifics:
         zh += "（" + "；".join(dict.fromkeys(s[0] for s in specifics)) + "）"
@@ -98,10 +100,17 @@ def assess(ts: TemplateSet, facts: Facts) -> Decision:
     views = [_view(p) for p in parties]
     bad = _reconcile(ts, case, views[0], views[1]) if len(views) == 2 else []
     selves = [{_SELF[k]: v for k, v in view.items()} for view in views]
-    others = [{_OTHER[k]: v for k, v in view.items()} for view in reversed(views)] if len(views) == 2 else [{}]
+    others = (
+        [{_OTHER[k]: v for k, v in view.items()} for view in reversed(views)] if len(views) == 2 else [{}]
+    )
     flats = [{**case, **s, **o} for s, o in zip(selves, others, strict=True)]
     checks = ts.contradictions
-    bad += [(checks[i].zh, checks[i].en) for f in flats for i in ts.check_index.candidates(f) if holds(checks[i].tests, f)]
+    bad += [
+        (checks[i].zh, checks[i].en)
+        for f in flats
+        for i in ts.check_index.candidates(f)
+        if holds(checks[i].tests, f)
+    ]
     if bad:
         return _review(ts, [_reason(ts, ReviewCode.CONTRADICTORY_FACTS, bad)])
 
@@ -121,10 +130,14 @@ def assess(ts: TemplateSet, facts: Facts) -> Decision:
     found = tuple(matched)
 
     reasons: list[ReviewReason] = []
-    if any(not set(p.declared_scenarios) <= codes for p, codes in zip(parties, matched_by_party, strict=True)):
+    if any(
+        not set(p.declared_scenarios) <= codes for p, codes in zip(parties, matched_by_party, strict=True)
+    ):
         reasons.append(_reason(ts, ReviewCode.DECLARED_MISMATCH))
     mo = ts.modifiers
-    mods = [(mo[i].zh, mo[i].en) for f in flats for i in ts.modifier_index.candidates(f) if holds(mo[i].tests, f)]
+    mods = [
+        (mo[i].zh, mo[i].en) for f in flats for i in ts.modifier_index.candidates(f) if holds(mo[i].tests, f)
+    ]
     if mods:
         reasons.append(_reason(ts, ReviewCode.MODIFIER, mods))
     at_fault = [bool(codes) for codes in matched_by_party]

@@ -21,8 +21,18 @@ LEGAL_BASIS = re.compile(
     rf"第{_NUM}条(第{_NUM}款)?(第{_NUM}项)?$"
 )
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
-_SET_KEYS = {"id", "version", "title", "source", "review_texts", "mirrors", "contradictions", "modifiers",
-             "exemptions", "rows"}
+_SET_KEYS = {
+    "id",
+    "version",
+    "title",
+    "source",
+    "review_texts",
+    "mirrors",
+    "contradictions",
+    "modifiers",
+    "exemptions",
+    "rows",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +97,11 @@ def canonical(content: Mapping[str, Any]) -> str:
 
 
 def _texts(raw: Any, where: str) -> tuple[str, str]:
-    if not isinstance(raw, dict) or set(raw) != {"zh", "en"} or not all(isinstance(v, str) and v for v in raw.values()):
+    if (
+        not isinstance(raw, dict)
+        or set(raw) != {"zh", "en"}
+        or not all(isinstance(v, str) and v for v in raw.values())
+    ):
         raise TemplateSetError(f"{where}: needs exactly non-empty zh and en texts")
     return raw["zh"], raw["en"]
 
@@ -97,7 +111,9 @@ def _legal_basis(raw: Any, where: str) -> tuple[str, ...]:
         raise TemplateSetError(f"{where}: every row carries at least one legal basis")
     for i, text in enumerate(raw):
         if not isinstance(text, str) or not LEGAL_BASIS.match(text):
-            raise TemplateSetError(f"{where}[{i}]: {text!r} is not in the §4 form, e.g. 道路交通安全法第四十三条")
+            raise TemplateSetError(
+                f"{where}[{i}]: {text!r} is not in the §4 form, e.g. 道路交通安全法第四十三条"
+            )
     return tuple(raw)
 
 
@@ -150,8 +166,17 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
             raise TemplateSetError(f"{at}: unknown keys {sorted(unknown)}")
         zh, en = _texts(r.get("title"), f"{at}.title")
         basis = _legal_basis(r.get("legal_basis"), f"{at}.legal_basis")
-        rows.append(Row(code, zh, en, basis, str(r.get("source") or content.get("source")),
-                        compile_all_of(r.get("when"), f"{at}.when"), ()))
+        rows.append(
+            Row(
+                code,
+                zh,
+                en,
+                basis,
+                str(r.get("source") or content.get("source")),
+                compile_all_of(r.get("when"), f"{at}.when"),
+                (),
+            )
+        )
     if not rows:
         raise TemplateSetError(f"{where}.rows: a set has at least one row")
     for i, ex in enumerate(content.get("exemptions") or []):
@@ -178,10 +203,16 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         source=str(content.get("source") or ""),
         content=body,
         rows=tuple(rows),
-        mirrors=tuple(_mirror(m, f"{where}.mirrors[{i}]") for i, m in enumerate(content.get("mirrors") or [])),
-        contradictions=tuple(_check(c, f"{where}.contradictions[{i}]")
-                             for i, c in enumerate(content.get("contradictions") or [])),
-        modifiers=tuple(_check(c, f"{where}.modifiers[{i}]") for i, c in enumerate(content.get("modifiers") or [])),
+        mirrors=tuple(
+            _mirror(m, f"{where}.mirrors[{i}]") for i, m in enumerate(content.get("mirrors") or [])
+        ),
+        contradictions=tuple(
+            _check(c, f"{where}.contradictions[{i}]")
+            for i, c in enumerate(content.get("contradictions") or [])
+        ),
+        modifiers=tuple(
+            _check(c, f"{where}.modifiers[{i}]") for i, c in enumerate(content.get("modifiers") or [])
+        ),
         review_texts={ReviewCode(k): _texts(v, f"{where}.review_texts.{k}") for k, v in texts.items()},
         row_index=build_index([r["when"] for r in content["rows"]]),
         check_index=build_index([c["when"] for c in content.get("contradictions") or []]),

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 import asyncpg
 
+from accident.fault_repository import install_template_sets
 from accident.identity import OtpPolicy
 from accident.service import Intake, IntakePolicy
 from accident.storage import LocalPhotoStore
@@ -19,6 +20,8 @@ from kernel.sms import DevSmsSender, HttpSmsSender, SmsSender
 from kuaichu.context import Services
 from kuaichu.settings import Settings
 from kuaichu.zone_runtime import ZoneRuntime
+
+FAULT_TEMPLATES = "fault.templates"  # Services.extras key: fault template sets by id, loaded once
 
 
 def _sms(settings: Settings, http: aiohttp.ClientSession) -> SmsSender:
@@ -36,6 +39,7 @@ async def services_for(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[
     limits_on = not settings.bench_disable_rate_limits
     zones = ZoneRuntime()
     await zones.refresh(pool)
+    fault_sets = await install_template_sets(pool)
     async with aiohttp.ClientSession() as http:
         services = Services(
             settings=settings, pool=pool, keyring=keyring, http=http, sms=_sms(settings, http),
@@ -54,6 +58,7 @@ async def services_for(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[
             ),
             photos=LocalPhotoStore(settings.photo_dir),
         )
+        services.extras[FAULT_TEMPLATES] = fault_sets
         watcher = asyncio.create_task(zones.watch(pool))
         try:
             yield services

@@ -25,29 +25,56 @@ def a_b(a: dict, b: dict) -> tuple[dict, dict]:
 
 
 CONTRADICTIONS = [
-    ("other_from ahead/ahead", {"junction": "none", "collision": "side_impact"},
-     *a_b({"other_from": "ahead"}, {"other_from": "ahead"})),
-    ("other_from left/left", {"junction": "none", "collision": "side_impact"},
-     *a_b({"other_from": "left"}, {"other_from": "left"})),
-    ("other_from opposite/behind", {"junction": "none", "collision": "head_on"},
-     *a_b({"other_from": "opposite"}, {"other_from": "behind"})),
+    (
+        "other_from ahead/ahead",
+        {"junction": "none", "collision": "side_impact"},
+        *a_b({"other_from": "ahead"}, {"other_from": "ahead"}),
+    ),
+    (
+        "other_from left/left",
+        {"junction": "none", "collision": "side_impact"},
+        *a_b({"other_from": "left"}, {"other_from": "left"}),
+    ),
+    (
+        "other_from opposite/behind",
+        {"junction": "none", "collision": "head_on"},
+        *a_b({"other_from": "opposite"}, {"other_from": "behind"}),
+    ),
     ("rear-end front/front", REAR, *a_b({"impact": "front"}, {"impact": "front"})),
     ("rear-end rear/rear", REAR, *a_b({"impact": "rear"}, {"impact": "rear"})),
     ("rear-end left and unknown", REAR, *a_b({"impact": "left"}, {})),
     ("rear-end front and right", REAR, *a_b({"impact": "front"}, {"impact": "right"})),
     ("single_vehicle with two parties", {"junction": "none", "collision": "single_vehicle"}, *a_b({}, {})),
-    ("signal at a junction without lights", {"junction": "none", "collision": "side_impact"},
-     *a_b({"signal": "red"}, {})),
-    ("signal at an unsignalised junction", {"junction": "unsignalised", "collision": "side_impact"},
-     *a_b({}, {"signal": "green"})),
-    ("priority at a signalised junction", {"junction": "signalised", "collision": "side_impact"},
-     *a_b({"priority": "yield_sign"}, {})),
-    ("priority off any junction", {"junction": "none", "collision": "side_impact"},
-     *a_b({}, {"priority": "major_road"})),
-    ("priority in a roundabout", {"junction": "roundabout", "collision": "side_impact"},
-     *a_b({"priority": "major_road"}, {})),
-    ("lawfully parked and stopped unlawfully", {"junction": "none", "collision": "side_impact"},
-     *a_b({}, {"flags": ["lawfully_parked", "stopped_unlawfully"]})),
+    (
+        "signal at a junction without lights",
+        {"junction": "none", "collision": "side_impact"},
+        *a_b({"signal": "red"}, {}),
+    ),
+    (
+        "signal at an unsignalised junction",
+        {"junction": "unsignalised", "collision": "side_impact"},
+        *a_b({}, {"signal": "green"}),
+    ),
+    (
+        "priority at a signalised junction",
+        {"junction": "signalised", "collision": "side_impact"},
+        *a_b({"priority": "yield_sign"}, {}),
+    ),
+    (
+        "priority off any junction",
+        {"junction": "none", "collision": "side_impact"},
+        *a_b({}, {"priority": "major_road"}),
+    ),
+    (
+        "priority in a roundabout",
+        {"junction": "roundabout", "collision": "side_impact"},
+        *a_b({"priority": "major_road"}, {}),
+    ),
+    (
+        "lawfully parked and stopped unlawfully",
+        {"junction": "none", "collision": "side_impact"},
+        *a_b({}, {"flags": ["lawfully_parked", "stopped_unlawfully"]}),
+    ),
 ]
 
 
@@ -66,10 +93,16 @@ def test_a_lone_party_in_a_two_vehicle_collision_type_is_contradictory(collision
     assert [r.code for r in d.review_reasons] == ["contradictory_facts"]
 
 
-@pytest.mark.parametrize(("junction", "signal", "priority"), [
-    ("signalised", "red", None), ("signalised", "none", "none"), ("unsignalised", None, "yield_sign"),
-    ("none", "none", "none"), ("roundabout", "none", None),
-])
+@pytest.mark.parametrize(
+    ("junction", "signal", "priority"),
+    [
+        ("signalised", "red", None),
+        ("signalised", "none", "none"),
+        ("unsignalised", None, "yield_sign"),
+        ("none", "none", "none"),
+        ("roundabout", "none", None),
+    ],
+)
 def test_consistent_signals_and_signs_are_not_contradictions(junction, signal, priority):
     a = {"id": "A", "movement": "reversing", **({"signal": signal} if signal else {})}
     a |= {"priority": priority} if priority else {}
@@ -86,34 +119,49 @@ def test_mirrored_directions_are_consistent_and_a_lone_direction_is_mirrored():
 
 
 def test_a_declared_scenario_that_matched_needs_no_review():
-    d = decide(REAR, {"id": "A", "movement": "straight", "impact": "front", "declared_scenarios": ["Q01"]},
-               {"id": "B", "movement": "stopped", "impact": "rear"})
+    d = decide(
+        REAR,
+        {"id": "A", "movement": "straight", "impact": "front", "declared_scenarios": ["Q01"]},
+        {"id": "B", "movement": "stopped", "impact": "rear"},
+    )
     assert d.outcome == "determined"
 
 
 def test_a_declared_scenario_by_the_party_not_at_fault_goes_to_review():
-    d = decide(REAR, {"id": "A", "movement": "straight", "impact": "front"},
-               {"id": "B", "movement": "stopped", "impact": "rear", "declared_scenarios": ["Q19"]})
+    d = decide(
+        REAR,
+        {"id": "A", "movement": "straight", "impact": "front"},
+        {"id": "B", "movement": "stopped", "impact": "rear", "declared_scenarios": ["Q19"]},
+    )
     assert [r.code for r in d.review_reasons] == ["declared_mismatch"]
     assert [(m.party, m.code) for m in d.matched] == [("A", "Q01")]
 
 
 @pytest.mark.parametrize("flag", ["stopped_unlawfully", "no_hazard_lights"])
 def test_a_lead_vehicle_at_fault_in_a_rear_end_is_a_modifier(flag):
-    d = decide(REAR, {"id": "A", "movement": "straight", "impact": "front"},
-               {"id": "B", "movement": "stopped", "impact": "rear", "flags": [flag]})
+    d = decide(
+        REAR,
+        {"id": "A", "movement": "straight", "impact": "front"},
+        {"id": "B", "movement": "stopped", "impact": "rear", "flags": [flag]},
+    )
     assert [r.code for r in d.review_reasons] == ["modifier"]
     assert d.allocations == ()
 
 
 def test_the_modifier_needs_the_flag_on_the_vehicle_hit_in_the_rear():
-    d = decide(REAR, {"id": "A", "movement": "straight", "impact": "front", "flags": ["no_hazard_lights"]},
-               {"id": "B", "movement": "stopped", "impact": "rear"})
+    d = decide(
+        REAR,
+        {"id": "A", "movement": "straight", "impact": "front", "flags": ["no_hazard_lights"]},
+        {"id": "B", "movement": "stopped", "impact": "rear"},
+    )
     assert d.outcome == "determined"
 
 
 def test_review_texts_are_chinese_and_english():
-    d = decide({"junction": "none", "collision": "side_impact"}, {"id": "A", "movement": "straight"},
-               {"id": "B", "movement": "straight"})
+    d = decide(
+        {"junction": "none", "collision": "side_impact"},
+        {"id": "A", "movement": "straight"},
+        {"id": "B", "movement": "straight"},
+    )
     (r,) = d.review_reasons
     assert r.zh.startswith("没有") and r.en.startswith("No scenario")

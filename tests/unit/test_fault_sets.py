@@ -26,16 +26,49 @@ def changed(path: str, value) -> dict:
 
 
 BAD = [
-    ("unknown fact", "rows.0.when.0", {"fact": "context.weather", "op": "eq", "value": "rain"}, "unknown fact"),
-    ("unknown scope", "rows.0.when.0", {"fact": "third.movement", "op": "eq", "value": "straight"}, "unknown fact"),
-    ("unknown value", "rows.0.when.0", {"fact": "self.movement", "op": "eq", "value": "flying"}, "not a value"),
-    ("unknown flag", "rows.13.when.0", {"fact": "self.flags", "op": "contains", "value": "drunk"}, "not a value"),
+    (
+        "unknown fact",
+        "rows.0.when.0",
+        {"fact": "context.weather", "op": "eq", "value": "rain"},
+        "unknown fact",
+    ),
+    (
+        "unknown scope",
+        "rows.0.when.0",
+        {"fact": "third.movement", "op": "eq", "value": "straight"},
+        "unknown fact",
+    ),
+    (
+        "unknown value",
+        "rows.0.when.0",
+        {"fact": "self.movement", "op": "eq", "value": "flying"},
+        "not a value",
+    ),
+    (
+        "unknown flag",
+        "rows.13.when.0",
+        {"fact": "self.flags", "op": "contains", "value": "drunk"},
+        "not a value",
+    ),
     ("unknown operator", "rows.0.when.0", {"fact": "self.movement", "op": "like", "value": "x"}, "operator"),
-    ("set operator on a scalar", "rows.0.when.0", {"fact": "self.movement", "op": "contains", "value": "straight"},
-     "operator"),
-    ("in without a list", "rows.0.when.0", {"fact": "self.movement", "op": "in", "value": "straight"}, "list"),
-    ("extra key in a condition", "rows.0.when.0", {"fact": "self.movement", "op": "eq", "value": "x", "y": 1},
-     "exactly"),
+    (
+        "set operator on a scalar",
+        "rows.0.when.0",
+        {"fact": "self.movement", "op": "contains", "value": "straight"},
+        "operator",
+    ),
+    (
+        "in without a list",
+        "rows.0.when.0",
+        {"fact": "self.movement", "op": "in", "value": "straight"},
+        "list",
+    ),
+    (
+        "extra key in a condition",
+        "rows.0.when.0",
+        {"fact": "self.movement", "op": "eq", "value": "x", "y": 1},
+        "exactly",
+    ),
     ("empty predicate", "rows.0.when", [], "non-empty"),
     ("bad legal basis prefix", "rows.0.legal_basis", ["交通法第四十三条"], "§4 form"),
     ("arabic article number", "rows.0.legal_basis", ["道路交通安全法第43条"], "§4 form"),
@@ -54,10 +87,16 @@ def test_a_defective_set_is_refused_at_load_with_a_clear_error(name, path, value
         parse_set(changed(path, value))
 
 
-@pytest.mark.parametrize("basis", [
-    "道路交通安全法实施条例第五十二条第二项", "道路交通安全法第四十三条", "道路交通事故处理程序规定第六十条",
-    "机动车交通事故责任强制保险条例第二十一条第一款", "道路交通安全法实施条例第三十八条第三款第一项",
-])
+@pytest.mark.parametrize(
+    "basis",
+    [
+        "道路交通安全法实施条例第五十二条第二项",
+        "道路交通安全法第四十三条",
+        "道路交通事故处理程序规定第六十条",
+        "机动车交通事故责任强制保险条例第二十一条第一款",
+        "道路交通安全法实施条例第三十八条第三款第一项",
+    ],
+)
 def test_legal_basis_in_the_section_4_form_is_accepted(basis):
     assert LEGAL_BASIS.match(basis)
 
@@ -83,18 +122,28 @@ def test_a_stored_version_loads_back_to_the_same_set():
 def test_a_new_row_added_as_data_alone_matches():
     data = copy.deepcopy(RAW)
     data["id"] = "zhejiang-online"
-    data["rows"].append({
-        "code": "Z01",
-        "title": {"zh": "违法占用应急车道", "en": "Drives in the emergency lane"},
-        "when": [{"fact": "self.flags", "op": "contains", "value": "reserved_lane"},
-                 {"fact": "context.collision", "op": "eq", "value": "sideswipe_same_direction"}],
-        "legal_basis": ["道路交通安全法实施条例第八十二条第四项"],
-        "source": "浙江省道路交通安全条例（示例）",
-    })
+    data["rows"].append(
+        {
+            "code": "Z01",
+            "title": {"zh": "违法占用应急车道", "en": "Drives in the emergency lane"},
+            "when": [
+                {"fact": "self.flags", "op": "contains", "value": "reserved_lane"},
+                {"fact": "context.collision", "op": "eq", "value": "sideswipe_same_direction"},
+            ],
+            "legal_basis": ["道路交通安全法实施条例第八十二条第四项"],
+            "source": "浙江省道路交通安全条例（示例）",
+        }
+    )
     ts = parse_set(data)
-    facts = Facts.from_dict({"context": {"junction": "none", "collision": "sideswipe_same_direction"},
-                             "parties": [{"id": "A", "movement": "straight", "flags": ["reserved_lane"]},
-                                         {"id": "B", "movement": "straight"}]})
+    facts = Facts.from_dict(
+        {
+            "context": {"junction": "none", "collision": "sideswipe_same_direction"},
+            "parties": [
+                {"id": "A", "movement": "straight", "flags": ["reserved_lane"]},
+                {"id": "B", "movement": "straight"},
+            ],
+        }
+    )
     d = assess(ts, facts)
     assert [(m.party, m.code) for m in d.matched] == [("A", "B02"), ("A", "Z01")]
     assert (d.set_id, d.outcome) == ("zhejiang-online", "determined")

@@ -1,0 +1,116 @@
+"""The public fault assessment: the parties' facts against a template set, decided inline."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from accident.fault import DEFAULT_SET, Context, Decision, Facts, Party, TemplateSet, assess
+from kernel.errors import DomainError
+from kuaichu.api import PUBLIC, Route, json_response, read_model
+from kuaichu.features import FAULT_TEMPLATES
+from kuaichu.keys import SERVICES
+from schemas.fault import (
+    AllocationRead,
+    FaultAssess,
+    FaultDecisionRead,
+    MatchedScenario,
+    ReviewReasonRead,
+    TemplateSetRef,
+    Title,
+)
+
+
+class FaultInputInvalid(DomainError):
+    """Input that parses but breaks a rule across fields: same problem type as any validation error."""
+
+    code = "validation-error"
+    kind = "invalid"
+    title_zh = "输入有误"
+    title_en = "Invalid input"
+
+
+def _choose(body: FaultAssess, sets: dict[str, TemplateSet]) -> TemplateSet:
+    """The requested set (or the national default), after the checks pydantic cannot do alone."""
+    errors: list[dict[str, str]] = []
+    ts = sets.get(body.template_set or DEFAULT_SET)
+    if ts is None:
+        errors.append({"pointer": "#/template_set", "detail": f"unknown template set {body.template_set!r}"})
+    seen: set[str] = set()
+    for i, p in enumerate(body.parties):
+        if p.id in seen:
+            errors.append({"pointer": f"#/parties/{i}/id", "detail": f"duplicate party id {p.id!r}"})
+        seen.add(p.id)
+        for j, code in enumerate(p.declared_scenarios):
+            if ts is not None and code not in ts.codes:
+                errors.append(
+                    {
+                        "pointer": f"#/parties/{i}/declared_scenarios/{j}",
+                        "detail": f"{code!r} is not a scenario of set {ts.id}",
+                    }
+                )
+    if errors:
+        fields = ", ".join(e["pointer"] for e in errors[:5])
+        raise FaultInputInvalid(f"请检查以下字段：{fields}", f"Check these fields: {fields}", errors=errors)
+    assert ts is not None
+    return ts
+
+
+def to_facts(body: FaultAssess) -> Facts:
+    return Facts(
+        Context(body.context.junction, body.context.collision),
+        tuple(
+            Party(
+                p.id,
+                p.movement,
+                p.impact,
+                p.signal,
+                p.priority,
+                p.other_from,
+                frozenset(p.flags),
+                tuple(p.declared_scenarios),
+            )
+            for p in body.parties
+        ),
+    )
+
+
+def to_read(d: Decision) -> FaultDecisionRead:
+    return FaultDecisionRead(
+        outcome=d.outcome.value,
+        allocations=[
+            AllocationRead(party=a.party, liability=a.liability.value, share_percent=a.share_percent)
+            for a in d.allocations
+        ],
+        matched=[
+            MatchedScenario(
+                party=m.party,
+                scenario=m.code,
+                title=Title(zh=m.title_zh, en=m.title_en),
+                legal_basis=list(m.legal_basis),
+            )
+            for m in d.matched
+        ],
+        template_set=TemplateSetRef(id=d.set_id, version=d.set_version),
+        review_reasons=[ReviewReasonRead(code=r.code.value, zh=r.zh, en=r.en) for r in d.review_reasons],
+    )
+
+
+async def assess_fault(request: web.Request) -> web.Response:
+    body = await read_model(request, FaultAssess)
+    ts = _choose(body, request.app[SERVICES].extras[FAULT_TEMPLATES])
+    return json_response(to_read(assess(ts, to_facts(body))))
+
+
+ROUTES = [
+    Route(
+        "POST",
+        "/v1/fault/assess",
+        assess_fault,
+        "Who is at fault, under which scenario and legal basis — or does the case need police review?",
+        auth=(PUBLIC,),
+        tag="fault",
+        body=FaultAssess,
+        responses={200: FaultDecisionRead},
+        errors=(422,),
+    ),
+]

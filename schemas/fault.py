@@ -1,0 +1,122 @@
+"""`POST /v1/fault/assess` (FAULT_RULES.md §2 facts in, §4 decision out; both fixed contracts)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from schemas.base import Out, Strict
+
+Junction = Literal["none", "signalised", "unsignalised", "roundabout"]
+Collision = Literal[
+    "rear_end",
+    "head_on",
+    "side_impact",
+    "sideswipe_same_direction",
+    "sideswipe_opposite_direction",
+    "single_vehicle",
+]
+Movement = Literal[
+    "straight",
+    "turning_left",
+    "turning_right",
+    "u_turn",
+    "reversing",
+    "changing_lane",
+    "overtaking",
+    "entering_road",
+    "entering_roundabout",
+    "in_roundabout",
+    "stopped",
+    "parked",
+    "rolling",
+]
+Impact = Literal["front", "rear", "left", "right"]
+Signal = Literal["green", "yellow", "red", "none"]
+Priority = Literal["major_road", "yield_sign", "none"]
+Direction = Literal["ahead", "behind", "left", "right", "opposite"]
+Flag = Literal[
+    "wrong_way",
+    "u_turn_prohibited",
+    "wrong_guide_lane",
+    "reserved_lane",
+    "prohibited_road",
+    "ignored_officer",
+    "door_opened",
+    "emergency_on_duty",
+    "overtook_on_right",
+    "lawfully_parked",
+    "stopped_unlawfully",
+    "no_hazard_lights",
+]
+ReviewCode = Literal["multi_vehicle", "contradictory_facts", "declared_mismatch", "modifier", "no_scenario"]
+
+
+class FaultContext(Strict):
+    junction: Junction
+    collision: Collision = Field(description="事故形态, after GA/T 16.2")
+
+
+class FaultParty(Strict):
+    """One party's own facts; an absent impact, signal, priority or other_from is unknown."""
+
+    id: str = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$", description="e.g. A, B")
+    movement: Movement = Field(description="行驶状态, after GA 16.9")
+    impact: Impact | None = Field(None, description="where this party's vehicle was hit")
+    signal: Signal | None = Field(None, description="the light facing this party")
+    priority: Priority | None = Field(None, description="signs or markings on this party's approach")
+    other_from: Direction | None = Field(
+        None, description="where the other party came from, from this heading"
+    )
+    flags: list[Flag] = Field(default_factory=list, max_length=12)
+    declared_scenarios: list[str] = Field(
+        default_factory=list,
+        max_length=40,
+        description="codes this party picked as applying to its own driving",
+    )
+
+
+class FaultAssess(Strict):
+    context: FaultContext
+    parties: list[FaultParty] = Field(min_length=1, max_length=10)
+    template_set: str | None = Field(
+        None, max_length=64, description="a template set id; the national default"
+    )
+
+
+class Title(Out):
+    zh: str
+    en: str
+
+
+class AllocationRead(Out):
+    party: str
+    liability: Literal["full", "equal", "none"]
+    share_percent: Literal[100, 50, 0]
+
+
+class MatchedScenario(Out):
+    party: str
+    scenario: str
+    title: Title
+    legal_basis: list[str]
+
+
+class TemplateSetRef(Out):
+    id: str
+    version: str
+
+
+class ReviewReasonRead(Out):
+    code: ReviewCode
+    zh: str
+    en: str
+
+
+class FaultDecisionRead(Out):
+    outcome: Literal["determined", "needs_review"]
+    allocations: list[AllocationRead]
+    matched: list[MatchedScenario]
+    template_set: TemplateSetRef
+    review_reasons: list[ReviewReasonRead]
