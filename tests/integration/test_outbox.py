@@ -187,7 +187,7 @@ async def test_a_worker_killed_after_sending_loses_nothing_and_the_resend_keeps_
            "KUAICHU_SMS_GATEWAY_URL": gateway.url, "KUAICHU_OUTBOX_LEASE_S": "1", "KUAICHU_OUTBOX_POLL_S": "0.1",
            "KUAICHU_VAR_DIR": str(tmp_path), "KUAICHU_ENVIRONMENT": "test"}
     cmd = [sys.executable, "-m", "kuaichu.cli", "worker"]
-    first = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
+    first = await asyncio.create_subprocess_exec(*cmd, env=env, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):
             if gateway.arrivals:
@@ -196,8 +196,8 @@ async def test_a_worker_killed_after_sending_loses_nothing_and_the_resend_keeps_
         assert gateway.arrivals == [str(msg_id)]  # the gateway has it; the worker never heard back
     finally:
         first.send_signal(signal.SIGKILL)
-        first.wait()
-    second = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
+        await first.wait()
+    second = await asyncio.create_subprocess_exec(*cmd, env=env, stderr=subprocess.DEVNULL)
     try:
         for _ in range(200):
             if (await _statuses(s.database_url))["delivered"] == 1:
@@ -205,6 +205,6 @@ async def test_a_worker_killed_after_sending_loses_nothing_and_the_resend_keeps_
             await asyncio.sleep(0.05)
     finally:
         second.send_signal(signal.SIGTERM)
-        second.wait(10)
+        await asyncio.wait_for(second.wait(), 10)
     assert (await _statuses(s.database_url))["delivered"] == 1
     assert gateway.arrivals == [str(msg_id), str(msg_id)]  # same id: the gateway drops the duplicate
