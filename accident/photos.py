@@ -29,7 +29,8 @@ _OTHER_IMAGES = ((b"GIF8", "GIF"), (b"RIFF", "WebP"), (b"BM", "BMP"), (b"II*\x00
                  (b"MM\x00*", "TIFF"))
 _OFFSET = re.compile(r"([+-])(\d\d):(\d\d)")
 # Orientation tag value -> the transpose that makes the picture upright (as ImageOps.exif_transpose does).
-_BILINEAR = Image.Resampling.BILINEAR  # antialiased in pillow; after draft() it works on few pixels
+# Area averaging: the cheapest filter that does not alias when shrinking (bilinear costs 1.5× as much here).
+_SHRINK = Image.Resampling.BOX
 _T = Image.Transpose
 _UPRIGHT = {2: _T.FLIP_LEFT_RIGHT, 3: _T.ROTATE_180, 4: _T.FLIP_TOP_BOTTOM, 5: _T.TRANSPOSE, 6: _T.ROTATE_270,
             7: _T.TRANSVERSE, 8: _T.ROTATE_90}
@@ -131,11 +132,11 @@ def make_derivatives(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> De
             raise CorruptImage from exc
         rgb = _flatten(im)
         # Inside the block: closing the file also frees the pixels of `im`, which `rgb` may still be.
-        preview = rgb.copy() if rgb.size == target else rgb.resize(target, _BILINEAR, reducing_gap=2)
+        preview = rgb.copy() if rgb.size == target else rgb.resize(target, _SHRINK, reducing_gap=2)
     if orientation in _UPRIGHT:
         preview = preview.transpose(_UPRIGHT[orientation])
     thumb_size = fit(preview.size, THUMBNAIL_PX)
-    thumb = preview if preview.size == thumb_size else preview.resize(thumb_size, _BILINEAR, reducing_gap=2)
+    thumb = preview if preview.size == thumb_size else preview.resize(thumb_size, _SHRINK, reducing_gap=2)
     return Derivatives(_jpeg(preview, 82), preview.size, _jpeg(thumb, 80), thumb.size)
 
 
@@ -259,7 +260,9 @@ def _jpeg_header(data: bytes) -> tuple[int, int, bool]:
         if marker == 0xDA:  # start of scan: the entropy-coded data after it can never contain FF D9 (EOI)
             if size is None:
                 raise CorruptImage
-            return size[0], size[1], data.find(b"\xff\xd9", i) >= 0
+            # EOI normally ends the file; search the tail first, since noisy data makes a full scan slow.
+            tail = max(i, len(data) - 65536)
+            return size[0], size[1], data.rfind(b"\xff\xd9", tail) >= 0 or data.find(b"\xff\xd9", i) >= 0
         i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
     raise TruncatedImage
 

@@ -159,6 +159,11 @@ def test_a_jpeg_cut_off_in_transfer_is_refused_as_truncated(keep: float) -> None
     assert caught.value.code == "truncated-image"
 
 
+def test_a_jpeg_with_a_long_vendor_trailer_after_its_end_marker_is_complete() -> None:
+    facts = inspect_upload(_jpeg() + b"SEFH" * 40_000, max_pixels=50_000_000)
+    assert facts.width == 400
+
+
 def test_a_png_cut_off_in_transfer_is_refused_as_truncated() -> None:
     with pytest.raises(TruncatedImage):
         inspect_upload(_png()[:-30], max_pixels=50_000_000)
