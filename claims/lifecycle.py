@@ -1,0 +1,98 @@
+"""The claim lifecycle and the statutory deadlines of 交强险条例 §28–§29. PURE.
+
+§28: within 1 day of receiving the claim application the insurer lists the documents it needs.
+§29: within 5 days of complete documents it decides whether the loss is covered (with reasons if not);
+within 10 days of agreeing the payout with the claimant it pays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class ClaimStatus(StrEnum):
+    OPENED = "opened"
+    DOCUMENTS_REQUESTED = "documents_requested"
+    DOCUMENTS_COMPLETE = "documents_complete"
+    DECIDED = "decided"
+    PAYOUT_AGREED = "payout_agreed"
+    PAID = "paid"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+S = ClaimStatus
+TERMINAL = frozenset({S.CLOSED, S.WITHDRAWN})
+NEXT: dict[ClaimStatus, frozenset[ClaimStatus]] = {
+    S.OPENED: frozenset({S.DOCUMENTS_REQUESTED, S.WITHDRAWN}),
+    S.DOCUMENTS_REQUESTED: frozenset({S.DOCUMENTS_COMPLETE, S.WITHDRAWN}),
+    S.DOCUMENTS_COMPLETE: frozenset({S.DECIDED, S.WITHDRAWN}),
+    S.DECIDED: frozenset({S.PAYOUT_AGREED, S.CLOSED, S.WITHDRAWN}),  # closed: not covered
+    S.PAYOUT_AGREED: frozenset({S.PAID, S.WITHDRAWN}),
+    S.PAID: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+DOCUMENTS_LISTED_WITHIN = timedelta(days=1)  # §28
+DECISION_WITHIN = timedelta(days=5)  # §29
+PAYMENT_WITHIN = timedelta(days=10)  # §29
+
+
+class IllegalClaimTransition(ValueError):
+    """The claim's status does not allow this step."""
+
+    def __init__(self, current: ClaimStatus, wanted: ClaimStatus) -> None:
+        super().__init__(f"a claim that is {current.value} cannot become {wanted.value}")
+        self.current = current
+        self.wanted = wanted
+
+
+def ensure_transition(current: ClaimStatus, wanted: ClaimStatus) -> None:
+    """Refuse a step the lifecycle does not allow."""
+    if wanted not in NEXT[current]:
+        raise IllegalClaimTransition(current, wanted)
+
+
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """The recorded moments the deadlines run from (None until they happen)."""
+
+    applied_at: datetime
+    documents_requested_at: datetime | None = None
+    documents_complete_at: datetime | None = None
+    decided_at: datetime | None = None
+    payout_agreed_at: datetime | None = None
+    paid_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    duty: str  # documents_listed | decision | payment
+    due_at: datetime
+    met_at: datetime | None
+    basis: str
+
+    def overdue(self, now: datetime) -> bool:
+        """Late if not met by the due time, or met after it is still a breach but no longer open."""
+        return self.met_at is None and now > self.due_at
+
+
+def deadlines(m: Moments) -> list[Deadline]:
+    """Each duty whose clock has started, with its due time and when it was met."""
+    out = [Deadline("documents_listed", m.applied_at + DOCUMENTS_LISTED_WITHIN, m.documents_requested_at,
+                    "交强险条例 §28")]
+    if m.documents_complete_at is not None:
+        out.append(Deadline("decision", m.documents_complete_at + DECISION_WITHIN, m.decided_at, "交强险条例 §29"))
+    if m.payout_agreed_at is not None:
+        out.append(Deadline("payment", m.payout_agreed_at + PAYMENT_WITHIN, m.paid_at, "交强险条例 §29"))
+    return out
+
+
+def overdue(m: Moments, *, status: ClaimStatus, now: datetime) -> list[Deadline]:
+    """Open duties past due; a withdrawn or closed claim owes nothing more."""
+    if status in TERMINAL:
+        return []
+    return [d for d in deadlines(m) if d.overdue(now)]
