@@ -6,7 +6,7 @@ exemption is data in the set (accident/templates/*.json), so a province can ship
 
 from __future__ import annotations
 
-from accident.fault_conditions import TemplateSetError, holds
+from accident.fault_conditions import PARTY_ORDER, TemplateSetError
 from accident.fault_model import (
     Allocation,
     Context,
@@ -35,37 +35,28 @@ __all__ = [
     "parse_set",
 ]
 
-_SELF = {n: "self." + n for n in ("movement", "impact", "signal", "priority", "other_from", "flags")}
-_OTHER = {n: "other." + n for n in _SELF}
+_SLOT = {name: i for i, name in enumerate(PARTY_ORDER)}
+_UNKNOWN = (None,) * len(PARTY_ORDER)  # for a lone party every fact about the other is unknown
 
 
-def _view(p: Party) -> dict:
-    """A party's known facts; unknown ones are absent, a missing flag list is an empty set."""
-    v: dict = {"movement": p.movement, "flags": p.flags}
-    if p.impact is not None:
-        v["impact"] = p.impact
-    if p.signal is not None:
-        v["signal"] = p.signal
-    if p.priority is not None:
-        v["priority"] = p.priority
-    if p.other_from is not None:
-        v["other_from"] = p.other_from
-    return v
+def _facts_of(p: Party) -> list:
+    """A party's facts in PARTY_ORDER; None is unknown, a missing flag list is an empty set."""
+    return [p.movement, p.impact, p.signal, p.priority, p.other_from, p.flags]
 
 
-def _reconcile(ts: TemplateSet, case: dict, a: dict, b: dict) -> list[tuple[str, str]]:
+def _reconcile(ts: TemplateSet, case: tuple, a: list, b: list) -> list[tuple[str, str]]:
     """Apply the set's mirror rules: infer a lone view, report views that do not mirror each other."""
     bad: list[tuple[str, str]] = []
-    for m in ts.mirrors:
-        if m.when and not holds(m.when, case):
-            continue
-        x, y = a.get(m.fact), b.get(m.fact)
+    for i in ts.match_mirrors(*case, *_UNKNOWN, *_UNKNOWN):
+        m = ts.mirrors[i]
+        k = _SLOT[m.fact]
+        x, y = a[k], b[k]
         if x is None and y is None:
             continue
         if x is None or y is None:
             given, missing = (y, a) if x is None else (x, b)
             if given in m.pairs:
-                missing[m.fact] = m.pairs[given]
+                missing[k] = m.pairs[given]
             else:
                 bad.append((m.zh, m.en))
         elif m.pairs.get(x) != y:
@@ -76,6 +67,8 @@ def _reconcile(ts: TemplateSet, case: dict, a: dict, b: dict) -> list[tuple[str,
 def _reason(
     ts: TemplateSet, code: ReviewCode, specifics: list[tuple[str, str]] | None = None
 ) -> ReviewReason:
+    if not specifics:
+        return ts.plain_reasons[code]
     zh, en = ts.review_texts[code]
     if specifics:
         zh += "（" + "；".join(dict.fromkeys(s[0] for s in specifics)) + "）"
@@ -92,55 +85,39 @@ def assess(ts: TemplateSet, facts: Facts) -> Decision:
     parties = facts.parties
     if len(parties) > 2:
         return _review(ts, [_reason(ts, ReviewCode.MULTI_VEHICLE)])
-    case = {
-        "context.junction": facts.context.junction,
-        "context.collision": facts.context.collision,
-        "case.party_count": len(parties),
-    }
-    views = [_view(p) for p in parties]
-    bad = _reconcile(ts, case, views[0], views[1]) if len(views) == 2 else []
-    selves = [{_SELF[k]: v for k, v in view.items()} for view in views]
-    others = (
-        [{_OTHER[k]: v for k, v in view.items()} for view in reversed(views)] if len(views) == 2 else [{}]
-    )
-    flats = [{**case, **s, **o} for s, o in zip(selves, others, strict=True)]
+    case = (facts.context.junction, facts.context.collision, len(parties))
+    if len(parties) == 2:
+        a, b = _facts_of(parties[0]), _facts_of(parties[1])
+        bad = _reconcile(ts, case, a, b)
+        views = ((*case, *a, *b), (*case, *b, *a))
+    else:
+        bad = []
+        views = ((*case, *_facts_of(parties[0]), *_UNKNOWN),)
     checks = ts.contradictions
-    bad += [
-        (checks[i].zh, checks[i].en)
-        for f in flats
-        for i in ts.check_index.candidates(f)
-        if holds(checks[i].tests, f)
-    ]
+    for v in views:
+        bad += [(checks[i].zh, checks[i].en) for i in ts.match_contradictions(*v)]
     if bad:
         return _review(ts, [_reason(ts, ReviewCode.CONTRADICTORY_FACTS, bad)])
 
+    rows = ts.by_code
     matched: list[Match] = []
-    matched_by_party: list[set[str]] = []
-    rows = ts.rows
-    for p, f in zip(parties, flats, strict=True):
-        codes: set[str] = set()
-        for i in ts.row_index.candidates(f):
-            row = rows[i]
-            if holds(row.tests, f) and not any(holds(e, f) for e in row.exempt):
-                codes.add(row.code)
-                matched.append(Match(p.id, row.code, row.title_zh, row.title_en, row.legal_basis))
-        matched_by_party.append(codes)
-    order = {p.id: i for i, p in enumerate(parties)}
-    matched.sort(key=lambda m: (order[m.party], m.code))
+    at_fault: list[bool] = []
+    mismatch = False
+    for p, v in zip(parties, views, strict=True):
+        hits = [rows[i] for i in ts.match_rows(*v)]  # already in code order
+        matched += [Match(p.id, r.code, r.title_zh, r.title_en, r.legal_basis) for r in hits]
+        at_fault.append(bool(hits))
+        if p.declared_scenarios and not set(p.declared_scenarios) <= {r.code for r in hits}:
+            mismatch = True
     found = tuple(matched)
 
     reasons: list[ReviewReason] = []
-    if any(
-        not set(p.declared_scenarios) <= codes for p, codes in zip(parties, matched_by_party, strict=True)
-    ):
+    if mismatch:
         reasons.append(_reason(ts, ReviewCode.DECLARED_MISMATCH))
     mo = ts.modifiers
-    mods = [
-        (mo[i].zh, mo[i].en) for f in flats for i in ts.modifier_index.candidates(f) if holds(mo[i].tests, f)
-    ]
+    mods = [(mo[i].zh, mo[i].en) for v in views for i in ts.match_modifiers(*v)]
     if mods:
         reasons.append(_reason(ts, ReviewCode.MODIFIER, mods))
-    at_fault = [bool(codes) for codes in matched_by_party]
     if not any(at_fault):
         reasons.append(_reason(ts, ReviewCode.NO_SCENARIO))
     if reasons:

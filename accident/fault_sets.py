@@ -10,8 +10,8 @@ from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
-from accident.fault_conditions import Index, TemplateSetError, Test, build_index, compile_all_of
-from accident.fault_model import PARTY_FACTS, SET_FACTS, ReviewCode
+from accident.fault_conditions import Matcher, TemplateSetError, build_matcher, compile_all_of
+from accident.fault_model import PARTY_FACTS, SET_FACTS, ReviewCode, ReviewReason
 
 DEFAULT_SET = "national-online"
 # §4: one of four statute prefixes, then 第…条 [第…款] [第…项] in Chinese numerals.
@@ -44,8 +44,8 @@ class Row:
     title_en: str
     legal_basis: tuple[str, ...]
     source: str
-    tests: tuple[Test, ...]
-    exempt: tuple[tuple[Test, ...], ...]
+    predicate: str  # compiled source, kept for reading and debugging
+    exempt: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ class Mirror:
 
     fact: str
     pairs: Mapping[str, str]
-    when: tuple[Test, ...]
+    when: str
     zh: str
     en: str
 
@@ -64,7 +64,7 @@ class Check:
     """A contradiction or a modifier: fires when its predicate holds for any party."""
 
     code: str
-    tests: tuple[Test, ...]
+    predicate: str
     zh: str
     en: str
 
@@ -83,9 +83,14 @@ class TemplateSet:
     contradictions: tuple[Check, ...]
     modifiers: tuple[Check, ...]
     review_texts: Mapping[ReviewCode, tuple[str, str]]
-    row_index: Index
-    check_index: Index  # contradictions
-    modifier_index: Index
+    plain_reasons: Mapping[ReviewCode, ReviewReason]  # built once: most reviews need no specifics
+    by_code: tuple[Row, ...]  # the rows sorted by code: match_rows returns positions in this tuple
+    # Compiled once at load: each takes the case, self's and the other's facts (fault_conditions.PARAMS)
+    # and returns the positions that hold.
+    match_rows: Matcher
+    match_mirrors: Matcher
+    match_contradictions: Matcher
+    match_modifiers: Matcher
 
     @property
     def codes(self) -> frozenset[str]:
@@ -117,16 +122,16 @@ def _legal_basis(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _check(raw: dict, where: str) -> Check:
+def _check(raw: dict, where: str, consts: list[frozenset]) -> Check:
     if unknown := set(raw) - {"code", "when", "zh", "en", "legal_basis"}:
         raise TemplateSetError(f"{where}: unknown keys {sorted(unknown)}")
     if "legal_basis" in raw:
         _legal_basis(raw["legal_basis"], f"{where}.legal_basis")
     zh, en = _texts({k: raw.get(k) for k in ("zh", "en")}, where)
-    return Check(str(raw.get("code")), compile_all_of(raw.get("when"), f"{where}.when"), zh, en)
+    return Check(str(raw.get("code")), compile_all_of(raw.get("when"), f"{where}.when", consts), zh, en)
 
 
-def _mirror(raw: dict, where: str) -> Mirror:
+def _mirror(raw: dict, where: str, consts: list[frozenset]) -> Mirror:
     if unknown := set(raw) - {"fact", "pairs", "when", "zh", "en"}:
         raise TemplateSetError(f"{where}: unknown keys {sorted(unknown)}")
     fact = raw.get("fact")
@@ -137,7 +142,12 @@ def _mirror(raw: dict, where: str) -> Mirror:
         if a not in PARTY_FACTS[fact] or b not in PARTY_FACTS[fact]:
             raise TemplateSetError(f"{where}.pairs: {a!r}/{b!r} are not values of {fact}")
         pairs[a], pairs[b] = b, a
-    when = compile_all_of(raw["when"], f"{where}.when") if raw.get("when") else ()
+    if any(
+        isinstance(c, dict) and not str(c.get("fact")).startswith(("context.", "case."))
+        for c in raw.get("when") or []
+    ):
+        raise TemplateSetError(f"{where}.when: a mirror rule depends on the case only (context.*, case.*)")
+    when = compile_all_of(raw["when"], f"{where}.when", consts) if raw.get("when") else "True"
     zh, en = _texts({k: raw.get(k) for k in ("zh", "en")}, where)
     return Mirror(fact, pairs, when, zh, en)
 
@@ -154,6 +164,7 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
     texts = content.get("review_texts") or {}
     if set(texts) != {c.value for c in ReviewCode}:
         raise TemplateSetError(f"{where}.review_texts: needs exactly {[c.value for c in ReviewCode]}")
+    consts: list[frozenset] = []
     rows: list[Row] = []
     for i, r in enumerate(content.get("rows") or []):
         at = f"{where}.rows[{i}]"
@@ -173,7 +184,7 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
                 en,
                 basis,
                 str(r.get("source") or content.get("source")),
-                compile_all_of(r.get("when"), f"{at}.when"),
+                compile_all_of(r.get("when"), f"{at}.when", consts),
                 (),
             )
         )
@@ -184,7 +195,7 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         if unknown := set(ex) - {"when", "codes", "legal_basis", "note"}:
             raise TemplateSetError(f"{at}: unknown keys {sorted(unknown)}")
         _legal_basis(ex.get("legal_basis"), f"{at}.legal_basis")
-        when = compile_all_of(ex.get("when"), f"{at}.when")
+        when = compile_all_of(ex.get("when"), f"{at}.when", consts)
         unknown_codes = set(ex.get("codes") or ()) - {r.code for r in rows}
         if unknown_codes or not ex.get("codes"):
             raise TemplateSetError(f"{at}.codes: unknown or missing codes {sorted(unknown_codes)}")
@@ -194,6 +205,17 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
     declared = content.get("version")
     if not isinstance(declared, str) or not declared:
         raise TemplateSetError(f"{where}.version: a declared version string is required")
+    review_texts = {ReviewCode(k): _texts(v, f"{where}.review_texts.{k}") for k, v in texts.items()}
+    mirrors = [
+        _mirror(m, f"{where}.mirrors[{i}]", consts) for i, m in enumerate(content.get("mirrors") or [])
+    ]
+    checks = [
+        _check(c, f"{where}.contradictions[{i}]", consts)
+        for i, c in enumerate(content.get("contradictions") or [])
+    ]
+    modifiers = [
+        _check(c, f"{where}.modifiers[{i}]", consts) for i, c in enumerate(content.get("modifiers") or [])
+    ]
     return TemplateSet(
         id=sid,
         version=f"{declared}+{digest[:12]}",
@@ -203,20 +225,20 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         source=str(content.get("source") or ""),
         content=body,
         rows=tuple(rows),
-        mirrors=tuple(
-            _mirror(m, f"{where}.mirrors[{i}]") for i, m in enumerate(content.get("mirrors") or [])
+        mirrors=tuple(mirrors),
+        contradictions=tuple(checks),
+        modifiers=tuple(modifiers),
+        review_texts=review_texts,
+        plain_reasons={code: ReviewReason(code, *zh_en) for code, zh_en in review_texts.items()},
+        by_code=tuple(sorted(rows, key=lambda r: r.code)),
+        match_rows=build_matcher(
+            [(r.predicate, list(r.exempt)) for r in sorted(rows, key=lambda r: r.code)], consts, f"{sid} rows"
         ),
-        contradictions=tuple(
-            _check(c, f"{where}.contradictions[{i}]")
-            for i, c in enumerate(content.get("contradictions") or [])
+        match_mirrors=build_matcher([(m.when, []) for m in mirrors], consts, f"{sid} mirrors"),
+        match_contradictions=build_matcher(
+            [(c.predicate, []) for c in checks], consts, f"{sid} contradictions"
         ),
-        modifiers=tuple(
-            _check(c, f"{where}.modifiers[{i}]") for i, c in enumerate(content.get("modifiers") or [])
-        ),
-        review_texts={ReviewCode(k): _texts(v, f"{where}.review_texts.{k}") for k, v in texts.items()},
-        row_index=build_index([r["when"] for r in content["rows"]]),
-        check_index=build_index([c["when"] for c in content.get("contradictions") or []]),
-        modifier_index=build_index([c["when"] for c in content.get("modifiers") or []]),
+        match_modifiers=build_matcher([(c.predicate, []) for c in modifiers], consts, f"{sid} modifiers"),
     )
 
 
