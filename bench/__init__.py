@@ -1,0 +1,1 @@
+"""Benchmarks under the protocol of BENCH.md: `python -m bench [--only NAME]`."""
