@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 
 from accident.photo_service import DERIVATIVES_TOPIC, make_photo_derivatives
+from claims.delivery import EndpointCache, WebhookRefused, WebhookRetry, deliver
+from claims.webhooks import TOPIC as INSURER_WEBHOOK
 from kernel.outbox import Message
 from kernel.sms import SmsError
 from kuaichu.context import Services
@@ -31,8 +33,23 @@ async def deliver_photo_derivatives(services: Services, msg: Message) -> int | N
     return None
 
 
+async def deliver_insurer_webhook(services: Services, msg: Message) -> int | None:
+    """Signed afresh per attempt; same webhook-id and body bytes every time."""
+    cache = services.extras.get(INSURER_WEBHOOK)
+    if cache is None:
+        cache = services.extras[INSURER_WEBHOOK] = EndpointCache(services.pool)
+    try:
+        return await deliver(cache=cache, http=services.http, message_id=msg.id, payload=msg.payload,
+                             timeout_s=services.settings.http_timeout_s)
+    except WebhookRetry as exc:
+        raise Retry(str(exc), after_s=exc.after_s, status=exc.status) from exc
+    except WebhookRefused as exc:
+        raise Park(str(exc), status=exc.status) from exc
+
+
 def handlers() -> dict[str, Deliver]:
     return {
         "sms": deliver_sms,
         DERIVATIVES_TOPIC: deliver_photo_derivatives,
+        INSURER_WEBHOOK: deliver_insurer_webhook,
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kuaichu.api import Route
-from kuaichu.handlers import admin, eligibility, fault, identity, photos, reports, system
+from kuaichu.handlers import admin, eligibility, fault, identity, insurers, photos, reports, system
 
 
 def all_routes() -> list[Route]:
@@ -15,4 +15,5 @@ def all_routes() -> list[Route]:
         *reports.ROUTES,
         *photos.ROUTES,
         *admin.ROUTES,
+        *insurers.ROUTES,
     ]

@@ -1,0 +1,85 @@
+"""Insurer webhooks: events queued in the caller's transaction, signed per Standard Webhooks 1.0.
+
+The body is serialised once, when the event is queued, and stored in the outbox row: every attempt sends
+the same bytes under the same `webhook-id` (the outbox message id) with a fresh timestamp and signature.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from standardwebhooks import Webhook
+
+from claims import endpoints
+from kernel import outbox
+from schemas.webhooks import EVENT_MODELS, WebhookEnvelope
+
+TOPIC = endpoints.TOPIC
+
+
+class UnknownEvent(ValueError):
+    """An event type no schema describes."""
+
+
+def event_body(*, event_type: str, data: Mapping[str, Any], occurred_at: datetime) -> str:
+    """The envelope {type, timestamp, data{schema_version, ...}} as the exact JSON text to send."""
+    model = EVENT_MODELS.get(event_type)
+    if model is None:
+        raise UnknownEvent(f"no webhook schema for {event_type!r}")
+    if occurred_at.tzinfo is None:
+        raise ValueError("occurred_at must carry a time zone")
+    checked = model.model_validate({"schema_version": 1, **data}).model_dump(mode="json")
+    envelope = WebhookEnvelope(type=event_type, timestamp=occurred_at, data=checked)
+    return json.dumps(envelope.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
+
+
+async def enqueue_insurer_event(
+    conn: asyncpg.Connection,
+    *,
+    insurer_code: str,
+    event_type: str,
+    data: Mapping[str, Any],
+    occurred_at: datetime,
+    report_id: UUID | None,
+    dedupe_key: str,
+) -> UUID | None:
+    """Queue one webhook to one insurer in the caller's transaction; None if this dedupe key was queued before."""
+    body = event_body(event_type=event_type, data=data, occurred_at=occurred_at)
+    return await outbox.enqueue(
+        conn,
+        topic=TOPIC,
+        dedupe_key=f"{TOPIC}:{insurer_code}:{event_type}:{dedupe_key}",
+        payload={"insurer_code": insurer_code, "event_type": event_type, "body": body},
+        report_id=report_id,
+    )
+
+
+def webhook_id(message_id: UUID) -> str:
+    """The receiver's deduplication key: stable across attempts and operator replays."""
+    return f"msg_{message_id.hex}"
+
+
+def secret_valid(entry: Mapping[str, Any], now: datetime) -> bool:
+    """A dated secret signs while now is in [not_before, not_after)."""
+    nb, na = entry.get("not_before"), entry.get("not_after")
+    return (nb is None or datetime.fromisoformat(nb) <= now) and (na is None or now < datetime.fromisoformat(na))
+
+
+def signed_headers(*, secrets: Iterable[Mapping[str, Any]], msg_id: str, body: str,
+                   now: datetime | None = None) -> dict[str, str]:
+    """Standard Webhooks headers for one attempt: one `v1,` signature per secret valid now, space-separated."""
+    at = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    signatures = [Webhook(s["secret"]).sign(msg_id, at, body) for s in secrets if secret_valid(s, at)]
+    if not signatures:
+        raise ValueError("no webhook secret is valid now")
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": " ".join(signatures),
+        "content-type": "application/json",
+    }

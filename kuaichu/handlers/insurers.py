@@ -1,0 +1,67 @@
+"""Operators: each insurer's webhook endpoint state (disabled after a 410, queue counts) and re-enabling it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiohttp import web
+
+from claims import endpoints
+from kernel.errors import NotFound
+from kuaichu.api import Route, json_response, principal, staff
+from kuaichu.keys import SERVICES
+from schemas.base import Out
+
+
+class InsurerWebhookState(Out):
+    code: str
+    name: str
+    webhook_url: str | None
+    enabled: bool
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    secrets: int
+    pending: int
+    parked: int
+    last_delivered_at: datetime | None
+
+
+class InsurerWebhookList(Out):
+    insurers: list[InsurerWebhookState]
+
+
+class WebhookEnabled(Out):
+    code: str
+    enabled: bool
+    messages_woken: int
+
+
+async def list_webhooks(request: web.Request) -> web.Response:
+    async with request.app[SERVICES].pool.acquire() as conn:
+        rows = await endpoints.states(conn)
+    return json_response(InsurerWebhookList(insurers=[
+        InsurerWebhookState(enabled=r["webhook_disabled_at"] is None, disabled_at=r["webhook_disabled_at"],
+                            disabled_reason=r["webhook_disabled_reason"],
+                            **{k: r[k] for k in ("code", "name", "webhook_url", "secrets", "pending", "parked",
+                                                 "last_delivered_at")})
+        for r in rows]))
+
+
+async def enable_webhook(request: web.Request) -> web.Response:
+    code = request.match_info["code"]
+    s = request.app[SERVICES]
+    async with s.pool.acquire() as conn, conn.transaction():
+        woken = await endpoints.enable(conn, code=code, actor=principal(request).actor)
+    if woken is None:
+        raise NotFound("没有该保险公司", "No insurer with this code")
+    return json_response(WebhookEnabled(code=code, enabled=True, messages_woken=woken))
+
+
+ROUTES = [
+    Route("GET", "/v1/admin/insurers/webhooks", list_webhooks,
+          "Each insurer's webhook endpoint: enabled or disabled (after a 410, with the reason), queue counts",
+          auth=staff("admin"), tag="admin", responses={200: InsurerWebhookList}),
+    Route("POST", "/v1/admin/insurers/{code}/webhook/enable", enable_webhook,
+          "Re-enable an insurer's webhook endpoint; its waiting and 410-parked messages are sent again",
+          auth=staff("admin"), tag="admin", responses={200: WebhookEnabled}, errors=(404,)),
+]

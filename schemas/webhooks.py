@@ -1,0 +1,126 @@
+"""Insurer webhook events (Standard Webhooks 1.0 envelope), versioned by `data.schema_version`.
+
+Thin on purpose: ids, amounts in fen, liability, and signed expiring photo links; an insurer fetches
+anything more through the API. A new field is additive; a changed meaning is a new schema_version.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = 1
+
+
+class _OpenEvent(_Event):
+    """Events whose data another team composes: the named fields are checked, further ones kept."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class PhotoLink(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    photo_id: str
+    kind: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    url: str  # signed; valid until expires_at
+    expires_at: AwareDatetime
+
+
+class LiabilityShare(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str
+    party_id: str
+    share_percent: int = Field(ge=0, le=100)
+    liability: str  # full | major | equal | minor | none
+    insurer_code: str | None = None
+    mutual_opt_in: bool = False
+
+
+class ClaimOpenedV1(_Event):
+    claim_id: str
+    report_id: str
+    outcome: Literal["agreed", "determined"]
+    occurred_at: AwareDatetime
+    zone_id: str | None
+    vehicle_label: str
+    party_id: str
+    plate: str
+    policy_number: str
+    claim_insurer_code: str  # the damaged vehicle's own insurer, which handles the claim
+    role: Literal["claim_insurer", "liable_party_insurer"]
+    liability: list[LiabilityShare]
+    photos: list[PhotoLink]
+    documents_due_at: AwareDatetime  # 交强险条例 §28
+
+
+class CoverPayment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    payee: str
+    payer: str
+    insurer_code: str | None
+    source: str
+    amount_fen: int = Field(ge=0)
+
+
+class ClaimCoverDecidedV1(_Event):
+    claim_id: str
+    report_id: str
+    revision: int = Field(ge=1)
+    mode: str
+    limits_version: str
+    assessed_fen: int = Field(ge=0)
+    payments: list[CoverPayment]
+    basis: list[str]
+
+
+class ClaimClosedV1(_Event):
+    claim_id: str
+    report_id: str
+    outcome: Literal["paid", "not_covered", "withdrawn"]
+    paid_fen: int | None = Field(None, ge=0)
+
+
+class ReportDisputedV1(_Event):
+    report_id: str
+    party_label: str
+    reason: str
+
+
+class AssessmentRequestedV1(_OpenEvent):
+    report_id: str
+    task_id: str
+
+
+class AssessmentAssignedV1(_OpenEvent):
+    report_id: str
+    task_id: str
+
+
+EVENT_MODELS: dict[str, type[_Event]] = {
+    "claim.opened": ClaimOpenedV1,
+    "claim.cover_decided": ClaimCoverDecidedV1,
+    "claim.closed": ClaimClosedV1,
+    "report.disputed": ReportDisputedV1,
+    "assessment.requested": AssessmentRequestedV1,
+    "assessment.assigned": AssessmentAssignedV1,
+}
+
+
+class WebhookEnvelope(BaseModel):
+    """The body every insurer receives: {type, timestamp (RFC 3339 time of the event), data}."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    timestamp: datetime
+    data: dict
