@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import asyncpg
 
 from geo import repository
 from geo.reference import ReferenceSet
+from geo.zones import ZoneIndex
 
 
 async def apply_reference(
@@ -46,3 +48,13 @@ def _counts(outcome: dict[str, list[str]], *, total: int) -> dict[str, Any]:
         "unchanged": total - changed,
         "absent_kept": outcome["absent"],
     }
+
+
+async def build_zone_index(conn: asyncpg.Connection, *, tolerance_m: float = 200.0) -> ZoneIndex:
+    """The zone index of the current reference version; zones and version read from one snapshot."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        latest = await repository.latest_version(conn)
+        zones = await repository.load_zones(conn)
+    version = latest["version"] if latest else None
+    # Building takes up to a second for a province: off the event loop.
+    return await asyncio.to_thread(ZoneIndex.build, zones, tolerance_m=tolerance_m, version=version)

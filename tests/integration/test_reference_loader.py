@@ -14,6 +14,8 @@ import asyncpg
 import pytest
 
 from geo.errors import ReferenceFileError
+from geo.service import build_zone_index
+from kuaichu.db import connect
 from kuaichu.reference_loader import load_reference_dir
 
 REFERENCE_DIR = Path(__file__).parents[1] / "fixtures" / "reference"
@@ -188,3 +190,13 @@ def test_the_cli_prints_the_error_to_stderr_and_exits_1_on_a_bad_file(
     )
     assert ok.returncode == 0, ok.stderr
     assert "unchanged, same digest" in ok.stdout
+
+
+async def test_the_zone_index_built_from_the_database_routes_a_west_lake_point(database_url: str) -> None:
+    conn = await connect(database_url, role="kuaichu_app")
+    try:
+        index = await build_zone_index(conn)
+    finally:
+        await conn.close()
+    hit = index.lookup(30.21968, 120.08150)
+    assert (index.version, len(index), hit and hit.zone_id) == (1, 5, "zj-330106")
