@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import logging
+from collections.abc import Awaitable, Callable
 
 from accident.photo_service import DERIVATIVES_TOPIC, make_photo_derivatives
 from claims.delivery import EndpointCache, WebhookRefused, WebhookRetry, deliver
@@ -11,6 +13,12 @@ from kernel.outbox import Message
 from kernel.sms import SmsError
 from kuaichu.context import Services
 from kuaichu.worker import Deliver, Park, Retry
+
+log = logging.getLogger(__name__)
+
+# Who hears that a report's liability is settled (agreed or determined): assessment routing, claims, ...
+# Each consumer must be idempotent (a message may be delivered again); add yours to this tuple.
+SETTLED_CONSUMERS: tuple[Callable[[Services, Message], Awaitable[None]], ...] = ()
 
 
 async def deliver_sms(services: Services, msg: Message) -> int | None:
@@ -47,9 +55,19 @@ async def deliver_insurer_webhook(services: Services, msg: Message) -> int | Non
         raise Park(str(exc), status=exc.status) from exc
 
 
+async def deliver_report_settled(services: Services, msg: Message) -> int | None:
+    """Hand report.settled to every consumer in SETTLED_CONSUMERS, in order; none configured is logged, not lost."""
+    if not SETTLED_CONSUMERS:
+        log.info("no consumer configured for report.settled", extra={"message_id": str(msg.id)})
+    for consume in SETTLED_CONSUMERS:
+        await consume(services, msg)
+    return None
+
+
 def handlers() -> dict[str, Deliver]:
     return {
         "sms": deliver_sms,
         DERIVATIVES_TOPIC: deliver_photo_derivatives,
         INSURER_WEBHOOK: deliver_insurer_webhook,
+        "report.settled": deliver_report_settled,
     }

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from kuaichu.api import Route
-from kuaichu.handlers import admin, eligibility, fault, identity, insurers, photos, reports, system
+from kuaichu.handlers import (
+    admin,
+    eligibility,
+    fault,
+    fault_flow,
+    fault_review,
+    identity,
+    insurers,
+    photos,
+    reports,
+    system,
+)
 
 
 def all_routes() -> list[Route]:
@@ -14,6 +25,8 @@ def all_routes() -> list[Route]:
         *identity.ROUTES,
         *reports.ROUTES,
         *photos.ROUTES,
+        *fault_flow.ROUTES,
+        *fault_review.ROUTES,
         *admin.ROUTES,
         *insurers.ROUTES,
     ]

@@ -1,0 +1,141 @@
+"""Signing the accepted proposal with a one-time code, and the agreement (自行协商协议书) it produces.
+
+程序规定 §21: the parties sign the agreement together. Each party confirms with a code texted to its own
+phone (purpose "sign"), may add a drawn signature image, and says whether it opts in to 互碰自赔.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from accident import fault_flow_repository as frepo
+from accident import identity
+from accident import repository as repo
+from accident.agreement import build_agreement, canonical_json, sha256_hex
+from accident.agreement_pdf import render_agreement_pdf
+from accident.fault_errors import FaultInputRefused, NoAgreement, StaleVersion
+from accident.fault_flow import Acting, FaultFlow, acting_party, answer, enqueue_settled, replayed, set_status
+from accident.model import Status, ensure
+from accident.service import Idempotency, access
+from kernel.audit import AuditEvent, record
+from kernel.identity import Principal
+from kernel.masking import mask_phone
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_SIGNATURE_BYTES = 512 * 1024
+
+
+async def _ready_to_sign(conn: asyncpg.Connection, a: Acting, version: int | None = None) -> asyncpg.Record:
+    """The proposal every party accepted; refused (409) before that, or when the caller saw another version."""
+    ensure(a.status, frozenset({Status.PROPOSED}), action_zh="签署协议", action_en="sign the agreement")
+    proposal = await frepo.latest_proposal(conn, report_id=a.report["id"])
+    assert proposal is not None
+    if version is not None and version != proposal["version"]:
+        raise StaleVersion(f"责任建议已更新为第{proposal['version']}版", f"The proposal is now v{proposal['version']}",
+                           current_version=proposal["version"])
+    answers = await frepo.responses(conn, report_id=a.report["id"], version=proposal["version"])
+    if len({r["label"] for r in answers if r["response"] == "accept"}) < len(a.labels):
+        ensure(a.status, frozenset(), action_zh="在各方接受前签署", action_en="sign before every party accepted")
+    return proposal
+
+
+def _signature_png(encoded: str | None) -> bytes | None:
+    if encoded is None:
+        return None
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    if not data.startswith(PNG_MAGIC) or len(data) > MAX_SIGNATURE_BYTES:
+        raise FaultInputRefused("签名图像须为不超过512KB的PNG图片", "The signature must be a PNG of at most 512 KB",
+                                errors=[{"pointer": "#/signature_png_base64", "detail": "not a PNG up to 512 KB"}])
+    return data
+
+
+async def request_signing_code(flow: FaultFlow, *, who: Principal, report_id: UUID, ip: str) -> dict[str, Any]:
+    """Text a signing code to the party's own phone, once every party accepted the proposal."""
+    async with flow.intake.pool.acquire() as conn, conn.transaction():
+        a = await acting_party(conn, who, report_id)
+        await _ready_to_sign(conn, a)
+        party = next(p for p in await repo.parties(conn, report_id=report_id) if p["id"] == a.party_id)
+    phone = flow.intake.keyring.decrypt(party["phone_enc"])
+    challenge_id, expires_at = await identity.request_code(
+        flow.intake.pool, keyring=flow.intake.keyring, sender=flow.sms, policy=flow.otp, phone=phone,
+        purpose="sign", ip=ip,
+    )
+    return {"challenge_id": str(challenge_id), "expires_at": expires_at.isoformat(), "phone_masked": mask_phone(phone)}
+
+
+async def sign(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int, code: str, mutual: bool,
+               image_b64: str | None, idem: Idempotency | None) -> dict[str, Any]:
+    """Sign with the texted code; the last signature makes the report agreed and produces the agreement."""
+    image = _signature_png(image_b64)
+    image_sha = sha256_hex(image) if image else None
+    if image is not None and image_sha is not None:
+        await flow.photos.put_original(image_sha, image)  # content-addressed: a retry writes nothing new
+    k = flow.intake.keyring
+    async with flow.intake.pool.acquire() as conn, conn.transaction():
+        if (stored := await replayed(conn, idem)) is not None:
+            return stored
+        a = await acting_party(conn, who, report_id)
+        await _ready_to_sign(conn, a, version)
+        party = next(p for p in await repo.parties(conn, report_id=report_id) if p["id"] == a.party_id)
+        await identity.verify_code(flow.intake.pool, keyring=k, policy=flow.otp, phone=k.decrypt(party["phone_enc"]),
+                                   code=code, purpose="sign")
+        now = flow.intake.now()
+        await frepo.insert_signature(conn, report_id=report_id, version=version, party_id=a.party_id,
+                                     image_sha256=image_sha, mutual=mutual, at=now)
+        await record(conn, AuditEvent("fault_signature", f"{report_id}:{version}:{a.label}", "signed", a.actor,
+                                      report_id, {"proposal_version": {"before": None, "after": version},
+                                                  "code_confirmed": {"before": None, "after": True},
+                                                  "image_sha256": {"before": None, "after": image_sha},
+                                                  "mutual_self_compensation": {"before": None, "after": mutual}}))
+        signed = await frepo.signatures(conn, report_id=report_id, version=version)
+        if len(signed) >= len(a.labels):
+            await _agree(conn, flow, a, version, signed, at=now)
+        return await answer(conn, idem, report_id)
+
+
+async def _agree(conn: asyncpg.Connection, flow: FaultFlow, a: Acting, version: int, signed: list[asyncpg.Record],
+                 *, at: datetime) -> None:
+    """Every party signed: the agreement (JSON + PDF, hashed), status agreed, report.settled queued."""
+    report_id = a.report["id"]
+    k = flow.intake.keyring
+    proposal = await frepo.latest_proposal(conn, report_id=report_id)
+    assert proposal is not None
+    parties = [{"label": p["label"], "name": k.decrypt(p["name_enc"]), "id_kind": p["id_kind"],
+                "id_number": k.decrypt(p["id_number_enc"]), "phone": k.decrypt(p["phone_enc"]), "plate": p["plate"],
+                "vehicle_type": p["vehicle_type"], "insurer_code": p["insurer_code"],
+                "policy_number": p["policy_number"]} for p in await repo.parties(conn, report_id=report_id)]
+    accounts = {r["label"]: dict(r) for r in await frepo.accounts(conn, report_id=report_id)}
+    content = build_agreement(report=dict(a.report), parties=parties, accounts=accounts, proposal=dict(proposal),
+                              signatures=[dict(s) for s in signed], insurers=await frepo.insurer_names(conn),
+                              created_at=at)
+    pdf = await asyncio.to_thread(render_agreement_pdf, content)
+    json_sha, pdf_sha = sha256_hex(canonical_json(content)), sha256_hex(pdf)
+    await frepo.insert_agreement(conn, report_id=report_id, version=version, content=content, json_sha256=json_sha,
+                                 pdf=pdf, pdf_sha256=pdf_sha, at=at)
+    await record(conn, AuditEvent("agreement", str(report_id), "created", a.actor, report_id,
+                                  {"json_sha256": {"before": None, "after": json_sha},
+                                   "pdf_sha256": {"before": None, "after": pdf_sha}}))
+    await set_status(conn, a, Status.AGREED, a.actor, "agreed")
+    await enqueue_settled(conn, report_id=report_id, outcome="agreed", version=version,
+                          shares=proposal["result"]["allocations"],
+                          opt_ins={s["label"]: s["mutual_self_compensation"] for s in signed})
+
+
+async def agreement(flow: FaultFlow, *, who: Principal, report_id: UUID) -> asyncpg.Record:
+    """The stored agreement (JSON, PDF and their hashes) for its parties, police and admins."""
+    async with flow.intake.pool.acquire() as conn:
+        await access(conn, who, report_id)
+        row = await frepo.agreement(conn, report_id=report_id, with_pdf=True)
+    if row is None:
+        raise NoAgreement()
+    return row
