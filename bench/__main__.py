@@ -14,6 +14,7 @@ from bench.common import Row, as_row
 
 HERE = Path(__file__).resolve().parent
 NOT_BENCHES = {"common", "__main__", "__init__"}
+NO_FIGURES = "| — | — | — | — | no |"
 
 
 def discover(only: str | None) -> list[ModuleType]:
@@ -60,9 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             lines += [line(as_row(r)) for r in module.run()]
         except Exception as exc:  # one broken bench must not hide the others' figures
             traceback.print_exc()
-            lines.append(
-                f"| {module.NAME}: not measured ({type(exc).__name__}: {exc}) | — | — | — | — | no |"
-            )
+            last = (str(exc).strip().splitlines() or [""])[-1][:200].replace("|", "/")
+            lines.append(f"| {module.NAME}: not measured ({type(exc).__name__}: {last}) {NO_FIGURES}")
             failed = True
     print("| measure | value | baseline | ratio | target | met |")
     print("|---|---|---|---|---|---|")
