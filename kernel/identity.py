@@ -46,6 +46,18 @@ class StaffPrincipal:
 
 
 @dataclass(frozen=True, slots=True)
+class InsurerPrincipal:
+    """An insurer's own system, by a per-insurer credential: reaches only that insurer's claims."""
+
+    insurer_code: str
+    credential_id: UUID
+
+    @property
+    def actor(self) -> tuple[str, str]:
+        return "insurer", self.insurer_code
+
+
+@dataclass(frozen=True, slots=True)
 class SystemPrincipal:
     name: str = "system"
 
@@ -54,4 +66,4 @@ class SystemPrincipal:
         return "system", self.name
 
 
-Principal = PartyPrincipal | PhonePrincipal | StaffPrincipal | SystemPrincipal
+Principal = PartyPrincipal | PhonePrincipal | StaffPrincipal | InsurerPrincipal | SystemPrincipal

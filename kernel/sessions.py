@@ -1,14 +1,15 @@
-"""Bearer tokens to principals: party tokens, phone sessions and staff credentials (stored as hashes)."""
+"""Bearer tokens to principals: party tokens, phone sessions, staff and insurer credentials (stored as hashes)."""
 
 from __future__ import annotations
 
 import asyncpg
 
-from kernel.identity import PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
+from kernel.identity import InsurerPrincipal, PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
 
 PARTY_PREFIX = "kp"
 PHONE_PREFIX = "ks"
 STAFF_PREFIX = "kst"
+INSURER_PREFIX = "kin"
 
 
 async def principal_for(conn: asyncpg.Connection, *, token: str, token_hash: bytes) -> Principal | None:
@@ -32,4 +33,10 @@ async def principal_for(conn: asyncpg.Connection, *, token: str, token_hash: byt
             token_hash,
         )
         return StaffPrincipal(row["id"], row["username"], row["role"], row["insurer_code"]) if row else None
+    if prefix == INSURER_PREFIX:
+        row = await conn.fetchrow(
+            "SELECT id, insurer_code FROM insurer_credentials WHERE token_hash = $1::bytea AND revoked_at IS NULL",
+            token_hash,
+        )
+        return InsurerPrincipal(row["insurer_code"], row["id"]) if row else None
     return None

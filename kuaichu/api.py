@@ -11,7 +11,7 @@ import pydantic
 from aiohttp import web
 
 from kernel.errors import DomainError, Forbidden, Unauthenticated
-from kernel.identity import PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
+from kernel.identity import InsurerPrincipal, PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -19,6 +19,7 @@ M = TypeVar("M", bound=pydantic.BaseModel)
 PUBLIC = "public"
 PARTY = "party"  # a party token, or a phone session (the service checks it is party to the report)
 PHONE = "phone"  # a phone session only
+INSURER = "insurer"  # an insurer's system credential (the service checks the claim is its own)
 
 
 def staff(*roles: str) -> tuple[str, ...]:
@@ -107,6 +108,8 @@ def _allowed(principal_: Principal, auth: tuple[str, ...]) -> bool:
         if rule == PARTY and isinstance(principal_, PartyPrincipal | PhonePrincipal):
             return True
         if rule == PHONE and isinstance(principal_, PhonePrincipal):
+            return True
+        if rule == INSURER and isinstance(principal_, InsurerPrincipal):
             return True
         if rule.startswith("staff:") and isinstance(principal_, StaffPrincipal) and principal_.role == rule[6:]:
             return True

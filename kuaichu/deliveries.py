@@ -8,17 +8,26 @@ from collections.abc import Awaitable, Callable
 
 from accident.photo_service import DERIVATIVES_TOPIC, make_photo_derivatives
 from claims.delivery import EndpointCache, WebhookRefused, WebhookRetry, deliver
+from claims.service import on_report_disputed, on_report_settled
 from claims.webhooks import TOPIC as INSURER_WEBHOOK
 from kernel.outbox import Message
 from kernel.sms import SmsError
 from kuaichu.context import Services
+from kuaichu.handlers.claims import claims_context
 from kuaichu.worker import Deliver, Park, Retry
 
 log = logging.getLogger(__name__)
 
+
+
+async def open_claims(services: Services, msg: Message) -> None:
+    """One claim per vehicle, opened once however often the message comes; claim.opened to each insurer."""
+    await on_report_settled(claims_context(services), payload=msg.payload)
+
+
 # Who hears that a report's liability is settled (agreed or determined): assessment routing, claims, ...
 # Each consumer must be idempotent (a message may be delivered again); add yours to this tuple.
-SETTLED_CONSUMERS: tuple[Callable[[Services, Message], Awaitable[None]], ...] = ()
+SETTLED_CONSUMERS: tuple[Callable[[Services, Message], Awaitable[None]], ...] = (open_claims,)
 
 
 async def deliver_sms(services: Services, msg: Message) -> int | None:
@@ -64,10 +73,17 @@ async def deliver_report_settled(services: Services, msg: Message) -> int | None
     return None
 
 
+async def deliver_report_disputed(services: Services, msg: Message) -> int | None:
+    """A dispute becomes a report.disputed webhook to each insurer of the report's parties."""
+    await on_report_disputed(claims_context(services), payload=msg.payload, occurred_at=msg.created_at)
+    return None
+
+
 def handlers() -> dict[str, Deliver]:
     return {
         "sms": deliver_sms,
         DERIVATIVES_TOPIC: deliver_photo_derivatives,
         INSURER_WEBHOOK: deliver_insurer_webhook,
         "report.settled": deliver_report_settled,
+        "report.disputed": deliver_report_disputed,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kuaichu.api import Route
 from kuaichu.handlers import (
     admin,
+    claims,
     eligibility,
     fault,
     fault_flow,
@@ -29,4 +30,5 @@ def all_routes() -> list[Route]:
         *fault_review.ROUTES,
         *admin.ROUTES,
         *insurers.ROUTES,
+        *claims.ROUTES,
     ]

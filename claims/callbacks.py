@@ -1,0 +1,133 @@
+"""Insurer callbacks on their own claims: documents (§28), assessment (定损), decision and payout (§29),
+payment, withdrawal. Idempotent by the insurer's reference: the same body gets the stored answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from pydantic import BaseModel
+
+from claims import repository as repo
+from claims.errors import AmountsDoNotAddUp, ClaimNotFound, ClaimTransitionRefused, ReferenceReused
+from claims.lifecycle import TERMINAL, ClaimStatus, IllegalClaimTransition, ensure_transition
+from claims.service import ClaimsContext, concerned, redecide
+from claims.views import claim_view
+from claims.webhooks import enqueue_insurer_event
+from kernel.audit import AuditEvent, record
+from kernel.crypto import request_hash
+from kernel.identity import InsurerPrincipal
+
+S = ClaimStatus
+Apply = Callable[[asyncpg.Connection, InsurerPrincipal, asyncpg.Record, Any, datetime], Awaitable[None]]
+
+
+async def _step(conn: asyncpg.Connection, who: InsurerPrincipal, c: asyncpg.Record, wanted: ClaimStatus,
+                fields: dict[str, Any], now: datetime) -> None:
+    """One audited lifecycle step; a closing step also tells every insurer concerned."""
+    try:
+        ensure_transition(S(c["status"]), wanted)
+    except IllegalClaimTransition as exc:
+        raise ClaimTransitionRefused(f"理赔案件当前状态为 {c['status']}，不能变为 {wanted.value}", str(exc),
+                                     status=c["status"]) from None
+    await repo.update_claim(conn, claim_id=c["id"], fields={"status": wanted.value, **fields})
+    changes = {"status": {"before": c["status"], "after": wanted.value}}
+    changes.update({k: {"before": None, "after": v if not isinstance(v, datetime) else v.isoformat()}
+                    for k, v in fields.items()})
+    await record(conn, AuditEvent("claim", str(c["id"]), wanted.value, who.actor, c["report_id"], changes))
+
+
+async def _close(conn: asyncpg.Connection, who: InsurerPrincipal, c: asyncpg.Record, wanted: ClaimStatus,
+                 outcome: str, now: datetime, paid_fen: int | None = None) -> None:
+    await _step(conn, who, c, wanted, {"closed_at": now}, now)
+    settled = await repo.settlement(conn, report_id=c["report_id"])
+    data = {"claim_id": str(c["id"]), "report_id": str(c["report_id"]), "outcome": outcome, "paid_fen": paid_fen}
+    for insurer in concerned(c["insurer_code"], settled["parties"] if settled else [], c["label"]):
+        await enqueue_insurer_event(conn, insurer_code=insurer, event_type="claim.closed", data=data, occurred_at=now,
+                                    report_id=c["report_id"], dedupe_key=str(c["id"]))
+
+
+async def _documents(conn, who, c, body, now) -> None:
+    if body.stage == "requested":
+        await _step(conn, who, c, S.DOCUMENTS_REQUESTED, {"documents_requested_at": now, "documents": body.items}, now)
+    else:
+        await _step(conn, who, c, S.DOCUMENTS_COMPLETE, {"documents_complete_at": now}, now)
+
+
+async def _assessment(conn, who, c, body, now) -> None:
+    if S(c["status"]) in TERMINAL or c["status"] == S.PAID:
+        raise ClaimTransitionRefused(f"理赔案件已{c['status']}，不能再定损", f"The claim is {c['status']}",
+                                     status=c["status"])
+    revision = await repo.insert_assessment(
+        conn, claim_id=c["id"], reference=body.reference, total_fen=body.total_fen, vehicle_only=body.vehicle_only,
+        items=[i.model_dump(mode="json") for i in body.items], photos=[p.model_dump(mode="json") for p in body.photos])
+    await repo.update_claim(conn, claim_id=c["id"], fields={"commercial_third_party": body.commercial_third_party})
+    await record(conn, AuditEvent("claim", str(c["id"]), "assessed", who.actor, c["report_id"], {
+        "assessed_fen": {"before": c["assessed_fen"], "after": body.total_fen},
+        "assessment_revision": {"before": c["assessment_revision"], "after": revision}}))
+    await redecide(conn, report_id=c["report_id"], now=now)
+
+
+async def _decision(conn, who, c, body, now) -> None:
+    await _step(conn, who, c, S.DECIDED, {"decided_at": now, "decision": {"covered": body.covered,
+                                                                          "reason": body.reason}}, now)
+    if not body.covered:
+        await _close(conn, who, {**dict(c), "status": S.DECIDED.value}, S.CLOSED, "not_covered", now)
+
+
+async def _payout(conn, who, c, body, now) -> None:
+    await _step(conn, who, c, S.PAYOUT_AGREED, {"payout_agreed_at": now, "payout_fen": body.amount_fen}, now)
+
+
+async def _payment(conn, who, c, body, now) -> None:
+    await _step(conn, who, c, S.PAID, {"paid_at": body.paid_at or now, "paid_fen": body.amount_fen}, now)
+    await _close(conn, who, {**dict(c), "status": S.PAID.value}, S.CLOSED, "paid", now, body.amount_fen)
+
+
+async def _withdrawal(conn, who, c, body, now) -> None:
+    await _close(conn, who, c, S.WITHDRAWN, "withdrawn", now)
+
+
+APPLY: dict[str, tuple[Apply, int]] = {
+    "documents": (_documents, 200), "assessment": (_assessment, 201), "decision": (_decision, 200),
+    "payout_agreement": (_payout, 200), "payment": (_payment, 200), "withdrawal": (_withdrawal, 200),
+}
+
+
+def check_assessment(body: Any) -> None:
+    """The items add up to the total (422 with pointers otherwise)."""
+    total = sum(i.amount_fen for i in body.items)
+    if total != body.total_fen:
+        raise AmountsDoNotAddUp(f"定损项目合计 {total} 分，总额为 {body.total_fen} 分",
+                                f"items add up to {total} fen, total_fen is {body.total_fen}",
+                                errors=[{"pointer": "#/total_fen", "detail": f"items add up to {total}"}])
+
+
+async def apply_callback(ctx: ClaimsContext, *, who: InsurerPrincipal, claim_id: UUID, kind: str,
+                         body: BaseModel) -> tuple[int, dict[str, Any]]:
+    """Apply one callback to the insurer's own claim, exactly once per reference."""
+    if kind == "assessment":
+        check_assessment(body)
+    fn, status = APPLY[kind]
+    raw = json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()
+    digest = request_hash(kind.encode(), str(claim_id).encode(), raw)
+    reference = body.reference  # type: ignore[attr-defined]
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        c = await repo.claim(conn, claim_id=claim_id, lock=True)
+        if c is None or c["insurer_code"] != who.insurer_code:
+            raise ClaimNotFound("没有该理赔案件，或不属于贵公司", "No such claim for this insurer")
+        prior = await repo.callback(conn, insurer_code=who.insurer_code, reference=reference)
+        if prior is not None:
+            if bytes(prior["request_hash"]) == digest:
+                return prior["status_code"], prior["response"]
+            raise ReferenceReused(errors=[{"pointer": "#/reference", "detail": "already used with another body"}])
+        now = datetime.now(UTC)
+        await fn(conn, who, c, body, now)
+        view = claim_view(await repo.claim(conn, claim_id=claim_id), now=now)
+        await repo.store_callback(conn, insurer_code=who.insurer_code, reference=reference, claim_id=claim_id,
+                                  kind=kind, request_hash=digest, status_code=status, response=view)
+    return status, view

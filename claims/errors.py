@@ -1,0 +1,33 @@
+"""Errors of the claims side, each with a stable problem type and bilingual texts."""
+
+from __future__ import annotations
+
+from kernel.errors import DomainError
+
+
+class ClaimNotFound(DomainError):
+    code = "claim-not-found"
+    kind = "not_found"
+    title_zh = "未找到该理赔案件"
+    title_en = "Claim not found"
+
+
+class ClaimTransitionRefused(DomainError):
+    code = "illegal-claim-transition"
+    kind = "conflict"
+    title_zh = "理赔案件当前状态不允许此操作"
+    title_en = "Not allowed in the claim's current state"
+
+
+class ReferenceReused(DomainError):
+    code = "reference-reused"
+    kind = "invalid"
+    title_zh = "该业务编号已用于不同的内容"
+    title_en = "This reference was already used with a different body"
+
+
+class AmountsDoNotAddUp(DomainError):
+    code = "amounts-do-not-add-up"
+    kind = "invalid"
+    title_zh = "定损项目金额之和与总额不符"
+    title_en = "The assessment items do not add up to the total"

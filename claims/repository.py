@@ -1,0 +1,134 @@
+"""asyncpg access to claims, settlements, assessments and insurer callbacks; takes a connection, never commits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+_CLAIM_COLUMNS = """c.id, c.report_id, c.party_id, c.label, c.insurer_code, c.status, c.applied_at,
+    c.documents_requested_at, c.documents_complete_at, c.decided_at, c.payout_agreed_at, c.paid_at, c.closed_at,
+    c.documents, c.decision, c.payout_fen, c.paid_fen, c.commercial_third_party, c.cover, c.cover_revision,
+    a.total_fen AS assessed_fen, a.revision AS assessment_revision, a.vehicle_only"""
+_LATEST = """LEFT JOIN LATERAL (SELECT total_fen, revision, vehicle_only FROM claim_assessments x
+                                WHERE x.claim_id = c.id ORDER BY revision DESC LIMIT 1) a ON true"""
+# Columns a lifecycle step may set; nothing else is ever formatted into SQL.
+UPDATABLE = frozenset({"status", "documents_requested_at", "documents_complete_at", "decided_at", "payout_agreed_at",
+                       "paid_at", "closed_at", "documents", "decision", "payout_fen", "paid_fen",
+                       "commercial_third_party", "cover", "cover_revision"})
+
+
+async def report(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Record | None:
+    """The report, locked, with its accident day in China time (the day the 交强险 limits are read for)."""
+    return await conn.fetchrow(
+        """SELECT id, status, occurred_at, zone_id, (occurred_at AT TIME ZONE 'Asia/Shanghai')::date AS accident_day
+           FROM reports WHERE id = $1::uuid FOR UPDATE""", report_id)
+
+
+async def parties(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT id, label, insurer_code, plate, policy_number FROM parties
+           WHERE report_id = $1::uuid ORDER BY label""", report_id)
+
+
+async def photos(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT id, kind, sha256 FROM photos WHERE report_id = $1::uuid ORDER BY created_at, id", report_id)
+
+
+async def settlement(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT report_id, version, outcome, parties, accident_day FROM claim_settlements WHERE report_id = $1::uuid",
+        report_id)
+
+
+async def save_settlement(conn: asyncpg.Connection, *, report_id: UUID, version: int, outcome: str,
+                          parties: list[dict[str, Any]], accident_day: Any) -> bool:
+    """Store the settlement unless one of this or a later version is stored; True when it changed."""
+    return bool(await conn.fetchval(
+        """INSERT INTO claim_settlements AS s (report_id, version, outcome, parties, accident_day)
+           VALUES ($1::uuid, $2::int, $3::text, $4::jsonb, $5::date)
+           ON CONFLICT (report_id) DO UPDATE SET version = EXCLUDED.version, outcome = EXCLUDED.outcome,
+               parties = EXCLUDED.parties, settled_at = now()
+           WHERE s.version < EXCLUDED.version
+           RETURNING true""", report_id, version, outcome, parties, accident_day))
+
+
+async def open_claims(conn: asyncpg.Connection, *, report_id: UUID, rows: list[tuple[UUID, UUID, str, str]]
+                      ) -> list[asyncpg.Record]:
+    """Insert (id, party_id, label, insurer) claims; a party that already has one is skipped."""
+    return await conn.fetch(
+        """INSERT INTO claims (id, report_id, party_id, label, insurer_code)
+           SELECT r.id, $1::uuid, r.party_id, r.label, r.insurer_code
+           FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[]) AS r(id, party_id, label, insurer_code)
+           ON CONFLICT ON CONSTRAINT claims_report_party_key DO NOTHING
+           RETURNING id, party_id, label, insurer_code, applied_at""",
+        report_id, *[list(col) for col in zip(*rows, strict=True)] if rows else ([], [], [], []))
+
+
+async def claim(conn: asyncpg.Connection, *, claim_id: UUID, lock: bool = False) -> asyncpg.Record | None:
+    lock_sql = "FOR UPDATE OF c" if lock else ""
+    sql = f"SELECT {_CLAIM_COLUMNS} FROM claims c {_LATEST} WHERE c.id = $1::uuid {lock_sql}"  # noqa: S608 constants
+    return await conn.fetchrow(sql, claim_id)
+
+
+async def claims_of_report(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {_CLAIM_COLUMNS} FROM claims c {_LATEST} WHERE c.report_id = $1::uuid ORDER BY c.label",  # noqa: S608
+        report_id)
+
+
+async def claims_of_insurer(conn: asyncpg.Connection, *, insurer_code: str, limit: int = 200) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {_CLAIM_COLUMNS} FROM claims c {_LATEST} WHERE c.insurer_code = $1::text
+            ORDER BY c.applied_at DESC LIMIT $2::int""",  # noqa: S608 - constants only
+        insurer_code, limit)
+
+
+async def overdue_claims(conn: asyncpg.Connection, *, listed: timedelta, decide: timedelta, pay: timedelta,
+                         insurer_code: str | None, limit: int) -> list[asyncpg.Record]:
+    """Open claims with a §28–§29 duty past due (the pure rules say which; this narrows the scan)."""
+    return await conn.fetch(
+        f"""SELECT {_CLAIM_COLUMNS} FROM claims c {_LATEST}
+            WHERE c.status NOT IN ('closed', 'withdrawn') AND ($4::text IS NULL OR c.insurer_code = $4::text)
+              AND ((c.documents_requested_at IS NULL AND c.applied_at + $1::interval < now())
+                OR (c.documents_complete_at IS NOT NULL AND c.decided_at IS NULL
+                    AND c.documents_complete_at + $2::interval < now())
+                OR (c.payout_agreed_at IS NOT NULL AND c.paid_at IS NULL AND c.payout_agreed_at + $3::interval < now()))
+            ORDER BY c.applied_at LIMIT $5::int""",  # noqa: S608 - constants only
+        listed, decide, pay, insurer_code, limit)
+
+
+async def update_claim(conn: asyncpg.Connection, *, claim_id: UUID, fields: dict[str, Any]) -> None:
+    bad = set(fields) - UPDATABLE
+    if bad:
+        raise ValueError(f"not updatable: {sorted(bad)}")
+    names = sorted(fields)
+    sets = ", ".join(f"{n} = ${i + 2}" for i, n in enumerate(names))
+    await conn.execute(f"UPDATE claims SET {sets}, updated_at = now() WHERE id = $1::uuid",  # noqa: S608 whitelisted
+                       claim_id, *[fields[n] for n in names])
+
+
+async def insert_assessment(conn: asyncpg.Connection, *, claim_id: UUID, reference: str, items: list[dict],
+                            total_fen: int, vehicle_only: bool, photos: list[dict]) -> int:
+    return await conn.fetchval(
+        """INSERT INTO claim_assessments (claim_id, revision, reference, items, total_fen, vehicle_only, photos)
+           SELECT $1::uuid, coalesce(max(revision), 0) + 1, $2::text, $3::jsonb, $4::bigint, $5::boolean, $6::jsonb
+           FROM claim_assessments WHERE claim_id = $1::uuid
+           RETURNING revision""", claim_id, reference, items, total_fen, vehicle_only, photos)
+
+
+async def callback(conn: asyncpg.Connection, *, insurer_code: str, reference: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT claim_id, kind, request_hash, status_code, response FROM insurer_callbacks
+           WHERE insurer_code = $1::text AND reference = $2::text""", insurer_code, reference)
+
+
+async def store_callback(conn: asyncpg.Connection, *, insurer_code: str, reference: str, claim_id: UUID, kind: str,
+                         request_hash: bytes, status_code: int, response: dict[str, Any]) -> None:
+    await conn.execute(
+        """INSERT INTO insurer_callbacks (insurer_code, reference, claim_id, kind, request_hash, status_code, response)
+           VALUES ($1::text, $2::text, $3::uuid, $4::text, $5::bytea, $6::int, $7::jsonb)""",
+        insurer_code, reference, claim_id, kind, request_hash, status_code, response)

@@ -1,0 +1,40 @@
+"""Claim rows as the API shows them, with their §28–§29 deadlines and whether any is overdue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from claims import repository as repo
+from claims.lifecycle import DECISION_WITHIN, DOCUMENTS_LISTED_WITHIN, PAYMENT_WITHIN, ClaimStatus, Moments, deadlines
+
+
+def claim_view(c: asyncpg.Record | dict[str, Any], *, now: datetime) -> dict[str, Any]:
+    """JSON-ready view of one claim (ids as strings, times ISO 8601)."""
+    m = Moments(c["applied_at"], c["documents_requested_at"], c["documents_complete_at"], c["decided_at"],
+                c["payout_agreed_at"], c["paid_at"])
+    open_ = ClaimStatus(c["status"]) not in (ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN)
+    dl = [{"duty": d.duty, "due_at": d.due_at.isoformat(), "met_at": d.met_at.isoformat() if d.met_at else None,
+           "overdue": open_ and d.overdue(now), "basis": d.basis} for d in deadlines(m)]
+    return {
+        "id": str(c["id"]), "report_id": str(c["report_id"]), "label": c["label"], "insurer_code": c["insurer_code"],
+        "status": c["status"], "applied_at": c["applied_at"].isoformat(), "documents": list(c["documents"] or []),
+        "decision": c["decision"], "payout_fen": c["payout_fen"], "paid_fen": c["paid_fen"],
+        "assessed_fen": c["assessed_fen"], "assessment_revision": c["assessment_revision"], "cover": c["cover"],
+        "cover_revision": c["cover_revision"], "deadlines": dl, "overdue": any(d["overdue"] for d in dl),
+    }
+
+
+async def overdue_list(conn: asyncpg.Connection, *, insurer_code: str | None, limit: int) -> list[dict[str, Any]]:
+    """Open claims with a statutory duty past due, oldest first."""
+    now = datetime.now(UTC)
+    rows = await repo.overdue_claims(conn, listed=DOCUMENTS_LISTED_WITHIN, decide=DECISION_WITHIN, pay=PAYMENT_WITHIN,
+                                     insurer_code=insurer_code, limit=limit)
+    return [v for v in (claim_view(r, now=now) for r in rows) if v["overdue"]]
+
+
+async def insurer_claims(conn: asyncpg.Connection, *, insurer_code: str, limit: int = 200) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    return [claim_view(r, now=now) for r in await repo.claims_of_insurer(conn, insurer_code=insurer_code, limit=limit)]

@@ -1,0 +1,114 @@
+"""Insurer callback bodies (idempotent by the insurer's own `reference`) and claim views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AnyHttpUrl, AwareDatetime, Field, StrictBool, StrictInt, model_validator
+
+from schemas.base import Out, Strict
+
+Fen = Annotated[StrictInt, Field(ge=0, le=10**12, description="integer fen (分), never a float")]
+Reference = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w.:\-/]+$",
+                                 description="the insurer's own reference: a repeat with it is idempotent")]
+
+
+class AssessmentItem(Strict):
+    part: str = Field(min_length=1, max_length=100)
+    operation: Literal["repair", "replace", "paint", "adjust", "other"]
+    amount_fen: Fen
+
+
+class PhotoRef(Strict):
+    """A photo of the assessment: the SHA-256 of a photo we hold, or a URL on the insurer's side."""
+
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    url: AnyHttpUrl | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> PhotoRef:
+        if (self.sha256 is None) == (self.url is None):
+            raise ValueError("give exactly one of sha256 or url")
+        return self
+
+
+class AssessmentCreate(Strict):
+    """定损: the damaged vehicle's items, their total, and what the insured's policy holds."""
+
+    reference: Reference
+    items: list[AssessmentItem] = Field(min_length=1, max_length=200)
+    total_fen: Fen
+    vehicle_only: StrictBool = True  # false when property off the vehicles was damaged too
+    commercial_third_party: StrictBool = False  # the insured's policy includes 商业三者险
+    photos: list[PhotoRef] = Field(default_factory=list, max_length=50)
+
+
+class DocumentsUpdate(Strict):
+    reference: Reference
+    stage: Literal["requested", "complete"]  # §28 list sent to the claimant / everything received
+    items: list[str] = Field(default_factory=list, max_length=50)
+
+
+class DecisionCreate(Strict):
+    reference: Reference
+    covered: StrictBool
+    reason: str | None = Field(None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _reason(self) -> DecisionCreate:
+        if not self.covered and not (self.reason or "").strip():
+            raise ValueError("a refusal states its reason in writing (交强险条例 §29)")
+        return self
+
+
+class PayoutAgreementCreate(Strict):
+    reference: Reference
+    amount_fen: Fen
+
+
+class PaymentCreate(Strict):
+    reference: Reference
+    amount_fen: Fen
+    paid_at: AwareDatetime | None = None
+
+
+class WithdrawalCreate(Strict):
+    reference: Reference
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DeadlineRead(Out):
+    duty: str
+    due_at: datetime
+    met_at: datetime | None
+    overdue: bool
+    basis: str
+
+
+class ClaimRead(Out):
+    id: str
+    report_id: str
+    label: str
+    insurer_code: str
+    status: str
+    applied_at: datetime
+    documents: list[str]
+    decision: dict | None
+    payout_fen: int | None
+    paid_fen: int | None
+    assessed_fen: int | None
+    assessment_revision: int | None
+    cover: dict | None
+    cover_revision: int
+    deadlines: list[DeadlineRead]
+    overdue: bool
+
+
+class ClaimList(Out):
+    claims: list[ClaimRead]
+
+
+class OverdueQuery(Strict):
+    insurer: str | None = Field(None, max_length=32)
+    limit: int = Field(200, ge=1, le=1000)

@@ -1,0 +1,68 @@
+"""A two-vehicle report with settled liability, insurer credentials and staff, for the claims tests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from claims.service import ClaimsContext, on_report_settled
+from kernel.crypto import Keyring
+from kuaichu.commands.insurer import issue_credential
+from kuaichu.commands.staff import create_staff
+from kuaichu.db import connect, create_pool
+from kuaichu.settings import Settings
+from tests.api.flows import bearer, create_report, join
+
+
+def keyring(settings: Settings) -> Keyring:
+    return Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
+
+
+async def two_vehicle_report(client: Any, settings: Settings) -> uuid.UUID:
+    """Party A insured by PICC, party B by CPIC (tests/api/flows.py)."""
+    a = await create_report(client, settings.var_dir)
+    status, _, _ = await join(client, settings.var_dir, a["share_code"]["code"])
+    assert status == 201
+    return uuid.UUID(a["report"]["id"])
+
+
+def settled(report_id: uuid.UUID, shares: dict[str, int], opt_ins: dict[str, bool] | None = None,
+            version: int = 1) -> dict[str, Any]:
+    """A report.settled payload as the fault flow queues it."""
+    names = {100: "full", 70: "major", 50: "equal", 30: "minor", 0: "none"}
+    return {"report_id": str(report_id), "outcome": "agreed", "version": version,
+            "parties": [{"label": k, "liability": names[v], "share_percent": v} for k, v in shares.items()],
+            "mutual_self_compensation": opt_ins or dict.fromkeys(shares, False)}
+
+
+async def settle(settings: Settings, payload: dict[str, Any]) -> list[uuid.UUID]:
+    pool = await create_pool(settings.database_url, role=settings.db_app_role, min_size=1, max_size=2)
+    try:
+        ctx = ClaimsContext(pool=pool, keyring=keyring(settings), public_base_url=settings.public_base_url,
+                            photo_link_ttl_s=settings.photo_link_ttl_s)
+        return await on_report_settled(ctx, payload=payload)
+    finally:
+        await pool.close()
+
+
+async def tokens(settings: Settings) -> dict[str, dict[str, str]]:
+    """Bearer headers: insurers PICC and CPIC, and staff admin, police, court, adjuster."""
+    conn = await connect(settings.database_url, role="kuaichu_app")
+    k = keyring(settings)
+    try:
+        out = {code: bearer(await issue_credential(conn, k, code=code, revoke_others=False))
+               for code in ("PICC", "CPIC")}
+        for role in ("admin", "police", "court", "adjuster"):
+            out[role] = bearer(await create_staff(conn, k, username=f"{role}-1", role=role, name=None,
+                                                  insurer="PICC" if role == "adjuster" else None))
+    finally:
+        await conn.close()
+    return out
+
+
+async def sql(settings: Settings, query: str, *args: Any) -> list[Any]:
+    conn = await connect(settings.database_url, role="kuaichu_app")
+    try:
+        return await conn.fetch(query, *args)
+    finally:
+        await conn.close()
