@@ -123,6 +123,13 @@ async def enqueue_disputed(conn: asyncpg.Connection, *, report_id: UUID, stage: 
                                                        "stage": stage, "version": version, "reason": reason})
 
 
+def need_reason(response: str, reason: str | None) -> None:
+    """A dispute says why (police and the court read it); an acceptance needs no reason."""
+    if response == "dispute" and not (reason or "").strip():
+        raise FaultInputRefused("提出异议时请说明理由", "Give a reason when disputing",
+                                errors=[{"pointer": "#/reason", "detail": "required when disputing"}])
+
+
 def _check_declared(ts: TemplateSet, declared: list[str]) -> None:
     bad = [{"pointer": f"#/declared_scenarios/{j}", "detail": f"{c!r} is not a scenario of set {ts.id}"}
            for j, c in enumerate(declared) if c not in ts.codes]
@@ -200,6 +207,7 @@ async def recompute(conn: asyncpg.Connection, flow: FaultFlow, a: Acting, accoun
 async def respond_to_proposal(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int, response: str,
                               reason: str | None, idem: Idempotency | None) -> dict[str, Any]:
     """Accept or dispute the current proposal version; a dispute sends the case to police review."""
+    need_reason(response, reason)
     async with flow.intake.pool.acquire() as conn, conn.transaction():
         if (stored := await replayed(conn, idem)) is not None:
             return stored

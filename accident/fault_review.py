@@ -16,6 +16,7 @@ from accident.fault_flow import (
     answer,
     enqueue_disputed,
     enqueue_settled,
+    need_reason,
     replayed,
     request_court_handling,
     set_status,
@@ -90,6 +91,7 @@ async def determine(flow: FaultFlow, *, who: StaffPrincipal, report_id: UUID, sh
 async def respond_to_determination(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int,
                                    response: str, reason: str | None, idem: Idempotency | None) -> dict[str, Any]:
     """A party accepts or disputes the current determination."""
+    need_reason(response, reason)
     async with flow.intake.pool.acquire() as conn, conn.transaction():
         if (stored := await replayed(conn, idem)) is not None:
             return stored

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.api.evidence import staff_token, upload_required
+import aiohttp
+from PIL import Image
+
+from kernel.crypto import Keyring
 from tests.api.flows import bearer, create_report, join, last_code
 
 REAR_END = {"junction": "none", "collision": "rear_end"}
@@ -13,6 +17,39 @@ A_REAR_ENDS_B = {"A": {"context": REAR_END, "movement": "straight", "impact": "f
                  "B": {"context": REAR_END, "movement": "stopped", "impact": "rear", "other_from": "behind"}}
 NO_SCENARIO = {"A": {"context": {"junction": "none", "collision": "side_impact"}, "movement": "straight"},
                "B": {"context": {"junction": "none", "collision": "side_impact"}, "movement": "straight"}}
+
+
+REQUIRED_PHOTOS = ("front_overview", "rear_overview", "impact_point")
+
+
+def jpeg(shade: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (shade, 255 - shade, 90)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+async def upload_required(client: Any, report_id: str, token: str) -> None:
+    """The three photos every report needs, each with its own bytes."""
+    for shade, kind in enumerate(REQUIRED_PHOTOS, start=1):
+        form = aiohttp.FormData()
+        form.add_field("kind", kind)
+        form.add_field("file", jpeg(shade * 60), filename="photo.jpg", content_type="image/jpeg")
+        r = await client.post(f"/v1/reports/{report_id}/photos", data=form, headers=bearer(token))
+        assert r.status == 201, await r.text()
+
+
+async def staff_token(settings: Any, role: str) -> str:
+    """A staff account made the way an operator makes one (`kuaichu staff create`); returns its token."""
+    from kuaichu.commands.staff import create_staff
+    from kuaichu.db import connect
+
+    keyring = Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
+    conn = await connect(settings.database_url, role=None)
+    try:
+        n = await conn.fetchval("SELECT count(*) FROM staff")
+        return await create_staff(conn, keyring, username=f"{role}-{n}", role=role, name=None, insurer=None)
+    finally:
+        await conn.close()
 
 
 @dataclass
