@@ -32,7 +32,7 @@ def create_app(settings: Settings) -> web.Application:
     routes = all_routes()
     app[OPENAPI] = build_openapi(routes, version=version("kuaichu"))
     for r in routes:
-        app.router.add_route(r.method, r.path, guarded(r, auth.authenticate), name=r.handler.__name__)
+        app.router.add_route(r.method, r.path, guarded(r, auth.authenticate))
     app.cleanup_ctx.append(_resources)
     return app
 
