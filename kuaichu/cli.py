@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "staff": "staff",
     "worker": "worker",
     "outbox": "outbox",
+    "fault": "fault",
     "insurer": "insurer",
 }
 
