@@ -24,6 +24,13 @@ DERIVATIVES_TOPIC = "photo.derivatives"
 VARIANTS = ("original", "preview", "thumbnail")
 
 
+class PreviewUnavailable(DomainError):
+    code = "preview-unavailable"
+    kind = "conflict"
+    title_zh = "无法为这张照片生成预览图"
+    title_en = "No preview can be made of this photo"
+
+
 class TooManyPhotos(DomainError):
     code = "too-many-photos"
     kind = "conflict"
@@ -122,6 +129,10 @@ async def photo_for_download(
         )
     if row is None:
         raise ReportNotFound()
+    if variant != "original" and row["derivatives"] == "failed":
+        # Rendering failed for good (damaged pixels): asking the client to retry would loop for ever.
+        raise PreviewUnavailable("照片像素数据已损坏，无法生成预览；原图仍作为证据保存",
+                                 "The photo's pixel data is damaged, so no preview exists; the original is kept")
     if variant != "original" and row["derivatives"] != "ready":
         raise Conflict("预览图正在生成，请稍后再试", "The preview is still being made; try again shortly",
                        retry_after_s=2)
