@@ -70,8 +70,9 @@ async def upload_photo(
                                        taken_at, gps_lat, gps_lon, derivatives)
                    VALUES ($1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::bigint, $7::text, $8::int, $9::int,
                            $10::timestamptz, $11::float8, $12::float8,
-                           CASE WHEN EXISTS (SELECT 1 FROM photos WHERE sha256 = $5::text AND derivatives = 'ready')
-                                THEN 'ready' ELSE 'pending' END)""",
+                           -- settled bytes (ready or failed) get no new job: the dedupe key is taken
+                           coalesce((SELECT derivatives FROM photos
+                                     WHERE sha256 = $5::text AND derivatives <> 'pending' LIMIT 1), 'pending'))""",
                 photo_id, report_id, viewer.party_id, kind, facts.sha256, facts.size_bytes, facts.media_type,
                 facts.width, facts.height, facts.taken_at, facts.gps_lat, facts.gps_lon,
             )
