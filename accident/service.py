@@ -265,6 +265,9 @@ async def access(conn: asyncpg.Connection, who: Principal, report_id: UUID) -> V
         if party_id is not None:
             return Viewer(party_id=party_id)
     if isinstance(who, StaffPrincipal) and who.role in ("police", "admin"):
+        # Staff reach every report, so existence is the only check; without it an unknown id reads as empty.
+        if await repo.report(conn, report_id=report_id) is None:
+            raise ReportNotFound()
         return Viewer(staff_role=who.role)
     raise ReportNotFound()
 
