@@ -160,3 +160,42 @@ async def test_logging_in_again_recovers_every_report_of_the_phone(client, setti
     assert ids == {a["report"]["id"], second["report"]["id"]}
     r = await client.get(f"/v1/reports/{a['report']['id']}", headers=bearer(session))
     assert r.status == 200
+
+
+_CREATION_TABLES = ("reports", "parties", "consents", "party_tokens", "share_codes", "audit_events", "outbox",
+                    "idempotency_keys")
+
+
+async def _row_counts(dsn: str) -> dict[str, int]:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        return {t: await conn.fetchval(f"SELECT count(*) FROM {t}") for t in _CREATION_TABLES}
+    finally:
+        await conn.close()
+
+
+async def test_a_creation_failing_halfway_leaves_nothing_behind_and_the_key_can_be_used_again(
+        client, settings):
+    phone = new_phone()
+    session = await login(client, settings.var_dir, phone)
+    before = await _row_counts(settings.database_url)
+    # The report row is written first; the unknown insurer then fails the party's foreign key, same statement.
+    body = report_body(phone, invite_phone=new_phone())
+    body["party"]["insurance"]["insurer_code"] = "NOPE"
+    headers = {**bearer(session), "Idempotency-Key": "create-halfway"}
+    r = await client.post("/v1/reports", json=body, headers=headers)
+    assert r.status == 422
+    assert (await r.json())["type"] == "/problems/unknown-insurer"
+    assert await _row_counts(settings.database_url) == before
+    r = await client.get("/v1/me/reports", headers=bearer(session))
+    assert (await r.json())["reports"] == []
+
+    body["party"]["insurance"]["insurer_code"] = "PICC"
+    r = await client.post("/v1/reports", json=body, headers=headers)
+    assert r.status == 201  # the failed attempt did not keep the key
+    after = await _row_counts(settings.database_url)
+    assert {t: after[t] - before[t] for t in _CREATION_TABLES} == {
+        "reports": 1, "parties": 1, "consents": 1, "party_tokens": 1, "share_codes": 1, "outbox": 1,
+        "idempotency_keys": 1, "audit_events": 5}
