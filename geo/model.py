@@ -6,7 +6,7 @@ import base64
 import binascii
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
@@ -91,3 +91,46 @@ class InsurerIn(BaseModel):
     name_en: str | None = Field(None, max_length=200)
     webhook_url: str | None = Field(None, max_length=2000, pattern=r"^https?://[^\s/]+(/\S*)?$")
     webhook_secrets: list[WebhookSecretIn] = Field(default_factory=list)
+
+
+class _PointRow(BaseModel):
+    """A row with a WGS-84 point (degrees); NaN, infinities and out-of-range values are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+RowId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Username = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+
+
+class OutletIn(_PointRow):
+    """One insurer service outlet (服务网点) of outlets.json."""
+
+    id: RowId
+    insurer_code: str = Field(min_length=2, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class AdjusterIn(_PointRow):
+    """One insurer adjuster (查勘定损员) of adjusters.json: home point, capacity of open tasks, staff login."""
+
+    id: RowId
+    insurer_code: str = Field(min_length=2, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    capacity: int = Field(ge=0, le=100)
+    active: StrictBool = True
+    username: Username
+
+
+class CoordinatorIn(_PointRow):
+    """One rural accident coordinator (农村事故协理员) of coordinators.json: zones served, home, capacity."""
+
+    id: RowId
+    zones: list[str] = Field(min_length=1, max_length=50)
+    name: str = Field(min_length=1, max_length=200)
+    capacity: int = Field(ge=0, le=100)
+    active: StrictBool = True
+    username: Username

@@ -1,4 +1,5 @@
-"""Read and validate a reference directory (zones.geojson + insurers.json); pure, no database."""
+"""Read and validate a reference directory (zones.geojson, insurers.json and the optional outlets.json,
+adjusters.json, coordinators.json); pure, no database."""
 
 from __future__ import annotations
 
@@ -15,7 +16,16 @@ from shapely.geometry import shape
 from shapely.validation import explain_validity
 
 from geo.errors import MAX_PROBLEMS, ReferenceFileError
-from geo.model import InsurerIn, ZoneIn, ZoneProperties
+from geo.model import AdjusterIn, CoordinatorIn, InsurerIn, OutletIn, ZoneIn, ZoneProperties
+from geo.reference_staff import (
+    ADJUSTERS_FILE,
+    COORDINATORS_FILE,
+    OUTLETS_FILE,
+    check_usernames,
+    parse_adjusters,
+    parse_coordinators,
+    parse_outlets,
+)
 
 ZONES_FILE = "zones.geojson"
 INSURERS_FILE = "insurers.json"
@@ -29,17 +39,30 @@ class ReferenceSet:
     zones: tuple[ZoneIn, ...]
     insurers: tuple[InsurerIn, ...]
     digest: str
+    outlets: tuple[OutletIn, ...] = ()
+    adjusters: tuple[AdjusterIn, ...] = ()
+    coordinators: tuple[CoordinatorIn, ...] = ()
 
 
 def read_reference_dir(path: Path) -> ReferenceSet:
-    """Validate both files before anything is written; raise ReferenceFileError on the first bad file."""
-    zones_doc = _read_json(path / ZONES_FILE)
-    insurers_doc = _read_json(path / INSURERS_FILE)
-    zones = parse_zones(zones_doc)
-    insurers = parse_insurers(insurers_doc)
-    return ReferenceSet(
-        zones=zones, insurers=insurers, digest=digest_of({ZONES_FILE: zones_doc, INSURERS_FILE: insurers_doc})
-    )
+    """Validate every file before anything is written; raise ReferenceFileError on the first bad file.
+
+    outlets.json, adjusters.json and coordinators.json are optional (absent = none in this load); when
+    present they are part of the digest and may only name insurers and zones of this same directory.
+    """
+    docs = {ZONES_FILE: _read_json(path / ZONES_FILE), INSURERS_FILE: _read_json(path / INSURERS_FILE)}
+    for name in (OUTLETS_FILE, ADJUSTERS_FILE, COORDINATORS_FILE):
+        if (path / name).exists():
+            docs[name] = _read_json(path / name)
+    zones = parse_zones(docs[ZONES_FILE])
+    insurers = parse_insurers(docs[INSURERS_FILE])
+    codes = [i.code for i in insurers]
+    outlets = parse_outlets(docs.get(OUTLETS_FILE, []), insurers=codes)
+    adjusters = parse_adjusters(docs.get(ADJUSTERS_FILE, []), insurers=codes)
+    coordinators = parse_coordinators(docs.get(COORDINATORS_FILE, []), zones={z.id: z.kind for z in zones})
+    check_usernames(adjusters, coordinators)
+    return ReferenceSet(zones=zones, insurers=insurers, digest=digest_of(docs), outlets=outlets,
+                        adjusters=adjusters, coordinators=coordinators)
 
 
 def digest_of(docs: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""Regenerate the bundled sample reference data (zones.geojson, insurers.json) reproducibly.
+"""Regenerate the bundled sample reference data (zones, insurers, outlets, adjusters, coordinators) reproducibly.
 
 Run from the repository root: `.venv/bin/python data/sample/generate.py` (reads
 ../shared/data/zhejiang-counties.geojson beside the clone; pass another path as the first argument).
@@ -64,6 +64,58 @@ def build_zones(source: dict[str, Any]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "properties": props, "features": features}
 
 
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+
+
+def _point_in(geom: Any, rng: random.Random) -> dict[str, float]:
+    """A uniform point inside `geom` (rejection sampling in its bounds), rounded to about a metre."""
+    from shapely import contains_xy
+
+    x0, y0, x1, y1 = geom.bounds
+    while True:
+        lon, lat = rng.uniform(x0, x1), rng.uniform(y0, y1)
+        if contains_xy(geom, lon, lat):
+            return {"lat": round(lat, 5), "lon": round(lon, 5)}
+
+
+def build_people(zones: dict[str, Any], rng: random.Random) -> dict[str, list[dict[str, Any]]]:
+    """Per city: one outlet and three adjusters per insurer inside its urban districts; per rural county two
+    coordinators living in it. Capacities 2–5; about one in twenty is inactive (on leave)."""
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    cities: dict[str, list[Any]] = {}
+    for f in zones["features"]:
+        if f["properties"]["kind"] == "urban":
+            cities.setdefault(f["properties"]["adcode"][:4], []).append(shape(f["geometry"]))
+    outlets, adjusters, coordinators = [], [], []
+    for city, parts in sorted(cities.items()):
+        area = unary_union(parts)
+        for code, name, _ in INSURERS:
+            outlets.append({"id": f"out-{code.lower()}-{city}", "insurer_code": code,
+                            "name": f"{name}{city}服务网点", **_point_in(area, rng)})
+            for k in range(1, 4):
+                adjusters.append({"id": f"adj-{code.lower()}-{city}-{k}", "insurer_code": code,
+                                  "name": rng.choice(SURNAMES) + "查勘员", **_point_in(area, rng),
+                                  "capacity": rng.randint(3, 5), "active": rng.random() > 0.05,
+                                  "username": f"adj.{code.lower()}.{city}.{k}"})
+    for f in zones["features"]:
+        props = f["properties"]
+        if props["kind"] != "rural":
+            continue
+        for k in range(1, 3):
+            coordinators.append({"id": f"coord-{props['adcode']}-{k}", "zones": [props["id"]],
+                                 "name": rng.choice(SURNAMES) + "协理员", **_point_in(shape(f["geometry"]), rng),
+                                 "capacity": rng.randint(2, 3), "active": rng.random() > 0.05,
+                                 "username": f"coord.{props['adcode']}.{k}"})
+    return {"outlets.json": outlets, "adjusters.json": adjusters, "coordinators.json": coordinators}
+
+
+def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    """A JSON list, one row per line."""
+    path.write_text("[\n" + ",\n".join(_dumps(r) for r in rows) + "\n]\n", encoding="utf-8")
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -85,9 +137,14 @@ def main(argv: list[str]) -> int:
         return 1
     source = json.loads(source_path.read_text(encoding="utf-8"))
     rng = random.Random(SEED)
-    write_feature_collection(HERE / "zones.geojson", build_zones(source))
+    zones = build_zones(source)
+    write_feature_collection(HERE / "zones.geojson", zones)
     insurers = json.dumps(build_insurers(rng), ensure_ascii=False, indent=2) + "\n"
     (HERE / "insurers.json").write_text(insurers, encoding="utf-8")
+    # A stream of its own, so the insurers' secrets stay what they were before people were added.
+    for name, rows in build_people(zones, random.Random(SEED + 1)).items():
+        write_rows(HERE / name, rows)
+        print(f"wrote {HERE / name} ({len(rows)} rows)")
     print(f"wrote {HERE / 'zones.geojson'} ({len(source['features'])} zones) and {HERE / 'insurers.json'}")
     return 0
 

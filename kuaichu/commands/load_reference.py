@@ -1,4 +1,4 @@
-"""load reference data (zones.geojson, insurers.json) from a directory; idempotent, all or nothing"""
+"""load reference data (zones, insurers, outlets, adjusters, coordinators); idempotent, all or nothing"""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from kuaichu.settings import Settings
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("dir", type=Path, help="directory holding zones.geojson and insurers.json")
+    p.add_argument("dir", type=Path, help="directory holding zones.geojson and insurers.json (and optionally"
+                   " outlets.json, adjusters.json, coordinators.json)")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -32,7 +33,7 @@ def _describe(summary: dict) -> str:
     """One short line per table; absent rows are listed because they are kept, not deleted."""
     state = "new version" if summary["new_version"] else "unchanged, same digest"
     lines = [f"reference version {summary['version']} ({state}) from {summary['source']}"]
-    for table in ("zones", "insurers"):
+    for table in ("zones", "insurers", "outlets", "assessors"):
         s = summary[table]
         lines.append(
             f"  {table}: {s['total']} in file, {len(s['inserted'])} inserted, {len(s['updated'])} updated,"

@@ -70,7 +70,11 @@ async def test_a_changed_load_updates_rows_records_a_version_and_keeps_absent_zo
         doc["features"][0]["properties"]["jurisdiction"] = "杭州市公安局交警支队上城大队"
         del doc["features"][4]
 
-    summary = await load_reference_dir(database_url, _copy_with(tmp_path, "zones.geojson", rename_and_drop))
+    target = _copy_with(tmp_path, "zones.geojson", rename_and_drop)
+    coordinators = json.loads((target / "coordinators.json").read_text(encoding="utf-8"))
+    kept = [c for c in coordinators if "zj-330922" not in c["zones"]]  # a file may only name its own zones
+    (target / "coordinators.json").write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+    summary = await load_reference_dir(database_url, target)
     assert summary["new_version"] is True and summary["version"] == 2
     assert summary["zones"]["updated"] == ["zj-330102"]
     assert summary["zones"]["absent_kept"] == ["zj-330922"]
