@@ -14,6 +14,7 @@ from kuaichu.db import create_pool
 from kuaichu.features import services_for
 from kuaichu.handlers.system import OPENAPI
 from kuaichu.keys import POOL, SERVICES, SETTINGS
+from kuaichu.looplag import loop_lag_ctx
 from kuaichu.openapi import build_openapi
 from kuaichu.problems import problem_middleware, request_context_middleware
 from kuaichu.routes import all_routes
@@ -34,6 +35,7 @@ def create_app(settings: Settings) -> web.Application:
     for r in routes:
         app.router.add_route(r.method, r.path, guarded(r, auth.authenticate))
     app.cleanup_ctx.append(_resources)
+    app.cleanup_ctx.append(loop_lag_ctx)
     return app
 
 

@@ -13,6 +13,7 @@ from kernel import outbox
 from kernel.errors import NotFound
 from kuaichu.api import Route, json_response, principal, staff
 from kuaichu.keys import SERVICES
+from kuaichu.looplag import LOOP_LAG
 from schemas.base import Out, Strict
 
 
@@ -60,7 +61,30 @@ async def replay_message(request: web.Request) -> web.Response:
     return json_response({"id": str(msg_id), "status": "pending"}, 202)
 
 
+class RuntimeQuery(Strict):
+    window_s: float = Field(60.0, gt=0, le=300)
+
+
+class LoopLagStats(Out):
+    samples: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+class RuntimeState(Out):
+    loop_lag: LoopLagStats
+
+
+async def runtime_state(request: web.Request) -> web.Response:
+    """How late the event loop wakes up (a 10 ms sleeper's overshoot) over the last window_s seconds."""
+    q = RuntimeQuery.model_validate(dict(request.query))
+    return json_response(RuntimeState(loop_lag=LoopLagStats(**request.app[LOOP_LAG].stats(window_s=q.window_s))))
+
+
 ROUTES = [
+    Route("GET", "/v1/admin/runtime", runtime_state, "Event-loop lag of this process (p50/p99/max)",
+          auth=staff("admin"), tag="admin", query=RuntimeQuery, responses={200: RuntimeState}),
     Route("GET", "/v1/admin/outbox", list_outbox, "Outbound messages (parked by default) with their last error",
           auth=staff("admin"), tag="admin", query=OutboxQuery, responses={200: OutboxList}),
     Route("POST", "/v1/admin/outbox/{message_id}/replay", replay_message, "Queue a parked message again",
