@@ -258,7 +258,8 @@ def post_script(bodies: list[str], headers: dict[str, str] | None = None) -> str
     def lua(s: str) -> str:
         return "[==[" + s + "]==]"
 
-    head = "".join(f"wrk.headers[{lua(k)}] = {lua(v)}\n" for k, v in (headers or {}).items())
+    # The spaces matter: `[[` would open a Lua long string.
+    head = "".join(f"wrk.headers[ {lua(k)} ] = {lua(v)}\n" for k, v in (headers or {}).items())
     items = ",\n".join(lua(b) for b in bodies)
     return (
         f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n{head}'

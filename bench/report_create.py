@@ -16,7 +16,7 @@ BODIES = 200
 def unique_key_script(bodies: list[str], headers: dict[str, str]) -> str:
     """wrk Lua: cycle the bodies; every request gets its own Idempotency-Key (one thread, so a counter)."""
     lua = lambda s: "[==[" + s + "]==]"  # noqa: E731
-    head = "".join(f"wrk.headers[{lua(k)}] = {lua(v)}\n" for k, v in headers.items())
+    head = "".join(f"wrk.headers[ {lua(k)} ] = {lua(v)}\n" for k, v in headers.items())
     items = ",\n".join(lua(b) for b in bodies)
     return (
         f'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n{head}'
