@@ -20,6 +20,13 @@ class Status(StrEnum):
     COURT_REQUESTED = "court_requested"
     OFFLINE_MEDIATION = "offline_mediation"
     CLOSED = "closed"
+    # Moved by the court platform's callbacks (court bridge).
+    COURT_ACCEPTED = "court_accepted"
+    COURT_MEDIATION = "court_mediation"
+    COURT_MEDIATED = "court_mediated"
+    COURT_CONFIRMED = "court_confirmed"
+    COURT_JUDGED = "court_judged"
+    COURT_PAYOUT_ORDERED = "court_payout_ordered"
 
 
 # Where parties may still join and evidence may still be added.
@@ -70,4 +77,10 @@ STATUS_ZH: dict[Status, str] = {
     Status.COURT_REQUESTED: "已申请法院处理",
     Status.OFFLINE_MEDIATION: "线下调解",
     Status.CLOSED: "已结案",
+    Status.COURT_ACCEPTED: "法院已受理",
+    Status.COURT_MEDIATION: "法院调解中",
+    Status.COURT_MEDIATED: "已达成调解协议",
+    Status.COURT_CONFIRMED: "调解协议已司法确认",
+    Status.COURT_JUDGED: "法院已判决",
+    Status.COURT_PAYOUT_ORDERED: "法院已裁定赔付",
 }
