@@ -26,6 +26,7 @@ from accident.identity import OtpPolicy
 from accident.model import Status, ensure
 from accident.service import Idempotency, Intake, access
 from accident.storage import PhotoStore
+from court_bridge.service import CourtBridge, queue_case
 from kernel import idempotency, outbox
 from kernel.audit import AuditEvent, record
 from kernel.identity import Principal
@@ -251,11 +252,11 @@ def court_message(*, outcome: Status, zone: str, exempt_reason: str | None) -> d
 
 
 async def request_court_handling(conn: asyncpg.Connection, a: Acting, *, determination_version: int, reason: str,
-                                 at: datetime) -> dict[str, str]:
+                                 at: datetime, court: CourtBridge) -> dict[str, str]:
     """Record a disputing party's request for court handling and move the report on, in the caller's transaction.
 
-    Court-exempt zones (zones.court_exempt) go to offline mediation instead. The court bridge adds the queuing
-    of the court package here, in this same transaction.
+    Court-exempt zones (zones.court_exempt) go to offline mediation instead; elsewhere the dispute package's
+    revision 1 is built and queued for the court platform in this same transaction.
     """
     zone = await rrepo.zone_exemption(conn, zone_id=a.report["zone_id"])
     outcome = Status.OFFLINE_MEDIATION if zone["court_exempt"] else Status.COURT_REQUESTED
@@ -265,4 +266,6 @@ async def request_court_handling(conn: asyncpg.Connection, a: Acting, *, determi
                                   {"outcome": {"before": None, "after": outcome.value},
                                    "reason": {"before": None, "after": reason}}))
     await set_status(conn, a, outcome, a.actor, outcome.value)
+    if outcome is Status.COURT_REQUESTED:
+        await queue_case(conn, court, report_id=a.report["id"], actor=a.actor, now=at)
     return court_message(outcome=outcome, zone=zone["name"], exempt_reason=zone["exempt_reason"])

@@ -10,6 +10,9 @@ from accident.photo_service import DERIVATIVES_TOPIC, make_photo_derivatives
 from claims.delivery import EndpointCache, WebhookRefused, WebhookRetry, deliver
 from claims.service import on_report_disputed, on_report_settled
 from claims.webhooks import TOPIC as INSURER_WEBHOOK
+from court_bridge.client import CourtEndpoint, CourtRefused, CourtRetry
+from court_bridge.delivery import CourtDelivery, deliver_case, deliver_update
+from court_bridge.service import CASE_TOPIC, UPDATE_TOPIC
 from kernel.outbox import Message
 from kernel.sms import SmsError
 from kuaichu.context import Services
@@ -79,6 +82,29 @@ async def deliver_report_disputed(services: Services, msg: Message) -> int | Non
     return None
 
 
+def _court(services: Services) -> CourtDelivery:
+    ctx = services.extras.get(CASE_TOPIC)
+    if ctx is None:
+        s = services.settings
+        ctx = services.extras[CASE_TOPIC] = CourtDelivery(
+            pool=services.pool, http=services.http, keyring=services.keyring,
+            endpoint=CourtEndpoint(s.court_url, s.court_outbound_secret.get_secret_value(), s.court_timeout_s),
+            conflict_max=s.court_conflict_max_attempts)
+    return ctx
+
+
+async def deliver_court(services: Services, msg: Message) -> int | None:
+    """A dispute package revision or a numbered update to the court platform (ordered by package id)."""
+    final = msg.attempts >= services.settings.outbox_max_attempts
+    deliver = deliver_case if msg.topic == CASE_TOPIC else deliver_update
+    try:
+        return await deliver(_court(services), payload=msg.payload, final=final)
+    except CourtRetry as exc:
+        raise Retry(str(exc), after_s=exc.after_s, status=exc.status) from exc
+    except CourtRefused as exc:
+        raise Park(str(exc), status=exc.status) from exc
+
+
 def handlers() -> dict[str, Deliver]:
     return {
         "sms": deliver_sms,
@@ -86,4 +112,6 @@ def handlers() -> dict[str, Deliver]:
         INSURER_WEBHOOK: deliver_insurer_webhook,
         "report.settled": deliver_report_settled,
         "report.disputed": deliver_report_disputed,
+        CASE_TOPIC: deliver_court,
+        UPDATE_TOPIC: deliver_court,
     }

@@ -6,6 +6,7 @@ from kuaichu.api import Route
 from kuaichu.handlers import (
     admin,
     claims,
+    court,
     eligibility,
     fault,
     fault_flow,
@@ -31,4 +32,5 @@ def all_routes() -> list[Route]:
         *admin.ROUTES,
         *insurers.ROUTES,
         *claims.ROUTES,
+        *court.ROUTES,
     ]

@@ -11,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_SECRET = "dev-only-not-a-secret"  # noqa: S105 - the marker refused outside development
 # A Fernet key (urlsafe base64 of 32 bytes) that only development may use.
 DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktbm90LWZvci1wcm9kISE="
+# Standard Webhooks secrets of the court link that only development may use (the simulator knows them too).
+DEV_COURT_OUTBOUND_SECRET = "whsec_ZGV2LWNvdXJ0LW91dGJvdW5kLW5vdC1hLXNlY3JldA=="  # noqa: S105
+DEV_COURT_INBOUND_SECRET = "whsec_ZGV2LWNvdXJ0LWluYm91bmQtbm90LWEtc2VjcmV0"  # noqa: S105
 
 
 class Settings(BaseSettings):
@@ -67,6 +70,14 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8080"
     photo_link_ttl_s: int = 7 * 24 * 3600
 
+    # The court platform (PRODUCT.md "Court platform interface"): where packages go, the secret we sign them
+    # with, the secret the court signs its callbacks with, and how many 409/425 answers are retried.
+    court_url: str = "http://127.0.0.1:8090"
+    court_outbound_secret: SecretStr = SecretStr(DEV_COURT_OUTBOUND_SECRET)
+    court_inbound_secret: SecretStr = SecretStr(DEV_COURT_INBOUND_SECRET)
+    court_timeout_s: float = 10.0
+    court_conflict_max_attempts: int = 5
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "production":
@@ -76,8 +87,15 @@ class Settings(BaseSettings):
                 raise ValueError("KUAICHU_DATA_KEYS must be set outside development")
             if self.bench_disable_rate_limits:
                 raise ValueError("KUAICHU_BENCH_DISABLE_RATE_LIMITS is for benchmarks, never production")
+            if self.court_outbound_secret.get_secret_value() == DEV_COURT_OUTBOUND_SECRET:
+                raise ValueError("KUAICHU_COURT_OUTBOUND_SECRET must be set outside development")
+            if self.court_inbound_secret.get_secret_value() == DEV_COURT_INBOUND_SECRET:
+                raise ValueError("KUAICHU_COURT_INBOUND_SECRET must be set outside development")
             if self.sms_backend == "dev":
                 raise ValueError("KUAICHU_SMS_BACKEND=dev records codes in files; use a gateway in production")
+        for name in ("court_outbound_secret", "court_inbound_secret"):
+            if not getattr(self, name).get_secret_value().startswith("whsec_"):
+                raise ValueError(f"KUAICHU_{name.upper()} must be a whsec_ secret (Standard Webhooks)")
         if self.sms_backend == "http" and not self.sms_gateway_url:
             raise ValueError("KUAICHU_SMS_GATEWAY_URL is required with KUAICHU_SMS_BACKEND=http")
         return self

@@ -1,0 +1,92 @@
+"""How a court case reads back: full delivery state for the court, police and operators; a plain summary for
+the parties of the report."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from court_bridge import repository as repo
+from court_bridge.service import case_key
+
+EVENT_TEXT: dict[str, tuple[str, str]] = {
+    "accepted": ("法院已受理本案，案号{case}。", "The court accepted the case (no. {case})."),
+    "mediation_scheduled": ("法院已安排调解{when}，请按通知参加。", "The court scheduled mediation{when_en}."),
+    "mediation_agreement": ("各方已在法院主持下达成调解协议。", "The parties reached a mediation agreement."),
+    "judicial_confirmation": ("法院已对调解协议进行司法确认。", "The court confirmed the mediation agreement."),
+    "judgment": ("法院已作出判决。", "The court gave judgment."),
+    "payout_ordered": ("法院已裁定赔付，保险公司将据此赔付。",
+                       "The court ordered payment; the insurers pay accordingly."),
+}
+
+
+def event(row: Any) -> dict[str, Any]:
+    zh, en = EVENT_TEXT[row["type"]]
+    when = (row["data"] or {}).get("scheduled_at")
+    return {"type": row["type"], "sequence": row["sequence"], "occurred_at": row["occurred_at"],
+            "zh": zh.format(case=row["case_number"], when=f"（{when}）" if when else ""),
+            "en": en.format(case=row["case_number"], when_en=f" for {when}" if when else "")}
+
+
+def _state_of(r: Any) -> dict[str, Any]:
+    return {"state": r["state"], "attempts": r["attempts"], "last_status": r["last_status"], "problem": r["problem"],
+            "delivered_at": r["delivered_at"]}
+
+
+async def case_view(conn: asyncpg.Connection, *, package_id: str) -> dict[str, Any] | None:
+    """Revisions with their Idempotency-Keys and states, updates in order, and the court's events."""
+    revisions = await repo.revisions(conn, package_id=package_id)
+    if not revisions:
+        return None
+    latest = revisions[-1]
+    return {
+        "package_id": package_id, "report_id": str(latest["report_id"]), "state": latest["state"],
+        "case_number": next((r["case_number"] for r in reversed(revisions) if r["case_number"]), None),
+        "revision": latest["revision"],
+        "revisions": [{"revision": r["revision"], "idempotency_key": case_key(package_id, r["revision"]),
+                       "digest": r["digest"], "created_at": r["created_at"], **_state_of(r)} for r in revisions],
+        "updates": [{"sequence": u["sequence"], "type": u["type"], "occurred_at": u["occurred_at"], **_state_of(u)}
+                    for u in await repo.updates(conn, package_id=package_id)],
+        "events": [event(c) for c in await repo.callbacks(conn, package_id=package_id)],
+    }
+
+
+async def case_of_report(conn: asyncpg.Connection, *, report_id: UUID) -> dict[str, Any] | None:
+    current = await repo.current(conn, report_id=report_id)
+    return await case_view(conn, package_id=current["package_id"]) if current else None
+
+
+async def listing(conn: asyncpg.Connection, *, state: str | None, limit: int) -> list[dict[str, Any]]:
+    out = []
+    for package_id in await repo.listing(conn, state=state, limit=limit):
+        view = await case_view(conn, package_id=package_id)
+        assert view is not None
+        out.append(view)
+    return out
+
+
+_SUMMARY = {
+    "not_sent": ("本案未提交法院。", "This case has not been sent to a court."),
+    "sending": ("案件材料正在提交法院网上数据一体化处理平台。",
+                "The case is being sent to the courts' online platform."),
+    "with_court": ("法院已收到案件材料，案号{case}。", "The court has the case (no. {case})."),
+    "needs_operator": ("案件材料需工作人员核对后重新提交，请耐心等待。",
+                       "Staff must check the case file and send it again; no action is needed from you."),
+}
+
+
+def party_summary(report_id: UUID, view: dict[str, Any] | None) -> dict[str, Any]:
+    """What a party sees: where the case is, the case number, and the court's events in plain words."""
+    if view is None:
+        state = "not_sent"
+    elif view["state"] == "delivered" or view["events"]:
+        state = "with_court"
+    else:
+        state = "needs_operator" if view["state"] == "parked" else "sending"
+    zh, en = _SUMMARY[state]
+    case = view["case_number"] if view else None
+    return {"report_id": str(report_id), "sent_to_court": view is not None, "state": state,
+            "zh": zh.format(case=case or ""), "en": en.format(case=case or ""), "case_number": case,
+            "events": view["events"] if view else []}

@@ -1,0 +1,97 @@
+"""The court link: the court's callbacks, delivery state per case for the court, police and operators, an
+operator's corrected revision, and the parties' summary on their report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiohttp import web
+from pydantic import Field
+
+from accident.service import access
+from court_bridge import callbacks, service, views
+from court_bridge.errors import CaseNotFound
+from kuaichu.api import PARTY, PUBLIC, Route, json_response, principal, read_model, staff
+from kuaichu.intake import report_id_of
+from kuaichu.keys import SERVICES
+from schemas.base import Out, Strict
+from schemas.court import CaseList, CaseRead, CaseSummary, CourtCallback, DeliveryState, RevisionCreate
+
+
+class CaseQuery(Strict):
+    state: DeliveryState | None = None
+    limit: int = Field(100, ge=1, le=500)
+
+
+class CallbackAck(Out):
+    webhook_id: str
+    result: str
+    report_status: str | None = None
+
+
+def bridge_of(request: web.Request) -> service.CourtBridge:
+    s = request.app[SERVICES]
+    return service.CourtBridge(keyring=s.keyring, public_base_url=s.settings.public_base_url)
+
+
+async def court_callback(request: web.Request) -> web.Response:
+    """Signature first (401 before anything is parsed), then the body, then once per webhook-id."""
+    s = request.app[SERVICES]
+    raw = await request.read()
+    webhook_id = callbacks.verify(secret=s.settings.court_inbound_secret.get_secret_value(), raw=raw,
+                                  headers=request.headers)
+    body = await read_model(request, CourtCallback)
+    return json_response(await callbacks.process(s.pool, webhook_id=webhook_id, callback=body))
+
+
+async def list_cases(request: web.Request) -> web.Response:
+    q = CaseQuery.model_validate(dict(request.query))
+    async with request.app[SERVICES].pool.acquire() as conn:
+        cases = await views.listing(conn, state=q.state, limit=q.limit)
+    return json_response(CaseList.model_validate({"cases": cases}))
+
+
+async def get_case(request: web.Request) -> web.Response:
+    async with request.app[SERVICES].pool.acquire() as conn:
+        view = await views.case_view(conn, package_id=request.match_info["package_id"])
+    if view is None:
+        raise CaseNotFound()
+    return json_response(CaseRead.model_validate(view))
+
+
+async def post_revision(request: web.Request) -> web.Response:
+    body = await read_model(request, RevisionCreate)
+    package_id = request.match_info["package_id"]
+    pool = request.app[SERVICES].pool
+    async with pool.acquire() as conn, conn.transaction():
+        await service.resend(conn, bridge_of(request), package_id=package_id, reason=body.reason,
+                             corrections=[(c.pointer, c.value) for c in body.corrections],
+                             actor=principal(request).actor, now=datetime.now(UTC))
+        view = await views.case_view(conn, package_id=package_id)
+    return json_response(CaseRead.model_validate(view), 201)
+
+
+async def report_court(request: web.Request) -> web.Response:
+    report_id = report_id_of(request)
+    async with request.app[SERVICES].pool.acquire() as conn:
+        await access(conn, principal(request), report_id)
+        view = await views.case_of_report(conn, report_id=report_id)
+    return json_response(CaseSummary.model_validate(views.party_summary(report_id, view)))
+
+
+_CASE = "/v1/court/cases/{package_id}"
+ROUTES = [
+    Route("POST", "/v1/court/callbacks", court_callback,
+          "The court platform's callbacks (Standard Webhooks, inbound court secret); once per webhook-id",
+          auth=(PUBLIC,), tag="court", body=CourtCallback, responses={200: CallbackAck}, errors=(401, 404, 422)),
+    Route("GET", "/v1/court/cases", list_cases, "Court cases with their delivery state (parked, queued, delivered)",
+          auth=staff("court", "police", "admin"), tag="court", query=CaseQuery, responses={200: CaseList}),
+    Route("GET", _CASE, get_case, "One court case: revisions, updates in order, attempts, the court's events",
+          auth=staff("court", "police", "admin"), tag="court", responses={200: CaseRead}, errors=(404,)),
+    Route("POST", "/v1/admin/court/cases/{package_id}/revisions", post_revision,
+          "Correct a package the court refused and send it again as the next revision (new Idempotency-Key)",
+          auth=staff("admin"), tag="court", body=RevisionCreate, responses={201: CaseRead}, errors=(404, 409, 422)),
+    Route("GET", "/v1/reports/{report_id}/court", report_court,
+          "Where the report's court case is, in plain words, with the court's events",
+          auth=(PARTY, *staff("police", "admin")), tag="court", responses={200: CaseSummary}),
+]
