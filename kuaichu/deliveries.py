@@ -16,6 +16,7 @@ from court_bridge.service import CASE_TOPIC, UPDATE_TOPIC
 from kernel.outbox import Message
 from kernel.sms import SmsError
 from kuaichu.context import Services
+from kuaichu.handlers.assessment import route_assessments
 from kuaichu.handlers.claims import claims_context
 from kuaichu.worker import Deliver, Park, Retry
 
@@ -30,7 +31,7 @@ async def open_claims(services: Services, msg: Message) -> None:
 
 # Who hears that a report's liability is settled (agreed or determined): assessment routing, claims, ...
 # Each consumer must be idempotent (a message may be delivered again); add yours to this tuple.
-SETTLED_CONSUMERS: tuple[Callable[[Services, Message], Awaitable[None]], ...] = (open_claims,)
+SETTLED_CONSUMERS: tuple[Callable[[Services, Message], Awaitable[None]], ...] = (open_claims, route_assessments)
 
 
 async def deliver_sms(services: Services, msg: Message) -> int | None:

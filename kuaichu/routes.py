@@ -5,6 +5,7 @@ from __future__ import annotations
 from kuaichu.api import Route
 from kuaichu.handlers import (
     admin,
+    assessment,
     claims,
     court,
     eligibility,
@@ -32,5 +33,6 @@ def all_routes() -> list[Route]:
         *admin.ROUTES,
         *insurers.ROUTES,
         *claims.ROUTES,
+        *assessment.ROUTES,
         *court.ROUTES,
     ]

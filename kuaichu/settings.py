@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     outbox_lease_s: float = 60.0
     http_timeout_s: float = 10.0
 
+    # Assessment routing (issue 5): offer SLA, queue retry and how often `kuaichu worker` sweeps the timers.
+    assessment_offer_sla_s: float = 600.0
+    assessment_queue_retry_s: float = 60.0
+    assessment_sweep_s: float = 5.0
+
     # SMS: "dev" records messages under var/sms; "http" posts them to a gateway.
     sms_backend: Literal["dev", "http"] = "dev"
     sms_gateway_url: str | None = None

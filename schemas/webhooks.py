@@ -106,6 +106,31 @@ class AssessmentAssignedV1(_OpenEvent):
     task_id: str
 
 
+class AssessmentQueuedV1(_OpenEvent):
+    report_id: str
+    task_id: str
+
+
+class AssessmentEscalatedV1(_OpenEvent):
+    report_id: str
+    task_id: str
+    reason: Literal["offer_sla", "eta_missed"]
+
+
+class AssessmentOnSceneV1(_OpenEvent):
+    report_id: str
+    task_id: str
+
+
+class AssessmentRecordV1(_OpenEvent):
+    """The on-scene record (a coordinator's hand-over to the insurer): notes, items in fen, photo links."""
+
+    report_id: str
+    task_id: str
+    total_fen: int = Field(ge=0)
+    photos: list[PhotoLink]
+
+
 EVENT_MODELS: dict[str, type[_Event]] = {
     "claim.opened": ClaimOpenedV1,
     "claim.cover_decided": ClaimCoverDecidedV1,
@@ -113,6 +138,10 @@ EVENT_MODELS: dict[str, type[_Event]] = {
     "report.disputed": ReportDisputedV1,
     "assessment.requested": AssessmentRequestedV1,
     "assessment.assigned": AssessmentAssignedV1,
+    "assessment.queued": AssessmentQueuedV1,
+    "assessment.escalated": AssessmentEscalatedV1,
+    "assessment.on_scene": AssessmentOnSceneV1,
+    "assessment.record_submitted": AssessmentRecordV1,
 }
 
 

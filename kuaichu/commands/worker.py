@@ -10,6 +10,7 @@ from kuaichu.commands import require_db
 from kuaichu.db import create_pool
 from kuaichu.deliveries import handlers
 from kuaichu.features import services_for
+from kuaichu.handlers.assessment import sweeper as assessment_sweeper
 from kuaichu.settings import Settings
 from kuaichu.worker import Worker
 
@@ -29,7 +30,9 @@ async def serve_worker(
                              max_size=settings.db_pool_max)
     try:
         async with services_for(settings, pool) as services:
+            timers = asyncio.create_task(assessment_sweeper(services, stop))  # assessment SLA/ETA/queue timers
             await Worker(services, handlers(), topics=topics).run(stop)
+            await timers
     finally:
         await pool.close()
 

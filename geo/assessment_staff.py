@@ -1,0 +1,156 @@
+"""What adjusters, coordinators and operators do with assessment tasks: list, accept, decline, arrive, report.
+
+Visibility: an adjuster sees its insurer's tasks, a coordinator the tasks in the zones it serves, police and
+admins all; anything else is "not found", so a task's existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from geo import assessment_repository as repo
+from geo.assessment_service import AssessmentContext, audit, in_transaction, release, route, tell_insurer
+from kernel.errors import DomainError, NotFound
+from kernel.identity import StaffPrincipal
+
+OPEN = ("offered", "accepted", "on_scene")
+
+
+class TaskNotFound(NotFound):
+    code = "assessment-task-not-found"
+    title_zh = "未找到该查勘任务"
+    title_en = "No such assessment task"
+
+
+class NotYourTask(DomainError):
+    code = "assessment-task-not-yours"
+    kind = "conflict"
+    title_zh = "该任务当前未指派给您"
+    title_en = "This task is not currently assigned to you"
+
+
+async def viewer(conn: asyncpg.Connection, who: StaffPrincipal) -> asyncpg.Record | None:
+    """The caller's assessor row (None for police and admins, who see every task)."""
+    return await repo.assessor_of_staff(conn, staff_id=who.staff_id)
+
+
+def may_see(who: StaffPrincipal, me: asyncpg.Record | None, task: asyncpg.Record) -> bool:
+    """Adjusters: their insurer's tasks; coordinators: tasks in their zones; police and admins: all."""
+    if who.role in ("police", "admin"):
+        return True
+    if who.role == "adjuster":
+        return task["insurer_code"] == who.insurer_code
+    return who.role == "coordinator" and me is not None and task["zone_id"] in me["zones"]
+
+
+async def mine(conn: asyncpg.Connection, who: StaffPrincipal, task_id: UUID, states: tuple[str, ...]
+                ) -> tuple[asyncpg.Record, asyncpg.Record]:
+    """The task locked, checked visible, assigned to the caller and in one of `states`."""
+    task = await repo.task(conn, task_id=task_id, lock=True)
+    me = await viewer(conn, who)
+    if task is None or not may_see(who, me, task):
+        raise TaskNotFound()
+    if me is None or task["assignee_id"] != me["id"] or task["status"] not in states:
+        raise NotYourTask(f"任务状态为 {task['status']}，不能执行此操作",
+                          f"The task is {task['status']} and not offered to you in a state that allows this")
+    return task, me
+
+
+async def show(ctx: AssessmentContext, *, who: StaffPrincipal, task_id: UUID) -> dict[str, Any]:
+    async with ctx.pool.acquire() as conn:
+        task = await repo.task(conn, task_id=task_id)
+        if task is None or not may_see(who, await viewer(conn, who), task):
+            raise TaskNotFound()
+        return await view(conn, task)
+
+
+async def my_tasks(ctx: AssessmentContext, *, who: StaffPrincipal) -> list[dict[str, Any]]:
+    """Tasks offered to, accepted by or completed by the caller, open ones first."""
+    async with ctx.pool.acquire() as conn:
+        me = await viewer(conn, who)
+        if me is None:
+            return []
+        rows = await conn.fetch(
+            """SELECT id FROM assessment_tasks WHERE assignee_id = $1::text
+               ORDER BY status IN ('completed', 'cancelled'), created_at DESC LIMIT 200""", me["id"])
+        return [await view(conn, t) for r in rows if (t := await repo.task(conn, task_id=r["id"]))]
+
+
+async def accept(ctx: AssessmentContext, *, who: StaffPrincipal, task_id: UUID, eta_minutes: int) -> dict[str, Any]:
+    """Accept an offer with an ETA; missing the ETA without arriving escalates the task."""
+    async def work(conn: asyncpg.Connection) -> dict[str, Any]:
+        task, me = await mine(conn, who, task_id, ("offered",))
+        eta = datetime.now(UTC) + timedelta(minutes=eta_minutes)
+        await repo.close_offer(conn, task_id=task_id, outcome="accepted", eta_at=eta)
+        await repo.set_state(conn, task_id=task_id, status="accepted", assignee_id=me["id"], eta_at=eta,
+                             due_in_s=eta_minutes * 60.0)
+        await audit(conn, task, "accepted", who.actor, status=("offered", "accepted"), eta_at=(None, eta.isoformat()))
+        now = await repo.task(conn, task_id=task_id)
+        assert now is not None
+        await tell_insurer(conn, now, "assessment.assigned", assessor={"id": me["id"], "kind": me["kind"],
+                                                                        "name": me["name"]}, eta_at=eta.isoformat())
+        return await view(conn, now)
+
+    return await in_transaction(ctx, work)
+
+
+async def decline(ctx: AssessmentContext, *, who: StaffPrincipal, task_id: UUID, reason: str) -> dict[str, Any]:
+    """Decline (or give back) a task: it goes to the next nearest candidate, or to the queue."""
+    async def work(conn: asyncpg.Connection) -> dict[str, Any]:
+        task, me = await mine(conn, who, task_id, ("offered", "accepted"))
+        await repo.close_offer(conn, task_id=task_id, outcome="declined", reason=reason)
+        await repo.add_exclusion(conn, task_id=task_id, assessor_id=me["id"])
+        await audit(conn, task, "declined", who.actor, status=(task["status"], "declined"), reason=(None, reason))
+        await route(ctx, conn, task_id, who.actor)
+        await release(ctx, conn, me["id"], who.actor)
+        now = await repo.task(conn, task_id=task_id)
+        assert now is not None
+        return await view(conn, now)
+
+    return await in_transaction(ctx, work)
+
+
+async def arrive(ctx: AssessmentContext, *, who: StaffPrincipal, task_id: UUID) -> dict[str, Any]:
+    """On scene: the ETA timer stops; the insurer is told."""
+    async def work(conn: asyncpg.Connection) -> dict[str, Any]:
+        task, _ = await mine(conn, who, task_id, ("accepted",))
+        await repo.set_state(conn, task_id=task_id, status="on_scene", assignee_id=task["assignee_id"],
+                             eta_at=task["eta_at"], due_in_s=None)
+        await audit(conn, task, "on_scene", who.actor, status=("accepted", "on_scene"))
+        now = await repo.task(conn, task_id=task_id)
+        assert now is not None
+        await tell_insurer(conn, now, "assessment.on_scene", arrived_at=datetime.now(UTC).isoformat())
+        return await view(conn, now)
+
+    return await in_transaction(ctx, work)
+
+
+async def queue(ctx: AssessmentContext, *, limit: int = 200) -> dict[str, Any]:
+    """For operators: tasks nobody could take, and open tasks carrying a flag (escalated, near a boundary)."""
+    async with ctx.pool.acquire() as conn:
+        queued = await conn.fetch("SELECT id FROM assessment_tasks WHERE status = 'queued'"
+                                  " ORDER BY created_at LIMIT $1::int", limit)
+        flagged = await conn.fetch(
+            """SELECT id FROM assessment_tasks WHERE status IN ('offered', 'accepted', 'on_scene')
+                 AND cardinality(flags) > 0 ORDER BY created_at LIMIT $1::int""", limit)
+        return {"queued": [await view(conn, t) for r in queued if (t := await repo.task(conn, task_id=r["id"]))],
+                "flagged": [await view(conn, t) for r in flagged if (t := await repo.task(conn, task_id=r["id"]))]}
+
+
+async def view(conn: asyncpg.Connection, task: asyncpg.Record) -> dict[str, Any]:
+    offers = await conn.fetch(
+        """SELECT assessor_id, distance_m, offered_at, respond_by, outcome, eta_at, reason FROM assessment_offers
+           WHERE task_id = $1::uuid ORDER BY id""", task["id"])
+    record = await conn.fetchrow("SELECT notes, items, total_fen, photo_ids, submitted_at FROM onscene_records"
+                                 " WHERE task_id = $1::uuid", task["id"])
+    keys = ("id", "report_id", "vehicle_label", "plate", "insurer_code", "zone_id", "zone_kind", "lat", "lon",
+            "boundary_distance_m", "status", "assignee_id", "eta_at", "due_at", "flags", "escalations",
+            "created_at", "updated_at")
+    out = {k: task[k] for k in keys}
+    out["offers"] = [dict(o) for o in offers]
+    out["record"] = dict(record) if record else None
+    return out

@@ -1,0 +1,206 @@
+"""Assessment tasks for adjusters and coordinators (my tasks, accept/decline, on scene, the on-scene record)
+and the queue for operators."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from geo import assessment_staff as staff_uc
+from geo.assessment_record import DamageItem, submit_record
+from geo.assessment_service import AssessmentContext, AssessmentPolicy, on_report_settled, sweep
+from geo.zones import ZoneHit
+from kernel.errors import InvalidInput
+from kernel.identity import StaffPrincipal
+from kernel.outbox import Message
+from kuaichu.api import Route, json_response, principal, read_model, staff
+from kuaichu.context import Services
+from kuaichu.handlers.photos import PhotoTooLarge
+from kuaichu.keys import SERVICES
+
+MAX_RECORD_PHOTOS = 20
+log = logging.getLogger(__name__)
+
+
+def assessment_context(services: Services) -> AssessmentContext:
+    s = services.settings
+    zones = services.zones
+
+    def locate(lat: float, lon: float) -> ZoneHit | None:  # the current reference version's index
+        return zones.index.lookup(lat, lon) if zones.index is not None else None
+
+    return AssessmentContext(
+        pool=services.pool, keyring=services.keyring, photos=services.photos, locate=locate,
+        policy=AssessmentPolicy(offer_sla_s=s.assessment_offer_sla_s, queue_retry_s=s.assessment_queue_retry_s),
+        public_base_url=s.public_base_url, photo_link_ttl_s=s.photo_link_ttl_s, max_pixels=s.max_image_pixels,
+    )
+
+
+async def route_assessments(services: Services, msg: Message) -> None:
+    """report.settled consumer: one task per vehicle, routed at once; a redelivery creates nothing."""
+    await on_report_settled(assessment_context(services), payload=msg.payload)
+
+
+async def sweep_assessments(services: Services) -> int:
+    """One pass over due timers (missed offers and ETAs, queued tasks); what `kuaichu worker` runs periodically."""
+    return await sweep(assessment_context(services))
+
+
+class AcceptBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    eta_minutes: int = Field(ge=1, le=240, description="minutes until on scene; missing it escalates the task")
+
+
+class DeclineBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class DamageItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    part: str = Field(min_length=1, max_length=100)
+    description: str = Field("", max_length=500)
+    amount_fen: int = Field(ge=0, le=100_000_000, description="preliminary amount in fen (分)")
+
+
+class RecordIn(BaseModel):
+    """The `record` part of the multipart body; photos come as `photo` file parts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notes: str = Field(min_length=1, max_length=4000)
+    items: list[DamageItemIn] = Field(default_factory=list, max_length=50)
+
+
+def _ctx(request: web.Request) -> AssessmentContext:
+    return assessment_context(request.app[SERVICES])
+
+
+def _task_id(request: web.Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.match_info["task_id"])
+    except ValueError:
+        raise staff_uc.TaskNotFound() from None
+
+
+def _who(request: web.Request) -> StaffPrincipal:
+    who = principal(request)
+    assert isinstance(who, StaffPrincipal)
+    return who
+
+
+async def my_tasks(request: web.Request) -> web.Response:
+    return json_response({"tasks": await staff_uc.my_tasks(_ctx(request), who=_who(request))})
+
+
+async def show(request: web.Request) -> web.Response:
+    return json_response(await staff_uc.show(_ctx(request), who=_who(request), task_id=_task_id(request)))
+
+
+async def accept(request: web.Request) -> web.Response:
+    body = await read_model(request, AcceptBody)
+    return json_response(await staff_uc.accept(_ctx(request), who=_who(request), task_id=_task_id(request),
+                                               eta_minutes=body.eta_minutes))
+
+
+async def decline(request: web.Request) -> web.Response:
+    body = await read_model(request, DeclineBody)
+    return json_response(await staff_uc.decline(_ctx(request), who=_who(request), task_id=_task_id(request),
+                                                reason=body.reason))
+
+
+async def on_scene(request: web.Request) -> web.Response:
+    return json_response(await staff_uc.arrive(_ctx(request), who=_who(request), task_id=_task_id(request)))
+
+
+async def _read_record(request: web.Request, max_bytes: int) -> tuple[RecordIn, list[bytes]]:
+    """Stream the multipart body: one `record` JSON part and up to MAX_RECORD_PHOTOS `photo` parts."""
+    if not request.content_type.startswith("multipart/"):
+        raise InvalidInput("请以 multipart/form-data 提交", "Send multipart/form-data",
+                           errors=[{"pointer": "#", "detail": "expected multipart/form-data"}])
+    reader = await request.multipart()
+    raw, photos = None, []
+    while (part := await reader.next()) is not None:
+        if part.name == "record":
+            raw = await part.text()
+        elif part.name == "photo":
+            if len(photos) >= MAX_RECORD_PHOTOS:
+                raise InvalidInput(f"最多{MAX_RECORD_PHOTOS}张照片", f"At most {MAX_RECORD_PHOTOS} photos",
+                                   errors=[{"pointer": "#/photo", "detail": "too many photos"}])
+            buf = bytearray()
+            while chunk := await part.read_chunk(256 * 1024):
+                buf += chunk
+                if len(buf) > max_bytes:
+                    raise PhotoTooLarge()
+            photos.append(bytes(buf))
+    if raw is None:
+        raise InvalidInput("缺少 record 字段", "The record part is missing",
+                           errors=[{"pointer": "#/record", "detail": "required"}])
+    try:
+        return RecordIn.model_validate_json(raw), photos
+    except ValidationError as exc:
+        errors = [{"pointer": "#/record/" + "/".join(str(p) for p in e["loc"]), "detail": e["msg"]}
+                  for e in exc.errors(include_url=False)]
+        raise InvalidInput("现场记录有误", "The on-scene record is invalid", errors=errors) from None
+
+
+async def record(request: web.Request) -> web.Response:
+    s = request.app[SERVICES].settings
+    body, photos = await _read_record(request, s.max_photo_bytes)
+    items = [DamageItem(i.part, i.description, i.amount_fen) for i in body.items]
+    return json_response(await submit_record(_ctx(request), who=_who(request), task_id=_task_id(request),
+                                             notes=body.notes, items=items, photos=photos), 201)
+
+
+async def queue(request: web.Request) -> web.Response:
+    return json_response(await staff_uc.queue(_ctx(request)))
+
+
+_MULTIPART: dict[str, Any] = {
+    "type": "object",
+    "required": ["record"],
+    "properties": {
+        "record": {"type": "string", "description": "JSON: {notes, items: [{part, description, amount_fen}]}"},
+        "photo": {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": MAX_RECORD_PHOTOS},
+    },
+}
+_ASSESSORS = staff("adjuster", "coordinator")
+_TASK = "/v1/assessment/tasks/{task_id}"
+ROUTES = [
+    Route("GET", "/v1/assessment/tasks", my_tasks, "My assessment tasks (offered, accepted, on scene, done)",
+          auth=_ASSESSORS, tag="assessment"),
+    Route("GET", _TASK, show, "One task: adjusters see their insurer's, coordinators their zones'",
+          auth=(*_ASSESSORS, *staff("police", "admin")), tag="assessment"),
+    Route("POST", _TASK + "/accept", accept, "Accept an offered task with an ETA", auth=_ASSESSORS,
+          tag="assessment", body=AcceptBody, errors=(404, 409)),
+    Route("POST", _TASK + "/decline", decline, "Decline a task: it goes to the next candidate or the queue",
+          auth=_ASSESSORS, tag="assessment", body=DeclineBody, errors=(404, 409)),
+    Route("POST", _TASK + "/on-scene", on_scene, "Arrived on scene (stops the ETA timer)", auth=_ASSESSORS,
+          tag="assessment", errors=(404, 409)),
+    Route("POST", _TASK + "/record", record, "Submit the on-scene record: photos, notes, damage items in fen",
+          auth=_ASSESSORS, tag="assessment", multipart=_MULTIPART, errors=(404, 409, 413)),
+    Route("GET", "/v1/assessment/queue", queue, "Tasks nobody could take, and flagged open tasks",
+          auth=staff("police", "admin"), tag="assessment"),
+]
+
+
+async def sweeper(services: Services, stop: asyncio.Event) -> None:
+    """Sweep the assessment timers every `assessment_sweep_s` until stopped; a failed pass is logged and retried."""
+    every = services.settings.assessment_sweep_s
+    while not stop.is_set():
+        try:
+            await sweep_assessments(services)
+        except (OSError, asyncpg.PostgresError):
+            log.exception("assessment sweep failed; retrying")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
