@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kuaichu.embedded import start_embedded
 from kuaichu.settings import Settings
@@ -35,7 +36,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     children = [subprocess.Popen(_kuaichu(*cmd), env=env) for cmd in _processes(settings)]
     print(
         f"kuaichu is serving on http://{settings.host}:{settings.port} "
-        f"(OpenAPI: /v1/openapi.json; SMS codes for development in {settings.sms_dir}/). Ctrl-C stops everything.",
+        f"(OpenAPI: /v1/openapi.json; SMS codes for development in {settings.sms_dir}/); "
+        f"court simulator on {settings.court_url}. Ctrl-C stops everything.",
         flush=True,
     )
     stopping = False
@@ -64,4 +66,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _processes(settings: Settings) -> list[tuple[str, ...]]:
-    return [("serve",), ("worker",)]
+    court = urlsplit(settings.court_url)
+    sim = ("court-sim", "--host", court.hostname or "127.0.0.1", "--port", str(court.port or 80),
+           "--callback-url", f"http://{settings.host}:{settings.port}")
+    return [("serve",), ("worker",), sim]
