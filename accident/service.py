@@ -194,7 +194,9 @@ async def create_report(
                   "zone_kind": zone.kind, "near_boundary": zone.near_boundary, "weather": body.weather,
                   "vehicle_count": body.vehicle_count, "referral": None, "version": 1, "created_at": now,
                   "updated_at": now}
-    party_row = {"id": party_id, "label": "A", "phone_hash": who.phone_hash, "joined_at": now, **enc}
+    party_row = {"id": party_id, "label": "A", "phone_hash": who.phone_hash, "joined_at": now, **enc,
+                 "plain": {"name": body.party.driver.name, "id_number": body.party.driver.id_number,
+                           "phone": body.party.driver.phone}}
     view = render_report(report_row, [party_row], [], viewer=Viewer(party_id=party_id), keyring=k)
     response = {"report": view.model_dump(mode="json"), "party_id": str(party_id), "label": "A",
                 "party_token": token,

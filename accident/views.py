@@ -32,9 +32,10 @@ def eligibility_out(verdict: Verdict) -> dict[str, Any]:
 
 
 def _driver(p: dict[str, Any], *, full: bool, keyring: Keyring) -> DriverRead:
-    name = keyring.decrypt(p["name_enc"])
-    number = keyring.decrypt(p["id_number_enc"])
-    phone = keyring.decrypt(p["phone_enc"])
+    plain = p.get("plain")  # just written by this request: no need to decrypt what we encrypted
+    name = plain["name"] if plain else keyring.decrypt(p["name_enc"])
+    number = plain["id_number"] if plain else keyring.decrypt(p["id_number_enc"])
+    phone = plain["phone"] if plain else keyring.decrypt(p["phone_enc"])
     if not full:
         name, number, phone = mask_name(name), mask_id_number(number), mask_phone(phone)
     return DriverRead(name=name, id_kind=p["id_kind"], id_number=number, phone=phone)
