@@ -87,14 +87,19 @@ async def add_exclusion(conn: asyncpg.Connection, *, task_id: UUID, assessor_id:
 
 
 async def candidates(
-    conn: asyncpg.Connection, *, kind: str, insurer_code: str, zone_id: str, excluded: Sequence[str]
+    conn: asyncpg.Connection, *, kind: str, insurer_code: str, zone_id: str, excluded: Sequence[str], lat: float,
+    lon: float, limit: int = 16,
 ) -> list[Candidate]:
-    """Active assessors with a free slot who may take this task (an insurer's adjusters or a zone's coordinators)."""
+    """The nearest few active assessors with a free slot who may take this task (an insurer's adjusters or a
+    zone's coordinators). The haversine here only pre-selects; geo.routing re-ranks them by its own rule."""
     rows = await conn.fetch(
         """SELECT id, kind, lat, lon, capacity, open_tasks, active, insurer_code, zones FROM assessors
            WHERE kind = $1::text AND active AND open_tasks < capacity AND id <> ALL($4::text[])
-             AND CASE WHEN $1::text = 'adjuster' THEN insurer_code = $2::text ELSE $3::text = ANY(zones) END""",
-        kind, insurer_code, zone_id, list(excluded),
+             AND CASE WHEN $1::text = 'adjuster' THEN insurer_code = $2::text ELSE $3::text = ANY(zones) END
+           ORDER BY asin(least(1.0, sqrt(sin(radians(lat - $5::float8) / 2) ^ 2 + cos(radians($5::float8))
+                         * cos(radians(lat)) * sin(radians(lon - $6::float8) / 2) ^ 2))), id
+           LIMIT $7::int""",
+        kind, insurer_code, zone_id, list(excluded), lat, lon, limit,
     )
     return [Candidate(r["id"], r["kind"], r["lat"], r["lon"], r["capacity"], r["open_tasks"], r["active"],
                       r["insurer_code"], frozenset(r["zones"])) for r in rows]

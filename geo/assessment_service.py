@@ -95,7 +95,7 @@ async def route(ctx: AssessmentContext, conn: asyncpg.Connection, task_id: UUID,
     assert task is not None
     kind = "adjuster" if task["zone_kind"] == "urban" else "coordinator"
     found = await repo.candidates(conn, kind=kind, insurer_code=task["insurer_code"], zone_id=task["zone_id"],
-                                  excluded=task["excluded"])
+                                  excluded=task["excluded"], lat=task["lat"], lon=task["lon"])
     decision = decide(hit=hit_of(task), insurer_code=task["insurer_code"], lat=task["lat"], lon=task["lon"],
                       candidates=found, excluded=task["excluded"])
     for ranked in decision.ranked:
