@@ -16,27 +16,22 @@ import asyncpg
 from accident import repository as repo
 from accident.eligibility import CaseAnswers, PartyAnswers, Verdict, check
 from accident.errors import (
-    AlreadyParty,
     ConsentRequired,
-    EvidenceIncomplete,
     InvalidOccurredAt,
     NotEligible,
     OutsideServiceArea,
     PhoneNotVerified,
-    ReportFull,
     ReportNotFound,
-    WrongShareCode,
 )
-from accident.model import OPEN_FOR_PARTIES, Status, after_join, after_submit, ensure, next_label
+from accident.model import Status
 from accident.privacy import NOTICE_VERSION
 from accident.views import Viewer, eligibility_out, render_report
 from geo.coords import gcj02_to_wgs84
-from kernel import idempotency, ratelimit
-from kernel.audit import AuditEvent, record
+from kernel import idempotency
 from kernel.crypto import Keyring, new_token
 from kernel.identity import PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
 from kernel.sessions import PARTY_PREFIX
-from schemas.reports import REQUIRED_PHOTO_KINDS, PartyIn, ReportCreate, ReportJoin
+from schemas.reports import PartyIn, ReportCreate
 
 SHARE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud without confusion
 MAX_AGE = timedelta(hours=72)
@@ -91,12 +86,12 @@ def normalise_share_code(code: str) -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def _verdict(case: Any, party: PartyIn, label: str) -> Verdict:
+def verdict_for(case: Any, party: PartyIn, label: str) -> Verdict:
     answers = PartyAnswers(id=label, **party.answers.model_dump())
     return check(CaseAnswers(**case.model_dump()), (answers,))
 
 
-def _check_consent(consent: Any) -> None:
+def check_consent(consent: Any) -> None:
     if consent.notice_version != NOTICE_VERSION:
         raise ConsentRequired(
             f"隐私告知已更新为 {NOTICE_VERSION} 版，请阅读后重新同意",
@@ -111,7 +106,7 @@ def _check_consent(consent: Any) -> None:
         )
 
 
-def _check_phone(keyring: Keyring, who: PhonePrincipal, party: PartyIn) -> None:
+def check_phone(keyring: Keyring, who: PhonePrincipal, party: PartyIn) -> None:
     if keyring.phone_hash(party.driver.phone) != who.phone_hash:
         raise PhoneNotVerified(
             "驾驶人手机号须与登录验证的手机号一致", "The driver's phone must be the one verified for this session",
@@ -119,7 +114,7 @@ def _check_phone(keyring: Keyring, who: PhonePrincipal, party: PartyIn) -> None:
         )
 
 
-def _encrypted_party(keyring: Keyring, party: PartyIn) -> dict[str, Any]:
+def encrypted_party(keyring: Keyring, party: PartyIn) -> dict[str, Any]:
     return {
         "phone_enc": keyring.encrypt(party.driver.phone),
         "name_enc": keyring.encrypt(party.driver.name),
@@ -133,7 +128,7 @@ def _encrypted_party(keyring: Keyring, party: PartyIn) -> dict[str, Any]:
     }
 
 
-def _party_audit(label: str, party: PartyIn, consent: Any) -> list[tuple[str, str, dict]]:
+def party_audit(label: str, party: PartyIn, consent: Any) -> list[tuple[str, str, dict]]:
     """Audit changes of a new party: personal data is named but never written out."""
     fields = {"label": label, "plate": party.vehicle.plate, "vehicle_type": party.vehicle.type,
               "insurer_code": party.insurance.insurer_code, "policy_number": party.insurance.policy_number,
@@ -175,10 +170,10 @@ async def create_report(
     intake: Intake, *, who: PhonePrincipal, body: ReportCreate, idem: Idempotency | None
 ) -> tuple[int, dict[str, Any]]:
     """Party A opens a report (refused with the 122 instruction if ineligible; nothing stored then)."""
-    verdict = _verdict(body.case_answers, body.party, "A")
+    verdict = verdict_for(body.case_answers, body.party, "A")
     if not verdict.eligible:
         raise NotEligible(verdict.reasons[0].zh, verdict.reasons[0].en, eligibility=eligibility_out(verdict))
-    _check_consent(body.consent)
+    check_consent(body.consent)
     occurred_at = _check_time(intake, body.occurred_at)
     lat, lon, zone = _locate(intake, body)
     k = intake.keyring
@@ -187,8 +182,8 @@ async def create_report(
     token = new_token(PARTY_PREFIX)
     share = new_share_code() if body.vehicle_count > 1 else None
     share_expires = now + timedelta(seconds=intake.policy.share_code_ttl_s)
-    _check_phone(k, who, body.party)
-    enc = _encrypted_party(k, body.party)
+    check_phone(k, who, body.party)
+    enc = encrypted_party(k, body.party)
     report_row = {"id": report_id, "status": Status.DRAFT.value, "occurred_at": occurred_at, "lat": lat, "lon": lon,
                   "address": body.address, "zone_id": zone.zone_id, "zone_name": zone.zone_name,
                   "zone_kind": zone.kind, "near_boundary": zone.near_boundary, "weather": body.weather,
@@ -205,7 +200,7 @@ async def create_report(
               {"status": {"before": None, "after": "draft"}, "zone_id": {"before": None, "after": zone.zone_id},
                "vehicle_count": {"before": None, "after": body.vehicle_count},
                "near_boundary": {"before": None, "after": zone.near_boundary}})]
-    audit += [(entity, str(party_id), action, ch) for entity, action, ch in _party_audit("A", body.party, body.consent)]
+    audit += [(entity, str(party_id), action, ch) for entity, action, ch in party_audit("A", body.party, body.consent)]
     if share:
         audit.append(("share_code", str(report_id), "issued",
                       {"expires_at": {"before": None, "after": share_expires.isoformat()}}))
@@ -216,7 +211,7 @@ async def create_report(
         created = await repo.create_report(
             conn,
             idem.scope if idem else None, idem.key if idem else None, idem.request_hash if idem else None,
-            {"enc": _seal(k, response)},
+            {"enc": seal_response(k, response)},
             report_id, Status.DRAFT.value, occurred_at, lat, lon, body.address, zone.zone_id, zone.near_boundary,
             body.weather, body.vehicle_count, body.case_answers.model_dump(), now,
             party_id, who.phone_hash, enc["phone_enc"], enc["name_enc"], enc["id_number_enc"], enc["id_kind"],
@@ -231,18 +226,18 @@ async def create_report(
             async with conn.transaction():
                 stored = await idempotency.claim(conn, scope=idem.scope, key=idem.key, request_hash=idem.request_hash)
             assert stored is not None
-            return stored.status, _unseal(k, stored.body)
+            return stored.status, unseal_response(k, stored.body)
     return 201, response
 
 
-def _seal(keyring: Keyring, response: dict[str, Any]) -> str:
+def seal_response(keyring: Keyring, response: dict[str, Any]) -> str:
     """Stored answers hold bearer tokens and share codes: keep them encrypted like personal data."""
     import json
 
     return base64.b64encode(keyring.encrypt(json.dumps(response, ensure_ascii=False, default=str))).decode()
 
 
-def _unseal(keyring: Keyring, stored: Any) -> dict[str, Any]:
+def unseal_response(keyring: Keyring, stored: Any) -> dict[str, Any]:
     import json
 
     return json.loads(keyring.decrypt(base64.b64decode(stored["enc"])))
@@ -285,158 +280,3 @@ async def read_report(intake: Intake, *, who: Principal, report_id: UUID) -> dic
     return render_report(dict(row), [dict(p) for p in parties], [dict(p) for p in photos], viewer=viewer,
                          keyring=intake.keyring).model_dump(mode="json")
 
-
-async def join_report(
-    intake: Intake, *, who: PhonePrincipal, body: ReportJoin, ip: str, idem: Idempotency | None
-) -> tuple[int, dict[str, Any]]:
-    """A further party joins with the share code; failing the gate refers the whole case to 122."""
-    _check_consent(body.consent)
-    k = intake.keyring
-    _check_phone(k, who, body.party)
-    limits = (
-        ratelimit.Limit(f"share:ip:{ip}", intake.policy.share_code_max_attempts, 3600),
-        ratelimit.Limit(f"share:phone:{who.phone_hash.hex()}", intake.policy.share_code_max_attempts, 3600),
-    )
-    wrong_code = False
-    async with intake.pool.acquire() as conn:
-        async with conn.transaction():
-            if idem:
-                stored = await idempotency.claim(conn, scope=idem.scope, key=idem.key, request_hash=idem.request_hash)
-                if stored is not None:
-                    return stored.status, _unseal(k, stored.body)
-            await ratelimit.ensure_below(conn, *limits, zh="分享码错误次数过多，请一小时后再试",
-                                         en="Too many wrong share codes; try again in an hour",
-                                         enabled=intake.policy.rate_limits)
-            code = normalise_share_code(body.share_code)
-            report_id = await repo.share_code_report(conn, code_hash=k.token_hash(code))
-            if report_id is None:
-                wrong_code = True
-            else:
-                status, response = await _join_locked(intake, conn, who=who, body=body,
-                                                      report_id=report_id)
-                if idem:
-                    await idempotency.store(conn, scope=idem.scope, key=idem.key, status=status,
-                                            body={"enc": _seal(k, response)})
-                return status, response
-        if wrong_code:
-            # Counted outside the refused transaction so that guessing is limited.
-            await ratelimit.hit(conn, *(lim.bucket for lim in limits))
-    raise WrongShareCode("分享码不正确或已过期，请向对方核对",
-                         "Wrong or expired share code; check it with the other driver",
-                         errors=[{"pointer": "#/share_code", "detail": "no open report with this code"}])
-
-
-async def _join_locked(
-    intake: Intake, conn: asyncpg.Connection, *, who: PhonePrincipal, body: ReportJoin, report_id: UUID
-) -> tuple[int, dict[str, Any]]:
-    k = intake.keyring
-    row = await repo.report(conn, report_id=report_id, lock=True)
-    assert row is not None
-    status = Status(row["status"])
-    ensure(status, OPEN_FOR_PARTIES, action_zh="加入", action_en="join")
-    parties = await repo.parties(conn, report_id=report_id)
-    if any(bytes(p["phone_hash"]) == who.phone_hash for p in parties):
-        raise AlreadyParty("您已是本事故的当事人，请直接查看报告", "You are already a party; open the report instead")
-    if len(parties) >= row["vehicle_count"]:
-        raise ReportFull()
-    label = next_label([p["label"] for p in parties])
-    verdict = _verdict(body.case_answers, body.party, label)
-    if not verdict.eligible:
-        referral = eligibility_out(verdict)
-        await repo.set_status(conn, report_id=report_id, status=Status.REFERRED_TO_122.value, referral=referral)
-        await repo.expire_share_codes(conn, report_id=report_id)
-        await record(conn, AuditEvent("report", str(report_id), "referred_to_122", who.actor, report_id,
-                                      {"status": {"before": status.value, "after": "referred_to_122"},
-                                       "reasons": {"before": None, "after": [r.code for r in verdict.reasons]}}))
-        return 200, {"status": "referred_to_122", "eligibility": referral}
-    party_id = uuid.uuid4()
-    await repo.insert_party(conn, id=party_id, report_id=report_id, label=label, phone_hash=who.phone_hash,
-                            **_encrypted_party(k, body.party))
-    await repo.insert_consent(conn, id=uuid.uuid4(), report_id=report_id, party_id=party_id,
-                              notice_version=body.consent.notice_version, location=body.consent.location,
-                              sharing=body.consent.sharing)
-    token = new_token(PARTY_PREFIX)
-    await repo.insert_party_token(conn, token_hash=k.token_hash(token), report_id=report_id, party_id=party_id)
-    events = [AuditEvent(e, str(party_id), a, ("party", str(party_id)), report_id, ch)
-              for e, a, ch in _party_audit(label, body.party, body.consent)]
-    new_status = after_join(status, vehicle_count=row["vehicle_count"], joined=len(parties) + 1)
-    if new_status is not status:
-        await repo.set_status(conn, report_id=report_id, status=new_status.value)
-        events.append(AuditEvent("report", str(report_id), "facts_complete", ("party", str(party_id)), report_id,
-                                 {"status": {"before": status.value, "after": new_status.value}}))
-    if len(parties) + 1 >= row["vehicle_count"]:
-        await repo.expire_share_codes(conn, report_id=report_id)
-    await record(conn, *events)
-    view = await _view(conn, intake, report_id, Viewer(party_id=party_id))
-    return 201, {"report": view, "party_id": str(party_id), "label": label, "party_token": token}
-
-
-async def _view(conn: asyncpg.Connection, intake: Intake, report_id: UUID, viewer: Viewer) -> dict[str, Any]:
-    row = await repo.report(conn, report_id=report_id)
-    assert row is not None
-    parties = await repo.parties(conn, report_id=report_id)
-    photos = await repo.photos(conn, report_id=report_id)
-    return render_report(dict(row), [dict(p) for p in parties], [dict(p) for p in photos], viewer=viewer,
-                         keyring=intake.keyring).model_dump(mode="json")
-
-
-async def _party_in_open_report(conn: asyncpg.Connection, who: Principal, report_id: UUID) -> tuple[Viewer, Any]:
-    viewer = await access(conn, who, report_id)
-    if viewer.party_id is None:
-        raise ReportNotFound()
-    row = await repo.report(conn, report_id=report_id, lock=True)
-    if row is None:
-        raise ReportNotFound()
-    return viewer, row
-
-
-async def reissue_share_code(intake: Intake, *, who: Principal, report_id: UUID) -> dict[str, Any]:
-    """A new share code (the old ones stop working) while parties are still missing."""
-    code = new_share_code()
-    expires = intake.now() + timedelta(seconds=intake.policy.share_code_ttl_s)
-    async with intake.pool.acquire() as conn, conn.transaction():
-        viewer, row = await _party_in_open_report(conn, who, report_id)
-        ensure(Status(row["status"]), OPEN_FOR_PARTIES, action_zh="生成分享码", action_en="issue a share code")
-        joined = len(await repo.parties(conn, report_id=report_id))
-        if joined >= row["vehicle_count"]:
-            raise ReportFull()
-        await repo.expire_share_codes(conn, report_id=report_id)
-        await repo.insert_share_code(conn, code_hash=intake.keyring.token_hash(code), report_id=report_id,
-                                     expires_at=expires)
-        await record(conn, AuditEvent("share_code", str(report_id), "issued", ("party", str(viewer.party_id)),
-                                      report_id, {"expires_at": {"before": None, "after": expires.isoformat()}}))
-    return {"share_code": {"code": code, "expires_at": expires.isoformat()}}
-
-
-async def submit_evidence(intake: Intake, *, who: Principal, report_id: UUID) -> dict[str, Any]:
-    """Leave the draft stage: needs the three overview/impact photos (the vehicles may then be moved)."""
-    async with intake.pool.acquire() as conn, conn.transaction():
-        viewer, row = await _party_in_open_report(conn, who, report_id)
-        status = Status(row["status"])
-        ensure(status, frozenset({Status.DRAFT}), action_zh="提交现场证据", action_en="submit the evidence")
-        photos = await repo.photos(conn, report_id=report_id)
-        from accident.views import missing_photo_kinds
-
-        missing = missing_photo_kinds([dict(p) for p in photos])
-        if missing:
-            raise EvidenceIncomplete(
-                "还缺少以下照片：" + "、".join(_PHOTO_ZH[m] for m in missing),
-                "Still missing: " + ", ".join(missing), missing=missing,
-            )
-        joined = len(await repo.parties(conn, report_id=report_id))
-        new_status = after_submit(vehicle_count=row["vehicle_count"], joined=joined)
-        await repo.set_status(conn, report_id=report_id, status=new_status.value)
-        await record(conn, AuditEvent("report", str(report_id), "evidence_submitted", ("party", str(viewer.party_id)),
-                                      report_id, {"status": {"before": status.value, "after": new_status.value}}))
-        return await _view(conn, intake, report_id, viewer)
-
-
-_PHOTO_ZH = {"front_overview": "侧前方全景", "rear_overview": "侧后方全景", "impact_point": "碰撞部位"}
-assert set(_PHOTO_ZH) == set(REQUIRED_PHOTO_KINDS)
-
-
-async def my_reports(intake: Intake, *, who: PhonePrincipal) -> dict[str, Any]:
-    async with intake.pool.acquire() as conn:
-        rows = await repo.reports_of_phone(conn, phone_hash=who.phone_hash)
-    return {"reports": [{"report_id": str(r["id"]), "label": r["label"], "status": r["status"],
-                         "occurred_at": r["occurred_at"].isoformat(), "plate": r["plate"]} for r in rows]}

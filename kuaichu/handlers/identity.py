@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from accident import identity
+from accident.participation import my_reports
 from accident.privacy import NOTICE_EN, NOTICE_VERSION, NOTICE_ZH
-from accident.service import my_reports
 from kernel.identity import PhonePrincipal
 from kernel.masking import mask_phone
 from kuaichu.api import PHONE, PUBLIC, Route, json_response, principal, read_model

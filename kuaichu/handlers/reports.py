@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from accident import service
+from accident import participation, service
 from kernel.audit import for_report
 from kernel.identity import PhonePrincipal
 from kuaichu.api import PARTY, PHONE, Route, json_response, principal, read_model, staff
@@ -36,7 +36,7 @@ async def join_report(request: web.Request) -> web.Response:
     body = await read_model(request, ReportJoin)
     who = principal(request)
     assert isinstance(who, PhonePrincipal)
-    status, data = await service.join_report(
+    status, data = await participation.join_report(
         request.app[SERVICES].intake, who=who, body=body, ip=client_ip(request),
         idem=idempotency_of(request, who, "join_report"),
     )
@@ -50,13 +50,13 @@ async def get_report(request: web.Request) -> web.Response:
 
 
 async def issue_share_code(request: web.Request) -> web.Response:
-    data = await service.reissue_share_code(request.app[SERVICES].intake, who=principal(request),
+    data = await participation.reissue_share_code(request.app[SERVICES].intake, who=principal(request),
                                             report_id=report_id_of(request))
     return json_response(data, 201)
 
 
 async def submit_evidence(request: web.Request) -> web.Response:
-    data = await service.submit_evidence(request.app[SERVICES].intake, who=principal(request),
+    data = await participation.submit_evidence(request.app[SERVICES].intake, who=principal(request),
                                          report_id=report_id_of(request))
     return json_response(data)
 
