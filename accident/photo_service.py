@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from concurrent.futures import Executor
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -40,14 +42,15 @@ class TooManyPhotos(DomainError):
 
 async def upload_photo(
     intake: Intake, store: PhotoStore, *, who: Principal, report_id: UUID, kind: str, data: bytes,
-    max_pixels: int, max_photos: int,
+    max_pixels: int, max_photos: int, inspect_in: Executor | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Store one photo of the report; the same bytes of the same kind again answer the existing photo."""
     async with intake.pool.acquire() as conn:
         viewer = await access(conn, who, report_id)
     if viewer.party_id is None:
         raise ReportNotFound()
-    facts = await asyncio.to_thread(inspect_upload, data, max_pixels=max_pixels)
+    loop = asyncio.get_running_loop()
+    facts = await loop.run_in_executor(inspect_in, partial(inspect_upload, data, max_pixels=max_pixels))
     # The file goes first: a committed row always has its original; an orphan file is harmless (content-addressed).
     await store.put_original(facts.sha256, data)
     photo_id = uuid.uuid4()

@@ -173,13 +173,16 @@ def pinned_server(argv: list[str], port: int, env: dict[str, str]) -> Iterator[s
         log.close()
 
 
-def kuaichu_server(dsn: str, port: int) -> contextlib.AbstractContextManager[str]:
+def kuaichu_server(
+    dsn: str, port: int, extra_env: dict[str, str] | None = None
+) -> contextlib.AbstractContextManager[str]:
     """The service exactly as `kuaichu serve` runs it (normal logging; rate limits lifted by setting)."""
     env = {
         "DATABASE_URL": dsn,
         "KUAICHU_DB_POOL_MAX": "10",
         "KUAICHU_BENCH_DISABLE_RATE_LIMITS": "true",
         "KUAICHU_VAR_DIR": str(REPO / "var" / "bench"),
+        **(extra_env or {}),
     }
     return pinned_server([str(VENV_BIN / "kuaichu"), "serve", "--port", str(port)], port, env)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,4 +32,7 @@ class Services:
     zones: ZoneRuntime
     intake: Intake
     photos: PhotoStore
+    # One thread for photo inspection: pillow's EXIF parsing holds the GIL, and with one such thread the
+    # event loop never waits behind several of them (uploads stay responsive under load).
+    image_executor: Executor
     extras: dict[str, Any] = field(default_factory=dict)

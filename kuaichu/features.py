@@ -19,6 +19,7 @@ from kernel.crypto import Keyring
 from kernel.sms import DevSmsSender, HttpSmsSender, SmsSender
 from kuaichu.context import Services
 from kuaichu.settings import Settings
+from kuaichu.threads import background_executor
 from kuaichu.zone_runtime import ZoneRuntime
 
 FAULT_TEMPLATES = "fault.templates"  # Services.extras key: fault template sets by id, loaded once
@@ -40,7 +41,9 @@ async def services_for(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[
     zones = ZoneRuntime()
     await zones.refresh(pool)
     fault_sets = await install_template_sets(pool)
-    async with aiohttp.ClientSession() as http:
+    # File I/O and other to_thread work of this process also runs below the loop's priority.
+    asyncio.get_running_loop().set_default_executor(background_executor(4, "io"))
+    async with aiohttp.ClientSession() as http, contextlib.AsyncExitStack() as stack:
         services = Services(
             settings=settings, pool=pool, keyring=keyring, http=http, sms=_sms(settings, http),
             otp_policy=OtpPolicy(
@@ -57,6 +60,7 @@ async def services_for(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[
                                     public_base_url=settings.public_base_url, rate_limits=limits_on),
             ),
             photos=LocalPhotoStore(settings.photo_dir),
+            image_executor=stack.enter_context(background_executor(1, "image")),
         )
         services.extras[FAULT_TEMPLATES] = fault_sets
         watcher = asyncio.create_task(zones.watch(pool))

@@ -59,6 +59,7 @@ async def upload(request: web.Request) -> web.Response:
     status, body = await upload_photo(
         s.intake, s.photos, who=principal(request), report_id=report_id, kind=kind, data=data,
         max_pixels=s.settings.max_image_pixels, max_photos=s.settings.max_photos_per_report,
+        inspect_in=s.image_executor,
     )
     return json_response(body, status)
 
