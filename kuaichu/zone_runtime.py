@@ -5,23 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
-from typing import Any
 
 import asyncpg
 
 from accident.service import Located
+from geo import repository as geo_repository
 from geo.zones import ZoneIndex
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class _Zone:
-    id: str
-    kind: str
-    court_exempt: bool
-    geometry: Any
 
 
 class ZoneRuntime:
@@ -36,13 +27,14 @@ class ZoneRuntime:
     async def refresh(self, pool: asyncpg.Pool) -> bool:
         """Rebuild from the database if the reference version changed; True if it did."""
         async with pool.acquire() as conn:
-            version = await conn.fetchval("SELECT max(version) FROM reference_versions")
+            latest = await geo_repository.latest_version(conn)
+            version = latest["version"] if latest else None
             if version == self.version and self.index is not None:
                 return False
-            rows = await conn.fetch("SELECT id, name, kind, court_exempt, geometry FROM zones ORDER BY id")
-        zones = [_Zone(r["id"], r["kind"], r["court_exempt"], r["geometry"]) for r in rows]
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                zones = await geo_repository.load_zones(conn)
         index = await asyncio.to_thread(ZoneIndex.build, zones, tolerance_m=self.tolerance_m, version=version)
-        self.index, self.names, self.version = index, {r["id"]: r["name"] for r in rows}, version
+        self.index, self.names, self.version = index, {z.id: z.name for z in zones}, version
         log.info("zone index built", extra={"reference_version": version, "zones": len(zones)})
         return True
 
