@@ -16,7 +16,7 @@ from uuid import UUID
 
 import asyncpg
 
-from kernel.audit import AuditEvent, record
+from kernel.audit import AuditEvent, record, record_many
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +97,24 @@ async def mark_delivered(conn: asyncpg.Connection, *, msg: Message, worker: str,
         await record(conn, AuditEvent("message", str(msg.id), "delivered", ("system", worker), msg.report_id,
                                       {"status": {"before": "pending", "after": "delivered"}}))
     return bool(done)
+
+
+async def mark_delivered_many(
+    conn: asyncpg.Connection, *, done: list[tuple[Message, int | None]], worker: str
+) -> set[UUID]:
+    """Record many successes in one statement; returns the ids whose lease was still this worker's."""
+    rows = await conn.fetch(
+        """UPDATE outbox o SET status = 'delivered', delivered_at = now(), locked_until = NULL,
+                               last_status = d.status, last_error = NULL
+           FROM unnest($1::uuid[], $2::int[]) AS d(id, status)
+           WHERE o.id = d.id AND o.locked_by = $3::text AND o.status = 'pending' RETURNING o.id""",
+        [m.id for m, _ in done], [s for _, s in done], worker,
+    )
+    marked = {r["id"] for r in rows}
+    await record_many(conn, [AuditEvent("message", str(m.id), "delivered", ("system", worker), m.report_id,
+                                        {"status": {"before": "pending", "after": "delivered"}})
+                             for m, _ in done if m.id in marked])
+    return marked
 
 
 async def schedule_retry(

@@ -72,8 +72,35 @@ class Worker:
         self.backoff = Backoff(s.outbox_backoff_base_s, s.outbox_backoff_max_s)
         self.slots = asyncio.Semaphore(s.outbox_concurrency)
         self.in_flight: set[asyncio.Task[None]] = set()
+        # Successes are recorded in batches: one UPDATE and one audit INSERT for whatever finished meanwhile.
+        self.delivered: list[tuple[Message, int | None]] = []
+        self.has_delivered = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
+        claiming_done = asyncio.Event()
+        flusher = asyncio.create_task(self._flush_delivered(claiming_done))
+        try:
+            await self._claim_loop(stop)
+        finally:
+            claiming_done.set()
+            self.has_delivered.set()
+            await flusher
+
+    async def _flush_delivered(self, claiming_done: asyncio.Event) -> None:
+        """Record successes as they come, in one transaction per wake-up; the last batch before stopping too."""
+        while not (claiming_done.is_set() and not self.delivered):
+            await self.has_delivered.wait()
+            self.has_delivered.clear()
+            batch, self.delivered = self.delivered, []
+            if not batch:
+                continue
+            try:
+                async with self.services.pool.acquire() as conn, conn.transaction():
+                    await outbox.mark_delivered_many(conn, done=batch, worker=self.name)
+            except Exception:  # their leases expire and they go again, under the same ids
+                log.exception("recording deliveries failed", extra={"messages": len(batch)})
+
+    async def _claim_loop(self, stop: asyncio.Event) -> None:
         s = self.services.settings
         while not stop.is_set():
             free = s.outbox_concurrency - len(self.in_flight)
@@ -90,7 +117,10 @@ class Worker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), s.outbox_poll_s)
             elif free <= len(batch):
-                await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
+                # Refill in chunks, not one claim query per finished message.
+                refill = max(1, min(s.outbox_batch, s.outbox_concurrency) // 4)
+                while self.in_flight and s.outbox_concurrency - len(self.in_flight) < refill:
+                    await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
         if self.in_flight:
             await asyncio.wait(self.in_flight)
 
@@ -118,5 +148,5 @@ class Worker:
                     await outbox.schedule_retry(conn, msg=msg, worker=self.name, delay_s=delay, error=str(retry),
                                                 status=retry.status)
         else:
-            async with pool.acquire() as conn, conn.transaction():
-                await outbox.mark_delivered(conn, msg=msg, worker=self.name, status=status)
+            self.delivered.append((msg, status))
+            self.has_delivered.set()

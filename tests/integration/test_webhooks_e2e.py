@@ -78,16 +78,17 @@ async def test_settled_and_disputed_reports_reach_every_insurer_concerned(client
     finally:
         await conn.close()
 
-    async def done() -> bool:
+    async def done() -> bool:  # other consumers of report.settled may queue more; all must go out
         rs = await rows(settings.database_url)
-        return len(rs) == 3 + 4 + 2 and all(r["status"] == "delivered" for r in rs)
+        return len(rs) >= 3 + 4 + 2 and all(r["status"] == "delivered" for r in rs)
 
-    await run_workers(settings, done)
-    assert await done()
-    got = {code: sorted(rx.types()) for code, rx in receivers.items()}
+    await run_workers(settings, done, limit_s=30)
+    assert await done(), [(r["status"], r["last_error"]) for r in await rows(settings.database_url)]
+    mine = {"claim.opened", "report.disputed"}
+    got = {code: sorted(t for t in rx.types() if t in mine) for code, rx in receivers.items()}
     assert got == {"PICC": ["claim.opened", "claim.opened", "report.disputed"],
                    "CPIC": ["claim.opened", "claim.opened", "report.disputed"]}
-    assert all(not rx.rejected and len(set(rx.ids())) == 3 for rx in receivers.values())
+    assert all(not rx.rejected and len(set(rx.ids())) == len(rx.arrivals) for rx in receivers.values())
     opened = [a.event["data"] for a in receivers["PICC"].arrivals if a.event["type"] == "claim.opened"]
     assert {(d["vehicle_label"], d["role"]) for d in opened} == {("A", "claim_insurer"), ("B", "liable_party_insurer")}
     assert uuid.UUID(opened[0]["claim_id"])
