@@ -86,7 +86,8 @@ LIABILITY_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "parties", "losses", "expected"), LIABILITY_CASES, ids=[c[0] for c in LIABILITY_CASES])
+@pytest.mark.parametrize(("name", "parties", "losses", "expected"), LIABILITY_CASES,
+                         ids=[c[0] for c in LIABILITY_CASES])
 def test_liability_mode_pays_compulsory_first_then_the_remainder_by_share(name, parties, losses, expected):
     cover = decide_cover(parties=parties, losses=losses, accident_day=DAY)
     assert cover.mode is Mode.LIABILITY
