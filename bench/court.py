@@ -84,7 +84,7 @@ async def _enqueue(dsn: str) -> tuple[list[bytes], set[str]]:
     from court_bridge import repository as repo
     from court_bridge.package import package_bytes
     from court_bridge.service import CASE_TOPIC, case_key
-    from court_bridge.stored import to_store
+    from court_bridge.stored import seal_bytes, to_store
     from kernel import outbox
     from kernel.crypto import Keyring
     from kuaichu.db import create_pool
@@ -116,7 +116,8 @@ async def _enqueue(dsn: str) -> tuple[list[bytes], set[str]]:
                     async with conn.transaction():
                         await repo.insert_package(conn, package_id=body["package_id"], revision=1,
                                                   report_id=report_ids[i], body=to_store(body, keyring),
-                                                  digest=body["integrity"]["digest"], created_by="bench", reason=None)
+                                                  sealed=seal_bytes(body, keyring), digest=body["integrity"]["digest"],
+                                                  created_by="bench", reason=None)
                         await outbox.enqueue(conn, topic=CASE_TOPIC, dedupe_key=f"{CASE_TOPIC}:{body['package_id']}",
                                              payload={"package_id": body["package_id"], "revision": 1},
                                              report_id=report_ids[i], ordering_key=body["package_id"], sequence=0)

@@ -15,9 +15,8 @@ import asyncpg
 from accident.agreement import canonical_json
 from court_bridge import repository as repo
 from court_bridge.client import CourtEndpoint, CourtRefused, CourtRetry, post
-from court_bridge.package import package_bytes
 from court_bridge.service import case_key, update_key
-from court_bridge.stored import from_store
+from court_bridge.stored import open_bytes
 from kernel.crypto import Keyring
 
 
@@ -60,14 +59,14 @@ async def deliver_case(ctx: CourtDelivery, *, payload: dict[str, Any], final: bo
     package_id, revision = payload["package_id"], int(payload["revision"])
     async with ctx.pool.acquire() as conn:
         row = await conn.fetchrow(
-            "SELECT body, state FROM court_packages WHERE package_id = $1::text AND revision = $2::int",
+            "SELECT sealed, state FROM court_packages WHERE package_id = $1::text AND revision = $2::int",
             package_id, revision,
         )
     if row is None:
         raise CourtRefused(f"package {case_key(package_id, revision)} does not exist")
     if row["state"] == "delivered":
         return 200  # answered before; the worker stopped before it could mark the message
-    body = package_bytes(from_store(row["body"], ctx.keyring))
+    body = open_bytes(row["sealed"], ctx.keyring)
     try:
         status, data = await post(ctx.http, ctx.endpoint, path="/v1/cases", key=case_key(package_id, revision),
                                   body=body)

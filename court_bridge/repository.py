@@ -17,11 +17,13 @@ _UPDATE = """SELECT package_id, sequence, report_id, type, source_key, body, occ
 
 
 async def insert_package(conn: asyncpg.Connection, *, package_id: str, revision: int, report_id: UUID,
-                         body: dict[str, Any], digest: str, created_by: str, reason: str | None) -> None:
+                         body: dict[str, Any], sealed: bytes, digest: str, created_by: str,
+                         reason: str | None) -> None:
+    """A revision: readable body (personal data encrypted in place) and the sealed bytes every attempt sends."""
     await conn.execute(
-        """INSERT INTO court_packages (package_id, revision, report_id, body, digest, created_by, reason)
-           VALUES ($1::text, $2::int, $3::uuid, $4::jsonb, $5::text, $6::text, $7::text)""",
-        package_id, revision, report_id, body, digest, created_by, reason,
+        """INSERT INTO court_packages (package_id, revision, report_id, body, sealed, digest, created_by, reason)
+           VALUES ($1::text, $2::int, $3::uuid, $4::jsonb, $5::bytea, $6::text, $7::text, $8::text)""",
+        package_id, revision, report_id, body, sealed, digest, created_by, reason,
     )
 
 

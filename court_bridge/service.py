@@ -18,7 +18,7 @@ from court_bridge import repository as repo
 from court_bridge import sources
 from court_bridge.errors import BadCorrection, CaseNotFound, NotCorrectable
 from court_bridge.package import build_package, correct
-from court_bridge.stored import from_store, to_store
+from court_bridge.stored import from_store, seal_bytes, to_store
 from kernel import outbox
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring
@@ -93,8 +93,8 @@ async def queue_case(conn: asyncpg.Connection, bridge: CourtBridge, *, report_id
     body = await build(conn, bridge, report_id=report_id, package_id=package_id, revision=1, now=now)
     digest = body["integrity"]["digest"]
     await repo.insert_package(conn, package_id=package_id, revision=1, report_id=report_id,
-                              body=to_store(body, bridge.keyring), digest=digest, created_by=":".join(actor),
-                              reason=None)
+                              body=to_store(body, bridge.keyring), sealed=seal_bytes(body, bridge.keyring),
+                              digest=digest, created_by=":".join(actor), reason=None)
     await outbox.enqueue(conn, topic=CASE_TOPIC, dedupe_key=f"{CASE_TOPIC}:{package_id}", report_id=report_id,
                          payload={"package_id": package_id, "revision": 1}, ordering_key=package_id, sequence=0)
     await record(conn, AuditEvent("court_package", case_key(package_id, 1), "queued", actor, report_id,
@@ -157,8 +157,8 @@ async def resend(conn: asyncpg.Connection, bridge: CourtBridge, *, package_id: s
                                     for e in exc.errors()]) from None
     digest = body["integrity"]["digest"]
     await repo.insert_package(conn, package_id=package_id, revision=revision, report_id=cur["report_id"],
-                              body=to_store(body, bridge.keyring), digest=digest, created_by=":".join(actor),
-                              reason=reason)
+                              body=to_store(body, bridge.keyring), sealed=seal_bytes(body, bridge.keyring),
+                              digest=digest, created_by=":".join(actor), reason=reason)
     if not await repo.requeue_case(conn, dedupe_key=f"{CASE_TOPIC}:{package_id}",
                                    payload={"package_id": package_id, "revision": revision}):
         raise NotCorrectable("案件材料仍在发送中", "The package's message is still being delivered")

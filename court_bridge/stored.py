@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from court_bridge.package import canonical_copy
+from court_bridge.package import canonical_copy, package_bytes
 from kernel.crypto import Keyring
 
 PERSONAL = ("name", "id_number", "phone")
@@ -34,6 +34,15 @@ def from_store(stored: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
             if isinstance(driver[key], dict):
                 driver[key] = keyring.decrypt(base64.b64decode(driver[key]["enc"]))
     return out
+
+
+def seal_bytes(body: dict[str, Any], keyring: Keyring) -> bytes:
+    """The exact bytes to POST, encrypted: an attempt decrypts once instead of rebuilding the JSON."""
+    return keyring.encrypt(package_bytes(body).decode())
+
+
+def open_bytes(sealed: bytes, keyring: Keyring) -> bytes:
+    return keyring.decrypt(sealed).encode()
 
 
 def masked(stored: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ CREATE TABLE court_packages (
     report_id       uuid        NOT NULL REFERENCES reports (id),
     body            jsonb       NOT NULL,
     digest          text        NOT NULL CHECK (digest ~ '^[0-9a-f]{64}$'),
+    sealed          bytea       NOT NULL,  -- the exact bytes POSTed, encrypted like all personal data at rest
     state           text        NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'delivered', 'parked')),
     case_number     text,
     problem         jsonb,      -- the court's problem detail (or why we stopped) when parked
