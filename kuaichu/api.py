@@ -74,14 +74,16 @@ async def read_model(request: web.Request, model: type[M]) -> M:
             f"Send application/json (got {ctype or 'none'})",
         )
     raw = await request.read()
-    try:
-        json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedJSON(
-            "请求内容不是有效的 JSON，请检查后重试", f"The request body is not valid JSON: {exc}"
-        ) from None
     request[RAW_BODY] = raw
-    return model.model_validate_json(raw)
+    try:
+        return model.model_validate_json(raw)
+    except pydantic.ValidationError as exc:
+        broken = [e for e in exc.errors(include_url=False) if e["type"] == "json_invalid"]
+        if broken:
+            raise MalformedJSON(
+                "请求内容不是有效的 JSON，请检查后重试", f"The request body is not valid JSON: {broken[0]['msg']}"
+            ) from None
+        raise
 
 
 def json_response(model: pydantic.BaseModel | dict | list, status: int = 200, **kw: Any) -> web.Response:

@@ -30,9 +30,21 @@ async def create_pool(dsn: str, *, role: str | None, min_size: int = 2, max_size
     async def _init(conn: asyncpg.Connection) -> None:
         await init_connection(conn, role=role)
 
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init)
+    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=_init, reset=_reset)
     assert pool is not None
     return pool
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    """Between uses, only end a transaction left open by an error.
+
+    asyncpg's default reset sends `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL` on every
+    release — a round trip per pool use. Pooled connections here hold no session state to undo: no
+    session advisory locks (those are xact-scoped), no cursors outside transactions, no LISTEN, and the one
+    session setting, the role, must survive anyway.
+    """
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
 
 
 async def connect(dsn: str, *, role: str | None) -> asyncpg.Connection:
