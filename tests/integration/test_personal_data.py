@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
+import os
 
 import asyncpg
 import pydantic
@@ -133,9 +135,11 @@ async def test_logs_of_a_whole_report_hold_no_name_id_number_or_phone(client, se
 def test_production_settings_refuse_the_development_secrets():
     good = {"environment": "production", "secret_key": "a-real-secret-from-the-vault",
             "data_keys": Fernet.generate_key().decode(), "sms_backend": "http",
-            "sms_gateway_url": "https://sms.example.invalid/send"}
+            "sms_gateway_url": "https://sms.example.invalid/send",
+            "court_outbound_secret": "whsec_" + base64.b64encode(os.urandom(32)).decode(),
+            "court_inbound_secret": "whsec_" + base64.b64encode(os.urandom(32)).decode()}
     Settings(**good)  # fully configured: accepted
-    for missing in ("secret_key", "data_keys", "sms_backend"):
+    for missing in ("secret_key", "data_keys", "sms_backend", "court_outbound_secret", "court_inbound_secret"):
         with pytest.raises(pydantic.ValidationError):
             Settings(**{k: v for k, v in good.items() if k != missing})
     with pytest.raises(pydantic.ValidationError):
