@@ -174,3 +174,16 @@ async def insert_party_token(conn: asyncpg.Connection, *, token_hash: bytes, rep
         "INSERT INTO party_tokens (token_hash, report_id, party_id) VALUES ($1::bytea, $2::uuid, $3::uuid)",
         token_hash, report_id, party_id,
     )
+
+
+async def parties_without_sharing(conn: asyncpg.Connection, *, report_id: UUID) -> list[str]:
+    """Labels of the parties whose latest consent does not allow sharing the case (PIPL art. 23)."""
+    rows = await conn.fetch(
+        """SELECT p.label FROM parties p
+           LEFT JOIN LATERAL (SELECT c.sharing FROM consents c WHERE c.party_id = p.id
+                              ORDER BY c.given_at DESC, c.id DESC LIMIT 1) latest ON true
+           WHERE p.report_id = $1::uuid AND NOT coalesce(latest.sharing, false)
+           ORDER BY p.label""",
+        report_id,
+    )
+    return [r["label"] for r in rows]

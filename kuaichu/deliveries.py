@@ -15,6 +15,7 @@ from court_bridge.delivery import CourtDelivery, deliver_case, deliver_update
 from court_bridge.service import CASE_TOPIC, UPDATE_TOPIC
 from kernel.outbox import Message
 from kernel.sms import SmsError
+from kuaichu.consent_gate import with_sharing_consent
 from kuaichu.context import Services
 from kuaichu.handlers.assessment import route_assessments
 from kuaichu.handlers.claims import claims_context
@@ -110,9 +111,9 @@ def handlers() -> dict[str, Deliver]:
     return {
         "sms": deliver_sms,
         DERIVATIVES_TOPIC: deliver_photo_derivatives,
-        INSURER_WEBHOOK: deliver_insurer_webhook,
+        INSURER_WEBHOOK: with_sharing_consent(deliver_insurer_webhook),
         "report.settled": deliver_report_settled,
         "report.disputed": deliver_report_disputed,
-        CASE_TOPIC: deliver_court,
-        UPDATE_TOPIC: deliver_court,
+        CASE_TOPIC: with_sharing_consent(deliver_court),
+        UPDATE_TOPIC: with_sharing_consent(deliver_court),
     }

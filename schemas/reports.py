@@ -64,6 +64,11 @@ class ConsentIn(Strict):
     sharing: StrictBool = Field(description="sharing the case with insurers, police and the court")
 
 
+class ConsentState(Out):
+    sharing: bool
+    parties_withholding_sharing: list[str] = Field(description="labels of parties whose consent blocks sharing")
+
+
 class PartyIn(Strict):
     answers: PartyAnswersIn
     driver: DriverIn

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from accident import participation, service
+from accident import consent, participation, service
 from kernel.audit import for_report
 from kernel.identity import PhonePrincipal
 from kuaichu.api import PARTY, PHONE, Route, json_response, principal, read_model, staff
@@ -12,6 +12,8 @@ from kuaichu.intake import client_ip, idempotency_of, report_id_of
 from kuaichu.keys import SERVICES
 from schemas.reports import (
     AuditTrail,
+    ConsentIn,
+    ConsentState,
     JoinReferred,
     PartyAccess,
     ReportCreate,
@@ -61,6 +63,13 @@ async def submit_evidence(request: web.Request) -> web.Response:
     return json_response(data)
 
 
+async def update_consent(request: web.Request) -> web.Response:
+    body = await read_model(request, ConsentIn)
+    data = await consent.update_consent(request.app[SERVICES].intake, who=principal(request),
+                                        report_id=report_id_of(request), consent=body)
+    return json_response(data)
+
+
 async def audit_trail(request: web.Request) -> web.Response:
     report_id = report_id_of(request)
     intake = request.app[SERVICES].intake
@@ -85,6 +94,9 @@ ROUTES = [
           auth=(PARTY,), tag="reports", responses={201: ShareCodeCreated}, errors=(409,)),
     Route("POST", _REPORT + "/submit", submit_evidence, "Leave the draft stage once the required photos are in",
           auth=(PARTY,), tag="reports", responses={200: ReportRead}, errors=(409,)),
+    Route("POST", _REPORT + "/consent", update_consent,
+          "Give or withdraw this party's consent to sharing the case (the latest one counts)", auth=(PARTY,),
+          tag="reports", body=ConsentIn, responses={200: ConsentState}),
     Route("GET", _REPORT + "/audit", audit_trail, "Every state change of the report (append-only)",
           auth=staff("police", "admin"), tag="reports", responses={200: AuditTrail}),
 ]
