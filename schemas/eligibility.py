@@ -9,8 +9,9 @@ from pydantic import Field, StrictBool, field_validator
 from schemas.base import Out, Strict
 
 
-class EligibilityParty(Strict):
-    id: str = Field(min_length=1, max_length=16, description="Short label unique in the case, e.g. A, B")
+class PartyAnswersIn(Strict):
+    """The eligibility questions about one party's own vehicle and driver (FAULT_RULES.md §1)."""
+
     licence_valid: StrictBool
     compulsory_insurance: StrictBool
     inspection_mark_valid: StrictBool
@@ -19,6 +20,10 @@ class EligibilityParty(Strict):
     fled: StrictBool
     dangerous_goods: StrictBool
     overloaded_passenger: StrictBool
+
+
+class EligibilityParty(PartyAnswersIn):
+    id: str = Field(min_length=1, max_length=16, description="Short label unique in the case, e.g. A, B")
 
 
 class CaseAnswersIn(Strict):

@@ -9,7 +9,7 @@ from pydantic import Field, StrictBool
 
 from schemas.base import Out, Strict
 from schemas.common import IdNumber, Location, Phone, Plate
-from schemas.eligibility import CaseAnswersIn, EligibilityResult
+from schemas.eligibility import CaseAnswersIn, EligibilityResult, PartyAnswersIn
 
 Weather = Literal["clear", "overcast", "rain", "snow", "fog", "strong_wind", "dust", "hail", "other"]
 VehicleType = Literal[
@@ -24,19 +24,6 @@ VehicleType = Literal[
 ]
 PhotoKind = Literal["front_overview", "rear_overview", "impact_point", "plate", "licence", "scene", "other"]
 REQUIRED_PHOTO_KINDS: tuple[PhotoKind, ...] = ("front_overview", "rear_overview", "impact_point")
-
-
-class PartyAnswersIn(Strict):
-    """The eligibility questions about one party's own vehicle and driver (FAULT_RULES.md §1)."""
-
-    licence_valid: StrictBool
-    compulsory_insurance: StrictBool
-    inspection_mark_valid: StrictBool
-    suspected_impairment: StrictBool
-    has_plate: StrictBool
-    fled: StrictBool
-    dangerous_goods: StrictBool
-    overloaded_passenger: StrictBool
 
 
 class DriverIn(Strict):
