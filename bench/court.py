@@ -83,7 +83,7 @@ async def _enqueue(dsn: str) -> tuple[list[bytes], set[str]]:
 
     from court_bridge import repository as repo
     from court_bridge.package import package_bytes
-    from court_bridge.service import CASE_TOPIC, case_key
+    from court_bridge.service import CASE_TOPIC, case_key, case_payload
     from court_bridge.stored import seal_bytes, to_store
     from kernel import outbox
     from kernel.crypto import Keyring
@@ -113,13 +113,14 @@ async def _enqueue(dsn: str) -> tuple[list[bytes], set[str]]:
                     body = _package(i, report_ids[i])
                     if i < 64:
                         bodies.append(package_bytes(body))
-                    async with conn.transaction():
+                    sealed = seal_bytes(body, keyring)
+                    async with conn.transaction():  # as court_bridge.service.queue_case stores and queues one
                         await repo.insert_package(conn, package_id=body["package_id"], revision=1,
                                                   report_id=report_ids[i], body=to_store(body, keyring),
-                                                  sealed=seal_bytes(body, keyring), digest=body["integrity"]["digest"],
+                                                  sealed=sealed, digest=body["integrity"]["digest"],
                                                   created_by="bench", reason=None)
                         await outbox.enqueue(conn, topic=CASE_TOPIC, dedupe_key=f"{CASE_TOPIC}:{body['package_id']}",
-                                             payload={"package_id": body["package_id"], "revision": 1},
+                                             payload=case_payload(body["package_id"], 1, sealed),
                                              report_id=report_ids[i], ordering_key=body["package_id"], sequence=0)
 
         await asyncio.gather(*[batch(k) for k in range(8)])

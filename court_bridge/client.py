@@ -8,7 +8,7 @@ problem detail kept. Back-off between attempts is the outbox worker's (tenacity'
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,16 +43,23 @@ class CourtEndpoint:
     url: str
     secret: str  # whsec_...: the outbound court secret
     timeout_s: float
+    signer: Webhook = field(init=False, repr=False, compare=False)  # the secret decoded once, not per attempt
+    timeout: aiohttp.ClientTimeout = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "signer", Webhook(self.secret))
+        object.__setattr__(self, "timeout", aiohttp.ClientTimeout(total=self.timeout_s))
 
 
-def signed_headers(*, secret: str, key: str, body: bytes, now: datetime | None = None) -> dict[str, str]:
+def signed_headers(*, secret: str | Webhook, key: str, body: bytes, now: datetime | None = None) -> dict[str, str]:
     """Headers of one attempt: the Idempotency-Key doubles as webhook-id; timestamp and signature are fresh."""
     at = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    signer = secret if isinstance(secret, Webhook) else Webhook(secret)
     return {
         "Idempotency-Key": key,
         "webhook-id": key,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(key, at, body.decode()),
+        "webhook-signature": signer.sign(key, at, body.decode()),
         "Content-Type": "application/json",
     }
 
@@ -70,10 +77,10 @@ def _problem(status: int, text: bytes) -> dict[str, Any]:
 async def post(http: aiohttp.ClientSession, endpoint: CourtEndpoint, *, path: str, key: str,
                body: bytes) -> tuple[int, dict[str, Any]]:
     """POST once; (status, JSON body) on 201/200, else raise CourtRetry or CourtRefused."""
-    headers = signed_headers(secret=endpoint.secret, key=key, body=body)
+    headers = signed_headers(secret=endpoint.signer, key=key, body=body)
     try:
         async with http.post(endpoint.url.rstrip("/") + path, data=body, headers=headers, allow_redirects=False,
-                             timeout=aiohttp.ClientTimeout(total=endpoint.timeout_s)) as resp:
+                             timeout=endpoint.timeout) as resp:
             status = resp.status
             text = await resp.content.read(8000)
             retry_after = resp.headers.get("Retry-After")

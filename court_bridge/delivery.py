@@ -1,7 +1,8 @@
-"""One attempt at delivering a queued case revision or update, and its outcome recorded on the row.
+"""One attempt at delivering a queued case revision or update.
 
 The outbox worker calls these; the outbox's ordering key (the package id) guarantees the case POST (sequence
-0) was answered 201/200 before update 1 is sent, and update n before n+1.
+0) was answered 201/200 before update 1 is sent, and update n before n+1. A failed attempt is recorded on the
+row at once; a success is returned as an outcome the worker records in its batch with the message's delivery.
 """
 
 from __future__ import annotations
@@ -54,57 +55,58 @@ async def _failed(ctx: CourtDelivery, exc: CourtRetry | CourtRefused, *, table: 
     return out
 
 
-async def deliver_case(ctx: CourtDelivery, *, payload: dict[str, Any], final: bool = False) -> int:
-    """POST {court_url}/v1/cases with the revision's exact bytes; record the case number on 201/200."""
+async def _message(ctx: CourtDelivery, payload: dict[str, Any], *, update: bool) -> tuple[str, str, bytes]:
+    """(path, key, exact bytes) from the message itself; a message queued before messages carried them is read."""
+    package_id = payload["package_id"]
+    if update:
+        n = int(payload["sequence"])
+        if "body" in payload:
+            return payload["path"], payload["key"], payload["body"].encode()
+        async with ctx.pool.acquire() as conn:
+            body = await repo.update_body(conn, package_id=package_id, sequence=n)
+        if body is None:
+            raise CourtRefused(f"update {update_key(package_id, n)} does not exist")
+        return f"/v1/cases/{package_id}/updates", update_key(package_id, n), canonical_json(body)
+    revision = int(payload["revision"])
+    sealed = payload["sealed"].encode() if "sealed" in payload else None
+    if sealed is None:
+        async with ctx.pool.acquire() as conn:
+            sealed = await repo.sealed(conn, package_id=package_id, revision=revision)
+        if sealed is None:
+            raise CourtRefused(f"package {case_key(package_id, revision)} does not exist")
+    return "/v1/cases", case_key(package_id, revision), open_bytes(sealed, ctx.keyring)
+
+
+async def deliver_case(ctx: CourtDelivery, *, payload: dict[str, Any],
+                       final: bool = False) -> tuple[int, tuple[str, int, int, str]]:
+    """POST {court_url}/v1/cases with the revision's exact bytes; on 201/200 the status and the outcome to record
+    (repo.cases_delivered, in the batch that marks the message delivered)."""
     package_id, revision = payload["package_id"], int(payload["revision"])
-    async with ctx.pool.acquire() as conn:
-        row = await conn.fetchrow(
-            "SELECT sealed, state FROM court_packages WHERE package_id = $1::text AND revision = $2::int",
-            package_id, revision,
-        )
-    if row is None:
-        raise CourtRefused(f"package {case_key(package_id, revision)} does not exist")
-    if row["state"] == "delivered":
-        return 200  # answered before; the worker stopped before it could mark the message
-    body = open_bytes(row["sealed"], ctx.keyring)
+    path, key, body = await _message(ctx, payload, update=False)
     try:
-        status, data = await post(ctx.http, ctx.endpoint, path="/v1/cases", key=case_key(package_id, revision),
-                                  body=body)
+        status, data = await post(ctx.http, ctx.endpoint, path=path, key=key, body=body)
         case_number = data.get("case_number")
         if not isinstance(case_number, str) or not case_number:
             raise CourtRetry(f"HTTP {status} without a case_number", status=status)
     except (CourtRetry, CourtRefused) as exc:
         raise await _failed(ctx, exc, table="court_packages", package_id=package_id, key=revision,
                             final=final) from None
-    async with ctx.pool.acquire() as conn:
-        await repo.case_outcome(conn, package_id=package_id, revision=revision, state="delivered", status=status,
-                                problem=None, conflict=False, case_number=case_number, action="delivered")
-    return status
+    return status, (package_id, revision, status, case_number)
 
 
-async def deliver_update(ctx: CourtDelivery, *, payload: dict[str, Any], final: bool = False) -> int:
-    """POST {court_url}/v1/cases/{package_id}/updates with update n, only after the case itself was accepted."""
+async def deliver_update(ctx: CourtDelivery, *, payload: dict[str, Any],
+                         final: bool = False) -> tuple[int, tuple[str, int, int]]:
+    """POST {court_url}/v1/cases/{package_id}/updates with update n; the outcome goes to repo.updates_delivered.
+
+    The outbox claims update n only once the case's message (sequence 0) and updates 1..n-1 are delivered, and
+    a case is recorded accepted in the same transaction that marks its message delivered: no update is sent
+    before its case was answered 201/200.
+    """
     package_id, sequence = payload["package_id"], int(payload["sequence"])
-    async with ctx.pool.acquire() as conn:
-        row = await conn.fetchrow(
-            """SELECT u.body, u.state, EXISTS (SELECT 1 FROM court_packages p WHERE p.package_id = u.package_id
-                                                 AND p.state = 'delivered') AS case_accepted
-               FROM court_updates u WHERE u.package_id = $1::text AND u.sequence = $2::int""",
-            package_id, sequence,
-        )
-    if row is None:
-        raise CourtRefused(f"update {update_key(package_id, sequence)} does not exist")
-    if row["state"] == "delivered":
-        return 200
-    if not row["case_accepted"]:  # the outbox order makes this unreachable; never send an update before its case
-        raise CourtRetry("the case itself has not been accepted yet")
+    path, key, body = await _message(ctx, payload, update=True)
     try:
-        status, _ = await post(ctx.http, ctx.endpoint, path=f"/v1/cases/{package_id}/updates",
-                               key=update_key(package_id, sequence), body=canonical_json(row["body"]))
+        status, _ = await post(ctx.http, ctx.endpoint, path=path, key=key, body=body)
     except (CourtRetry, CourtRefused) as exc:
         raise await _failed(ctx, exc, table="court_updates", package_id=package_id, key=sequence,
                             final=final) from None
-    async with ctx.pool.acquire() as conn:
-        await repo.update_outcome(conn, package_id=package_id, sequence=sequence, state="delivered", status=status,
-                                  problem=None, conflict=False, action="delivered")
-    return status
+    return status, (package_id, sequence, status)

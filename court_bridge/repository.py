@@ -90,6 +90,50 @@ async def update_outcome(conn: asyncpg.Connection, *, package_id: str, sequence:
     )
 
 
+_DELIVERED = """
+WITH t AS (
+    UPDATE {table} x SET state = 'delivered', last_status = d.status, problem = NULL, attempts = x.attempts + 1,
+                         delivered_at = now(){extra}
+    FROM unnest($1::text[], $2::int[], $3::int[], $4::text[]) AS d(package_id, key, status, case_number)
+    WHERE x.package_id = d.package_id AND x.{key} = d.key AND x.state <> 'delivered'
+    RETURNING x.report_id, x.package_id, x.{key} AS key, d.status, d.case_number
+)
+INSERT INTO audit_events (report_id, entity, entity_id, action, actor_kind, actor_id, changes)
+SELECT report_id, '{entity}', package_id || '{sep}' || key, 'delivered', 'system', 'court-bridge',
+       jsonb_build_object('state', jsonb_build_object('before', 'queued', 'after', 'delivered'),
+                          'status', jsonb_build_object('before', NULL, 'after', status){changes})
+FROM t
+"""
+_CASES_DELIVERED = _DELIVERED.format(
+    table="court_packages", key="revision", entity="court_package", sep=".",
+    extra=", last_attempt_at = now(), case_number = d.case_number",
+    changes=",\n 'case_number', jsonb_build_object('before', NULL, 'after', case_number)")
+_UPDATES_DELIVERED = _DELIVERED.format(table="court_updates", key="sequence", entity="court_update", sep=".u",
+                                       extra="", changes="")
+
+
+async def cases_delivered(conn: asyncpg.Connection, outcomes: list[tuple[str, int, int, str]]) -> None:
+    """Record many accepted case POSTs, (package_id, revision, status, case_number), with their audit events."""
+    if outcomes:
+        await conn.execute(_CASES_DELIVERED, *[list(c) for c in zip(*outcomes, strict=True)])
+
+
+async def updates_delivered(conn: asyncpg.Connection, outcomes: list[tuple[str, int, int]]) -> None:
+    """Record many accepted updates, (package_id, sequence, status), with their audit events."""
+    if outcomes:
+        await conn.execute(_UPDATES_DELIVERED, *[list(c) for c in zip(*outcomes, strict=True)], [None] * len(outcomes))
+
+
+async def sealed(conn: asyncpg.Connection, *, package_id: str, revision: int) -> bytes | None:
+    return await conn.fetchval("SELECT sealed FROM court_packages WHERE package_id = $1::text AND revision = $2::int",
+                               package_id, revision)
+
+
+async def update_body(conn: asyncpg.Connection, *, package_id: str, sequence: int) -> dict[str, Any] | None:
+    return await conn.fetchval("SELECT body FROM court_updates WHERE package_id = $1::text AND sequence = $2::int",
+                               package_id, sequence)
+
+
 async def conflicts(conn: asyncpg.Connection, *, table: str, package_id: str, key: int) -> int:
     column = {"court_packages": "revision", "court_updates": "sequence"}[table]
     return await conn.fetchval(

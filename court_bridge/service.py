@@ -60,6 +60,17 @@ def update_key(package_id: str, sequence: int) -> str:
     return f"{package_id}.u{sequence}"
 
 
+def case_payload(package_id: str, revision: int, sealed: bytes) -> dict[str, Any]:
+    """The case message carries what every attempt sends (the sealed exact bytes, the key): no query per attempt."""
+    return {"package_id": package_id, "revision": revision, "key": case_key(package_id, revision),
+            "sealed": sealed.decode("ascii")}  # a Fernet token is URL-safe base64 text
+
+
+def update_payload(package_id: str, sequence: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"package_id": package_id, "sequence": sequence, "key": update_key(package_id, sequence),
+            "path": f"/v1/cases/{package_id}/updates", "body": canonical_json(body).decode()}
+
+
 async def build(conn: asyncpg.Connection, bridge: CourtBridge, *, report_id: UUID, package_id: str, revision: int,
                 now: datetime) -> dict[str, Any]:
     """The sealed package of a report as the database holds it now (personal data decrypted)."""
@@ -91,12 +102,12 @@ async def queue_case(conn: asyncpg.Connection, bridge: CourtBridge, *, report_id
     """Build revision 1 and queue its POST (sequence 0 of the package's ordering key); return the package id."""
     package_id = new_package_id()
     body = await build(conn, bridge, report_id=report_id, package_id=package_id, revision=1, now=now)
-    digest = body["integrity"]["digest"]
+    digest, sealed = body["integrity"]["digest"], seal_bytes(body, bridge.keyring)
     await repo.insert_package(conn, package_id=package_id, revision=1, report_id=report_id,
-                              body=to_store(body, bridge.keyring), sealed=seal_bytes(body, bridge.keyring),
-                              digest=digest, created_by=":".join(actor), reason=None)
+                              body=to_store(body, bridge.keyring), sealed=sealed, digest=digest,
+                              created_by=":".join(actor), reason=None)
     await outbox.enqueue(conn, topic=CASE_TOPIC, dedupe_key=f"{CASE_TOPIC}:{package_id}", report_id=report_id,
-                         payload={"package_id": package_id, "revision": 1}, ordering_key=package_id, sequence=0)
+                         payload=case_payload(package_id, 1, sealed), ordering_key=package_id, sequence=0)
     await record(conn, AuditEvent("court_package", case_key(package_id, 1), "queued", actor, report_id,
                                   {"state": {"before": None, "after": "queued"},
                                    "digest": {"before": None, "after": digest}}))
@@ -122,7 +133,7 @@ async def queue_update(conn: asyncpg.Connection, *, report_id: UUID, type: str, 
     if seq is None:
         return None
     await outbox.enqueue(conn, topic=UPDATE_TOPIC, dedupe_key=f"{UPDATE_TOPIC}:{package_id}:{seq}",
-                         report_id=report_id, payload={"package_id": package_id, "sequence": seq},
+                         report_id=report_id, payload=update_payload(package_id, seq, {**body, "sequence": seq}),
                          ordering_key=package_id, sequence=seq)
     await record(conn, AuditEvent("court_update", update_key(package_id, seq), "queued", ("system", "court-bridge"),
                                   report_id, {"type": {"before": None, "after": type}}))
@@ -155,12 +166,12 @@ async def resend(conn: asyncpg.Connection, bridge: CourtBridge, *, package_id: s
     except pydantic.ValidationError as exc:
         raise BadCorrection(errors=[{"pointer": _pointer(e["loc"]), "detail": e["msg"]}
                                     for e in exc.errors()]) from None
-    digest = body["integrity"]["digest"]
+    digest, sealed = body["integrity"]["digest"], seal_bytes(body, bridge.keyring)
     await repo.insert_package(conn, package_id=package_id, revision=revision, report_id=cur["report_id"],
-                              body=to_store(body, bridge.keyring), sealed=seal_bytes(body, bridge.keyring),
-                              digest=digest, created_by=":".join(actor), reason=reason)
+                              body=to_store(body, bridge.keyring), sealed=sealed, digest=digest,
+                              created_by=":".join(actor), reason=reason)
     if not await repo.requeue_case(conn, dedupe_key=f"{CASE_TOPIC}:{package_id}",
-                                   payload={"package_id": package_id, "revision": revision}):
+                                   payload=case_payload(package_id, revision, sealed)):
         raise NotCorrectable("案件材料仍在发送中", "The package's message is still being delivered")
     await record(conn, AuditEvent("court_package", case_key(package_id, revision), "revised", actor,
                                   cur["report_id"], {"revision": {"before": cur["revision"], "after": revision},

@@ -10,6 +10,7 @@ from accident.photo_service import DERIVATIVES_TOPIC, make_photo_derivatives
 from claims.delivery import EndpointCache, WebhookRefused, WebhookRetry, deliver
 from claims.service import on_report_disputed, on_report_settled
 from claims.webhooks import TOPIC as INSURER_WEBHOOK
+from court_bridge import repository as court_repo
 from court_bridge.client import CourtEndpoint, CourtRefused, CourtRetry
 from court_bridge.delivery import CourtDelivery, deliver_case, deliver_update
 from court_bridge.service import CASE_TOPIC, UPDATE_TOPIC
@@ -19,7 +20,7 @@ from kuaichu.consent_gate import with_sharing_consent
 from kuaichu.context import Services
 from kuaichu.handlers.assessment import route_assessments
 from kuaichu.handlers.claims import claims_context
-from kuaichu.worker import Deliver, Park, Retry
+from kuaichu.worker import Deliver, Delivered, Park, Retry
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +96,16 @@ def _court(services: Services) -> CourtDelivery:
     return ctx
 
 
-async def deliver_court(services: Services, msg: Message) -> int | None:
-    """A dispute package revision or a numbered update to the court platform (ordered by package id)."""
+async def deliver_court(services: Services, msg: Message) -> Delivered:
+    """A dispute package revision or a numbered update to the court platform (ordered by package id); the
+    accepted outcome (case number, state) is recorded with the worker's batch of deliveries."""
     final = msg.attempts >= services.settings.outbox_max_attempts
-    deliver = deliver_case if msg.topic == CASE_TOPIC else deliver_update
     try:
-        return await deliver(_court(services), payload=msg.payload, final=final)
+        if msg.topic == CASE_TOPIC:
+            status, outcome = await deliver_case(_court(services), payload=msg.payload, final=final)
+            return Delivered(status, court_repo.cases_delivered, outcome)
+        status, outcome = await deliver_update(_court(services), payload=msg.payload, final=final)
+        return Delivered(status, court_repo.updates_delivered, outcome)
     except CourtRetry as exc:
         raise Retry(str(exc), after_s=exc.after_s, status=exc.status) from exc
     except CourtRefused as exc:

@@ -11,9 +11,12 @@ import contextlib
 import logging
 import os
 import socket
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
+import asyncpg
 import tenacity
 
 from kernel import outbox
@@ -40,7 +43,20 @@ class Park(Exception):
         self.status = status
 
 
-Deliver = Callable[[Services, Message], Awaitable[int | None]]
+RecordMany = Callable[[asyncpg.Connection, list[Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """A success with an outcome of its own (e.g. a court case number): `record` writes the batch's outcomes in
+    the transaction that marks their messages delivered, so one never stands without the other."""
+
+    status: int | None
+    record: RecordMany
+    outcome: Any
+
+
+Deliver = Callable[[Services, Message], Awaitable["int | Delivered | None"]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +89,7 @@ class Worker:
         self.slots = asyncio.Semaphore(s.outbox_concurrency)
         self.in_flight: set[asyncio.Task[None]] = set()
         # Successes are recorded in batches: one UPDATE and one audit INSERT for whatever finished meanwhile.
-        self.delivered: list[tuple[Message, int | None]] = []
+        self.delivered: list[tuple[Message, int | Delivered | None]] = []
         self.has_delivered = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -96,7 +112,15 @@ class Worker:
                 continue
             try:
                 async with self.services.pool.acquire() as conn, conn.transaction():
-                    await outbox.mark_delivered_many(conn, done=batch, worker=self.name)
+                    marked = await outbox.mark_delivered_many(
+                        conn, done=[(m, r.status if isinstance(r, Delivered) else r) for m, r in batch],
+                        worker=self.name)
+                    outcomes: dict[RecordMany, list[Any]] = defaultdict(list)
+                    for m, r in batch:
+                        if isinstance(r, Delivered) and m.id in marked:  # a lost lease: its new holder records it
+                            outcomes[r.record].append(r.outcome)
+                    for record_many, items in outcomes.items():
+                        await record_many(conn, items)
             except Exception:  # their leases expire and they go again, under the same ids
                 log.exception("recording deliveries failed", extra={"messages": len(batch)})
 
