@@ -12,6 +12,7 @@ from aiohttp import web
 
 from kernel.errors import DomainError, Forbidden, Unauthenticated
 from kernel.identity import InsurerPrincipal, PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
+from kuaichu.keys import SETTINGS
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -73,7 +74,12 @@ async def read_model(request: web.Request, model: type[M]) -> M:
             f"请以 application/json 发送（当前：{ctype or '无'}）",
             f"Send application/json (got {ctype or 'none'})",
         )
+    limit = request.app[SETTINGS].max_json_bytes
+    if (request.content_length or 0) > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
     raw = await request.read()
+    if len(raw) > limit:  # chunked bodies carry no Content-Length
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(raw))
     request[RAW_BODY] = raw
     try:
         return model.model_validate_json(raw)

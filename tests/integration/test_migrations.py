@@ -1,0 +1,40 @@
+"""Migrations: in order, once, serialised between processes; pooled connections act as the application role."""
+
+from __future__ import annotations
+
+import asyncio
+
+from kuaichu.db import connect, create_pool
+from kuaichu.migrate import load_migrations, migrate
+from tests.conftest import with_database
+
+
+async def test_running_migrations_again_and_from_two_processes_at_once_applies_nothing_twice(pg_server_dsn):
+    admin = await connect(pg_server_dsn, role=None)
+    await admin.execute('DROP DATABASE IF EXISTS "kuaichu_migrate_race"')
+    await admin.execute('CREATE DATABASE "kuaichu_migrate_race"')
+    dsn = with_database(pg_server_dsn, "kuaichu_migrate_race")
+    try:
+        a, b = await connect(dsn, role=None), await connect(dsn, role=None)
+        try:
+            applied = await asyncio.gather(migrate(a), migrate(b))
+            assert sorted(applied[0] + applied[1]) == [m.version for m in load_migrations()]
+            assert await migrate(a) == []
+            assert await a.fetchval("SELECT count(*) FROM schema_migrations") == len(load_migrations())
+        finally:
+            await a.close()
+            await b.close()
+    finally:
+        await admin.execute('DROP DATABASE IF EXISTS "kuaichu_migrate_race" WITH (FORCE)')
+        await admin.close()
+
+
+async def test_pooled_connections_stay_the_application_role_across_uses(database_url):
+    pool = await create_pool(database_url, role="kuaichu_app", min_size=1, max_size=1)
+    try:
+        for _ in range(3):
+            async with pool.acquire() as conn:
+                assert await conn.fetchval("SELECT current_user") == "kuaichu_app"
+                assert not await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    finally:
+        await pool.close()
