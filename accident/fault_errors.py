@@ -26,6 +26,13 @@ class NotYourAccount(DomainError):
     title_en = "You may only submit or change your own account"
 
 
+class NotTheRequester(DomainError):
+    code = "not-the-court-requester"
+    kind = "forbidden"
+    title_zh = "只有申请法院处理的当事人可以撤回申请"
+    title_en = "Only the party that asked for court handling may withdraw the request"
+
+
 class UnknownParty(DomainError):
     code = "unknown-party"
     kind = "not_found"

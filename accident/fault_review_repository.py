@@ -109,9 +109,20 @@ async def insert_court_request(conn: asyncpg.Connection, *, report_id: UUID, ver
 
 async def court_request(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT c.id, p.label, c.reason, c.outcome, c.determination_version, c.created_at
-           FROM court_requests c JOIN parties p ON p.id = c.party_id WHERE c.report_id = $1::uuid""",
+        """SELECT c.id, c.party_id, p.label, c.reason, c.outcome, c.determination_version, c.created_at,
+                  w.reason AS withdrawal_reason, w.created_at AS withdrawn_at
+           FROM court_requests c JOIN parties p ON p.id = c.party_id
+           LEFT JOIN court_request_withdrawals w ON w.report_id = c.report_id WHERE c.report_id = $1::uuid""",
         report_id,
+    )
+
+
+async def insert_court_withdrawal(conn: asyncpg.Connection, *, report_id: UUID, party_id: UUID, reason: str,
+                                  at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO court_request_withdrawals (report_id, party_id, reason, created_at)
+           VALUES ($1::uuid, $2::uuid, $3::text, $4::timestamptz)""",
+        report_id, party_id, reason, at,
     )
 
 

@@ -60,7 +60,9 @@ async def fault_state(conn: asyncpg.Connection, *, report_id: UUID) -> dict[str,
                                      "at": _at(r["created_at"])} for r in det_answers],
         "court_request": {"party": court["label"], "reason": court["reason"], "outcome": court["outcome"],
                           "determination_version": court["determination_version"],
-                          "at": _at(court["created_at"])} if court else None,
+                          "at": _at(court["created_at"]),
+                          "withdrawal": {"reason": court["withdrawal_reason"], "at": _at(court["withdrawn_at"])}
+                          if court["withdrawn_at"] else None} if court else None,
     }
 
 

@@ -27,6 +27,7 @@ class Status(StrEnum):
     COURT_CONFIRMED = "court_confirmed"
     COURT_JUDGED = "court_judged"
     COURT_PAYOUT_ORDERED = "court_payout_ordered"
+    COURT_WITHDRAWN = "court_withdrawn"  # the requesting party withdrew its request for court handling
 
 
 # Where parties may still join and evidence may still be added.
@@ -83,4 +84,5 @@ STATUS_ZH: dict[Status, str] = {
     Status.COURT_CONFIRMED: "调解协议已司法确认",
     Status.COURT_JUDGED: "法院已判决",
     Status.COURT_PAYOUT_ORDERED: "法院已裁定赔付",
+    Status.COURT_WITHDRAWN: "已撤回法院处理申请",
 }

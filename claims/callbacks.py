@@ -18,12 +18,25 @@ from claims.lifecycle import TERMINAL, ClaimStatus, IllegalClaimTransition, ensu
 from claims.service import ClaimsContext, concerned, redecide
 from claims.views import claim_view
 from claims.webhooks import enqueue_insurer_event
+from court_bridge.service import queue_update
 from kernel.audit import AuditEvent, record
 from kernel.crypto import request_hash
 from kernel.identity import InsurerPrincipal
 
 S = ClaimStatus
 Apply = Callable[[asyncpg.Connection, InsurerPrincipal, asyncpg.Record, Any, datetime], Awaitable[None]]
+
+
+def _jsonable(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, datetime) else v
+
+
+async def tell_court(conn: asyncpg.Connection, c: Any, *, type_: str, key: str, data: dict[str, Any],
+                     now: datetime) -> None:
+    """The claim's change as the next numbered update of the report's court case (none without a case)."""
+    await queue_update(conn, report_id=c["report_id"], type=type_, occurred_at=now, key=f"claim:{c['id']}:{key}",
+                       data={"claim_id": str(c["id"]), "vehicle_label": c["label"],
+                             "insurer_code": c["insurer_code"], **data})
 
 
 async def _step(conn: asyncpg.Connection, who: InsurerPrincipal, c: asyncpg.Record, wanted: ClaimStatus,
@@ -36,9 +49,10 @@ async def _step(conn: asyncpg.Connection, who: InsurerPrincipal, c: asyncpg.Reco
                                      status=c["status"]) from None
     await repo.update_claim(conn, claim_id=c["id"], fields={"status": wanted.value, **fields})
     changes = {"status": {"before": c["status"], "after": wanted.value}}
-    changes.update({k: {"before": None, "after": v if not isinstance(v, datetime) else v.isoformat()}
-                    for k, v in fields.items()})
+    changes.update({k: {"before": None, "after": _jsonable(v)} for k, v in fields.items()})
     await record(conn, AuditEvent("claim", str(c["id"]), wanted.value, who.actor, c["report_id"], changes))
+    await tell_court(conn, c, type_="claim_status", key=wanted.value, now=now, data={
+        "status": wanted.value, "previous_status": c["status"], **{k: _jsonable(v) for k, v in fields.items()}})
 
 
 async def _close(conn: asyncpg.Connection, who: InsurerPrincipal, c: asyncpg.Record, wanted: ClaimStatus,
@@ -69,6 +83,9 @@ async def _assessment(conn, who, c, body, now) -> None:
     await record(conn, AuditEvent("claim", str(c["id"]), "assessed", who.actor, c["report_id"], {
         "assessed_fen": {"before": c["assessed_fen"], "after": body.total_fen},
         "assessment_revision": {"before": c["assessment_revision"], "after": revision}}))
+    await tell_court(conn, c, type_="assessment", key=f"assessment:{revision}", now=now, data={
+        "revision": revision, "total_fen": body.total_fen, "previous_total_fen": c["assessed_fen"],
+        "vehicle_only": body.vehicle_only, "items": [i.model_dump(mode="json") for i in body.items]})
     await redecide(conn, report_id=c["report_id"], now=now)
 
 

@@ -18,6 +18,7 @@ from claims.lifecycle import DOCUMENTS_LISTED_WITHIN
 from claims.model import Cover, Fen, Loss, PartyCover
 from claims.rules import decide_cover
 from claims.webhooks import enqueue_insurer_event
+from court_bridge.service import queue_update
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring
 
@@ -75,6 +76,10 @@ async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> l
             await record(conn, AuditEvent("claim", str(c["id"]), "opened", SYSTEM, report_id, {
                 "status": {"before": None, "after": "opened"},
                 "insurer_code": {"before": None, "after": c["insurer_code"]}}))
+            await queue_update(conn, report_id=report_id, type="claim_status", occurred_at=c["applied_at"],
+                               key=f"claim:{c['id']}:opened", data={
+                                   "claim_id": str(c["id"]), "vehicle_label": c["label"],
+                                   "insurer_code": c["insurer_code"], "status": "opened", "previous_status": None})
             vehicle = by_label[c["label"]]
             data = {"claim_id": str(c["id"]), "report_id": str(report_id), "outcome": payload["outcome"],
                     "occurred_at": report["occurred_at"], "zone_id": report["zone_id"], "vehicle_label": c["label"],

@@ -67,6 +67,10 @@ class CourtRequestCreate(Strict):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class CourtWithdrawalCreate(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class Bilingual(Out):
     zh: str
     en: str

@@ -5,12 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from accident import fault_review
+from accident.court_withdrawal import withdraw_court_request
 from kernel.identity import StaffPrincipal
 from kuaichu.api import PARTY, Route, json_response, principal, read_model, staff
 from kuaichu.handlers.fault_flow import flow_of, state_response
 from kuaichu.intake import idempotency_of, report_id_of
 from schemas.fault_flow import (
     CourtRequestCreate,
+    CourtWithdrawalCreate,
     DeterminationCreate,
     DeterminationResponseCreate,
     FaultStateRead,
@@ -52,6 +54,14 @@ async def post_court_request(request: web.Request) -> web.Response:
     return state_response(data, 201)
 
 
+async def post_court_withdrawal(request: web.Request) -> web.Response:
+    body = await read_model(request, CourtWithdrawalCreate)
+    who = principal(request)
+    data = await withdraw_court_request(flow_of(request), who=who, report_id=report_id_of(request),
+                                        reason=body.reason, idem=idempotency_of(request, who, "court_withdrawal"))
+    return state_response(data, 201)
+
+
 _F = "/v1/reports/{report_id}/fault"
 ROUTES = [
     Route("GET", "/v1/police/reviews", list_reviews, "Reports waiting for a police determination, oldest first",
@@ -67,4 +77,8 @@ ROUTES = [
           "After disputing the determination, ask for court handling (offline mediation in exempt zones)",
           auth=(PARTY,), tag="police-review", body=CourtRequestCreate, responses={201: FaultStateRead},
           idempotent=True, errors=(409,)),
+    Route("POST", _F + "/court-requests/withdrawal", post_court_withdrawal,
+          "The party that asked for court handling withdraws the request; the court is told as an update",
+          auth=(PARTY,), tag="police-review", body=CourtWithdrawalCreate, responses={201: FaultStateRead},
+          idempotent=True, errors=(403, 409)),
 ]

@@ -1,0 +1,83 @@
+"""After a court request, later changes reach the court as numbered updates, in order, after the case itself:
+claims opened, an insurer's assessment callback, a claim status change, and the requesting party's withdrawal.
+The court is a raw aiohttp server on loopback (tests/api/test_court_flow.py) and the real worker delivers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from standardwebhooks import Webhook
+
+from kuaichu.commands.insurer import issue_credential
+from kuaichu.db import connect
+from tests.api import test_court_flow as flow
+from tests.api.claims_setup import keyring, settle, settled
+from tests.api.flows import bearer
+from tests.api.test_court_flow import court_case, package_row, pool_of, work
+
+court, settings = flow.court, flow.settings  # the recording court on loopback, and the settings pointing at it
+
+WITHDRAWAL = "/court-requests/withdrawal"
+
+
+async def _insurer(settings, code: str) -> dict[str, str]:
+    conn = await connect(settings.database_url, role="kuaichu_app")
+    try:
+        return bearer(await issue_credential(conn, keyring(settings), code=code, revoke_others=False))
+    finally:
+        await conn.close()
+
+
+async def _delivered(client, n: int) -> bool:
+    return await pool_of(client).fetchval("SELECT count(*) FROM court_updates WHERE state = 'delivered'") >= n
+
+
+def _updates(recorder: flow.Court) -> list[dict]:
+    return [json.loads(a["raw"]) for a in recorder.arrivals if a["path"].endswith("/updates")]
+
+
+async def test_assessment_claim_status_and_withdrawal_reach_the_court_as_updates_1_to_n_in_order(
+        client, settings, court):
+    case = await court_case(client, settings)
+    await settle(settings, settled(uuid.UUID(case.report_id), {"A": 50, "B": 50}))  # claims open: updates 1, 2
+    pool = pool_of(client)
+    claim = await pool.fetchrow("SELECT id, insurer_code FROM claims WHERE report_id = $1::uuid AND label = 'A'",
+                                case.report_id)
+    url, auth = f"/v1/insurer/claims/{claim['id']}", await _insurer(settings, claim["insurer_code"])
+    items = [{"part": "前保险杠", "operation": "replace", "amount_fen": 80_000}]
+    r = await client.post(f"{url}/assessment", headers=auth, json={"reference": "a1", "items": items,
+                                                                   "total_fen": 80_000})
+    assert r.status == 201, await r.text()
+    r = await client.post(f"{url}/documents", headers=auth, json={"reference": "d1", "stage": "requested",
+                                                                  "items": ["行驶证"]})
+    assert r.status == 200, await r.text()
+    await work(client, lambda: _delivered(client, 4))
+    r = await client.post(case.url(WITHDRAWAL), json={"reason": "双方已自行和解"}, headers=bearer(case.tokens["B"]))
+    assert r.status == 403  # only the party that asked may withdraw
+    headers = {**bearer(case.tokens["A"]), "Idempotency-Key": "withdraw-1"}
+    r = await client.post(case.url(WITHDRAWAL), json={"reason": "双方已自行和解"}, headers=headers)
+    assert r.status == 201, await r.text()
+    state = await r.json()
+    assert state["status"] == "court_withdrawn" and state["court_request"]["withdrawal"]["reason"] == "双方已自行和解"
+    again = await client.post(case.url(WITHDRAWAL), json={"reason": "双方已自行和解"}, headers=headers)
+    assert again.status == 201 and await again.json() == state  # the same key is answered the same
+    r = await client.post(case.url(WITHDRAWAL), json={"reason": "再撤一次"}, headers=bearer(case.tokens["A"]))
+    assert r.status == 409
+    await work(client, lambda: _delivered(client, 5))
+
+    pkg = (await package_row(client, case.report_id))["package_id"]
+    assert court.keys() == [f"{pkg}.1", *[f"{pkg}.u{n}" for n in range(1, 6)]]  # the case first, then 1..5
+    updates = _updates(court)
+    assert [(u["sequence"], u["type"]) for u in updates] == [
+        (1, "claim_status"), (2, "claim_status"), (3, "assessment"), (4, "claim_status"), (5, "withdrawal")]
+    assert {u["data"]["vehicle_label"] for u in updates[:2]} == {"A", "B"}
+    assert updates[2]["data"]["total_fen"] == 80_000 and updates[2]["data"]["claim_id"] == str(claim["id"])
+    assert (updates[3]["data"]["status"], updates[3]["data"]["previous_status"]) == ("documents_requested", "opened")
+    assert updates[4]["data"]["party"] == "A" and updates[4]["data"]["reason"] == "双方已自行和解"
+    secret = Webhook(settings.court_outbound_secret.get_secret_value())
+    for a in court.arrivals:
+        assert a["headers"]["webhook-id"] == a["key"]
+        secret.verify(a["raw"], a["headers"])
+    audit = await pool.fetch("SELECT action FROM audit_events WHERE entity = 'court_request' ORDER BY id")
+    assert [a["action"] for a in audit] == ["requested", "withdrawn"]
