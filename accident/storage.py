@@ -100,15 +100,18 @@ class LocalPhotoStore:
     async def stream(self, sha256: str, name: FileName = "original") -> AsyncIterator[bytes]:
         """The stored file in chunks of CHUNK_BYTES; NotFound when absent."""
         path = self.path_for(sha256, name)
-        try:
-            handle = await asyncio.to_thread(path.open, "rb")
-        except FileNotFoundError:
-            raise _missing(name) from None
-        try:
-            while chunk := await asyncio.to_thread(handle.read, CHUNK_BYTES):
-                yield chunk
-        finally:
-            await asyncio.to_thread(handle.close)
+        offset = 0
+        # Each chunk opens, reads and closes in one thread call: a request cancelled mid-await can never
+        # leave a file handle open behind it.
+        while True:
+            try:
+                chunk = await asyncio.to_thread(_read_at, path, offset, CHUNK_BYTES)
+            except FileNotFoundError:
+                raise _missing(name) from None
+            if not chunk:
+                return
+            offset += len(chunk)
+            yield chunk
 
     def _put_original(self, sha256: str, data: bytes) -> bool:
         path = self.path_for(sha256, "original")
@@ -118,6 +121,12 @@ class LocalPhotoStore:
             raise ValueError("the bytes do not match the sha256 they are stored under")
         _write_atomically(path, data)
         return True
+
+
+def _read_at(path: Path, offset: int, size: int) -> bytes:
+    with path.open("rb") as f:
+        f.seek(offset)
+        return f.read(size)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
