@@ -6,7 +6,7 @@ exemption is data in the set (accident/templates/*.json), so a province can ship
 
 from __future__ import annotations
 
-from accident.fault_conditions import PARTY_ORDER, TemplateSetError
+from accident.fault_conditions import TemplateSetError
 from accident.fault_model import (
     Allocation,
     Context,
@@ -19,7 +19,7 @@ from accident.fault_model import (
     ReviewCode,
     ReviewReason,
 )
-from accident.fault_sets import DEFAULT_SET, TemplateSet, load_set_json, load_shipped_sets, parse_set
+from accident.fault_sets import DEFAULT_SET, Row, TemplateSet, load_set_json, load_shipped_sets, parse_set
 
 __all__ = [
     "DEFAULT_SET",
@@ -35,33 +35,8 @@ __all__ = [
     "parse_set",
 ]
 
-_SLOT = {name: i for i, name in enumerate(PARTY_ORDER)}
-_UNKNOWN = (None,) * len(PARTY_ORDER)  # for a lone party every fact about the other is unknown
-
-
-def _facts_of(p: Party) -> list:
-    """A party's facts in PARTY_ORDER; None is unknown, a missing flag list is an empty set."""
-    return [p.movement, p.impact, p.signal, p.priority, p.other_from, p.flags]
-
-
-def _reconcile(ts: TemplateSet, case: tuple, a: list, b: list) -> list[tuple[str, str]]:
-    """Apply the set's mirror rules: infer a lone view, report views that do not mirror each other."""
-    bad: list[tuple[str, str]] = []
-    for i in ts.match_mirrors(*case, *_UNKNOWN, *_UNKNOWN):
-        m = ts.mirrors[i]
-        k = _SLOT[m.fact]
-        x, y = a[k], b[k]
-        if x is None and y is None:
-            continue
-        if x is None or y is None:
-            given, missing = (y, a) if x is None else (x, b)
-            if given in m.pairs:
-                missing[k] = m.pairs[given]
-            else:
-                bad.append((m.zh, m.en))
-        elif m.pairs.get(x) != y:
-            bad.append((m.zh, m.en))
-    return bad
+_REVIEW, _DETERMINED = Outcome.NEEDS_REVIEW, Outcome.DETERMINED
+_FULL, _EQUAL, _NONE = Liability.FULL, Liability.EQUAL, Liability.NONE
 
 
 def _reason(
@@ -70,62 +45,103 @@ def _reason(
     if not specifics:
         return ts.plain_reasons[code]
     zh, en = ts.review_texts[code]
-    if specifics:
-        zh += "（" + "；".join(dict.fromkeys(s[0] for s in specifics)) + "）"
-        en += " (" + "; ".join(dict.fromkeys(s[1] for s in specifics)) + ")"
+    zh += "（" + "；".join(dict.fromkeys(s[0] for s in specifics)) + "）"
+    en += " (" + "; ".join(dict.fromkeys(s[1] for s in specifics)) + ")"
     return ReviewReason(code, zh, en)
 
 
 def _review(ts: TemplateSet, reasons: list[ReviewReason], matched: tuple[Match, ...] = ()) -> Decision:
-    return Decision(Outcome.NEEDS_REVIEW, (), matched, ts.id, ts.version, tuple(reasons))
+    return Decision(_REVIEW, (), matched, ts.id, ts.version, tuple(reasons))
+
+
+def _fits(declared: tuple[str, ...], hits: list[Row]) -> bool:
+    """Whether every scenario a party declared is among the rows that hold for it."""
+    codes = set()
+    for r in hits:
+        codes.add(r.code)
+    return codes.issuperset(declared)
 
 
 def assess(ts: TemplateSet, facts: Facts) -> Decision:
-    """Decide liability from the parties' facts under one template set; review whenever in doubt."""
-    parties = facts.parties
-    if len(parties) > 2:
-        return _review(ts, [_reason(ts, ReviewCode.MULTI_VEHICLE)])
-    case = (facts.context.junction, facts.context.collision, len(parties))
-    if len(parties) == 2:
-        a, b = _facts_of(parties[0]), _facts_of(parties[1])
-        bad = _reconcile(ts, case, a, b)
-        views = ((*case, *a, *b), (*case, *b, *a))
-    else:
-        bad = []
-        views = ((*case, *_facts_of(parties[0]), *_UNKNOWN),)
-    checks = ts.contradictions
-    for v in views:
-        bad += [(checks[i].zh, checks[i].en) for i in ts.match_contradictions(*v)]
-    if bad:
-        return _review(ts, [_reason(ts, ReviewCode.CONTRADICTORY_FACTS, bad)])
+    """Decide liability from the parties' facts under one template set; review whenever in doubt.
 
-    rows = ts.by_code
-    matched: list[Match] = []
-    at_fault: list[bool] = []
-    mismatch = False
-    for p, v in zip(parties, views, strict=True):
-        hits = [rows[i] for i in ts.match_rows(*v)]  # already in code order
-        matched += [Match(p.id, r.code, r.title_zh, r.title_en, r.legal_basis) for r in hits]
-        at_fault.append(bool(hits))
-        if p.declared_scenarios and not set(p.declared_scenarios) <= {r.code for r in hits}:
+    The set is specialised once per case (TemplateSet.plan): conditions on the junction, the collision and
+    the party count are decided there, so only the rows that can still hold are tested per party.
+    """
+    parties = facts.parties
+    n = len(parties)
+    if n > 2:
+        return _review(ts, [_reason(ts, ReviewCode.MULTI_VEHICLE)])
+    p = parties[0]
+    context = facts.context
+    plan = ts.plans.get((context.junction, context.collision, n))
+    if plan is None:
+        plan = ts.plan(context.junction, context.collision, n)
+    mirrors, contradictions, match_rows, modifiers = plan
+    # a party's facts in PARTY_ORDER; None is unknown
+    a = [p.movement, p.impact, p.signal, p.priority, p.other_from, p.flags]
+    if n == 2:
+        q = parties[1]
+        b = [q.movement, q.impact, q.signal, q.priority, q.other_from, q.flags]
+        # the set's mirror rules: infer a lone view, report views that do not mirror each other
+        bad: list[tuple[str, str]] = []
+        for k, pairs, text in mirrors:
+            x, y = a[k], b[k]
+            if x is None:
+                if y is None:
+                    continue
+                if y in pairs:
+                    a[k] = pairs[y]
+                else:
+                    bad.append(text)
+            elif y is None:
+                if x in pairs:
+                    b[k] = pairs[x]
+                else:
+                    bad.append(text)
+            elif pairs.get(x) != y:
+                bad.append(text)
+        bad += contradictions(*a, *b)
+        bad += contradictions(*b, *a)
+        if bad:
+            return _review(ts, [_reason(ts, ReviewCode.CONTRADICTORY_FACTS, bad)])
+        hits = match_rows(*a, *b)
+        other_hits = match_rows(*b, *a)
+        mods = modifiers(*a, *b)
+        mods += modifiers(*b, *a)
+    else:
+        bad = contradictions(*a)
+        if bad:
+            return _review(ts, [_reason(ts, ReviewCode.CONTRADICTORY_FACTS, bad)])
+        q = None
+        hits = match_rows(*a)
+        other_hits = []
+        mods = modifiers(*a)
+
+    pid = p.id
+    matched = [Match(pid, r.code, r.title_zh, r.title_en, r.legal_basis) for r in hits]
+    mismatch = bool(p.declared_scenarios) and not _fits(p.declared_scenarios, hits)
+    if q is not None:
+        qid = q.id
+        for r in other_hits:
+            matched.append(Match(qid, r.code, r.title_zh, r.title_en, r.legal_basis))
+        if q.declared_scenarios and not _fits(q.declared_scenarios, other_hits):
             mismatch = True
-    found = tuple(matched)
 
     reasons: list[ReviewReason] = []
     if mismatch:
-        reasons.append(_reason(ts, ReviewCode.DECLARED_MISMATCH))
-    mo = ts.modifiers
-    mods = [(mo[i].zh, mo[i].en) for v in views for i in ts.match_modifiers(*v)]
+        reasons.append(ts.plain_reasons[ReviewCode.DECLARED_MISMATCH])
     if mods:
         reasons.append(_reason(ts, ReviewCode.MODIFIER, mods))
-    if not any(at_fault):
-        reasons.append(_reason(ts, ReviewCode.NO_SCENARIO))
+    if not hits and not other_hits:
+        reasons.append(ts.plain_reasons[ReviewCode.NO_SCENARIO])
     if reasons:
-        return _review(ts, reasons, found)
+        return Decision(_REVIEW, (), tuple(matched), ts.id, ts.version, tuple(reasons))
 
-    both = len(at_fault) == 2 and all(at_fault)
-    allocations = tuple(
-        Allocation(p.id, Liability.EQUAL if both else Liability.FULL if hit else Liability.NONE)
-        for p, hit in zip(parties, at_fault, strict=True)
-    )
-    return Decision(Outcome.DETERMINED, allocations, found, ts.id, ts.version, ())
+    if q is None:
+        allocations: tuple[Allocation, ...] = (Allocation(pid, _FULL),)
+    elif hits and other_hits:
+        allocations = (Allocation(pid, _EQUAL), Allocation(q.id, _EQUAL))
+    else:
+        allocations = (Allocation(pid, _FULL if hits else _NONE), Allocation(q.id, _FULL if other_hits else _NONE))
+    return Decision(_DETERMINED, allocations, tuple(matched), ts.id, ts.version, ())

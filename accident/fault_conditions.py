@@ -25,6 +25,8 @@ PARAMS = (
 )
 # A matcher takes PARAMS positionally and returns the positions of the predicates that hold.
 Matcher = Callable[..., list[int]]
+# One compiled condition: its scope (context, case, self, other) and its expression over PARAMS.
+Part = tuple[str, str]
 
 # How each operator reads, with X the fact and V the (validated) value or a constant set.
 _TEMPLATES = {
@@ -73,11 +75,15 @@ def compile_condition(raw: Any, where: str, consts: list[frozenset]) -> str:
     return _TEMPLATES[op].format(x=SCOPES[scope] + name, v=literal)
 
 
-def compile_all_of(raw: Any, where: str, consts: list[frozenset]) -> str:
-    """A non-empty list of conditions that must all hold, as one expression."""
+def compile_parts(raw: Any, where: str, consts: list[frozenset]) -> tuple[Part, ...]:
+    """A non-empty list of conditions that must all hold, each as (scope, expression)."""
     if not isinstance(raw, list) or not raw:
         raise TemplateSetError(f"{where}: a predicate is a non-empty list of conditions")
-    return " and ".join(compile_condition(c, f"{where}[{i}]", consts) for i, c in enumerate(raw))
+    parts = []
+    for i, c in enumerate(raw):
+        expr = compile_condition(c, f"{where}[{i}]", consts)  # validates c first
+        parts.append((str(c["fact"]).partition(".")[0], expr))
+    return tuple(parts)
 
 
 def build_matcher(predicates: list[tuple[str, list[str]]], consts: list[frozenset], label: str) -> Matcher:
@@ -88,6 +94,48 @@ def build_matcher(predicates: list[tuple[str, list[str]]], consts: list[frozense
         lines += [f"    if {expr}{unless}:", f"        out.append({i})"]
     lines.append("    return out")
     namespace: dict[str, Any] = {"K": tuple(consts)}
+    code = compile("\n".join(lines), f"<fault template {label}>", "exec")
+    exec(code, namespace)  # noqa: S102 - the source is built only from validated vocabulary, never raw input
+    return namespace["match"]
+
+
+def fold(
+    parts: tuple[Part, ...], scopes: frozenset[str], values: dict[str, Any], consts: list[frozenset]
+) -> list[str] | None:
+    """Partially evaluate a conjunction whose facts in `scopes` are known (`values`, keyed by parameter).
+
+    A condition reads exactly one fact, so it is decided here when its scope is known. None when a decided
+    condition is false (the predicate can never hold); otherwise the conditions left to test, an empty list
+    meaning it always holds.
+    """
+    left: list[str] = []
+    for scope, expr in parts:
+        if scope in scopes:
+            # the source is built only from validated vocabulary, never raw input
+            if not eval(expr, {"K": tuple(consts)}, values):  # noqa: S307
+                return None
+        else:
+            left.append(expr)
+    return left
+
+
+def build_case_matcher(
+    predicates: list[tuple[list[str], list[list[str]]]],
+    payloads: list[Any],
+    params: tuple[str, ...],
+    consts: list[frozenset],
+    label: str,
+) -> Callable[..., list]:
+    """One function over `params` returning, in order, the payloads whose predicate holds and no exemption.
+
+    Each predicate is (conditions, exemptions) as left by `fold`: an empty list of conditions always holds.
+    """
+    lines = [f"def match({', '.join(params)}):", "    out = []"]
+    for i, (conds, exemptions) in enumerate(predicates):
+        test = [*conds, *(f"not ({' and '.join(e)})" for e in exemptions)]
+        lines += [f"    if {' and '.join(test) or 'True'}:", f"        out.append(P[{i}])"]
+    lines.append("    return out")
+    namespace: dict[str, Any] = {"K": tuple(consts), "P": tuple(payloads)}
     code = compile("\n".join(lines), f"<fault template {label}>", "exec")
     exec(code, namespace)  # noqa: S102 - the source is built only from validated vocabulary, never raw input
     return namespace["match"]

@@ -5,13 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
-from accident.fault_conditions import Matcher, TemplateSetError, build_matcher, compile_all_of
-from accident.fault_model import PARTY_FACTS, SET_FACTS, ReviewCode, ReviewReason
+from accident.fault_conditions import (
+    PARTY_ORDER,
+    Matcher,
+    Part,
+    TemplateSetError,
+    build_case_matcher,
+    build_matcher,
+    compile_parts,
+    fold,
+)
+from accident.fault_model import COLLISIONS, JUNCTIONS, PARTY_FACTS, SET_FACTS, ReviewCode, ReviewReason
 
 DEFAULT_SET = "national-online"
 # §4: one of four statute prefixes, then 第…条 [第…款] [第…项] in Chinese numerals.
@@ -91,10 +100,103 @@ class TemplateSet:
     match_mirrors: Matcher
     match_contradictions: Matcher
     match_modifiers: Matcher
+    # The predicates as parts, for the per-case plans below (not part of the set's identity).
+    spec: _Spec | None = field(default=None, compare=False, repr=False)
+    plans: dict[tuple, CasePlan] = field(default_factory=dict, compare=False, repr=False)
+
+    def plan(self, junction: str, collision: str, party_count: int) -> CasePlan:
+        """The set specialised to one case: conditions on the case decided, impossible rows dropped.
+
+        Built on first use and kept for every case within the §2 vocabulary (a small, closed space).
+        """
+        key = (junction, collision, party_count)
+        found = self.plans.get(key)
+        if found is None:
+            if self.spec is None:
+                raise TemplateSetError(f"set {self.id} was built without its predicates")
+            found = _plan(self, self.spec, junction, collision, party_count)
+            if junction in JUNCTIONS and collision in COLLISIONS and party_count in (1, 2):
+                self.plans[key] = found
+        return found
 
     @property
     def codes(self) -> frozenset[str]:
         return frozenset(r.code for r in self.rows)
+
+
+class CasePlan(NamedTuple):
+    """One set specialised to one case (junction, collision, party count); see TemplateSet.plan.
+
+    mirrors: (slot in PARTY_ORDER, pairs, (zh, en)) of the mirror rules that apply (two parties only).
+    The three functions take self's facts then, for two parties, the other's (PARTY_ORDER each):
+    contradictions and modifiers return the (zh, en) of those that hold, rows the Rows that hold in code
+    order.
+    """
+
+    mirrors: tuple[tuple[int, Mapping[str, str], tuple[str, str]], ...]
+    contradictions: Callable[..., list[tuple[str, str]]]
+    rows: Callable[..., list[Row]]
+    modifiers: Callable[..., list[tuple[str, str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """The compiled parts of every predicate, kept to specialise the set per case."""
+
+    consts: list[frozenset]
+    rows: tuple[tuple[Part, ...], ...]  # in code order, like TemplateSet.by_code
+    exemptions: tuple[tuple[tuple[Part, ...], ...], ...]  # per row in code order
+    mirrors: tuple[tuple[Part, ...], ...]
+    contradictions: tuple[tuple[Part, ...], ...]
+    modifiers: tuple[tuple[Part, ...], ...]
+
+
+_SELF = tuple(f"s_{n}" for n in PARTY_ORDER)
+_OTHER = tuple(f"o_{n}" for n in PARTY_ORDER)
+
+
+def _plan(ts: TemplateSet, spec: _Spec, junction: str, collision: str, n: int) -> CasePlan:
+    values: dict[str, Any] = {"c_junction": junction, "c_collision": collision, "n_party_count": n}
+    if n == 2:
+        scopes, params = frozenset({"context", "case"}), (*_SELF, *_OTHER)
+    else:  # a lone party: every fact about the other is unknown, so conditions on it are decided too
+        scopes, params = frozenset({"context", "case", "other"}), _SELF
+        values.update(dict.fromkeys(_OTHER))
+    consts = spec.consts
+    label = f"{ts.id} {junction}/{collision}/{n}"
+
+    def checks(parts: tuple[tuple[Part, ...], ...], defs: tuple[Check, ...], what: str) -> Callable:
+        preds, payloads = [], []
+        for p, c in zip(parts, defs, strict=True):
+            left = fold(p, scopes, values, consts)
+            if left is not None:
+                preds.append((left, []))
+                payloads.append((c.zh, c.en))
+        return build_case_matcher(preds, payloads, params, consts, f"{label} {what}")
+
+    rows, payloads = [], []
+    for row, parts, exemptions in zip(ts.by_code, spec.rows, spec.exemptions, strict=True):
+        left = fold(parts, scopes, values, consts)
+        if left is None:
+            continue
+        unless = [fold(e, scopes, values, consts) for e in exemptions]
+        if any(e == [] for e in unless):
+            continue  # always exempt here
+        rows.append((left, [e for e in unless if e is not None]))
+        payloads.append(row)
+    mirrors = ()
+    if n == 2:
+        mirrors = tuple(
+            (PARTY_ORDER.index(m.fact), m.pairs, (m.zh, m.en))
+            for m, parts in zip(ts.mirrors, spec.mirrors, strict=True)
+            if fold(parts, scopes, values, consts) == []
+        )
+    return CasePlan(
+        mirrors,
+        checks(spec.contradictions, ts.contradictions, "contradictions"),
+        build_case_matcher(rows, payloads, params, consts, f"{label} rows"),
+        checks(spec.modifiers, ts.modifiers, "modifiers"),
+    )
 
 
 def canonical(content: Mapping[str, Any]) -> str:
@@ -122,16 +224,21 @@ def _legal_basis(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _check(raw: dict, where: str, consts: list[frozenset]) -> Check:
+def _joined(parts: tuple[Part, ...]) -> str:
+    return " and ".join(expr for _, expr in parts) or "True"
+
+
+def _check(raw: dict, where: str, consts: list[frozenset]) -> tuple[Check, tuple[Part, ...]]:
     if unknown := set(raw) - {"code", "when", "zh", "en", "legal_basis"}:
         raise TemplateSetError(f"{where}: unknown keys {sorted(unknown)}")
     if "legal_basis" in raw:
         _legal_basis(raw["legal_basis"], f"{where}.legal_basis")
     zh, en = _texts({k: raw.get(k) for k in ("zh", "en")}, where)
-    return Check(str(raw.get("code")), compile_all_of(raw.get("when"), f"{where}.when", consts), zh, en)
+    parts = compile_parts(raw.get("when"), f"{where}.when", consts)
+    return Check(str(raw.get("code")), _joined(parts), zh, en), parts
 
 
-def _mirror(raw: dict, where: str, consts: list[frozenset]) -> Mirror:
+def _mirror(raw: dict, where: str, consts: list[frozenset]) -> tuple[Mirror, tuple[Part, ...]]:
     if unknown := set(raw) - {"fact", "pairs", "when", "zh", "en"}:
         raise TemplateSetError(f"{where}: unknown keys {sorted(unknown)}")
     fact = raw.get("fact")
@@ -147,9 +254,9 @@ def _mirror(raw: dict, where: str, consts: list[frozenset]) -> Mirror:
         for c in raw.get("when") or []
     ):
         raise TemplateSetError(f"{where}.when: a mirror rule depends on the case only (context.*, case.*)")
-    when = compile_all_of(raw["when"], f"{where}.when", consts) if raw.get("when") else "True"
+    parts = compile_parts(raw["when"], f"{where}.when", consts) if raw.get("when") else ()
     zh, en = _texts({k: raw.get(k) for k in ("zh", "en")}, where)
-    return Mirror(fact, pairs, when, zh, en)
+    return Mirror(fact, pairs, _joined(parts), zh, en), parts
 
 
 def parse_set(content: Mapping[str, Any]) -> TemplateSet:
@@ -166,6 +273,8 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         raise TemplateSetError(f"{where}.review_texts: needs exactly {[c.value for c in ReviewCode]}")
     consts: list[frozenset] = []
     rows: list[Row] = []
+    row_parts: dict[str, tuple[Part, ...]] = {}
+    exempt_parts: dict[str, tuple[tuple[Part, ...], ...]] = {}
     for i, r in enumerate(content.get("rows") or []):
         at = f"{where}.rows[{i}]"
         code = r.get("code")
@@ -177,6 +286,8 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
             raise TemplateSetError(f"{at}: unknown keys {sorted(unknown)}")
         zh, en = _texts(r.get("title"), f"{at}.title")
         basis = _legal_basis(r.get("legal_basis"), f"{at}.legal_basis")
+        row_parts[code] = compile_parts(r.get("when"), f"{at}.when", consts)
+        exempt_parts[code] = ()
         rows.append(
             Row(
                 code,
@@ -184,7 +295,7 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
                 en,
                 basis,
                 str(r.get("source") or content.get("source")),
-                compile_all_of(r.get("when"), f"{at}.when", consts),
+                _joined(row_parts[code]),
                 (),
             )
         )
@@ -195,27 +306,34 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         if unknown := set(ex) - {"when", "codes", "legal_basis", "note"}:
             raise TemplateSetError(f"{at}: unknown keys {sorted(unknown)}")
         _legal_basis(ex.get("legal_basis"), f"{at}.legal_basis")
-        when = compile_all_of(ex.get("when"), f"{at}.when", consts)
+        ex_parts = compile_parts(ex.get("when"), f"{at}.when", consts)
+        when = _joined(ex_parts)
         unknown_codes = set(ex.get("codes") or ()) - {r.code for r in rows}
         if unknown_codes or not ex.get("codes"):
             raise TemplateSetError(f"{at}.codes: unknown or missing codes {sorted(unknown_codes)}")
         rows = [replace(r, exempt=(*r.exempt, when)) if r.code in ex["codes"] else r for r in rows]
+        for code in dict.fromkeys(ex["codes"]):
+            exempt_parts[code] = (*exempt_parts[code], ex_parts)
     body = canonical(content)
     digest = hashlib.sha256(body.encode()).hexdigest()
     declared = content.get("version")
     if not isinstance(declared, str) or not declared:
         raise TemplateSetError(f"{where}.version: a declared version string is required")
     review_texts = {ReviewCode(k): _texts(v, f"{where}.review_texts.{k}") for k, v in texts.items()}
-    mirrors = [
+    mirrors_parts = [
         _mirror(m, f"{where}.mirrors[{i}]", consts) for i, m in enumerate(content.get("mirrors") or [])
     ]
-    checks = [
+    checks_parts = [
         _check(c, f"{where}.contradictions[{i}]", consts)
         for i, c in enumerate(content.get("contradictions") or [])
     ]
-    modifiers = [
+    modifiers_parts = [
         _check(c, f"{where}.modifiers[{i}]", consts) for i, c in enumerate(content.get("modifiers") or [])
     ]
+    mirrors = [m for m, _ in mirrors_parts]
+    checks = [c for c, _ in checks_parts]
+    modifiers = [c for c, _ in modifiers_parts]
+    by_code = tuple(sorted(rows, key=lambda r: r.code))
     return TemplateSet(
         id=sid,
         version=f"{declared}+{digest[:12]}",
@@ -230,15 +348,21 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         modifiers=tuple(modifiers),
         review_texts=review_texts,
         plain_reasons={code: ReviewReason(code, *zh_en) for code, zh_en in review_texts.items()},
-        by_code=tuple(sorted(rows, key=lambda r: r.code)),
-        match_rows=build_matcher(
-            [(r.predicate, list(r.exempt)) for r in sorted(rows, key=lambda r: r.code)], consts, f"{sid} rows"
-        ),
+        by_code=by_code,
+        match_rows=build_matcher([(r.predicate, list(r.exempt)) for r in by_code], consts, f"{sid} rows"),
         match_mirrors=build_matcher([(m.when, []) for m in mirrors], consts, f"{sid} mirrors"),
         match_contradictions=build_matcher(
             [(c.predicate, []) for c in checks], consts, f"{sid} contradictions"
         ),
         match_modifiers=build_matcher([(c.predicate, []) for c in modifiers], consts, f"{sid} modifiers"),
+        spec=_Spec(
+            consts,
+            tuple(row_parts[r.code] for r in by_code),
+            tuple(exempt_parts[r.code] for r in by_code),
+            tuple(p for _, p in mirrors_parts),
+            tuple(p for _, p in checks_parts),
+            tuple(p for _, p in modifiers_parts),
+        ),
     )
 
 
