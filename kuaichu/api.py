@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import orjson
 import pydantic
 from aiohttp import web
 
@@ -96,7 +96,7 @@ def json_response(model: pydantic.BaseModel | dict | list, status: int = 200, **
     if isinstance(model, pydantic.BaseModel):
         body = model.model_dump_json(by_alias=True).encode()
     else:
-        body = json.dumps(model, ensure_ascii=False, default=str).encode()
+        body = orjson.dumps(model, default=str, option=orjson.OPT_NON_STR_KEYS)
     return web.Response(status=status, body=body, content_type="application/json", **kw)
 
 

@@ -30,6 +30,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=max(settings.max_photo_bytes + 64 * 1024, settings.max_json_bytes),
     )
     app[SETTINGS] = settings
+    app[auth.TOKEN_CACHE] = auth.TokenCache(settings.auth_cache_ttl_s)
     routes = all_routes()
     app[OPENAPI] = build_openapi(routes, version=version("kuaichu"))
     for r in routes:

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import asyncpg
+import orjson
+
+_JSONB_VERSION = b"\x01"  # jsonb's binary wire format: a version byte, then the JSON text
 
 
-def _json_dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _jsonb_encode(value: Any) -> bytes:
+    return _JSONB_VERSION + orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _jsonb_decode(data: bytes) -> Any:
+    return orjson.loads(data[1:])
+
+
+def _json_encode(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
 
 
 async def init_connection(conn: asyncpg.Connection, *, role: str | None) -> None:
-    """Register codecs and drop to the application role, so the database enforces its grants."""
-    await conn.set_type_codec("jsonb", encoder=_json_dumps, decoder=json.loads, schema="pg_catalog")
-    await conn.set_type_codec("json", encoder=_json_dumps, decoder=json.loads, schema="pg_catalog")
+    """Register codecs (orjson, binary jsonb) and drop to the application role, so the database enforces
+    its grants."""
+    await conn.set_type_codec("jsonb", encoder=_jsonb_encode, decoder=_jsonb_decode, schema="pg_catalog",
+                              format="binary")
+    await conn.set_type_codec("json", encoder=_json_encode, decoder=orjson.loads, schema="pg_catalog",
+                              format="binary")
     if role:
         await conn.execute(f"SET ROLE {quote_ident(role)}")
 

@@ -6,7 +6,7 @@ import contextvars
 import logging
 import sys
 
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -22,11 +22,10 @@ def configure_logging(level: str = "INFO", stream=None) -> None:
     """One JSON object per line on stderr (or `stream`), for every logger."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(
-        JsonFormatter(
+        OrjsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             timestamp=False,
-            json_ensure_ascii=False,
         )
     )
     handler.addFilter(_RequestIdFilter())

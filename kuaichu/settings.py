@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     otp_sends_per_phone_per_hour: int = 5
     otp_sends_per_ip_per_hour: int = 30
     party_session_ttl_s: int = 30 * 24 * 3600
+    # How long a verified token's principal is cached in-process (revocation takes effect within this).
+    auth_cache_ttl_s: float = 10.0
     # Lifts every rate limit for benchmark runs only; never set in production.
     bench_disable_rate_limits: bool = False
 
