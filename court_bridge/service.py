@@ -63,7 +63,7 @@ def update_key(package_id: str, sequence: int) -> str:
 def case_payload(package_id: str, revision: int, sealed: bytes) -> dict[str, Any]:
     """The case message carries what every attempt sends (the sealed exact bytes, the key): no query per attempt."""
     return {"package_id": package_id, "revision": revision, "key": case_key(package_id, revision),
-            "sealed": sealed.decode("ascii")}  # a Fernet token is URL-safe base64 text
+            "sealed": sealed.decode("ascii")}  # Keyring blobs are URL-safe base64 text
 
 
 def update_payload(package_id: str, sequence: int, body: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ PERSONAL = ("name", "id_number", "phone")
 
 
 def to_store(body: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
-    """The package with each party's name, ID/licence number and phone replaced by {"enc": <Fernet token>}."""
+    """The package with each party's name, ID/licence number and phone replaced by {"enc": <Keyring.encrypt blob>}."""
     out = canonical_copy(body)
     for party in out["parties"]:
         driver = party["driver"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
 import time
 from dataclasses import dataclass
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 
 def new_token(prefix: str) -> str:
@@ -17,19 +19,35 @@ def new_token(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(32)}"
 
 
+_FORMAT = b"\x01"  # blob = urlsafe-b64(format, key id (4), nonce (12), AES-256-GCM ciphertext + tag)
+
+
+@dataclass(frozen=True, slots=True)
+class DataKey:
+    kid: bytes
+    aead: AESGCM
+
+
 @dataclass(frozen=True, slots=True)
 class Keyring:
-    """HMAC keys derived from one secret, and Fernet keys (newest first) for personal data at rest."""
+    """HMAC keys derived from one secret, and AES-256-GCM data keys (newest first) for personal data at rest.
+
+    Data keys are urlsafe-base64 strings of 32 random bytes (the format `Fernet.generate_key()` prints). The
+    newest key encrypts; every key decrypts, found by the key id stored in each blob (rotation).
+    """
 
     secret: bytes
-    fernet: MultiFernet
+    keys: tuple[DataKey, ...]
 
     @classmethod
     def from_settings(cls, secret_key: str, data_keys: str) -> Keyring:
-        keys = [k.strip() for k in data_keys.split(",") if k.strip()]
-        if not keys:
+        raw = [base64.urlsafe_b64decode(k.strip()) for k in data_keys.split(",") if k.strip()]
+        if not raw:
             raise ValueError("at least one data key is required")
-        return cls(secret=secret_key.encode(), fernet=MultiFernet([Fernet(k) for k in keys]))
+        if any(len(k) != 32 for k in raw):
+            raise ValueError("every data key must be the urlsafe base64 of 32 bytes")
+        keys = tuple(DataKey(hashlib.sha256(k).digest()[:4], AESGCM(k)) for k in raw)
+        return cls(secret=secret_key.encode(), keys=keys)
 
     def _mac(self, purpose: str, value: str) -> bytes:
         key = hmac.new(self.secret, purpose.encode(), hashlib.sha256).digest()
@@ -47,17 +65,26 @@ class Keyring:
         return self._mac("code:" + scope, code)
 
     def encrypt(self, value: str) -> bytes:
-        return self.fernet.encrypt(value.encode())
+        """Authenticated encryption under the newest key; ASCII bytes (storable as text too)."""
+        key = self.keys[0]
+        nonce = os.urandom(12)
+        header = _FORMAT + key.kid
+        return base64.urlsafe_b64encode(header + nonce + key.aead.encrypt(nonce, value.encode(), header))
 
     def decrypt(self, blob: bytes) -> str:
         try:
-            return self.fernet.decrypt(bytes(blob)).decode()
-        except InvalidToken as exc:
+            raw = base64.urlsafe_b64decode(bytes(blob))
+            header, nonce, sealed = raw[:5], raw[5:17], raw[17:]
+            key = next(k for k in self.keys if k.kid == header[1:5]) if header[:1] == _FORMAT else None
+            if key is None:
+                raise InvalidTag
+            return key.aead.decrypt(nonce, sealed, header).decode()
+        except (InvalidTag, StopIteration, ValueError) as exc:
             raise ValueError("personal data could not be decrypted with any configured key") from exc
 
     def reencrypt(self, blob: bytes) -> bytes:
         """Re-encrypt under the newest key (rotation)."""
-        return self.fernet.rotate(bytes(blob))
+        return self.encrypt(self.decrypt(blob))
 
     def sign_path(self, path: str, *, ttl_s: int, now: float | None = None) -> str:
         """A link to `path` that is valid for ttl_s seconds: ?expires=...&sig=..."""

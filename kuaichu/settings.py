@@ -9,7 +9,7 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-not-a-secret"  # noqa: S105 - the marker refused outside development
-# A Fernet key (urlsafe base64 of 32 bytes) that only development may use.
+# A data key (urlsafe base64 of 32 bytes) that only development may use.
 DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktbm90LWZvci1wcm9kISE="
 # Standard Webhooks secrets of the court link that only development may use (the simulator knows them too).
 DEV_COURT_OUTBOUND_SECRET = "whsec_ZGV2LWNvdXJ0LW91dGJvdW5kLW5vdC1hLXNlY3JldA=="  # noqa: S105
@@ -33,7 +33,7 @@ class Settings(BaseSettings):
 
     # Secrets: HMAC keys for tokens and phone lookups, data keys for encryption at rest.
     secret_key: SecretStr = SecretStr(DEV_SECRET)
-    # Comma-separated Fernet keys, newest first: the first encrypts, all decrypt (rotation).
+    # Comma-separated AES-256-GCM data keys, newest first: the first encrypts, all decrypt (rotation).
     data_keys: SecretStr = SecretStr(DEV_DATA_KEY)
 
     # Limits on what a client may send.
