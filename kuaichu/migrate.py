@@ -64,8 +64,3 @@ async def migrate(conn: asyncpg.Connection) -> list[int]:
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1::bigint)", MIGRATION_LOCK_ID)
     return applied_now
-
-
-async def latest_version() -> int:
-    migrations = load_migrations()
-    return migrations[-1].version if migrations else 0

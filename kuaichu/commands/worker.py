@@ -11,6 +11,7 @@ from kuaichu.db import create_pool
 from kuaichu.deliveries import handlers
 from kuaichu.features import services_for
 from kuaichu.handlers.assessment import sweeper as assessment_sweeper
+from kuaichu.housekeeping import housekeeping
 from kuaichu.settings import Settings
 from kuaichu.worker import Worker
 
@@ -31,8 +32,9 @@ async def serve_worker(
     try:
         async with services_for(settings, pool) as services:
             timers = asyncio.create_task(assessment_sweeper(services, stop))  # assessment SLA/ETA/queue timers
+            cleanup = asyncio.create_task(housekeeping(pool, stop))
             await Worker(services, handlers(), topics=topics).run(stop)
-            await timers
+            await asyncio.gather(timers, cleanup)
     finally:
         await pool.close()
 

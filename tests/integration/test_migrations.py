@@ -38,3 +38,26 @@ async def test_pooled_connections_stay_the_application_role_across_uses(database
                 assert not await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
     finally:
         await pool.close()
+
+
+async def test_housekeeping_prunes_rate_events_older_than_a_day_and_keeps_recent_ones(database_url):
+    from kuaichu.housekeeping import housekeeping
+
+    conn = await connect(database_url, role="kuaichu_app")
+    pool = await create_pool(database_url, role="kuaichu_app", min_size=1, max_size=2)
+    try:
+        await conn.execute("INSERT INTO rate_events (bucket, at) VALUES ('otp:ip:x', now() - interval '2 days'),"
+                           " ('otp:ip:x', now())")
+        stop = asyncio.Event()
+        task = asyncio.create_task(housekeeping(pool, stop, every_s=60))
+        for _ in range(100):
+            if await conn.fetchval("SELECT count(*) FROM rate_events") == 1:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await task
+        assert await conn.fetchval("SELECT count(*) FROM rate_events WHERE at > now() - interval '1 hour'") == 1
+        assert await conn.fetchval("SELECT count(*) FROM rate_events") == 1
+    finally:
+        await pool.close()
+        await conn.close()
