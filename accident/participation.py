@@ -22,8 +22,8 @@ from accident.service import (
     new_share_code,
     normalise_share_code,
     party_audit,
-    seal_response,
-    unseal_response,
+    sealed_answer,
+    unseal_answer,
     verdict_for,
 )
 from accident.views import Viewer, eligibility_out, missing_photo_kinds, render_report
@@ -37,7 +37,7 @@ from schemas.reports import REQUIRED_PHOTO_KINDS, ReportJoin
 
 async def join_report(
     intake: Intake, *, who: PhonePrincipal, body: ReportJoin, ip: str, idem: Idempotency | None
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[int, bytes]:
     """A further party joins with the share code; failing the gate refers the whole case to 122."""
     check_consent(body.consent)
     k = intake.keyring
@@ -52,7 +52,7 @@ async def join_report(
             if idem:
                 stored = await idempotency.claim(conn, scope=idem.scope, key=idem.key, request_hash=idem.request_hash)
                 if stored is not None:
-                    return stored.status, unseal_response(k, stored.body)
+                    return stored.status, unseal_answer(k, stored.body)
             await ratelimit.ensure_below(conn, *limits, zh="分享码错误次数过多，请一小时后再试",
                                          en="Too many wrong share codes; try again in an hour",
                                          enabled=intake.policy.rate_limits)
@@ -63,10 +63,11 @@ async def join_report(
             else:
                 status, response = await _join_locked(intake, conn, who=who, body=body,
                                                       report_id=report_id)
+                answer, sealed = sealed_answer(k, response)
                 if idem:
                     await idempotency.store(conn, scope=idem.scope, key=idem.key, status=status,
-                                            body={"enc": seal_response(k, response)})
-                return status, response
+                                            body={"enc": sealed})
+                return status, answer
         if wrong_code:
             # Counted outside the refused transaction so that guessing is limited.
             await ratelimit.hit(conn, *(lim.bucket for lim in limits))
@@ -126,7 +127,7 @@ async def _view(conn: asyncpg.Connection, intake: Intake, report_id: UUID, viewe
     parties = await repo.parties(conn, report_id=report_id)
     photos = await repo.photos(conn, report_id=report_id)
     return render_report(dict(row), [dict(p) for p in parties], [dict(p) for p in photos], viewer=viewer,
-                         keyring=intake.keyring).model_dump(mode="json")
+                         keyring=intake.keyring)
 
 
 async def _party_in_open_report(conn: asyncpg.Connection, who: Principal, report_id: UUID) -> tuple[Viewer, Any]:

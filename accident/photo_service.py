@@ -91,7 +91,7 @@ async def upload_photo(
                FROM photos ph LEFT JOIN parties pa ON pa.id = ph.party_id WHERE ph.id = $1::uuid""",
             photo_id,
         )
-    return status, render_photo(dict(photo)).model_dump(mode="json")
+    return status, render_photo(dict(photo))
 
 
 async def make_photo_derivatives(intake: Intake, store: PhotoStore, *, sha256: str, max_pixels: int) -> None:

@@ -12,7 +12,6 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
-import orjson
 
 from accident import repository as repo
 from accident.eligibility import CaseAnswers, PartyAnswers, Verdict, check
@@ -28,7 +27,7 @@ from accident.model import Status
 from accident.privacy import NOTICE_VERSION
 from accident.views import Viewer, eligibility_out, render_report
 from geo.coords import gcj02_to_wgs84
-from kernel import idempotency
+from kernel import idempotency, jsonenc
 from kernel.crypto import Keyring, new_token
 from kernel.identity import PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
 from kernel.sessions import PARTY_PREFIX
@@ -170,7 +169,7 @@ def _check_time(intake: Intake, occurred_at: datetime) -> datetime:
 
 async def create_report(
     intake: Intake, *, who: PhonePrincipal, body: ReportCreate, idem: Idempotency | None
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[int, bytes]:
     """Party A opens a report (refused with the 122 instruction if ineligible; nothing stored then)."""
     verdict = verdict_for(body.case_answers, body.party, "A")
     if not verdict.eligible:
@@ -195,9 +194,10 @@ async def create_report(
                  "plain": {"name": body.party.driver.name, "id_number": body.party.driver.id_number,
                            "phone": body.party.driver.phone}}
     view = render_report(report_row, [party_row], [], viewer=Viewer(party_id=party_id), keyring=k)
-    response = {"report": view.model_dump(mode="json"), "party_id": str(party_id), "label": "A",
-                "party_token": token,
-                "share_code": {"code": share, "expires_at": share_expires.isoformat()} if share else None}
+    answer, sealed = sealed_answer(k, {
+        "report": view, "party_id": str(party_id), "label": "A", "party_token": token,
+        "share_code": {"code": share, "expires_at": share_expires} if share else None,
+    })
     audit = [("report", str(report_id), "created",
               {"status": {"before": None, "after": "draft"}, "zone_id": {"before": None, "after": zone.zone_id},
                "vehicle_count": {"before": None, "after": body.vehicle_count},
@@ -213,7 +213,7 @@ async def create_report(
         created = await repo.create_report(
             conn,
             idem.scope if idem else None, idem.key if idem else None, idem.request_hash if idem else None,
-            {"enc": seal_response(k, response)},
+            {"enc": sealed},
             report_id, Status.DRAFT.value, occurred_at, lat, lon, body.address, zone.zone_id, zone.near_boundary,
             body.weather, body.vehicle_count, body.case_answers.model_dump(), now,
             party_id, who.phone_hash, enc["phone_enc"], enc["name_enc"], enc["id_number_enc"], enc["id_kind"],
@@ -228,17 +228,20 @@ async def create_report(
             async with conn.transaction():
                 stored = await idempotency.claim(conn, scope=idem.scope, key=idem.key, request_hash=idem.request_hash)
             assert stored is not None
-            return stored.status, unseal_response(k, stored.body)
-    return 201, response
+            return stored.status, unseal_answer(k, stored.body)
+    return 201, answer
 
 
-def seal_response(keyring: Keyring, response: dict[str, Any]) -> str:
-    """Stored answers hold bearer tokens and share codes: keep them encrypted like personal data."""
-    return keyring.encrypt(orjson.dumps(response, default=str).decode()).decode("ascii")
+def sealed_answer(keyring: Keyring, response: dict[str, Any]) -> tuple[bytes, str]:
+    """The answer's JSON once: sent as is, and stored encrypted for a retry (it holds bearer tokens and share
+    codes, so it is kept like personal data)."""
+    answer = jsonenc.dumps(response)
+    return answer, keyring.seal(answer).decode("ascii")
 
 
-def unseal_response(keyring: Keyring, stored: Any) -> dict[str, Any]:
-    return orjson.loads(keyring.decrypt(stored["enc"].encode("ascii")))
+def unseal_answer(keyring: Keyring, stored: Any) -> bytes:
+    """The JSON bytes of a stored answer, as first sent."""
+    return keyring.unseal(stored["enc"])
 
 
 def _invitation(intake: Intake, report_id: UUID, phone: str, share: str) -> tuple[UUID, str, dict[str, Any]]:
@@ -276,5 +279,5 @@ async def read_report(intake: Intake, *, who: Principal, report_id: UUID) -> dic
         parties = await repo.parties(conn, report_id=report_id)
         photos = await repo.photos(conn, report_id=report_id)
     return render_report(dict(row), [dict(p) for p in parties], [dict(p) for p in photos], viewer=viewer,
-                         keyring=intake.keyring).model_dump(mode="json")
+                         keyring=intake.keyring)
 

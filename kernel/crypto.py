@@ -9,6 +9,7 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -50,8 +51,7 @@ class Keyring:
         return cls(secret=secret_key.encode(), keys=keys)
 
     def _mac(self, purpose: str, value: str) -> bytes:
-        key = hmac.new(self.secret, purpose.encode(), hashlib.sha256).digest()
-        return hmac.new(key, value.encode(), hashlib.sha256).digest()
+        return hmac.digest(_purpose_key(self.secret, purpose), value.encode(), "sha256")
 
     def token_hash(self, token: str) -> bytes:
         """What the database stores instead of a bearer token or a one-time code."""
@@ -62,23 +62,32 @@ class Keyring:
         return self._mac("phone", phone)
 
     def code_hash(self, scope: str, code: str) -> bytes:
-        return self._mac("code:" + scope, code)
+        # One scope per challenge: derived here, not cached like the few fixed purposes.
+        return hmac.digest(hmac.digest(self.secret, ("code:" + scope).encode(), "sha256"), code.encode(), "sha256")
 
     def encrypt(self, value: str) -> bytes:
         """Authenticated encryption under the newest key; ASCII bytes (storable as text too)."""
+        return self.seal(value.encode())
+
+    def decrypt(self, blob: bytes) -> str:
+        return self.unseal(blob).decode()
+
+    def seal(self, data: bytes) -> bytes:
+        """`encrypt` for bytes."""
         key = self.keys[0]
         nonce = os.urandom(12)
         header = _FORMAT + key.kid
-        return base64.urlsafe_b64encode(header + nonce + key.aead.encrypt(nonce, value.encode(), header))
+        return base64.urlsafe_b64encode(header + nonce + key.aead.encrypt(nonce, data, header))
 
-    def decrypt(self, blob: bytes) -> str:
+    def unseal(self, blob: bytes | str) -> bytes:
+        """`decrypt` for bytes."""
         try:
-            raw = base64.urlsafe_b64decode(bytes(blob))
+            raw = base64.urlsafe_b64decode(blob if isinstance(blob, str) else bytes(blob))
             header, nonce, sealed = raw[:5], raw[5:17], raw[17:]
             key = next(k for k in self.keys if k.kid == header[1:5]) if header[:1] == _FORMAT else None
             if key is None:
                 raise InvalidTag
-            return key.aead.decrypt(nonce, sealed, header).decode()
+            return key.aead.decrypt(nonce, sealed, header)
         except (InvalidTag, StopIteration, ValueError) as exc:
             raise ValueError("personal data could not be decrypted with any configured key") from exc
 
@@ -102,6 +111,12 @@ class Keyring:
             return False
         want = base64.urlsafe_b64encode(self._mac("link", f"{path}\n{exp}")[:18]).decode().rstrip("=")
         return hmac.compare_digest(want, sig)
+
+
+@lru_cache(maxsize=64)
+def _purpose_key(secret: bytes, purpose: str) -> bytes:
+    """One HMAC key per purpose, derived from the secret (a handful of purposes: cached)."""
+    return hmac.digest(secret, purpose.encode(), "sha256")
 
 
 def request_hash(*parts: bytes) -> bytes:

@@ -6,10 +6,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import orjson
 import pydantic
 from aiohttp import web
 
+from kernel import jsonenc
 from kernel.errors import DomainError, Forbidden, Unauthenticated
 from kernel.identity import InsurerPrincipal, PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
 from kuaichu.keys import SETTINGS
@@ -92,11 +92,14 @@ async def read_model(request: web.Request, model: type[M]) -> M:
         raise
 
 
-def json_response(model: pydantic.BaseModel | dict | list, status: int = 200, **kw: Any) -> web.Response:
+def json_response(model: pydantic.BaseModel | dict | list | bytes, status: int = 200, **kw: Any) -> web.Response:
+    """A model, plain data (see kernel.jsonenc), or JSON bytes already encoded (e.g. a stored answer)."""
     if isinstance(model, pydantic.BaseModel):
         body = model.model_dump_json(by_alias=True).encode()
+    elif isinstance(model, bytes):
+        body = model
     else:
-        body = orjson.dumps(model, default=str, option=orjson.OPT_NON_STR_KEYS)
+        body = jsonenc.dumps(model)
     return web.Response(status=status, body=body, content_type="application/json", **kw)
 
 
