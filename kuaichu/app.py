@@ -16,7 +16,7 @@ from kuaichu.handlers.system import OPENAPI
 from kuaichu.keys import POOL, SERVICES, SETTINGS
 from kuaichu.looplag import loop_lag_ctx
 from kuaichu.openapi import build_openapi
-from kuaichu.problems import problem_middleware, request_context_middleware
+from kuaichu.problems import problem_middleware
 from kuaichu.routes import all_routes
 from kuaichu.settings import Settings
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings) -> web.Application:
     """Build the application; the pool and every feature's resources open in cleanup_ctx."""
     app = web.Application(
-        middlewares=[request_context_middleware, problem_middleware],
+        middlewares=[problem_middleware],
         client_max_size=max(settings.max_photo_bytes + 64 * 1024, settings.max_json_bytes),
     )
     app[SETTINGS] = settings

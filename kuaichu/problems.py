@@ -152,24 +152,12 @@ _REQUEST_ID_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
 
 
 @web.middleware
-async def request_context_middleware(request: web.Request, handler):
-    """Give every request an id (honouring a sane incoming X-Request-Id) and echo it back."""
+async def problem_middleware(request: web.Request, handler):
+    """Give every request an id (a sane incoming X-Request-Id is kept) that is echoed back and in every log
+    line, and turn every error into an RFC 9457 problem."""
     incoming = request.headers.get("X-Request-Id", "")
     rid = incoming if 0 < len(incoming) <= 64 and set(incoming) <= _REQUEST_ID_OK else secrets.token_hex(8)
     token = request_id_var.set(rid)
-    try:
-        response = await handler(request)
-        response.headers["X-Request-Id"] = rid
-        return response
-    except web.HTTPException as exc:
-        exc.headers["X-Request-Id"] = rid
-        raise
-    finally:
-        request_id_var.reset(token)
-
-
-@web.middleware
-async def problem_middleware(request: web.Request, handler):
     try:
         response = await handler(request)
     except DomainError as exc:
@@ -177,7 +165,8 @@ async def problem_middleware(request: web.Request, handler):
     except pydantic.ValidationError as exc:
         response = validation_problem(request, exc)
     except web.HTTPException as exc:
-        if exc.status < 400:
+        if exc.status < 400:  # redirects and the like pass through
+            exc.headers["X-Request-Id"] = rid
             raise
         response = _http_problem(request, exc)
     except Exception:
@@ -188,10 +177,10 @@ async def problem_middleware(request: web.Request, handler):
             code="internal-error",
             title_zh="服务内部错误",
             title_en="Internal error",
-            detail_zh=f"服务暂时出错，请稍后重试。请求编号：{request_id_var.get()}",
-            detail_en=f"Something went wrong on our side; try again. Request id: {request_id_var.get()}",
+            detail_zh=f"服务暂时出错，请稍后重试。请求编号：{rid}",
+            detail_en=f"Something went wrong on our side; try again. Request id: {rid}",
         )
-    rid = request_id_var.get()
-    if rid:
-        response.headers["X-Request-Id"] = rid
+    finally:
+        request_id_var.reset(token)
+    response.headers["X-Request-Id"] = rid
     return response
