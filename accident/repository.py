@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from accident.errors import DuplicatePlate, UnknownInsurer
+from kernel.pipeline import PipelinedStatement
 
 # Creating a report is one statement: idempotency claim, report, party, consent, party token, share code,
 # audit events and the invitation message, so a retry or a crash can never leave half of it behind.
@@ -65,12 +66,18 @@ def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
     return exc
 
 
-async def create_report(conn: asyncpg.Connection, *args: Any) -> bool:
+def creation_pipeline(pool: asyncpg.Pool, *, max_batch: int = 32, max_in_flight: int = 2) -> PipelinedStatement:
+    """Concurrent creations share round trips and commits; each still commits (or fails) as a whole."""
+    return PipelinedStatement(pool, _CREATE, max_batch=max_batch, max_in_flight=max_in_flight)
+
+
+async def create_report(creations: PipelinedStatement, *args: Any) -> bool:
     """Run the creation statement; False when the idempotency key was already taken."""
     try:
-        row = await conn.fetchrow(_CREATE, *args)
+        row = await creations.fetchrow(*args)
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise translate(exc) from None
+    assert row is not None
     return bool(row["created"])
 
 

@@ -30,6 +30,7 @@ from geo.coords import gcj02_to_wgs84
 from kernel import idempotency, jsonenc
 from kernel.crypto import Keyring, new_token
 from kernel.identity import PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
+from kernel.pipeline import PipelinedStatement
 from kernel.sessions import PARTY_PREFIX
 from schemas.reports import PartyIn, ReportCreate
 
@@ -66,6 +67,7 @@ class Intake:
     keyring: Keyring
     locate: ZoneLocator
     policy: IntakePolicy
+    creations: PipelinedStatement  # repository.creation_pipeline(pool)
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -209,26 +211,25 @@ async def create_report(
     invite = _invitation(intake, report_id, body.invite_phone, share) if body.invite_phone and share else None
     if invite:
         audit.append(("message", str(invite[0]), "queued", {"topic": {"before": None, "after": "sms"}}))
-    async with intake.pool.acquire() as conn:
-        created = await repo.create_report(
-            conn,
-            idem.scope if idem else None, idem.key if idem else None, idem.request_hash if idem else None,
-            {"enc": sealed},
-            report_id, Status.DRAFT.value, occurred_at, lat, lon, body.address, zone.zone_id, zone.near_boundary,
-            body.weather, body.vehicle_count, body.case_answers.model_dump(), now,
-            party_id, who.phone_hash, enc["phone_enc"], enc["name_enc"], enc["id_number_enc"], enc["id_kind"],
-            enc["plate"], enc["vehicle_type"], enc["insurer_code"], enc["policy_number"], enc["answers"],
-            consent_id, body.consent.notice_version, body.consent.location, body.consent.sharing,
-            k.token_hash(token), k.token_hash(share) if share else None, share_expires,
-            [a[0] for a in audit], [a[1] for a in audit], [a[2] for a in audit], [a[3] for a in audit],
-            invite[0] if invite else None, invite[1] if invite else None, invite[2] if invite else None,
-        )
-        if not created:
-            assert idem is not None
-            async with conn.transaction():
-                stored = await idempotency.claim(conn, scope=idem.scope, key=idem.key, request_hash=idem.request_hash)
-            assert stored is not None
-            return stored.status, unseal_answer(k, stored.body)
+    created = await repo.create_report(
+        intake.creations,
+        idem.scope if idem else None, idem.key if idem else None, idem.request_hash if idem else None,
+        {"enc": sealed},
+        report_id, Status.DRAFT.value, occurred_at, lat, lon, body.address, zone.zone_id, zone.near_boundary,
+        body.weather, body.vehicle_count, body.case_answers.model_dump(), now,
+        party_id, who.phone_hash, enc["phone_enc"], enc["name_enc"], enc["id_number_enc"], enc["id_kind"],
+        enc["plate"], enc["vehicle_type"], enc["insurer_code"], enc["policy_number"], enc["answers"],
+        consent_id, body.consent.notice_version, body.consent.location, body.consent.sharing,
+        k.token_hash(token), k.token_hash(share) if share else None, share_expires,
+        [a[0] for a in audit], [a[1] for a in audit], [a[2] for a in audit], [a[3] for a in audit],
+        invite[0] if invite else None, invite[1] if invite else None, invite[2] if invite else None,
+    )
+    if not created:
+        assert idem is not None
+        async with intake.pool.acquire() as conn, conn.transaction():
+            stored = await idempotency.claim(conn, scope=idem.scope, key=idem.key, request_hash=idem.request_hash)
+        assert stored is not None
+        return stored.status, unseal_answer(k, stored.body)
     return 201, answer
 
 

@@ -13,6 +13,7 @@ import asyncpg
 
 from accident.fault_repository import install_template_sets
 from accident.identity import OtpPolicy
+from accident.repository import creation_pipeline
 from accident.service import Intake, IntakePolicy
 from accident.storage import LocalPhotoStore
 from kernel.crypto import Keyring
@@ -55,6 +56,8 @@ async def services_for(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[
             zones=zones,
             intake=Intake(
                 pool=pool, keyring=keyring, locate=zones.locate,
+                creations=creation_pipeline(pool, max_batch=settings.db_batch_max,
+                                            max_in_flight=settings.db_batch_in_flight),
                 policy=IntakePolicy(share_code_ttl_s=settings.share_code_ttl_s,
                                     share_code_max_attempts=settings.share_code_max_attempts,
                                     public_base_url=settings.public_base_url, rate_limits=limits_on),

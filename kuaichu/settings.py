@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     db_pool_min: int = 2
     db_pool_max: int = 10
     db_app_role: str = "kuaichu_app"
+    # Report creations run in pipelined batches (kernel.pipeline): at most this many batches at once, each
+    # of at most db_batch_max creations; the rest of the pool stays free for everything else.
+    db_batch_in_flight: int = Field(2, ge=1)
+    db_batch_max: int = Field(32, ge=1)
     var_dir: Path = Path("var")
     log_level: str = "INFO"
 
