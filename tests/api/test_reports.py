@@ -199,3 +199,30 @@ async def test_a_creation_failing_halfway_leaves_nothing_behind_and_the_key_can_
     assert {t: after[t] - before[t] for t in _CREATION_TABLES} == {
         "reports": 1, "parties": 1, "consents": 1, "party_tokens": 1, "share_codes": 1, "outbox": 1,
         "idempotency_keys": 1, "audit_events": 5}
+
+
+async def test_drivers_creating_at_the_same_time_each_get_their_own_answer(client, settings):
+    """Creations arriving together share round trips; one driver's bad input fails only that driver's
+    request, and a phone retrying while its first attempt is in flight still makes one report."""
+    import asyncio
+
+    drivers = [new_phone() for _ in range(12)]
+    sessions = [await login(client, settings.var_dir, phone) for phone in drivers]
+    before = await _row_counts(settings.database_url)
+    bodies = [report_body(phone) for phone in drivers]
+    bodies[5]["party"]["insurance"]["insurer_code"] = "NOPE"
+    posts = [client.post("/v1/reports", json=body, headers={**bearer(s), "Idempotency-Key": f"together-{i}"})
+             for i, (body, s) in enumerate(zip(bodies, sessions, strict=True))]
+    retry = client.post("/v1/reports", json=bodies[0], headers={**bearer(sessions[0]), "Idempotency-Key": "together-0"})
+    answers = await asyncio.gather(*posts, retry)
+    statuses = [r.status for r in answers]
+    assert statuses == [201] * 5 + [422] + [201] * 7
+    assert (await answers[5].json())["type"] == "/problems/unknown-insurer"
+    first, again = await answers[0].json(), await answers[-1].json()
+    assert first == again
+    for i in (1, 11):
+        created = await answers[i].json()
+        assert created["report"]["parties"][0]["driver"]["phone"] == drivers[i]
+    after = await _row_counts(settings.database_url)
+    assert after["reports"] - before["reports"] == 11
+    assert after["idempotency_keys"] - before["idempotency_keys"] == 11
