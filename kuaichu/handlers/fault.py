@@ -9,15 +9,7 @@ from kernel.errors import DomainError
 from kuaichu.api import PUBLIC, Route, json_response, read_model
 from kuaichu.features import FAULT_TEMPLATES
 from kuaichu.keys import SERVICES
-from schemas.fault import (
-    AllocationRead,
-    FaultAssess,
-    FaultDecisionRead,
-    MatchedScenario,
-    ReviewReasonRead,
-    TemplateSetRef,
-    Title,
-)
+from schemas.fault import FaultAssess, FaultDecisionRead
 
 
 class FaultInputInvalid(DomainError):
@@ -74,31 +66,30 @@ def to_facts(body: FaultAssess) -> Facts:
     )
 
 
-def to_read(d: Decision) -> FaultDecisionRead:
-    return FaultDecisionRead(
-        outcome=d.outcome.value,
-        allocations=[
-            AllocationRead(party=a.party, liability=a.liability.value, share_percent=a.share_percent)
+def decision_view(d: Decision) -> dict:
+    """FaultDecisionRead (the fixed contract of FAULT_RULES.md §4) as plain data: built on every call of a
+    public, high-volume endpoint, so without the model round trip (tests/unit/test_views.py holds it to
+    the model)."""
+    return {
+        "outcome": d.outcome.value,
+        "allocations": [
+            {"party": a.party, "liability": a.liability.value, "share_percent": a.share_percent}
             for a in d.allocations
         ],
-        matched=[
-            MatchedScenario(
-                party=m.party,
-                scenario=m.code,
-                title=Title(zh=m.title_zh, en=m.title_en),
-                legal_basis=list(m.legal_basis),
-            )
+        "matched": [
+            {"party": m.party, "scenario": m.code, "title": {"zh": m.title_zh, "en": m.title_en},
+             "legal_basis": list(m.legal_basis)}
             for m in d.matched
         ],
-        template_set=TemplateSetRef(id=d.set_id, version=d.set_version),
-        review_reasons=[ReviewReasonRead(code=r.code.value, zh=r.zh, en=r.en) for r in d.review_reasons],
-    )
+        "template_set": {"id": d.set_id, "version": d.set_version},
+        "review_reasons": [{"code": r.code.value, "zh": r.zh, "en": r.en} for r in d.review_reasons],
+    }
 
 
 async def assess_fault(request: web.Request) -> web.Response:
     body = await read_model(request, FaultAssess)
     ts = _choose(body, request.app[SERVICES].extras[FAULT_TEMPLATES])
-    return json_response(to_read(assess(ts, to_facts(body))))
+    return json_response(decision_view(assess(ts, to_facts(body))))
 
 
 ROUTES = [

@@ -1,4 +1,5 @@
-"""Report views are plain dicts built for speed; each must be exactly what its response model would send."""
+"""Views built as plain dicts for speed (reports, fault decisions): each must be exactly what its response
+model would send."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
+from accident.fault import Facts, assess
 from accident.views import Viewer, render_photo, render_report
 from kernel import jsonenc
 from kernel.crypto import Keyring
+from kuaichu.handlers.fault import decision_view
+from schemas.fault import FaultDecisionRead
 from schemas.reports import PhotoRead, ReportCreated, ReportRead
+from tests.unit.test_fault_examples import EXAMPLES, NATIONAL
 
 KEYRING = Keyring.from_settings("test-secret", base64.urlsafe_b64encode(bytes(range(32))).decode())
 A, B = uuid.uuid4(), uuid.uuid4()
@@ -75,3 +80,12 @@ def test_creation_answer_reads_back_as_its_model() -> None:
     sent = _as_sent(answer)
     assert sent == orjson.loads(ReportCreated.model_validate(sent).model_dump_json())
     assert sent["report"]["parties"][0]["driver"]["id_number"] == "330106198001011234"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e[0] for e in EXAMPLES])
+def test_fault_decision_view_is_what_the_contract_model_sends(example: tuple) -> None:
+    _, context, parties, *_ = example
+    for order in (parties, parties[::-1]):
+        decision = assess(NATIONAL, Facts.from_dict({"context": context, "parties": order}))
+        sent = _as_sent(decision_view(decision))
+        assert sent == orjson.loads(FaultDecisionRead.model_validate(sent).model_dump_json())
