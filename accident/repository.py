@@ -183,14 +183,25 @@ async def insert_party_token(conn: asyncpg.Connection, *, token_hash: bytes, rep
     )
 
 
+_WITHOUT_SHARING = """
+SELECT coalesce(array_agg(p.label ORDER BY p.label), '{}') AS labels FROM parties p
+LEFT JOIN LATERAL (SELECT c.sharing FROM consents c WHERE c.party_id = p.id
+                   ORDER BY c.given_at DESC, c.id DESC LIMIT 1) latest ON true
+WHERE p.report_id = $1::uuid AND NOT coalesce(latest.sharing, false)
+"""
+
+
 async def parties_without_sharing(conn: asyncpg.Connection, *, report_id: UUID) -> list[str]:
     """Labels of the parties whose latest consent does not allow sharing the case (PIPL art. 23)."""
-    rows = await conn.fetch(
-        """SELECT p.label FROM parties p
-           LEFT JOIN LATERAL (SELECT c.sharing FROM consents c WHERE c.party_id = p.id
-                              ORDER BY c.given_at DESC, c.id DESC LIMIT 1) latest ON true
-           WHERE p.report_id = $1::uuid AND NOT coalesce(latest.sharing, false)
-           ORDER BY p.label""",
-        report_id,
-    )
-    return [r["label"] for r in rows]
+    return list(await conn.fetchval(_WITHOUT_SHARING, report_id))
+
+
+def sharing_check_pipeline(pool: asyncpg.Pool) -> PipelinedStatement:
+    """`parties_without_sharing` for many concurrent deliveries: checks waiting together share a round trip."""
+    return PipelinedStatement(pool, _WITHOUT_SHARING)
+
+
+async def parties_without_sharing_via(checks: PipelinedStatement, *, report_id: UUID) -> list[str]:
+    row = await checks.fetchrow(report_id)
+    assert row is not None
+    return list(row["labels"])
