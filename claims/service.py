@@ -21,6 +21,7 @@ from claims.webhooks import enqueue_insurer_event
 from court_bridge.service import queue_update
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring
+from kernel.photo_links import signed_photo_links
 
 SYSTEM = ("system", "claims")
 
@@ -34,13 +35,8 @@ class ClaimsContext:
 
 
 def photo_links(ctx: ClaimsContext, *, report_id: UUID, photos: list[Any], now: float | None = None) -> list[dict]:
-    """Signed, expiring links to the originals (the `/v1/signed/...` route checks them)."""
-    at = now if now is not None else datetime.now(UTC).timestamp()
-    expires = datetime.fromtimestamp(int(at + ctx.photo_link_ttl_s), UTC)
-    return [{"photo_id": str(p["id"]), "kind": p["kind"], "sha256": p["sha256"], "expires_at": expires.isoformat(),
-             "url": ctx.public_base_url.rstrip("/") + ctx.keyring.sign_path(
-                 f"/v1/signed/v1/reports/{report_id}/photos/{p['id']}/original", ttl_s=ctx.photo_link_ttl_s, now=at)}
-            for p in photos]
+    return signed_photo_links(ctx.keyring, ctx.public_base_url, report_id=report_id, photos=photos,
+                              ttl_s=ctx.photo_link_ttl_s, at=now)
 
 
 def concerned(claim_insurer: str, settled: list[dict[str, Any]], label: str) -> dict[str, str]:
@@ -61,14 +57,15 @@ async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> l
         if report is None:
             raise LookupError(f"report {report_id} does not exist")
         shares = {p["label"]: p for p in payload["parties"]}
+        parties = await repo.parties(conn, report_id=report_id)
         settled = [{"label": p["label"], "party_id": str(p["id"]), "insurer_code": p["insurer_code"],
                     "share_percent": int(shares[p["label"]]["share_percent"]),
                     "liability": shares[p["label"]]["liability"], "mutual_opt_in": bool(opt_ins.get(p["label"]))}
-                   for p in await repo.parties(conn, report_id=report_id) if p["label"] in shares]
+                   for p in parties if p["label"] in shares]
         changed = await repo.save_settlement(conn, report_id=report_id, version=int(payload.get("version", 1)),
                                              outcome=payload["outcome"], parties=settled,
                                              accident_day=report["accident_day"])
-        by_label = {p["label"]: p for p in await repo.parties(conn, report_id=report_id)}
+        by_label = {p["label"]: p for p in parties}
         opened = await repo.open_claims(conn, report_id=report_id, rows=[
             (uuid.uuid4(), UUID(p["party_id"]), p["label"], p["insurer_code"]) for p in settled])
         photos = photo_links(ctx, report_id=report_id, photos=await repo.photos(conn, report_id=report_id))

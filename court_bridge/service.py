@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from court_bridge.stored import from_store, seal_bytes, to_store
 from kernel import outbox
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring
+from kernel.photo_links import signed_photo_link
 from schemas.court import CaseUpdate
 
 CASE_TOPIC = "court.case"
@@ -41,10 +42,8 @@ class CourtBridge:
 
     def photo_link(self, *, report_id: UUID | str, photo_id: str, now: datetime) -> tuple[str, datetime]:
         """A signed link to the original photo, and when it expires."""
-        path = f"/v1/signed/v1/reports/{report_id}/photos/{photo_id}/original"
-        at = now.timestamp()
-        url = self.public_base_url.rstrip("/") + self.keyring.sign_path(path, ttl_s=self.link_ttl_s, now=at)
-        return url, datetime.fromtimestamp(int(at + self.link_ttl_s), UTC)
+        return signed_photo_link(self.keyring, self.public_base_url, report_id=report_id, photo_id=photo_id,
+                                 ttl_s=self.link_ttl_s, at=now.timestamp())
 
 
 def new_package_id() -> str:

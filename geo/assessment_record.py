@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +21,7 @@ from geo.assessment_service import AssessmentContext, audit, in_transaction, rel
 from geo.assessment_staff import mine, view
 from kernel.identity import StaffPrincipal
 from kernel.outbox import enqueue
+from kernel.photo_links import signed_photo_links
 
 PHOTO_KIND = "onscene"
 
@@ -60,7 +60,8 @@ async def submit_record(
         await tell_insurer(conn, done, "assessment.record_submitted", record_id=str(record_id), notes=notes,
                            items=item_json, total_fen=total, handed_over=me["kind"] == "coordinator",
                            assessor={"id": me["id"], "kind": me["kind"], "name": me["name"]},
-                           photos=_links(ctx, task["report_id"], photo_rows))
+                           photos=signed_photo_links(ctx.keyring, ctx.public_base_url, report_id=task["report_id"],
+                                                     photos=photo_rows, ttl_s=ctx.photo_link_ttl_s))
         await release(ctx, conn, me["id"], who.actor)
         return await view(conn, done)
 
@@ -87,11 +88,3 @@ async def _store_photo(conn: asyncpg.Connection, task: asyncpg.Record, who: Staf
     return row
 
 
-def _links(ctx: AssessmentContext, report_id: UUID, rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
-    """Signed, expiring links to the originals (served by the `/v1/signed/...` photo route)."""
-    at = datetime.now(UTC).timestamp()
-    expires = datetime.fromtimestamp(int(at + ctx.photo_link_ttl_s), UTC).isoformat()
-    base = ctx.public_base_url.rstrip("/")
-    return [{"photo_id": str(p["id"]), "kind": p["kind"], "sha256": p["sha256"], "expires_at": expires,
-             "url": base + ctx.keyring.sign_path(f"/v1/signed/v1/reports/{report_id}/photos/{p['id']}/original",
-                                                 ttl_s=ctx.photo_link_ttl_s, now=at)} for p in rows]
