@@ -73,11 +73,13 @@ def _counts(outcome: dict[str, list[str]], *, total: int) -> dict[str, Any]:
     }
 
 
-async def build_zone_index(conn: asyncpg.Connection, *, tolerance_m: float = 200.0) -> ZoneIndex:
-    """The zone index of the current reference version; zones and version read from one snapshot."""
+async def build_zone_index(conn: asyncpg.Connection, *, tolerance_m: float = 200.0) -> tuple[ZoneIndex, dict[str, str]]:
+    """The zone index of the current reference version, and the zones' names by id; zones and version read from
+    one snapshot."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         latest = await repository.latest_version(conn)
         zones = await repository.load_zones(conn)
     version = latest["version"] if latest else None
     # Building takes up to a second for a province: off the event loop.
-    return await asyncio.to_thread(ZoneIndex.build, zones, tolerance_m=tolerance_m, version=version)
+    index = await asyncio.to_thread(ZoneIndex.build, zones, tolerance_m=tolerance_m, version=version)
+    return index, {z.id: z.name for z in zones}

@@ -10,6 +10,7 @@ import asyncpg
 
 from accident.service import Located
 from geo import repository as geo_repository
+from geo.service import build_zone_index
 from geo.zones import ZoneIndex
 
 log = logging.getLogger(__name__)
@@ -22,20 +23,16 @@ class ZoneRuntime:
         self.tolerance_m = tolerance_m
         self.index: ZoneIndex | None = None
         self.names: dict[str, str] = {}
-        self.version: int | None = None
 
     async def refresh(self, pool: asyncpg.Pool) -> bool:
         """Rebuild from the database if the reference version changed; True if it did."""
         async with pool.acquire() as conn:
-            latest = await geo_repository.latest_version(conn)
-            version = latest["version"] if latest else None
-            if version == self.version and self.index is not None:
-                return False
-            async with conn.transaction(isolation="repeatable_read", readonly=True):
-                zones = await geo_repository.load_zones(conn)
-        index = await asyncio.to_thread(ZoneIndex.build, zones, tolerance_m=self.tolerance_m, version=version)
-        self.index, self.names, self.version = index, {z.id: z.name for z in zones}, version
-        log.info("zone index built", extra={"reference_version": version, "zones": len(zones)})
+            if self.index is not None:
+                latest = await geo_repository.latest_version(conn)
+                if (latest["version"] if latest else None) == self.index.version:
+                    return False
+            self.index, self.names = await build_zone_index(conn, tolerance_m=self.tolerance_m)
+        log.info("zone index built", extra={"reference_version": self.index.version, "zones": len(self.names)})
         return True
 
     def locate(self, lat: float, lon: float) -> Located | None:

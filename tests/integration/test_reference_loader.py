@@ -199,8 +199,9 @@ def test_the_cli_prints_the_error_to_stderr_and_exits_1_on_a_bad_file(
 async def test_the_zone_index_built_from_the_database_routes_a_west_lake_point(database_url: str) -> None:
     conn = await connect(database_url, role="kuaichu_app")
     try:
-        index = await build_zone_index(conn)
+        index, names = await build_zone_index(conn)
     finally:
         await conn.close()
     hit = index.lookup(30.21968, 120.08150)
     assert (index.version, len(index), hit and hit.zone_id) == (1, 5, "zj-330106")
+    assert names["zj-330106"] == "西湖区"
