@@ -66,7 +66,7 @@ def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
     return exc
 
 
-def creation_pipeline(pool: asyncpg.Pool, *, max_batch: int = 32, max_in_flight: int = 2) -> PipelinedStatement:
+def creation_pipeline(pool: asyncpg.Pool, *, max_batch: int, max_in_flight: int) -> PipelinedStatement:
     """Concurrent creations share round trips and commits; each still commits (or fails) as a whole."""
     return PipelinedStatement(pool, _CREATE, max_batch=max_batch, max_in_flight=max_in_flight)
 

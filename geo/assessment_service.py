@@ -20,7 +20,7 @@ import asyncpg
 from accident.storage import PhotoStore
 from claims.webhooks import enqueue_insurer_event
 from geo import assessment_repository as repo
-from geo.routing import decide
+from geo.routing import decide, flags_of
 from geo.zones import ZoneHit
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring
@@ -137,7 +137,7 @@ async def on_report_settled(ctx: AssessmentContext, *, payload: dict[str, Any]) 
         # The current index decides (rule of geo.zones); the zone stored at intake if the point left the map.
         hit = ctx.locate(report["lat"], report["lon"]) or ZoneHit(
             report["zone_id"], report["kind"], False, True, None, False)
-        flags = [f for f, on in (("near_boundary", hit.near_boundary), ("outside_zone", not hit.inside)) if on]
+        flags = list(flags_of(hit))
         parties = await conn.fetch("SELECT id, label, insurer_code FROM parties WHERE report_id = $1::uuid"
                                    " ORDER BY label", report_id)
         created = await repo.insert_tasks(conn, rows=[

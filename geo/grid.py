@@ -68,9 +68,3 @@ class CellGrid:
             return EMPTY, self._zones[:0]
         cell = iy * self._nx + ix
         return int(self._codes[iy, ix]), self._zones[self._starts[cell] : self._starts[cell + 1]]
-
-    def share(self) -> dict[str, float]:
-        """Fractions of EMPTY, MIXED and DEEP cells (for benchmarks and tuning)."""
-        total = self._codes.size
-        empty, mixed = (self._codes == EMPTY).sum(), (self._codes == MIXED).sum()
-        return {"empty": empty / total, "mixed": mixed / total, "deep": 1 - (empty + mixed) / total}

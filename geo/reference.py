@@ -25,6 +25,7 @@ from geo.reference_staff import (
     parse_adjusters,
     parse_coordinators,
     parse_outlets,
+    validation_reason,
 )
 
 ZONES_FILE = "zones.geojson"
@@ -129,7 +130,7 @@ def _zone(feature: Any) -> ZoneIn:
     try:
         props = ZoneProperties.model_validate(feature.get("properties"))
     except ValidationError as exc:
-        raise ValueError("属性有误 / bad properties: " + _pydantic_reason(exc)) from None
+        raise ValueError("属性有误 / bad properties: " + validation_reason(exc)) from None
     geometry = feature.get("geometry")
     check_geometry(geometry)
     return ZoneIn(
@@ -197,7 +198,7 @@ def parse_insurers(doc: Any) -> tuple[InsurerIn, ...]:
         try:
             insurers.append(InsurerIn.model_validate(row))
         except ValidationError as exc:
-            problems.append((where, _pydantic_reason(exc)))
+            problems.append((where, validation_reason(exc)))
         if isinstance(code, str):
             if code in seen:
                 problems.append((where, f"重复的保险公司代码 / duplicate code, first at [{seen[code]}]"))
@@ -205,14 +206,6 @@ def parse_insurers(doc: Any) -> tuple[InsurerIn, ...]:
     if problems:
         _fail(INSURERS_FILE, problems)
     return tuple(insurers)
-
-
-def _pydantic_reason(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"]) or "(row)"
-        parts.append(f"field {loc}: {err['msg']}")
-    return "; ".join(parts)
 
 
 def _fail(file: str, problems: list[tuple[str, str]]) -> None:

@@ -14,7 +14,6 @@ from geo.model import AdjusterIn, CoordinatorIn, OutletIn
 OUTLETS_FILE = "outlets.json"
 ADJUSTERS_FILE = "adjusters.json"
 COORDINATORS_FILE = "coordinators.json"
-STAFF_FILES = (OUTLETS_FILE, ADJUSTERS_FILE, COORDINATORS_FILE)
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -79,7 +78,7 @@ def _rows(doc: Any, file: str, model: type[R], check: Callable[[R], list[str]]) 
         try:
             row = model.model_validate(raw)
         except ValidationError as exc:
-            problems.append((where, _reason(exc)))
+            problems.append((where, validation_reason(exc)))
         else:
             rows.append(row)
             problems += [(where, reason) for reason in check(row)]
@@ -94,7 +93,8 @@ def _rows(doc: Any, file: str, model: type[R], check: Callable[[R], list[str]]) 
     return tuple(rows)
 
 
-def _reason(exc: ValidationError) -> str:
+def validation_reason(exc: ValidationError) -> str:
+    """A pydantic error as one line naming each bad field."""
     parts = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err["loc"]) or "(row)"

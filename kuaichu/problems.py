@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pydantic
 from aiohttp import web
 
+from kernel import jsonenc
 from kernel.errors import DomainError, ErrorKind
 from kuaichu.logs import request_id_var
 
@@ -82,7 +82,7 @@ def problem_response(
         body.update({k: v for k, v in extra.items() if k not in body})
     return web.Response(
         status=status,
-        body=json.dumps(body, ensure_ascii=False, default=str).encode(),
+        body=jsonenc.dumps(body),
         content_type=PROBLEM_JSON,
         headers=headers,
     )
