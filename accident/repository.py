@@ -11,14 +11,18 @@ from accident.errors import DuplicatePlate, UnknownInsurer
 from kernel.pipeline import PipelinedStatement
 
 # Creating a report is one statement: idempotency claim, report, party, consent, party token, share code,
-# audit events and the invitation message, so a retry or a crash can never leave half of it behind.
+# audit events and the invitation message, so a retry or a crash can never leave half of it behind. An unknown
+# insurer code (a common slip) writes nothing and is answered by a flag, not by the foreign key's error, which
+# would roll back the other creations pipelined with it (kernel.pipeline).
 _CREATE = """
-WITH idem AS (
+WITH insurer AS (
+    SELECT EXISTS (SELECT 1 FROM insurers WHERE code = $25::text) AS known
+), idem AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response)
-    SELECT $1::text, $2::text, $3::bytea, 201, $4::jsonb WHERE $1::text IS NOT NULL
+    SELECT $1::text, $2::text, $3::bytea, 201, $4::jsonb FROM insurer WHERE $1::text IS NOT NULL AND insurer.known
     ON CONFLICT (scope, key) DO NOTHING RETURNING 1
 ), go AS (
-    SELECT 1 AS ok WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM idem)
+    SELECT 1 AS ok FROM insurer WHERE insurer.known AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM idem))
 ), r AS (
     INSERT INTO reports (id, status, occurred_at, lat, lon, address, zone_id, near_boundary, weather,
                          vehicle_count, case_answers, created_at, updated_at)
@@ -49,18 +53,22 @@ WITH idem AS (
     INSERT INTO outbox (id, topic, dedupe_key, report_id, payload)
     SELECT $39::uuid, 'sms', $40::text, r.id, $41::jsonb FROM r WHERE $39::uuid IS NOT NULL RETURNING 1
 )
-SELECT (SELECT count(*) FROM r) AS created,
+SELECT (SELECT known FROM insurer) AS insurer_known, (SELECT count(*) FROM r) AS created,
        (SELECT count(*) FROM c) + (SELECT count(*) FROM t) + (SELECT count(*) FROM s)
      + (SELECT count(*) FROM a) + (SELECT count(*) FROM o) AS side_rows
 """
+
+
+def _unknown_insurer() -> UnknownInsurer:
+    return UnknownInsurer("保险公司代码不存在，请从列表中选择", "Unknown insurer code; pick one from the list",
+                          errors=[{"pointer": "#/party/insurance/insurer_code", "detail": "unknown insurer"}])
 
 
 def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
     """Constraint violations that mean bad input become domain errors; anything else stays a bug."""
     name = getattr(exc, "constraint_name", None)
     if name == "parties_insurer_code_fkey":
-        return UnknownInsurer("保险公司代码不存在，请从列表中选择", "Unknown insurer code; pick one from the list",
-                              errors=[{"pointer": "#/party/insurance/insurer_code", "detail": "unknown insurer"}])
+        return _unknown_insurer()
     if name == "parties_report_plate_key":
         return DuplicatePlate(errors=[{"pointer": "#/party/vehicle/plate", "detail": "plate already in report"}])
     return exc
@@ -77,7 +85,8 @@ async def create_report(creations: PipelinedStatement, *args: Any) -> bool:
         row = await creations.fetchrow(*args)
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise translate(exc) from None
-    assert row is not None
+    if not row["insurer_known"]:
+        raise _unknown_insurer()
     return bool(row["created"])
 
 

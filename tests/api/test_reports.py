@@ -176,12 +176,11 @@ async def _row_counts(dsn: str) -> dict[str, int]:
         await conn.close()
 
 
-async def test_a_creation_failing_halfway_leaves_nothing_behind_and_the_key_can_be_used_again(
+async def test_a_refused_creation_leaves_nothing_behind_and_the_key_can_be_used_again(
         client, settings):
     phone = new_phone()
     session = await login(client, settings.var_dir, phone)
     before = await _row_counts(settings.database_url)
-    # The report row is written first; the unknown insurer then fails the party's foreign key, same statement.
     body = report_body(phone, invite_phone=new_phone())
     body["party"]["insurance"]["insurer_code"] = "NOPE"
     headers = {**bearer(session), "Idempotency-Key": "create-halfway"}
@@ -226,3 +225,35 @@ async def test_drivers_creating_at_the_same_time_each_get_their_own_answer(clien
     after = await _row_counts(settings.database_url)
     assert after["reports"] - before["reports"] == 11
     assert after["idempotency_keys"] - before["idempotency_keys"] == 11
+
+
+async def test_a_creation_failing_halfway_leaves_nothing_behind(client, settings):
+    """The database refuses the share code's audit row, written by the same statement as the report, party,
+    consent, token and message rows: none of them stays."""
+    import asyncpg
+
+    phone = new_phone()
+    session = await login(client, settings.var_dir, phone)
+    before = await _row_counts(settings.database_url)
+    admin = await asyncpg.connect(settings.database_url)
+    try:
+        await admin.execute("""
+            CREATE FUNCTION refuse_share_code_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.entity = 'share_code' THEN RAISE EXCEPTION 'disk full (simulated)'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse_share_code_audit BEFORE INSERT ON audit_events
+                FOR EACH ROW EXECUTE FUNCTION refuse_share_code_audit();""")
+        headers = {**bearer(session), "Idempotency-Key": "create-midway"}
+        body = report_body(phone, invite_phone=new_phone())
+        r = await client.post("/v1/reports", json=body, headers=headers)
+        assert r.status == 500
+        assert (await r.json())["type"] == "/problems/internal-error"
+        assert await _row_counts(settings.database_url) == before
+
+        await admin.execute("DROP TRIGGER refuse_share_code_audit ON audit_events")
+        r = await client.post("/v1/reports", json=body, headers=headers)
+        assert r.status == 201  # the failed attempt did not keep the key
+    finally:
+        await admin.close()

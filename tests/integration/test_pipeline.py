@@ -44,6 +44,7 @@ async def test_one_bad_write_fails_alone_and_the_rest_of_its_batch_commits(pool:
     results = await asyncio.gather(*(put.fetchrow(f"k{i}", -1 if i == 7 else i) for i in range(20)),
                                    return_exceptions=True)
     assert isinstance(results[7], asyncpg.CheckViolationError)
+    assert put.round_trips == 1 + 20  # the refused batch, then each caller alone
     assert all(r["created"] == 1 for i, r in enumerate(results) if i != 7)
     assert await _rows(pool) == {f"k{i}": i for i in range(20) if i != 7}
 
@@ -68,5 +69,6 @@ async def test_a_lost_connection_fails_every_caller_of_the_batch(database_url: s
     try:
         results = await asyncio.gather(*(put.fetchrow(i) for i in range(3)), return_exceptions=True)
         assert all(isinstance(r, (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)) for r in results)
+        assert (put.runs, put.round_trips) == (3, 1)  # not re-run one by one: the server is gone, not the data
     finally:
         pool.terminate()
