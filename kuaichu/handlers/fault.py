@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from accident.fault import DEFAULT_SET, Context, Decision, Facts, Party, TemplateSet, assess
-from kernel.errors import DomainError
+from accident.fault import DEFAULT_SET, Context, Facts, Party, TemplateSet, assess
+from accident.fault_errors import FaultInputRefused
+from accident.fault_proposal import decision_json
 from kuaichu.api import PUBLIC, Route, json_response, read_model
 from kuaichu.features import FAULT_TEMPLATES
 from kuaichu.keys import SERVICES
 from schemas.fault import FaultAssess, FaultDecisionRead
-
-
-class FaultInputInvalid(DomainError):
-    """Input that parses but breaks a rule across fields: same problem type as any validation error."""
-
-    code = "validation-error"
-    kind = "invalid"
-    title_zh = "输入有误"
-    title_en = "Invalid input"
 
 
 def _choose(body: FaultAssess, sets: dict[str, TemplateSet]) -> TemplateSet:
@@ -42,7 +34,7 @@ def _choose(body: FaultAssess, sets: dict[str, TemplateSet]) -> TemplateSet:
                 )
     if errors:
         fields = ", ".join(e["pointer"] for e in errors[:5])
-        raise FaultInputInvalid(f"请检查以下字段：{fields}", f"Check these fields: {fields}", errors=errors)
+        raise FaultInputRefused(f"请检查以下字段：{fields}", f"Check these fields: {fields}", errors=errors)
     assert ts is not None
     return ts
 
@@ -66,30 +58,10 @@ def to_facts(body: FaultAssess) -> Facts:
     )
 
 
-def decision_view(d: Decision) -> dict:
-    """FaultDecisionRead (the fixed contract of FAULT_RULES.md §4) as plain data: built on every call of a
-    public, high-volume endpoint, so without the model round trip (tests/unit/test_views.py holds it to
-    the model)."""
-    return {
-        "outcome": d.outcome.value,
-        "allocations": [
-            {"party": a.party, "liability": a.liability.value, "share_percent": a.share_percent}
-            for a in d.allocations
-        ],
-        "matched": [
-            {"party": m.party, "scenario": m.code, "title": {"zh": m.title_zh, "en": m.title_en},
-             "legal_basis": list(m.legal_basis)}
-            for m in d.matched
-        ],
-        "template_set": {"id": d.set_id, "version": d.set_version},
-        "review_reasons": [{"code": r.code.value, "zh": r.zh, "en": r.en} for r in d.review_reasons],
-    }
-
-
 async def assess_fault(request: web.Request) -> web.Response:
     body = await read_model(request, FaultAssess)
     ts = _choose(body, request.app[SERVICES].extras[FAULT_TEMPLATES])
-    return json_response(decision_view(assess(ts, to_facts(body))))
+    return json_response(decision_json(assess(ts, to_facts(body))))
 
 
 ROUTES = [

@@ -11,10 +11,10 @@ import orjson
 import pytest
 
 from accident.fault import Facts, assess
+from accident.fault_proposal import decision_json
 from accident.views import Viewer, render_photo, render_report
 from kernel import jsonenc
 from kernel.crypto import Keyring
-from kuaichu.handlers.fault import decision_view
 from schemas.fault import FaultDecisionRead
 from schemas.reports import PhotoRead, ReportCreated, ReportRead
 from tests.unit.test_fault_examples import EXAMPLES, NATIONAL
@@ -83,9 +83,9 @@ def test_creation_answer_reads_back_as_its_model() -> None:
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e[0] for e in EXAMPLES])
-def test_fault_decision_view_is_what_the_contract_model_sends(example: tuple) -> None:
+def test_fault_decision_json_is_what_the_contract_model_sends(example: tuple) -> None:
     _, context, parties, *_ = example
     for order in (parties, parties[::-1]):
         decision = assess(NATIONAL, Facts.from_dict({"context": context, "parties": order}))
-        sent = _as_sent(decision_view(decision))
+        sent = _as_sent(decision_json(decision))
         assert sent == orjson.loads(FaultDecisionRead.model_validate(sent).model_dump_json())
