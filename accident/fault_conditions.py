@@ -23,8 +23,6 @@ PARAMS = (
     *(f"s_{n}" for n in PARTY_ORDER),
     *(f"o_{n}" for n in PARTY_ORDER),
 )
-# A matcher takes PARAMS positionally and returns the positions of the predicates that hold.
-Matcher = Callable[..., list[int]]
 # One compiled condition: its scope (context, case, self, other) and its expression over PARAMS.
 Part = tuple[str, str]
 
@@ -84,19 +82,6 @@ def compile_parts(raw: Any, where: str, consts: list[frozenset]) -> tuple[Part, 
         expr = compile_condition(c, f"{where}[{i}]", consts)  # validates c first
         parts.append((str(c["fact"]).partition(".")[0], expr))
     return tuple(parts)
-
-
-def build_matcher(predicates: list[tuple[str, list[str]]], consts: list[frozenset], label: str) -> Matcher:
-    """One function testing every predicate (with its exemptions) in turn, compiled once at load time."""
-    lines = [f"def match({', '.join(PARAMS)}):", "    out = []"]
-    for i, (expr, exemptions) in enumerate(predicates):
-        unless = "".join(f" and not ({e})" for e in exemptions)
-        lines += [f"    if {expr}{unless}:", f"        out.append({i})"]
-    lines.append("    return out")
-    namespace: dict[str, Any] = {"K": tuple(consts)}
-    code = compile("\n".join(lines), f"<fault template {label}>", "exec")
-    exec(code, namespace)  # noqa: S102 - the source is built only from validated vocabulary, never raw input
-    return namespace["match"]
 
 
 def fold(

@@ -12,11 +12,9 @@ from typing import Any, NamedTuple
 
 from accident.fault_conditions import (
     PARTY_ORDER,
-    Matcher,
     Part,
     TemplateSetError,
     build_case_matcher,
-    build_matcher,
     compile_parts,
     fold,
 )
@@ -93,15 +91,10 @@ class TemplateSet:
     modifiers: tuple[Check, ...]
     review_texts: Mapping[ReviewCode, tuple[str, str]]
     plain_reasons: Mapping[ReviewCode, ReviewReason]  # built once: most reviews need no specifics
-    by_code: tuple[Row, ...]  # the rows sorted by code: match_rows returns positions in this tuple
-    # Compiled once at load: each takes the case, self's and the other's facts (fault_conditions.PARAMS)
-    # and returns the positions that hold.
-    match_rows: Matcher
-    match_mirrors: Matcher
-    match_contradictions: Matcher
-    match_modifiers: Matcher
+    by_code: tuple[Row, ...]  # the rows sorted by code
+    codes: frozenset[str]  # every row's code (declared scenarios are checked against it on each request)
     # The predicates as parts, for the per-case plans below (not part of the set's identity).
-    spec: _Spec | None = field(default=None, compare=False, repr=False)
+    spec: _Spec = field(compare=False, repr=False)
     plans: dict[tuple, CasePlan] = field(default_factory=dict, compare=False, repr=False)
 
     def plan(self, junction: str, collision: str, party_count: int) -> CasePlan:
@@ -112,16 +105,10 @@ class TemplateSet:
         key = (junction, collision, party_count)
         found = self.plans.get(key)
         if found is None:
-            if self.spec is None:
-                raise TemplateSetError(f"set {self.id} was built without its predicates")
             found = _plan(self, self.spec, junction, collision, party_count)
             if junction in JUNCTIONS and collision in COLLISIONS and party_count in (1, 2):
                 self.plans[key] = found
         return found
-
-    @property
-    def codes(self) -> frozenset[str]:
-        return frozenset(r.code for r in self.rows)
 
 
 class CasePlan(NamedTuple):
@@ -349,12 +336,7 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         review_texts=review_texts,
         plain_reasons={code: ReviewReason(code, *zh_en) for code, zh_en in review_texts.items()},
         by_code=by_code,
-        match_rows=build_matcher([(r.predicate, list(r.exempt)) for r in by_code], consts, f"{sid} rows"),
-        match_mirrors=build_matcher([(m.when, []) for m in mirrors], consts, f"{sid} mirrors"),
-        match_contradictions=build_matcher(
-            [(c.predicate, []) for c in checks], consts, f"{sid} contradictions"
-        ),
-        match_modifiers=build_matcher([(c.predicate, []) for c in modifiers], consts, f"{sid} modifiers"),
+        codes=frozenset(r.code for r in rows),
         spec=_Spec(
             consts,
             tuple(row_parts[r.code] for r in by_code),
