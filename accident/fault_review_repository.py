@@ -22,13 +22,6 @@ async def review_queue(conn: asyncpg.Connection, *, limit: int = 200) -> list[as
     )
 
 
-async def open_review_of(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT id, source, reasons, opened_at FROM fault_reviews WHERE report_id = $1::uuid AND closed_at IS NULL",
-        report_id,
-    )
-
-
 async def close_review(conn: asyncpg.Connection, *, report_id: UUID, at: datetime) -> None:
     await conn.execute(
         "UPDATE fault_reviews SET closed_at = $2::timestamptz WHERE report_id = $1::uuid AND closed_at IS NULL",

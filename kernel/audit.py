@@ -21,15 +21,6 @@ class AuditEvent:
     changes: Mapping[str, Any] = field(default_factory=dict)
 
 
-def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """{field: {"before": old, "after": new}} for the fields that changed."""
-    return {
-        k: {"before": before.get(k), "after": after.get(k)}
-        for k in sorted(set(before) | set(after))
-        if before.get(k) != after.get(k)
-    }
-
-
 async def record(conn: asyncpg.Connection, *events: AuditEvent) -> None:
     """Append events in the caller's transaction, in one round trip."""
     await record_many(conn, events)

@@ -85,20 +85,6 @@ async def claim(
     return [Message(**dict(r)) for r in rows]
 
 
-async def mark_delivered(conn: asyncpg.Connection, *, msg: Message, worker: str, status: int | None) -> bool:
-    """Record success; False if the lease was lost meanwhile (another worker has it now)."""
-    done = await conn.fetchval(
-        """UPDATE outbox SET status = 'delivered', delivered_at = now(), locked_until = NULL,
-                             last_status = $3::int, last_error = NULL
-           WHERE id = $1::uuid AND locked_by = $2::text AND status = 'pending' RETURNING true""",
-        msg.id, worker, status,
-    )
-    if done:
-        await record(conn, AuditEvent("message", str(msg.id), "delivered", ("system", worker), msg.report_id,
-                                      {"status": {"before": "pending", "after": "delivered"}}))
-    return bool(done)
-
-
 async def mark_delivered_many(
     conn: asyncpg.Connection, *, done: list[tuple[Message, int | None]], worker: str
 ) -> set[UUID]:

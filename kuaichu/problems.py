@@ -93,11 +93,11 @@ def json_pointer(loc: tuple[int | str, ...]) -> str:
     return "#/" + "/".join(parts) if parts else "#"
 
 
-def validation_problem(request: web.Request, exc: pydantic.ValidationError, *, prefix: tuple = ()) -> web.Response:
+def validation_problem(request: web.Request, exc: pydantic.ValidationError) -> web.Response:
     errors = []
     for err in exc.errors(include_url=False, include_context=False):
         loc = tuple(p for p in err["loc"] if p not in ("body",))
-        errors.append({"pointer": json_pointer(prefix + loc), "detail": err["msg"]})
+        errors.append({"pointer": json_pointer(loc), "detail": err["msg"]})
     fields = ", ".join(e["pointer"] for e in errors[:5])
     return problem_response(
         request,

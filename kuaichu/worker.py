@@ -86,7 +86,6 @@ class Worker:
         self.name = name or worker_name()
         self.topics = topics
         self.backoff = Backoff(s.outbox_backoff_base_s, s.outbox_backoff_max_s)
-        self.slots = asyncio.Semaphore(s.outbox_concurrency)
         self.in_flight: set[asyncio.Task[None]] = set()
         # Successes are recorded in batches: one UPDATE and one audit INSERT for whatever finished meanwhile.
         self.delivered: list[tuple[Message, int | Delivered | None]] = []

@@ -189,10 +189,6 @@ class CaseUpdate(Strict):
     data: dict[str, Any]
 
 
-class CaseAccepted(Out):
-    case_number: str
-
-
 class CourtCallback(Strict):
     type: CallbackType
     package_id: str
