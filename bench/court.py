@@ -81,11 +81,8 @@ async def _enqueue(dsn: str) -> tuple[list[bytes], set[str]]:
     """20,000 packages, each stored and queued in its own business transaction, as a court request does."""
     import asyncpg
 
-    from court_bridge import repository as repo
     from court_bridge.package import package_bytes
-    from court_bridge.service import CASE_TOPIC, case_key, case_payload
-    from court_bridge.stored import seal_bytes, to_store
-    from kernel import outbox
+    from court_bridge.service import case_key, store_and_queue
     from kernel.crypto import Keyring
     from kuaichu.db import create_pool
     from kuaichu.settings import Settings
@@ -113,15 +110,9 @@ async def _enqueue(dsn: str) -> tuple[list[bytes], set[str]]:
                     body = _package(i, report_ids[i])
                     if i < 64:
                         bodies.append(package_bytes(body))
-                    sealed = seal_bytes(body, keyring)
-                    async with conn.transaction():  # as court_bridge.service.queue_case stores and queues one
-                        await repo.insert_package(conn, package_id=body["package_id"], revision=1,
-                                                  report_id=report_ids[i], body=to_store(body, keyring),
-                                                  sealed=sealed, digest=body["integrity"]["digest"],
-                                                  created_by="bench", reason=None)
-                        await outbox.enqueue(conn, topic=CASE_TOPIC, dedupe_key=f"{CASE_TOPIC}:{body['package_id']}",
-                                             payload=case_payload(body["package_id"], 1, sealed),
-                                             report_id=report_ids[i], ordering_key=body["package_id"], sequence=0)
+                    async with conn.transaction():  # one business transaction per package, as queue_case
+                        await store_and_queue(conn, keyring, body=body, report_id=report_ids[i],
+                                              actor=("system", "bench"))
 
         await asyncio.gather(*[batch(k) for k in range(8)])
     finally:

@@ -101,16 +101,23 @@ async def queue_case(conn: asyncpg.Connection, bridge: CourtBridge, *, report_id
     """Build revision 1 and queue its POST (sequence 0 of the package's ordering key); return the package id."""
     package_id = new_package_id()
     body = await build(conn, bridge, report_id=report_id, package_id=package_id, revision=1, now=now)
-    digest, sealed = body["integrity"]["digest"], seal_bytes(body, bridge.keyring)
+    await store_and_queue(conn, bridge.keyring, body=body, report_id=report_id, actor=actor)
+    return package_id
+
+
+async def store_and_queue(conn: asyncpg.Connection, keyring: Keyring, *, body: dict[str, Any],
+                          report_id: UUID | str, actor: tuple[str, str]) -> None:
+    """Store revision 1 of a built package (sealed) and queue its POST, audited, in the caller's transaction."""
+    package_id = body["package_id"]
+    digest, sealed = body["integrity"]["digest"], seal_bytes(body, keyring)
     await repo.insert_package(conn, package_id=package_id, revision=1, report_id=report_id,
-                              body=to_store(body, bridge.keyring), sealed=sealed, digest=digest,
+                              body=to_store(body, keyring), sealed=sealed, digest=digest,
                               created_by=":".join(actor), reason=None)
     await outbox.enqueue(conn, topic=CASE_TOPIC, dedupe_key=f"{CASE_TOPIC}:{package_id}", report_id=report_id,
                          payload=case_payload(package_id, 1, sealed), ordering_key=package_id, sequence=0)
     await record(conn, AuditEvent("court_package", case_key(package_id, 1), "queued", actor, report_id,
                                   {"state": {"before": None, "after": "queued"},
                                    "digest": {"before": None, "after": digest}}))
-    return package_id
 
 
 async def queue_update(conn: asyncpg.Connection, *, report_id: UUID, type: str, data: dict[str, Any],
