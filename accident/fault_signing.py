@@ -24,6 +24,7 @@ from accident.fault_errors import FaultInputRefused, NoAgreement, StaleVersion
 from accident.fault_flow import Acting, FaultFlow, acting_party, answer, enqueue_settled, replayed, set_status
 from accident.model import Status, ensure
 from accident.service import Idempotency, access
+from kernel import idempotency
 from kernel.audit import AuditEvent, record
 from kernel.identity import Principal
 from kernel.masking import mask_phone
@@ -81,14 +82,24 @@ async def sign(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int
     if image is not None and image_sha is not None:
         await flow.photos.put_original(image_sha, image)  # content-addressed: a retry writes nothing new
     k = flow.intake.keyring
+    # The code is checked (and a wrong one counted) in its own transaction, before the signing one: not inside
+    # it, where it would hold a second pooled connection. A retry that was already answered gets that answer
+    # instead of a consumed code's refusal; one that may not sign does not spend the code.
+    async with flow.intake.pool.acquire() as conn:
+        if idem is not None and (done := await idempotency.peek(conn, scope=idem.scope, key=idem.key,
+                                                                request_hash=idem.request_hash)) is not None:
+            return done.body
+        async with conn.transaction():
+            a = await acting_party(conn, who, report_id)
+            await _ready_to_sign(conn, a, version)
+            party = next(p for p in await repo.parties(conn, report_id=report_id) if p["id"] == a.party_id)
+    await identity.verify_code(flow.intake.pool, keyring=k, policy=flow.otp, phone=k.decrypt(party["phone_enc"]),
+                               code=code, purpose="sign")
     async with flow.intake.pool.acquire() as conn, conn.transaction():
         if (stored := await replayed(conn, idem)) is not None:
             return stored
         a = await acting_party(conn, who, report_id)
         await _ready_to_sign(conn, a, version)
-        party = next(p for p in await repo.parties(conn, report_id=report_id) if p["id"] == a.party_id)
-        await identity.verify_code(flow.intake.pool, keyring=k, policy=flow.otp, phone=k.decrypt(party["phone_enc"]),
-                                   code=code, purpose="sign")
         now = flow.intake.now()
         await frepo.insert_signature(conn, report_id=report_id, version=version, party_id=a.party_id,
                                      image_sha256=image_sha, mutual=mutual, at=now)

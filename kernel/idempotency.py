@@ -51,11 +51,26 @@ async def claim(conn: asyncpg.Connection, *, scope: str, key: str, request_hash:
     )
     if owned:
         return None
+    stored = await _stored(conn, scope=scope, key=key, request_hash=request_hash)
+    assert stored is not None
+    return stored
+
+
+async def peek(conn: asyncpg.Connection, *, scope: str, key: str, request_hash: bytes) -> Stored | None:
+    """Outside any transaction: the stored answer if this key was already answered, else None (also while the
+    first request is still in flight). For steps that must not run again on a retry before the claim."""
+    stored = await _stored(conn, scope=scope, key=key, request_hash=request_hash)
+    return stored if stored is not None and stored.status != 0 else None
+
+
+async def _stored(conn: asyncpg.Connection, *, scope: str, key: str, request_hash: bytes) -> Stored | None:
     row = await conn.fetchrow(
         "SELECT request_hash, status_code, response FROM idempotency_keys WHERE scope = $1::text AND key = $2::text",
         scope,
         key,
     )
+    if row is None:
+        return None
     if bytes(row["request_hash"]) != request_hash:
         raise IdempotencyKeyReused(
             "此 Idempotency-Key 已用于另一个请求内容；重试时请发送相同内容，新请求请使用新的键",

@@ -13,7 +13,7 @@ from PIL import Image
 
 from kuaichu.keys import SERVICES
 from tests.api.fault_steps import A_REAR_ENDS_B, give_accounts, police, report_with_parties, respond, sign
-from tests.api.flows import bearer
+from tests.api.flows import bearer, last_code
 
 
 def signature_png() -> str:
@@ -115,3 +115,20 @@ async def test_signing_before_both_accepted_is_an_illegal_transition(client, set
     r = await client.post(case.url("/signing-code"), headers=bearer(case.tokens["A"]))
     assert r.status == 409
     assert (await r.json())["type"] == "/problems/illegal-transition"
+
+
+async def test_a_signing_retry_with_the_same_key_gets_the_first_answer_though_the_code_is_spent(client, settings):
+    case = await report_with_parties(client, settings)
+    v = (await give_accounts(client, case, A_REAR_ENDS_B))["proposal"]["version"]
+    for label in ("A", "B"):
+        await respond(client, case, label, v)
+    r = await client.post(case.url("/signing-code"), headers=bearer(case.tokens["A"]))
+    assert r.status == 202
+    body = {"proposal_version": v, "mutual_self_compensation": False,
+            "code": last_code(settings.var_dir, case.phones["A"])}
+    headers = {**bearer(case.tokens["A"]), "Idempotency-Key": "sign-A"}
+    first = await client.post(case.url("/signatures"), json=body, headers=headers)
+    again = await client.post(case.url("/signatures"), json=body, headers=headers)
+    assert first.status == again.status == 200
+    assert await first.json() == await again.json()
+    assert [s["party"] for s in (await first.json())["signatures"]] == ["A"]
