@@ -2,6 +2,9 @@
 
 The body is serialised once, when the event is queued, and stored in the outbox row: every attempt sends
 the same bytes under the same `webhook-id` (the outbox message id) with a fresh timestamp and signature.
+Events of one claim (`claim.*`) and of one assessment task (`assessment.*`) reach each insurer in the order
+they were caused: they share an outbox ordering key, so a later one waits while an earlier one retries or
+is parked (until an operator replays or discards it); other claims and tasks are not held up.
 """
 
 from __future__ import annotations
@@ -38,6 +41,17 @@ def event_body(*, event_type: str, data: Mapping[str, Any], occurred_at: datetim
     return json.dumps(envelope.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
 
 
+def ordering_key(*, insurer_code: str, event_type: str, data: Mapping[str, Any]) -> str | None:
+    """The claim for `claim.*` events, the task for `assessment.*` events, per receiving insurer."""
+    if event_type.startswith("claim."):
+        subject = f"claim:{data['claim_id']}"
+    elif event_type.startswith("assessment."):
+        subject = f"task:{data['task_id']}"
+    else:
+        return None
+    return f"{TOPIC}:{insurer_code}:{subject}"
+
+
 async def enqueue_insurer_event(
     conn: asyncpg.Connection,
     *,
@@ -56,6 +70,7 @@ async def enqueue_insurer_event(
         dedupe_key=f"{TOPIC}:{insurer_code}:{event_type}:{dedupe_key}",
         payload={"insurer_code": insurer_code, "event_type": event_type, "body": body},
         report_id=report_id,
+        ordering_key=ordering_key(insurer_code=insurer_code, event_type=event_type, data=data),
     )
 
 

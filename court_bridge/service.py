@@ -27,6 +27,8 @@ from schemas.court import CaseUpdate
 
 CASE_TOPIC = "court.case"
 UPDATE_TOPIC = "court.update"
+# Court messages are corrected and re-sent as a new revision, never discarded: updates have no gaps.
+UNDISCARDABLE_TOPICS = frozenset({CASE_TOPIC, UPDATE_TOPIC})
 # Mediation, judicial confirmation and judgment take weeks: court links last longer than an insurer's; a
 # corrected revision signs them afresh.
 LINK_TTL_S = 90 * 24 * 3600

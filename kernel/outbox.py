@@ -3,7 +3,9 @@
 Claiming uses `FOR UPDATE SKIP LOCKED` with a lease (locked_until), so several workers never hold the
 same message and a killed worker's messages come back when the lease ends. The next attempt time lives
 in the row, so a Retry-After of an hour or a restart changes nothing. Messages sharing an ordering key
-go one after another in sequence order (a parked one holds back the rest until an operator acts).
+go one after another in sequence order: a later one waits while an earlier one is pending or retrying, and
+behind a parked one until an operator replays or discards it. A message queued with a key and no sequence
+takes the next value of one database sequence (`outbox_order_seq`).
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ async def enqueue(
     """Queue a message in the caller's transaction; None if one with this dedupe key already exists."""
     msg_id = await conn.fetchval(
         """INSERT INTO outbox (id, topic, dedupe_key, report_id, payload, ordering_key, sequence, next_attempt_at)
-           VALUES ($1::uuid, $2::text, $3::text, $4::uuid, $5::jsonb, $6::text, $7::bigint,
+           VALUES ($1::uuid, $2::text, $3::text, $4::uuid, $5::jsonb, $6::text,
+                   CASE WHEN $6::text IS NULL THEN $7::bigint
+                        ELSE coalesce($7::bigint, nextval('outbox_order_seq')) END,
                    coalesce($8::timestamptz, now()))
            ON CONFLICT (dedupe_key) DO NOTHING RETURNING id""",
         uuid.uuid4(), topic, dedupe_key, report_id, payload, ordering_key, sequence, not_before,
@@ -70,7 +74,8 @@ WHERE o.id IN (
       AND ($4::text[] IS NULL OR c.topic = ANY($4::text[]))
       AND (c.ordering_key IS NULL OR NOT EXISTS (
             SELECT 1 FROM outbox p
-            WHERE p.ordering_key = c.ordering_key AND p.sequence < c.sequence AND p.status <> 'delivered'))
+            WHERE p.ordering_key = c.ordering_key AND p.sequence < c.sequence
+              AND p.status NOT IN ('delivered', 'discarded')))
     ORDER BY c.next_attempt_at
     LIMIT $1::int
     FOR UPDATE SKIP LOCKED)
@@ -141,11 +146,35 @@ async def replay(conn: asyncpg.Connection, *, msg_id: UUID, actor: tuple[str, st
     return True
 
 
+async def discard(conn: asyncpg.Connection, *, msg_id: UUID, actor: tuple[str, str | None], reason: str) -> bool:
+    """Give up on a parked message for good (never sent); the messages behind it in its ordering key go on."""
+    row = await conn.fetchrow(
+        """UPDATE outbox SET status = 'discarded', discarded_at = now(), locked_until = NULL
+           WHERE id = $1::uuid AND status = 'parked' RETURNING report_id""",
+        msg_id,
+    )
+    if row is None:
+        return False
+    await record(conn, AuditEvent("message", str(msg_id), "discarded", actor, row["report_id"],
+                                  {"status": {"before": "parked", "after": "discarded"},
+                                   "reason": {"before": None, "after": reason[:500]}}))
+    return True
+
+
+async def topic_of(conn: asyncpg.Connection, *, msg_id: UUID) -> str | None:
+    return await conn.fetchval("SELECT topic FROM outbox WHERE id = $1::uuid", msg_id)
+
+
 async def listing(conn: asyncpg.Connection, *, status: str | None, limit: int = 100) -> list[asyncpg.Record]:
+    """Messages newest first; a pending one held back by a parked message of its ordering key names it."""
     return await conn.fetch(
-        """SELECT id, topic, dedupe_key, report_id, status, attempts, next_attempt_at, last_error, last_status,
-                  created_at, delivered_at
-           FROM outbox WHERE ($1::text IS NULL OR status = $1::text)
-           ORDER BY created_at DESC LIMIT $2::int""",
+        """SELECT o.id, o.topic, o.dedupe_key, o.report_id, o.status, o.attempts, o.next_attempt_at, o.last_error,
+                  o.last_status, o.created_at, o.delivered_at, o.ordering_key, o.sequence,
+                  CASE WHEN o.status = 'pending' AND o.ordering_key IS NOT NULL THEN (
+                      SELECT p.id FROM outbox p
+                      WHERE p.ordering_key = o.ordering_key AND p.sequence < o.sequence AND p.status = 'parked'
+                      ORDER BY p.sequence LIMIT 1) END AS blocked_by
+           FROM outbox o WHERE ($1::text IS NULL OR o.status = $1::text)
+           ORDER BY o.created_at DESC LIMIT $2::int""",
         status, limit,
     )

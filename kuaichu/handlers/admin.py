@@ -9,16 +9,17 @@ from typing import Literal
 from aiohttp import web
 from pydantic import Field
 
+from court_bridge.service import UNDISCARDABLE_TOPICS
 from kernel import outbox
-from kernel.errors import NotFound
-from kuaichu.api import Route, json_response, principal, staff
+from kernel.errors import Conflict, NotFound
+from kuaichu.api import Route, json_response, principal, read_model, staff
 from kuaichu.keys import SERVICES
 from kuaichu.looplag import LOOP_LAG
 from schemas.base import Out, Strict
 
 
 class OutboxQuery(Strict):
-    status: Literal["parked", "pending", "delivered"] | None = "parked"
+    status: Literal["parked", "pending", "delivered", "discarded"] | None = "parked"
     limit: int = Field(100, ge=1, le=1000)
 
 
@@ -34,6 +35,11 @@ class OutboxMessage(Out):
     last_status: int | None
     created_at: datetime
     delivered_at: datetime | None
+    ordering_key: str | None
+    sequence: int | None
+    blocked_by: str | None = Field(
+        None, description="A pending message held back by this parked message of its ordering key: replaying or "
+                          "discarding that one releases it")
 
 
 class OutboxList(Out):
@@ -45,7 +51,8 @@ async def list_outbox(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn:
         rows = await outbox.listing(conn, status=q.status, limit=q.limit)
     msgs = [OutboxMessage(**{**dict(r), "id": str(r["id"]),
-                             "report_id": str(r["report_id"]) if r["report_id"] else None}) for r in rows]
+                             "report_id": str(r["report_id"]) if r["report_id"] else None,
+                             "blocked_by": str(r["blocked_by"]) if r["blocked_by"] else None}) for r in rows]
     return json_response(OutboxList(messages=msgs))
 
 
@@ -59,6 +66,26 @@ async def replay_message(request: web.Request) -> web.Response:
         if not await outbox.replay(conn, msg_id=msg_id, actor=who.actor):
             raise NotFound("没有该条已暂停的消息", "No parked message with this id")
     return json_response({"id": str(msg_id), "status": "pending"}, 202)
+
+
+class OutboxDiscard(Strict):
+    reason: str = Field(min_length=1, max_length=500, description="Why the message is never to be sent")
+
+
+async def discard_message(request: web.Request) -> web.Response:
+    try:
+        msg_id = uuid.UUID(request.match_info["message_id"])
+    except ValueError:
+        raise NotFound() from None
+    body = await read_model(request, OutboxDiscard)
+    who = principal(request)
+    async with request.app[SERVICES].pool.acquire() as conn, conn.transaction():
+        if await outbox.topic_of(conn, msg_id=msg_id) in UNDISCARDABLE_TOPICS:
+            raise Conflict("法院消息不能丢弃，请更正后重新发送",
+                           "Court messages are corrected and re-sent, not discarded")
+        if not await outbox.discard(conn, msg_id=msg_id, actor=who.actor, reason=body.reason):
+            raise NotFound("没有该条已暂停的消息", "No parked message with this id")
+    return json_response({"id": str(msg_id), "status": "discarded"}, 200)
 
 
 class RuntimeQuery(Strict):
@@ -89,4 +116,7 @@ ROUTES = [
           auth=staff("admin"), tag="admin", query=OutboxQuery, responses={200: OutboxList}),
     Route("POST", "/v1/admin/outbox/{message_id}/replay", replay_message, "Queue a parked message again",
           auth=staff("admin"), tag="admin", responses={202: None}),
+    Route("POST", "/v1/admin/outbox/{message_id}/discard", discard_message,
+          "Never send a parked message (audited with the reason); messages behind it in its order go on",
+          auth=staff("admin"), tag="admin", body=OutboxDiscard, responses={200: None}),
 ]

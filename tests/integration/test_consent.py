@@ -7,10 +7,8 @@ import uuid
 from claims.webhooks import enqueue_insurer_event
 from kuaichu.db import connect
 from tests.api.flows import CONSENT, bearer, create_report
-from tests.integration.test_webhooks import EVENT_AT, admin_token, all_in, point_insurer, rows, run_workers
+from tests.integration.delivery import EVENT_AT, all_in, point_insurer, rows, run_workers
 from tests.integration.webhook_receiver import new_secret, start
-
-__all__ = ["admin_token"]  # the fixture, imported for use here
 
 
 async def _dispute_event(dsn: str, report_id: str) -> uuid.UUID:

@@ -14,7 +14,7 @@ from collections import Counter
 from kernel import outbox
 from kuaichu.db import connect
 from tests.api.claims_setup import settled, two_vehicle_report
-from tests.integration.test_webhooks import all_in, enqueue_disputes, point_insurer, rows, run_workers
+from tests.integration.delivery import all_in, enqueue_disputes, point_insurer, rows, run_workers
 from tests.integration.webhook_receiver import new_secret, start
 
 
