@@ -62,6 +62,11 @@ async def latest_version(conn: asyncpg.Connection) -> asyncpg.Record | None:
     )
 
 
+async def insurer_names(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every insurer's code and names (nothing else: the list is public)."""
+    return await conn.fetch("SELECT code, name, name_en FROM insurers ORDER BY code")
+
+
 async def upsert_zones(conn: asyncpg.Connection, *, zones: Sequence[ZoneIn]) -> dict[str, list[str]]:
     """Insert new zones and update changed ones in one statement; return ids by outcome."""
     rows = await conn.fetch(

@@ -1,16 +1,25 @@
-"""Operators: each insurer's webhook endpoint state (disabled after a 410, queue counts) and re-enabling it."""
+"""The public list of insurers; for operators, each insurer's webhook endpoint state (disabled after a 410,
+queue counts) and re-enabling it."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from aiohttp import web
 
 from claims import endpoints
+from geo import repository as reference
+from kernel import jsonenc
 from kernel.errors import NotFound
-from kuaichu.api import Route, json_response, principal, staff
+from kuaichu.api import PUBLIC, Route, json_response, principal, staff
 from kuaichu.keys import SERVICES
 from schemas.base import Out
+from schemas.insurers import InsurerList
+
+# The list changes only when reference data is loaded: clients and proxies may keep it for five minutes and
+# revalidate with the ETag afterwards.
+INSURERS_CACHE = "public, max-age=300"
 
 
 class InsurerWebhookState(Out):
@@ -36,6 +45,17 @@ class WebhookEnabled(Out):
     messages_woken: int
 
 
+async def list_insurers(request: web.Request) -> web.Response:
+    async with request.app[SERVICES].pool.acquire() as conn:
+        rows = await reference.insurer_names(conn)
+    body = jsonenc.dumps({"insurers": [dict(r) for r in rows]})
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": INSURERS_CACHE, "ETag": etag}
+    if etag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:
+        return web.Response(status=304, headers=headers)
+    return json_response(body, headers=headers)
+
+
 async def list_webhooks(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn:
         rows = await endpoints.states(conn)
@@ -58,6 +78,9 @@ async def enable_webhook(request: web.Request) -> web.Response:
 
 
 ROUTES = [
+    Route("GET", "/v1/insurers", list_insurers,
+          "The insurers a report's `insurer_code` may name (code and names only); cacheable, with an ETag",
+          auth=(PUBLIC,), tag="reports", responses={200: InsurerList}),
     Route("GET", "/v1/admin/insurers/webhooks", list_webhooks,
           "Each insurer's webhook endpoint: enabled or disabled (after a 410, with the reason), queue counts",
           auth=staff("admin"), tag="admin", responses={200: InsurerWebhookList}),
