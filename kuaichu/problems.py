@@ -12,6 +12,7 @@ from aiohttp import web
 from kernel import jsonenc
 from kernel.errors import DomainError, ErrorKind
 from kuaichu.logs import request_id_var
+from schemas.messages import pointer_errors
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -76,7 +77,7 @@ def problem_response(
         "request_id": request_id_var.get(),
         "zh": {"title": title_zh, "detail": detail_zh},
         "en": {"title": title_en, "detail": detail_en},
-        "errors": errors or [],
+        "errors": [_in_language(e, en) for e in errors or []],
     }
     if extra:
         body.update({k: v for k, v in extra.items() if k not in body})
@@ -88,25 +89,26 @@ def problem_response(
     )
 
 
-def json_pointer(loc: tuple[int | str, ...]) -> str:
-    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in loc]
-    return "#/" + "/".join(parts) if parts else "#"
+def _in_language(error: dict[str, str], en: bool) -> dict[str, str]:
+    """A field error's `detail` in the answer's language; both texts stay under `zh` and `en`."""
+    if "zh" in error and "en" in error:
+        return {**error, "detail": error["en"] if en else error["zh"]}
+    return error
 
 
 def validation_problem(request: web.Request, exc: pydantic.ValidationError) -> web.Response:
-    errors = []
-    for err in exc.errors(include_url=False, include_context=False):
-        loc = tuple(p for p in err["loc"] if p not in ("body",))
-        errors.append({"pointer": json_pointer(loc), "detail": err["msg"]})
-    fields = ", ".join(e["pointer"] for e in errors[:5])
+    errors = pointer_errors(exc.errors(include_url=False))
+    shown = errors[:5]
+    more_zh = f"（另有 {len(errors) - 5} 处）" if len(errors) > 5 else ""
+    more_en = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
     return problem_response(
         request,
         status=422,
         code="validation-error",
         title_zh="输入有误",
         title_en="Invalid input",
-        detail_zh=f"请检查以下字段：{fields}",
-        detail_en=f"Check these fields: {fields}",
+        detail_zh="请修改以下内容后重试：" + "；".join(f"{e['pointer']}：{e['zh']}" for e in shown) + more_zh,
+        detail_en="Correct these and try again: " + "; ".join(f"{e['pointer']}: {e['en']}" for e in shown) + more_en,
         errors=errors,
     )
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, AwareDatetime, Field, StrictBool, StrictInt, model_validator
 
 from schemas.base import Out, Strict
+from schemas.messages import field_error
 
 Fen = Annotated[StrictInt, Field(ge=0, le=10**12, description="integer fen (分), never a float")]
 Reference = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w.:\-/]+$",
@@ -29,7 +30,7 @@ class PhotoRef(Strict):
     @model_validator(mode="after")
     def _one(self) -> PhotoRef:
         if (self.sha256 is None) == (self.url is None):
-            raise ValueError("give exactly one of sha256 or url")
+            raise field_error("photo_ref", "请只填写 sha256 或 url 其中之一", "Give exactly one of sha256 or url")
         return self
 
 
@@ -58,7 +59,8 @@ class DecisionCreate(Strict):
     @model_validator(mode="after")
     def _reason(self) -> DecisionCreate:
         if not self.covered and not (self.reason or "").strip():
-            raise ValueError("a refusal states its reason in writing (交强险条例 §29)")
+            raise field_error("refusal_reason", "拒赔须书面说明理由（交强险条例第二十九条），请填写 reason",
+                              "A refusal states its reason in writing (交强险条例 §29): fill in reason")
         return self
 
 

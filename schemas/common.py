@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from schemas.base import Strict
+from schemas.messages import field_error
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # Ordinary plates (京A12345, 浙B1234学), small new-energy (浙AD12345) and large new-energy (浙A12345D).
@@ -27,14 +28,16 @@ def normalise_phone(value: str) -> str:
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
             digits = digits[len(prefix) :]
     if not _MOBILE.match(digits):
-        raise ValueError("not a mainland China mobile number (11 digits starting with 1)")
+        raise field_error("phone_number", "不是有效的中国大陆手机号（以 1 开头的 11 位数字）",
+                          "Not a mainland China mobile number (11 digits starting with 1)")
     return digits
 
 
 def normalise_plate(value: str) -> str:
     plate = value.strip().upper().replace(" ", "").replace("·", "").replace("-", "")
     if not _PLATE.match(plate):
-        raise ValueError("not a Chinese motor-vehicle plate (e.g. 浙A12345, new-energy 浙AD12345)")
+        raise field_error("plate", "不是有效的机动车号牌，请按 浙A12345（新能源 浙AD12345）的格式填写",
+                          "Not a Chinese motor-vehicle plate: write it like 浙A12345 (new-energy 浙AD12345)")
     return plate
 
 
@@ -42,10 +45,12 @@ def check_id_number(value: str) -> str:
     """Resident ID numbers (also the number of a Chinese driving licence): 18 characters with checksum."""
     number = value.strip().upper()
     if not re.fullmatch(r"\d{17}[\dX]", number):
-        raise ValueError("an ID or licence number has 18 characters: 17 digits and a digit or X")
+        raise field_error("id_number", "身份证号或驾驶证号为 18 位：17 位数字加 1 位数字或 X",
+                          "An ID or licence number has 18 characters: 17 digits and a digit or X")
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != number[17]:
-        raise ValueError("the check character of this ID or licence number is wrong")
+        raise field_error("id_number_check", "证件号码最后一位校验码不对，请核对后重新填写",
+                          "The last (check) character of this ID or licence number is wrong: check the number")
     return number
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, StrictBool, field_validator
 
 from schemas.base import Out, Strict
+from schemas.messages import field_error
 
 
 class PartyAnswersIn(Strict):
@@ -42,7 +43,8 @@ class EligibilityCheck(CaseAnswersIn):
         seen: set[str] = set()
         for p in parties:
             if p.id in seen:
-                raise ValueError(f"duplicate party id {p.id!r}")
+                raise field_error("duplicate_party", f"当事人编号 {p.id} 重复，每位当事人的编号须不同",
+                                  f"Duplicate party id {p.id!r}: each party needs its own id")
             seen.add(p.id)
         return parties
 

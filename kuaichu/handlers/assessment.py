@@ -24,6 +24,7 @@ from kuaichu.api import Route, json_response, principal, read_model, staff
 from kuaichu.context import Services
 from kuaichu.handlers.photos import PhotoTooLarge
 from kuaichu.keys import SERVICES
+from schemas.messages import pointer_errors
 
 MAX_RECORD_PHOTOS = 20
 log = logging.getLogger(__name__)
@@ -145,13 +146,14 @@ async def _read_record(request: web.Request, max_bytes: int) -> tuple[RecordIn, 
             photos.append(bytes(buf))
     if raw is None:
         raise InvalidInput("缺少 record 字段", "The record part is missing",
-                           errors=[{"pointer": "#/record", "detail": "required"}])
+                           errors=[{"pointer": "#/record", "detail": "Required: please fill it in",
+                                    "zh": "必填项，请填写", "en": "Required: please fill it in"}])
     try:
         return RecordIn.model_validate_json(raw), photos
     except ValidationError as exc:
-        errors = [{"pointer": "#/record/" + "/".join(str(p) for p in e["loc"]), "detail": e["msg"]}
-                  for e in exc.errors(include_url=False)]
-        raise InvalidInput("现场记录有误", "The on-scene record is invalid", errors=errors) from None
+        errors = pointer_errors(exc.errors(include_url=False), prefix=("record",))
+        raise InvalidInput("现场记录有误，请按提示修改", "The on-scene record is invalid: correct the fields shown",
+                           errors=errors) from None
 
 
 async def record(request: web.Request) -> web.Response:
