@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from claims import repository as repo
 from claims.errors import AmountsDoNotAddUp, ClaimNotFound, ClaimTransitionRefused, ReferenceReused
-from claims.lifecycle import TERMINAL, ClaimStatus, IllegalClaimTransition, ensure_transition
+from claims.lifecycle import STATUS_EN, STATUS_ZH, TERMINAL, ClaimStatus, IllegalClaimTransition, ensure_transition
 from claims.service import ClaimsContext, concerned, redecide
 from claims.views import claim_view
 from claims.webhooks import enqueue_insurer_event
@@ -44,9 +44,12 @@ async def _step(conn: asyncpg.Connection, who: InsurerPrincipal, c: asyncpg.Reco
     """One audited lifecycle step; a closing step also tells every insurer concerned."""
     try:
         ensure_transition(S(c["status"]), wanted)
-    except IllegalClaimTransition as exc:
-        raise ClaimTransitionRefused(f"理赔案件当前状态为 {c['status']}，不能变为 {wanted.value}", str(exc),
-                                     status=c["status"]) from None
+    except IllegalClaimTransition:
+        now_is, wants = S(c["status"]), wanted
+        raise ClaimTransitionRefused(
+            f"理赔案件当前为“{STATUS_ZH[now_is]}”，不能改为“{STATUS_ZH[wants]}”，请先完成前面的步骤",
+            f"The claim is {STATUS_EN[now_is]} and cannot become {STATUS_EN[wants]}: complete the earlier steps first",
+            status=c["status"]) from None
     await repo.update_claim(conn, claim_id=c["id"], fields={"status": wanted.value, **fields})
     changes = {"status": {"before": c["status"], "after": wanted.value}}
     changes.update({k: {"before": None, "after": _jsonable(v)} for k, v in fields.items()})

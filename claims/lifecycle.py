@@ -36,6 +36,23 @@ NEXT: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     S.WITHDRAWN: frozenset(),
 }
 
+# How a claim's status reads to a person (messages; the API keeps the values above).
+STATUS_ZH: dict[ClaimStatus, str] = {
+    S.OPENED: "已受理",
+    S.DOCUMENTS_REQUESTED: "已告知需提供的材料",
+    S.DOCUMENTS_COMPLETE: "材料已齐全",
+    S.DECIDED: "已核定",
+    S.PAYOUT_AGREED: "已达成赔偿协议",
+    S.PAID: "已赔付",
+    S.CLOSED: "已结案",
+    S.WITHDRAWN: "已撤回",
+}
+STATUS_EN: dict[ClaimStatus, str] = {
+    S.OPENED: "opened", S.DOCUMENTS_REQUESTED: "documents requested", S.DOCUMENTS_COMPLETE: "documents complete",
+    S.DECIDED: "decided", S.PAYOUT_AGREED: "payout agreed", S.PAID: "paid", S.CLOSED: "closed",
+    S.WITHDRAWN: "withdrawn",
+}
+
 DOCUMENTS_LISTED_WITHIN = timedelta(days=1)  # §28
 DECISION_WITHIN = timedelta(days=5)  # §29
 PAYMENT_WITHIN = timedelta(days=10)  # §29

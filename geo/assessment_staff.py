@@ -47,6 +47,17 @@ def may_see(who: StaffPrincipal, me: asyncpg.Record | None, task: asyncpg.Record
     return who.role == "coordinator" and me is not None and task["zone_id"] in me["zones"]
 
 
+# How a task's status reads to a person (zh, en); the API keeps the status values.
+TASK_STATUS_TEXT: dict[str, tuple[str, str]] = {
+    "queued": ("排队等待派单", "queued"),
+    "offered": ("已派单待接受", "offered"),
+    "accepted": ("已接受", "accepted"),
+    "on_scene": ("已到达现场", "on scene"),
+    "completed": ("已完成", "completed"),
+    "cancelled": ("已取消", "cancelled"),
+}
+
+
 async def mine(conn: asyncpg.Connection, who: StaffPrincipal, task_id: UUID, states: tuple[str, ...]
                 ) -> tuple[asyncpg.Record, asyncpg.Record]:
     """The task locked, checked visible, assigned to the caller and in one of `states`."""
@@ -55,8 +66,9 @@ async def mine(conn: asyncpg.Connection, who: StaffPrincipal, task_id: UUID, sta
     if task is None or not may_see(who, me, task):
         raise TaskNotFound()
     if me is None or task["assignee_id"] != me["id"] or task["status"] not in states:
-        raise NotYourTask(f"任务状态为 {task['status']}，不能执行此操作",
-                          f"The task is {task['status']} and not offered to you in a state that allows this")
+        state = TASK_STATUS_TEXT.get(task["status"], (task["status"], task["status"]))
+        raise NotYourTask(f"该任务当前为“{state[0]}”，或未派给您，不能执行此操作",
+                          f"The task is {state[1]} or not assigned to you; this is not allowed now")
     return task, me
 
 

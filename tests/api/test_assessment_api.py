@@ -81,6 +81,7 @@ async def test_staff_see_only_their_insurers_or_zones_tasks(client, settings):
     assert (await client.get(f"/v1/assessment/tasks/{ids['A']}", headers=coord)).status == 404
     r = await client.post(f"/v1/assessment/tasks/{ids['A']}/accept", json={"eta_minutes": 5}, headers=picc2)
     assert r.status == 409  # visible, but offered to adj-picc-1
+    assert (await r.json())["zh"]["detail"] == "该任务当前为“已派单待接受”，或未派给您，不能执行此操作"
     r = await client.post(f"/v1/assessment/tasks/{ids['B']}/decline", json={"reason": "x"}, headers=picc2)
     assert r.status == 404
     police = bearer(await staff_token(settings, "police"))

@@ -114,6 +114,9 @@ async def test_the_lifecycle_runs_to_closed_with_every_step_audited(client, sett
     h = auth["PICC"]
     r = await client.post(f"{url}/decision", json={"reference": "d0", "covered": True}, headers=h)
     assert r.status == 409  # documents first
+    refused = await r.json()
+    assert refused["zh"]["detail"] == "理赔案件当前为“已受理”，不能改为“已核定”，请先完成前面的步骤"
+    assert "opened and cannot become decided" in refused["en"]["detail"]
     steps = [("documents", {"reference": "s1", "stage": "requested", "items": ["行驶证", "驾驶证", "事故协议书"]},
               "documents_requested"),
              ("documents", {"reference": "s2", "stage": "complete"}, "documents_complete"),
