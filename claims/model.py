@@ -18,13 +18,13 @@ class Mode(StrEnum):
     MUTUAL = "mutual_self_compensation"  # 互碰自赔: each insurer its own insured's vehicle
     LIABILITY = "liability"  # 交强险 of the others within limits, remainder by liability share
     SINGLE_VEHICLE = "single_vehicle"  # no third party: 交强险 does not cover one's own vehicle
+    MANUAL = "manual_decision"  # no party bears liability: not computed, a person decides
 
 
 class Source(StrEnum):
     COMPULSORY = "compulsory"  # 交强险 of the payer's vehicle
     COMPULSORY_UNINSURED = "compulsory_uninsured"  # no 交强险: the party itself, within the limit
-    COMMERCIAL_THIRD_PARTY = "commercial_third_party"  # 商业三者险
-    PARTY = "party"  # the liable party itself (no commercial cover)
+    PARTY = "party"  # the liable party itself, for what 交强险 leaves (commercial insurance is outside kuaichu)
     OWN_INSURER = "own_insurer"  # 互碰自赔: the damaged vehicle's own insurer
     SELF_BORNE = "self_borne"  # the damaged party's own share of the remainder
 
@@ -37,7 +37,6 @@ class PartyCover:
     insurer_code: str | None
     share_percent: int  # 0..100; all parties sum to 100
     has_compulsory: bool = True
-    has_commercial_third_party: bool = False
     opted_in_mutual: bool = False
 
 
@@ -48,6 +47,7 @@ class Loss:
     label: str
     amount_fen: Fen
     vehicle_only: bool = True
+    insured_first: bool = False  # the claimant asks the insured payers to pay first (SPC 2020 §18 第三款)
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,9 +120,7 @@ async def redecide(conn: asyncpg.Connection, *, report_id: UUID, now: datetime |
     claims = await repo.claims_of_report(conn, report_id=report_id)
     if settled is None or not claims or any(c["assessed_fen"] is None for c in claims):
         return False
-    by_label = {c["label"]: c for c in claims}
     parties = [PartyCover(p["label"], p["insurer_code"], p["share_percent"],
-                          has_commercial_third_party=bool(by_label.get(p["label"], {}).get("commercial_third_party")),
                           opted_in_mutual=p["mutual_opt_in"]) for p in settled["parties"]]
     losses = [Loss(c["label"], Fen(c["assessed_fen"]), bool(c["vehicle_only"])) for c in claims]
     cover = decide_cover(parties=parties, losses=losses, accident_day=settled["accident_day"])

@@ -41,7 +41,9 @@ class AssessmentCreate(Strict):
     items: list[AssessmentItem] = Field(min_length=1, max_length=200)
     total_fen: Fen
     vehicle_only: StrictBool = True  # false when property off the vehicles was damaged too
-    commercial_third_party: StrictBool = False  # the insured's policy includes 商业三者险
+    # The insured's policy includes 商业三者险: recorded for the insurer's own use; commercial insurance is
+    # outside kuaichu's cover decisions.
+    commercial_third_party: StrictBool = False
     photos: list[PhotoRef] = Field(default_factory=list, max_length=50)
 
 

@@ -1,4 +1,5 @@
-"""交强险 property cover, 互碰自赔 and the liability remainder, table-driven over every branch and boundary."""
+"""交强险 property cover, 互碰自赔 and the rest by liability: PRODUCT.md's worked examples and one example per rule,
+written from the statutes' wording, table-driven over every branch and boundary."""
 
 from __future__ import annotations
 
@@ -8,15 +9,13 @@ import pytest
 
 from claims.limits import NoLimitsInForce, limits_on
 from claims.model import Fen, Loss, Mode, PartyCover, Source
-from claims.rules import decide_cover, split
+from claims.rules import capped_split, decide_cover, split
 
 DAY = date(2026, 11, 1)
 
 
-def P(label: str, share: int, *, ins: str | None = None, opt: bool = False, comp: bool = True,
-      ctp: bool = False) -> PartyCover:
-    return PartyCover(label, ins or f"I{label}", share, has_compulsory=comp, has_commercial_third_party=ctp,
-                      opted_in_mutual=opt)
+def P(label: str, share: int, *, ins: str | None = None, opt: bool = False, comp: bool = True) -> PartyCover:
+    return PartyCover(label, ins or f"I{label}", share, has_compulsory=comp, opted_in_mutual=opt)
 
 
 def L(label: str, fen: int, vehicle_only: bool = True) -> Loss:
@@ -56,6 +55,7 @@ def test_mutual_self_compensation_applies_only_when_every_condition_holds(name, 
 
 
 LIABILITY_CASES = [
+    # Two vehicles.
     ("full–none: at-fault insurer pays the other's loss within 2,000; the no-fault insurer 100 of his",
      [P("A", 100), P("B", 0)], [L("A", 50_000), L("B", 150_000)],
      {("B", "A", "compulsory", 150_000), ("A", "B", "compulsory", 10_000), ("A", "A", "self_borne", 40_000)}),
@@ -65,35 +65,78 @@ LIABILITY_CASES = [
      {("A", "B", "compulsory", 10_000), ("A", "A", "self_borne", 1)}),
     ("at-fault limit boundary: exactly 2,000.00 without opt-in", [P("A", 100), P("B", 0)], [L("B", 200_000)],
      {("B", "A", "compulsory", 200_000)}),
-    ("at-fault limit boundary: 2,000.01 leaves one fen to the at-fault party", [P("A", 100), P("B", 0)],
+    ("at-fault limit boundary: 2,000.01 leaves one fen to the at-fault party (道交法 §76)", [P("A", 100), P("B", 0)],
      [L("B", 200_001)], {("B", "A", "compulsory", 200_000), ("B", "A", "party", 1)}),
-    ("remainder by commercial third-party cover when the policy has it", [P("A", 100, ctp=True), P("B", 0)],
-     [L("B", 500_000)], {("B", "A", "compulsory", 200_000), ("B", "A", "commercial_third_party", 300_000)}),
-    ("equal fault above the mutual ceiling: each 2,000 then half the rest", [P("A", 50, ctp=True), P("B", 50)],
-     [L("A", 300_000), L("B", 600_000)],
+    ("equal fault above the mutual ceiling: each 2,000, then half the rest each (道交法 §76 第一款第一项)",
+     [P("A", 50), P("B", 50)], [L("A", 300_000), L("B", 600_000)],
      {("A", "B", "compulsory", 200_000), ("A", "B", "party", 50_000), ("A", "A", "self_borne", 50_000),
-      ("B", "A", "compulsory", 200_000), ("B", "A", "commercial_third_party", 200_000),
-      ("B", "B", "self_borne", 200_000)}),
-    ("major–minor 70/30: remainder 3,000 split 2,100 / 900", [P("A", 70, ctp=True), P("B", 30)],
-     [L("B", 500_000)],
-     {("B", "A", "compulsory", 200_000), ("B", "A", "commercial_third_party", 210_000),
-      ("B", "B", "self_borne", 90_000)}),
-    ("uninsured at-fault party pays within the limit itself (SPC §16)", [P("A", 100, comp=False), P("B", 0)],
-     [L("B", 250_000)], {("B", "A", "compulsory_uninsured", 200_000), ("B", "A", "party", 50_000)}),
-    ("nobody at fault: each no-fault limit, the rest self-borne", [P("A", 0), P("B", 0)],
-     [L("A", 30_000), L("B", 5_000)],
-     {("A", "B", "compulsory", 10_000), ("A", "A", "self_borne", 20_000), ("B", "A", "compulsory", 5_000)}),
+      ("B", "A", "compulsory", 200_000), ("B", "A", "party", 200_000), ("B", "B", "self_borne", 200_000)}),
+    ("major–minor 70/30: the rest 3,000 split 2,100 / 900", [P("A", 70), P("B", 30)], [L("B", 500_000)],
+     {("B", "A", "compulsory", 200_000), ("B", "A", "party", 210_000), ("B", "B", "self_borne", 90_000)}),
+    ("an uninsured at-fault party pays what its insurer would have, as a party (SPC §16)",
+     [P("A", 100, comp=False), P("B", 0)], [L("B", 250_000)],
+     {("B", "A", "compulsory_uninsured", 200_000), ("B", "A", "party", 50_000)}),
+    # Several vehicles: PRODUCT.md's worked examples (normative).
+    ("worked example 1: A 70 % / B 30 % / C 0 %, losses A 1,050.00 and C 1,900.00",
+     [P("A", 70), P("B", 30), P("C", 0)], [L("A", 105_000), L("C", 190_000)],
+     {("A", "B", "compulsory", 100_000), ("A", "C", "compulsory", 5_000),
+      ("C", "A", "compulsory", 95_000), ("C", "B", "compulsory", 95_000)}),
+    ("worked example 2: A 100 % / B 0 % / C 0 %, losses B 1,500.00 and C 900.00",
+     [P("A", 100), P("B", 0), P("C", 0)], [L("B", 150_000), L("C", 90_000)],
+     {("B", "A", "compulsory", 125_000), ("C", "A", "compulsory", 75_000),
+      ("B", "A", "party", 25_000), ("C", "A", "party", 15_000)}),
+    # One example per rule, from the statute's wording.
+    ("SPC §18: a loss beyond the sum of the limits gets each payer's whole limit",
+     [P("A", 60), P("B", 40), P("C", 0)], [L("C", 500_000)],
+     {("C", "A", "compulsory", 200_000), ("C", "B", "compulsory", 200_000), ("C", "A", "party", 60_000),
+      ("C", "B", "party", 40_000)}),
+    ("SPC §18: a smaller loss is split by the payers' full limits (2,000 : 100), not by what is left",
+     [P("A", 30), P("B", 70), P("C", 0)], [L("A", 42_000)],
+     {("A", "B", "compulsory", 40_000), ("A", "C", "compulsory", 2_000)}),
+    ("SPC §19: one limit shared by its victims in proportion to their losses",
+     [P("A", 100), P("B", 0), P("C", 0)], [L("B", 300_000), L("C", 100_000)],
+     {("B", "A", "compulsory", 150_000), ("C", "A", "compulsory", 50_000), ("B", "A", "party", 150_000),
+      ("C", "A", "party", 50_000)}),
+    ("re-spread: C's shortfall at B goes to A, which has limit left; A's own shortfall has nowhere to go",
+     [P("A", 50), P("B", 50), P("C", 0)], [L("A", 300_000), L("C", 300_000)],
+     {("C", "A", "compulsory", 200_000), ("C", "B", "compulsory", 100_000),
+      ("A", "B", "compulsory", 100_000), ("A", "C", "compulsory", 10_000),
+      ("A", "A", "self_borne", 95_000), ("A", "B", "party", 95_000)}),
+    ("industry rule: a no-fault vehicle pays nothing towards another no-fault vehicle",
+     [P("A", 100), P("B", 0), P("C", 0)], [L("B", 50_000)], {("B", "A", "compulsory", 50_000)}),
+    ("the fen rule: one fen between equal limits goes to the earlier label",
+     [P("B", 50), P("A", 50), P("C", 0)], [L("C", 1)], {("C", "A", "compulsory", 1)}),
 ]
 
 
 @pytest.mark.parametrize(("name", "parties", "losses", "expected"), LIABILITY_CASES,
                          ids=[c[0] for c in LIABILITY_CASES])
-def test_liability_mode_pays_compulsory_first_then_the_remainder_by_share(name, parties, losses, expected):
+def test_liability_mode_pays_compulsory_first_then_the_rest_by_liability(name, parties, losses, expected):
     cover = decide_cover(parties=parties, losses=losses, accident_day=DAY)
     assert cover.mode is Mode.LIABILITY
     assert flat(cover) == expected
     for loss in losses:
         assert cover.total_for(loss.label) == loss.amount_fen  # every fen of every loss is placed
+    limits = {p.label: (200_000 if p.share_percent else 10_000) for p in parties}
+    for payer, limit in limits.items():
+        assert sum(p.amount_fen for p in cover.payments if p.payer == payer and p.source in (
+            Source.COMPULSORY, Source.COMPULSORY_UNINSURED)) <= limit  # no payer beyond its limit
+
+
+def test_insured_payers_pay_first_when_the_claimant_asks_and_the_uninsured_party_the_rest():
+    """SPC §18 第三款: part of the vehicles uninsured, the claimant asks the insured ones to pay first."""
+    parties = [P("A", 50, comp=False), P("B", 50), P("C", 0)]
+    by_limits = decide_cover(parties=parties, losses=[L("C", 300_000)], accident_day=DAY)
+    assert flat(by_limits) == {("C", "A", "compulsory_uninsured", 150_000), ("C", "B", "compulsory", 150_000)}
+    first = decide_cover(parties=parties, losses=[Loss("C", Fen(300_000), insured_first=True)], accident_day=DAY)
+    assert flat(first) == {("C", "B", "compulsory", 200_000), ("C", "A", "compulsory_uninsured", 100_000)}
+    assert any("§18 第三款" in b for b in first.basis)
+
+
+def test_when_no_party_is_liable_cover_is_not_computed_and_waits_for_a_person():
+    cover = decide_cover(parties=[P("A", 0), P("B", 0)], losses=[L("A", 30_000), L("B", 5_000)], accident_day=DAY)
+    assert cover.mode is Mode.MANUAL and cover.payments == ()
+    assert "人工" in cover.basis[0]
 
 
 def test_a_single_vehicle_gets_nothing_from_its_own_compulsory_insurance():
@@ -102,19 +145,13 @@ def test_a_single_vehicle_gets_nothing_from_its_own_compulsory_insurance():
     assert flat(cover) == {("A", "A", "self_borne", 80_000)}
 
 
-def test_three_vehicles_share_one_victims_loss_in_proportion_to_their_limits():
-    parties = [P("A", 60), P("B", 40), P("C", 0)]
-    cover = decide_cover(parties=parties, losses=[L("C", 100_000)], accident_day=DAY)
-    got = {(p.payer, p.source): p.amount_fen for p in cover.for_payee("C")}
-    assert got == {("A", Source.COMPULSORY): 50_000, ("B", Source.COMPULSORY): 50_000}
-
-
-def test_one_limit_is_shared_by_its_victims_in_proportion_to_their_losses():
-    parties = [P("A", 100), P("B", 0), P("C", 0)]
-    cover = decide_cover(parties=parties, losses=[L("B", 300_000), L("C", 100_000)], accident_day=DAY)
-    from_a = {p.payee: p.amount_fen for p in cover.payments if p.payer == "A" and p.source is Source.COMPULSORY}
-    assert from_a == {"B": 150_000, "C": 50_000}
-    assert cover.total_for("B") == 300_000 and cover.total_for("C") == 100_000
+@pytest.mark.parametrize(("total", "weights", "caps", "parts"), [
+    (200_000, [150_000, 90_000], [150_000, 90_000], [125_000, 75_000]),
+    (100, [1, 1], [10, 200], [10, 90]),  # the capped one keeps its cap, the other takes the rest
+    (100, [1, 1], [10, 20], [10, 20]),  # not enough room: everyone at its cap
+])
+def test_a_limit_shared_by_losses_never_gives_a_victim_more_than_its_cap(total, weights, caps, parts):
+    assert capped_split(total, weights, caps) == parts
 
 
 @pytest.mark.parametrize(("day", "version", "no_fault"), [
