@@ -80,6 +80,11 @@ async def claims_of_report(conn: asyncpg.Connection, *, report_id: UUID) -> list
         report_id)
 
 
+async def reports_with_claims_since(conn: asyncpg.Connection, *, since: Any) -> list[UUID]:
+    return [r["report_id"] for r in await conn.fetch(
+        "SELECT DISTINCT report_id FROM claims WHERE applied_at >= $1::timestamptz ORDER BY report_id", since)]
+
+
 async def claims_of_insurer(conn: asyncpg.Connection, *, insurer_code: str, limit: int = 200) -> list[asyncpg.Record]:
     return await conn.fetch(
         f"""SELECT {_CLAIM_COLUMNS} FROM claims c {_LATEST} WHERE c.insurer_code = $1::text

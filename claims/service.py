@@ -114,21 +114,30 @@ def _cover_json(cover: Cover) -> dict[str, Any]:
                           "source": p.source.value, "amount_fen": int(p.amount_fen)} for p in cover.payments]}
 
 
-async def redecide(conn: asyncpg.Connection, *, report_id: UUID, now: datetime | None = None) -> bool:
-    """Decide the report's cover once every claim is assessed; again whenever the result changes."""
-    settled = await repo.settlement(conn, report_id=report_id)
-    claims = await repo.claims_of_report(conn, report_id=report_id)
+def cover_by_claim(settled: asyncpg.Record | None, claims: list[asyncpg.Record]) -> dict[UUID, dict[str, Any]]:
+    """Each claim's cover as today's rules decide it (its own payments), once every claim is assessed."""
     if settled is None or not claims or any(c["assessed_fen"] is None for c in claims):
-        return False
+        return {}
     parties = [PartyCover(p["label"], p["insurer_code"], p["share_percent"],
                           opted_in_mutual=p["mutual_opt_in"]) for p in settled["parties"]]
     losses = [Loss(c["label"], Fen(c["assessed_fen"]), bool(c["vehicle_only"])) for c in claims]
     cover = decide_cover(parties=parties, losses=losses, accident_day=settled["accident_day"])
-    changed = False
+    decided = {}
     for c in claims:
         mine = _cover_json(cover)
         mine["payments"] = [p for p in mine["payments"] if p["payee"] == c["label"]]
-        if c["cover"] == mine:
+        decided[c["id"]] = mine
+    return decided
+
+
+async def redecide(conn: asyncpg.Connection, *, report_id: UUID, now: datetime | None = None) -> bool:
+    """Decide the report's cover once every claim is assessed; again whenever the result changes."""
+    settled = await repo.settlement(conn, report_id=report_id)
+    claims = await repo.claims_of_report(conn, report_id=report_id)
+    decided = cover_by_claim(settled, claims)
+    changed = False
+    for c in claims:
+        if c["id"] not in decided or c["cover"] == (mine := decided[c["id"]]):
             continue
         changed = True
         revision = c["cover_revision"] + 1

@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "worker": "worker",
     "outbox": "outbox",
     "fault": "fault",
+    "claims": "claims",
     "insurer": "insurer",
     "court-sim": "court_sim",
 }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import asyncpg
@@ -12,6 +14,15 @@ from kuaichu.db import connect
 from kuaichu.settings import Settings
 
 T = TypeVar("T")
+
+
+def since_arg(text: str) -> datetime:
+    """An ISO date or time on the command line (UTC unless it says otherwise)."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or time: {text!r}") from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def require_db(settings: Settings) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TextIO
 
 import asyncpg
@@ -13,22 +13,14 @@ import asyncpg
 from accident.fault import TemplateSet, load_shipped_sets
 from accident.fault_flow_repository import proposals_since
 from accident.fault_proposal import accounts_from_json, decision_json, propose
-from kuaichu.commands import with_conn
+from kuaichu.commands import since_arg, with_conn
 from kuaichu.settings import Settings
-
-
-def _since(text: str) -> datetime:
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO date or time: {text!r}") from None
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def configure(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="fault_command", required=True)
     rp = sub.add_parser("replay", help="re-evaluate stored proposals against the current template sets; print changes")
-    rp.add_argument("--since", required=True, type=_since, help="ISO date or time, e.g. 2026-05-01")
+    rp.add_argument("--since", required=True, type=since_arg, help="ISO date or time, e.g. 2026-05-01")
 
 
 def summary(result: dict[str, Any]) -> str:

@@ -1,0 +1,51 @@
+"""`kuaichu claims replay`: stored claims' cover recomputed with today's rules; what would change is listed,
+nothing is altered."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+from kuaichu.commands.claims import replay
+from kuaichu.db import connect
+from tests.api.claims_setup import settle, settled, sql, tokens, two_vehicle_report
+
+SNAPSHOT = """SELECT (SELECT json_agg(json_build_object('id', id, 'cover', cover, 'rev', cover_revision)
+                      ORDER BY id) FROM claims)::text,
+                     (SELECT count(*) FROM audit_events), (SELECT count(*) FROM outbox)"""
+
+
+async def test_replay_lists_claims_whose_cover_changes_and_alters_nothing(client, settings):
+    report_id = await two_vehicle_report(client, settings)
+    auth = await tokens(settings)
+    await settle(settings, settled(report_id, {"A": 100, "B": 0}))
+    claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
+    for label, insurer, fen in (("A", "PICC", 50_000), ("B", "CPIC", 250_000)):
+        body = {"reference": f"r-{label}", "items": [{"part": "bumper", "operation": "repair", "amount_fen": fen}],
+                "total_fen": fen, "commercial_third_party": True}
+        r = await client.post(f"/v1/insurer/claims/{claims[label]}/assessment", json=body, headers=auth[insurer])
+        assert r.status == 201, await r.text()
+    # B's cover as an earlier rule set decided it: the rest beyond 2,000 paid by A's commercial insurance.
+    old_cover = {"mode": "liability", "limits_version": "2020-09-19", "basis": ["old"], "payments": [
+        {"payee": "B", "payer": "A", "insurer_code": "PICC", "source": "compulsory", "amount_fen": 200_000},
+        {"payee": "B", "payer": "A", "insurer_code": "PICC", "source": "commercial_third_party",
+         "amount_fen": 50_000}]}
+    await sql(settings, "UPDATE claims SET cover = $2::jsonb WHERE id = $1::uuid", claims["B"], old_cover)
+
+    conn = await connect(settings.database_url, role=None)
+    try:
+        before = await conn.fetchrow(SNAPSHOT)
+        out = io.StringIO()
+        changes = await replay(conn, since=datetime.now(UTC) - timedelta(days=1), out=out)
+        assert tuple(await conn.fetchrow(SNAPSHOT)) == tuple(before)  # nothing altered
+        assert await replay(conn, since=datetime.now(UTC) + timedelta(days=1), out=io.StringIO()) == []
+    finally:
+        await conn.close()
+    assert [c["claim_id"] for c in changes] == [claims["B"]]  # A's cover is unchanged
+    new = {(p["payer"], p["source"]): p["amount_fen"] for p in changes[0]["new"]["payments"]}
+    assert new == {("A", "compulsory"): 200_000, ("A", "party"): 50_000}
+    text = out.getvalue()
+    assert f"claim {claims['B']}" in text and "A commercial_third_party 500.00" in text and "A party 500.00" in text
+    assert "2 claim(s) since" in text and "1 would change; nothing was altered" in text
+    assert json.loads(before[0])  # the snapshot saw the claims
