@@ -189,7 +189,7 @@ async def test_a_worker_killed_after_sending_loses_nothing_and_the_resend_keeps_
     cmd = [sys.executable, "-m", "kuaichu.cli", "worker"]
     first = await asyncio.create_subprocess_exec(*cmd, env=env, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(200):
+        for _ in range(600):  # a worker process starting on a busy machine may take a while
             if gateway.arrivals:
                 break
             await asyncio.sleep(0.05)
@@ -199,7 +199,7 @@ async def test_a_worker_killed_after_sending_loses_nothing_and_the_resend_keeps_
         await first.wait()
     second = await asyncio.create_subprocess_exec(*cmd, env=env, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(200):
+        for _ in range(600):
             if (await _statuses(s.database_url))["delivered"] == 1:
                 break
             await asyncio.sleep(0.05)
