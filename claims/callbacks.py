@@ -147,7 +147,8 @@ async def apply_callback(ctx: ClaimsContext, *, who: InsurerPrincipal, claim_id:
             raise ReferenceReused(errors=[{"pointer": "#/reference", "detail": "already used with another body"}])
         now = datetime.now(UTC)
         await fn(conn, who, c, body, now)
-        view = claim_view(await repo.claim(conn, claim_id=claim_id), now=now)
+        view = claim_view(await repo.claim(conn, claim_id=claim_id), now=now,
+                          calendar=await repo.holiday_calendar(conn))
         await repo.store_callback(conn, insurer_code=who.insurer_code, reference=reference, claim_id=claim_id,
                                   kind=kind, request_hash=digest, status_code=status, response=view)
     return status, view

@@ -3,6 +3,10 @@
 §28: within 1 day of receiving the claim application the insurer lists the documents it needs.
 §29: within 5 days of complete documents it decides whether the loss is covered (with reasons if not);
 within 10 days of agreeing the payout with the claimant it pays.
+Days are counted as 民法典 §201, §203 say (claims.calendar): from the next day, to 24:00 Beijing time,
+a last day on a rest day moved to the next working day. The statute states these duties towards the
+insured (被保险人); towards a third party the insurer pays directly (§31) they are kuaichu's service
+commitment, held to the same clock.
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from claims.calendar import HolidayCalendar
 
 
 class ClaimStatus(StrEnum):
@@ -53,9 +59,13 @@ STATUS_EN: dict[ClaimStatus, str] = {
     S.WITHDRAWN: "withdrawn",
 }
 
-DOCUMENTS_LISTED_WITHIN = timedelta(days=1)  # §28
-DECISION_WITHIN = timedelta(days=5)  # §29
-PAYMENT_WITHIN = timedelta(days=10)  # §29
+DOCUMENTS_LISTED_DAYS = 1  # §28
+DECISION_DAYS = 5  # §29
+PAYMENT_DAYS = 10  # §29
+# Lower bounds of the periods (a period of n days ends more than n days after its event), for narrowing scans.
+DOCUMENTS_LISTED_WITHIN = timedelta(days=DOCUMENTS_LISTED_DAYS)
+DECISION_WITHIN = timedelta(days=DECISION_DAYS)
+PAYMENT_WITHIN = timedelta(days=PAYMENT_DAYS)
 
 
 class IllegalClaimTransition(ValueError):
@@ -91,25 +101,33 @@ class Deadline:
     due_at: datetime
     met_at: datetime | None
     basis: str
+    provisional: bool = False  # counted without the holiday data of its year (weekends only)
 
     def overdue(self, now: datetime) -> bool:
         """Late if not met by the due time, or met after it is still a breach but no longer open."""
         return self.met_at is None and now > self.due_at
 
 
-def deadlines(m: Moments) -> list[Deadline]:
+def _deadline(duty: str, start: datetime, days: int, met_at: datetime | None, basis: str,
+              calendar: HolidayCalendar) -> Deadline:
+    due = calendar.due(start, days)
+    return Deadline(duty, due.at, met_at, f"{basis}; 民法典 §201, §203", due.provisional)
+
+
+def deadlines(m: Moments, calendar: HolidayCalendar) -> list[Deadline]:
     """Each duty whose clock has started, with its due time and when it was met."""
-    out = [Deadline("documents_listed", m.applied_at + DOCUMENTS_LISTED_WITHIN, m.documents_requested_at,
-                    "交强险条例 §28")]
+    out = [_deadline("documents_listed", m.applied_at, DOCUMENTS_LISTED_DAYS, m.documents_requested_at,
+                     "交强险条例 §28", calendar)]
     if m.documents_complete_at is not None:
-        out.append(Deadline("decision", m.documents_complete_at + DECISION_WITHIN, m.decided_at, "交强险条例 §29"))
+        out.append(_deadline("decision", m.documents_complete_at, DECISION_DAYS, m.decided_at, "交强险条例 §29",
+                             calendar))
     if m.payout_agreed_at is not None:
-        out.append(Deadline("payment", m.payout_agreed_at + PAYMENT_WITHIN, m.paid_at, "交强险条例 §29"))
+        out.append(_deadline("payment", m.payout_agreed_at, PAYMENT_DAYS, m.paid_at, "交强险条例 §29", calendar))
     return out
 
 
-def overdue(m: Moments, *, status: ClaimStatus, now: datetime) -> list[Deadline]:
+def overdue(m: Moments, *, status: ClaimStatus, now: datetime, calendar: HolidayCalendar) -> list[Deadline]:
     """Open duties past due; a withdrawn or closed claim owes nothing more."""
     if status in TERMINAL:
         return []
-    return [d for d in deadlines(m) if d.overdue(now)]
+    return [d for d in deadlines(m, calendar) if d.overdue(now)]

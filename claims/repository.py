@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+
+from claims.calendar import HolidayCalendar, HolidayYear, calendar_with, year_from_rows
 
 _CLAIM_COLUMNS = """c.id, c.report_id, c.party_id, c.label, c.insurer_code, c.status, c.applied_at,
     c.documents_requested_at, c.documents_complete_at, c.decided_at, c.payout_agreed_at, c.paid_at, c.closed_at,
@@ -80,6 +82,27 @@ async def claims_of_report(conn: asyncpg.Connection, *, report_id: UUID) -> list
         report_id)
 
 
+async def holiday_calendar(conn: asyncpg.Connection) -> HolidayCalendar:
+    """The published years of the chinesecalendar package plus the years operators loaded."""
+    rows = await conn.fetch("""SELECT year, holidays, workdays, source_title, source_number, source_date
+                               FROM holiday_years""")
+    return calendar_with(year_from_rows(r) for r in rows)
+
+
+async def store_holiday_year(conn: asyncpg.Connection, *, year: HolidayYear, title: str, number: str,
+                             issued: date, loaded_by: str) -> bool:
+    """Load (or replace) one year; True when it replaced an earlier load."""
+    return await conn.fetchval(
+        """INSERT INTO holiday_years AS h (year, holidays, workdays, source_title, source_number, source_date,
+                                          loaded_by)
+           VALUES ($1::int, $2::date[], $3::date[], $4::text, $5::text, $6::date, $7::text)
+           ON CONFLICT (year) DO UPDATE SET holidays = EXCLUDED.holidays, workdays = EXCLUDED.workdays,
+               source_title = EXCLUDED.source_title, source_number = EXCLUDED.source_number,
+               source_date = EXCLUDED.source_date, loaded_at = now(), loaded_by = EXCLUDED.loaded_by
+           RETURNING (xmax <> 0)""",
+        year.year, sorted(year.holidays), sorted(year.workdays), title, number, issued, loaded_by)
+
+
 async def reports_with_claims_since(conn: asyncpg.Connection, *, since: Any) -> list[UUID]:
     return [r["report_id"] for r in await conn.fetch(
         "SELECT DISTINCT report_id FROM claims WHERE applied_at >= $1::timestamptz ORDER BY report_id", since)]
@@ -93,17 +116,26 @@ async def claims_of_insurer(conn: asyncpg.Connection, *, insurer_code: str, limi
 
 
 async def overdue_claims(conn: asyncpg.Connection, *, listed: timedelta, decide: timedelta, pay: timedelta,
-                         insurer_code: str | None, limit: int) -> list[asyncpg.Record]:
-    """Open claims with a §28–§29 duty past due (the pure rules say which; this narrows the scan)."""
+                         insurer_code: str | None, limit: int, now: datetime) -> list[asyncpg.Record]:
+    """Open claims that may have a §28–§29 duty past due: a period of n days ends more than n days after its
+    event, so this narrows the scan and the pure rules say which are late."""
     return await conn.fetch(
         f"""SELECT {_CLAIM_COLUMNS} FROM claims c {_LATEST}
             WHERE c.status NOT IN ('closed', 'withdrawn') AND ($4::text IS NULL OR c.insurer_code = $4::text)
-              AND ((c.documents_requested_at IS NULL AND c.applied_at + $1::interval < now())
+              AND ((c.documents_requested_at IS NULL AND c.applied_at + $1::interval < $6::timestamptz)
                 OR (c.documents_complete_at IS NOT NULL AND c.decided_at IS NULL
-                    AND c.documents_complete_at + $2::interval < now())
-                OR (c.payout_agreed_at IS NOT NULL AND c.paid_at IS NULL AND c.payout_agreed_at + $3::interval < now()))
+                    AND c.documents_complete_at + $2::interval < $6::timestamptz)
+                OR (c.payout_agreed_at IS NOT NULL AND c.paid_at IS NULL
+                    AND c.payout_agreed_at + $3::interval < $6::timestamptz))
             ORDER BY c.applied_at LIMIT $5::int""",  # noqa: S608 - constants only
-        listed, decide, pay, insurer_code, limit)
+        listed, decide, pay, insurer_code, limit, now)
+
+
+async def open_claims_list(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {_CLAIM_COLUMNS} FROM claims c {_LATEST} WHERE c.status NOT IN ('closed', 'withdrawn')
+            ORDER BY c.applied_at LIMIT $1::int""",  # noqa: S608 - constants only
+        limit)
 
 
 async def update_claim(conn: asyncpg.Connection, *, claim_id: UUID, fields: dict[str, Any]) -> None:

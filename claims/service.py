@@ -14,7 +14,7 @@ from uuid import UUID
 import asyncpg
 
 from claims import repository as repo
-from claims.lifecycle import DOCUMENTS_LISTED_WITHIN
+from claims.lifecycle import DOCUMENTS_LISTED_DAYS
 from claims.model import Cover, Fen, Loss, PartyCover
 from claims.rules import decide_cover
 from claims.webhooks import enqueue_insurer_event
@@ -69,6 +69,7 @@ async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> l
         opened = await repo.open_claims(conn, report_id=report_id, rows=[
             (uuid.uuid4(), UUID(p["party_id"]), p["label"], p["insurer_code"]) for p in settled])
         photos = photo_links(ctx, report_id=report_id, photos=await repo.photos(conn, report_id=report_id))
+        calendar = await repo.holiday_calendar(conn)
         for c in opened:
             await record(conn, AuditEvent("claim", str(c["id"]), "opened", SYSTEM, report_id, {
                 "status": {"before": None, "after": "opened"},
@@ -83,7 +84,7 @@ async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> l
                     "party_id": str(c["party_id"]), "plate": vehicle["plate"],
                     "policy_number": vehicle["policy_number"], "claim_insurer_code": c["insurer_code"],
                     "liability": settled, "photos": photos,
-                    "documents_due_at": c["applied_at"] + DOCUMENTS_LISTED_WITHIN}
+                    "documents_due_at": calendar.due(c["applied_at"], DOCUMENTS_LISTED_DAYS).at}
             for insurer, role in concerned(c["insurer_code"], settled, c["label"]).items():
                 await enqueue_insurer_event(conn, insurer_code=insurer, event_type="claim.opened", report_id=report_id,
                                             data={**data, "role": role}, occurred_at=c["applied_at"],

@@ -8,16 +8,19 @@ from typing import Any
 import asyncpg
 
 from claims import repository as repo
+from claims.calendar import HolidayCalendar
 from claims.lifecycle import DECISION_WITHIN, DOCUMENTS_LISTED_WITHIN, PAYMENT_WITHIN, ClaimStatus, Moments, deadlines
 
 
-def claim_view(c: asyncpg.Record | dict[str, Any], *, now: datetime) -> dict[str, Any]:
-    """JSON-ready view of one claim (ids as strings, times ISO 8601)."""
+def claim_view(c: asyncpg.Record | dict[str, Any], *, now: datetime, calendar: HolidayCalendar) -> dict[str, Any]:
+    """JSON-ready view of one claim (ids as strings, times ISO 8601); a deadline counted without its year's
+    holiday data says `provisional`."""
     m = Moments(c["applied_at"], c["documents_requested_at"], c["documents_complete_at"], c["decided_at"],
                 c["payout_agreed_at"], c["paid_at"])
     open_ = ClaimStatus(c["status"]) not in (ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN)
     dl = [{"duty": d.duty, "due_at": d.due_at.isoformat(), "met_at": d.met_at.isoformat() if d.met_at else None,
-           "overdue": open_ and d.overdue(now), "basis": d.basis} for d in deadlines(m)]
+           "overdue": open_ and d.overdue(now), "basis": d.basis, "provisional": d.provisional}
+          for d in deadlines(m, calendar)]
     return {
         "id": str(c["id"]), "report_id": str(c["report_id"]), "label": c["label"], "insurer_code": c["insurer_code"],
         "status": c["status"], "applied_at": c["applied_at"].isoformat(), "documents": list(c["documents"] or []),
@@ -27,14 +30,30 @@ def claim_view(c: asyncpg.Record | dict[str, Any], *, now: datetime) -> dict[str
     }
 
 
-async def overdue_list(conn: asyncpg.Connection, *, insurer_code: str | None, limit: int) -> list[dict[str, Any]]:
+async def overdue_list(conn: asyncpg.Connection, *, insurer_code: str | None, limit: int,
+                       now: datetime | None = None) -> list[dict[str, Any]]:
     """Open claims with a statutory duty past due, oldest first."""
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     rows = await repo.overdue_claims(conn, listed=DOCUMENTS_LISTED_WITHIN, decide=DECISION_WITHIN, pay=PAYMENT_WITHIN,
-                                     insurer_code=insurer_code, limit=limit)
-    return [v for v in (claim_view(r, now=now) for r in rows) if v["overdue"]]
+                                     insurer_code=insurer_code, limit=limit, now=now)
+    calendar = await repo.holiday_calendar(conn)
+    return [v for v in (claim_view(r, now=now, calendar=calendar) for r in rows) if v["overdue"]]
 
 
 async def insurer_claims(conn: asyncpg.Connection, *, insurer_code: str, limit: int = 200) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
-    return [claim_view(r, now=now) for r in await repo.claims_of_insurer(conn, insurer_code=insurer_code, limit=limit)]
+    calendar = await repo.holiday_calendar(conn)
+    rows = await repo.claims_of_insurer(conn, insurer_code=insurer_code, limit=limit)
+    return [claim_view(r, now=now, calendar=calendar) for r in rows]
+
+
+async def provisional_deadlines(conn: asyncpg.Connection, *, limit: int = 1000) -> list[dict[str, Any]]:
+    """Open duties of open claims counted without their year's holiday data, for operators."""
+    now = datetime.now(UTC)
+    calendar = await repo.holiday_calendar(conn)
+    out = []
+    for r in await repo.open_claims_list(conn, limit=limit):
+        view = claim_view(r, now=now, calendar=calendar)
+        out += [{"claim_id": view["id"], "insurer_code": view["insurer_code"], **d}
+                for d in view["deadlines"] if d["provisional"] and d["met_at"] is None]
+    return out

@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "outbox": "outbox",
     "fault": "fault",
     "claims": "claims",
+    "calendar": "calendar",
     "insurer": "insurer",
     "court-sim": "court_sim",
 }

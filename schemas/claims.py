@@ -88,6 +88,9 @@ class DeadlineRead(Out):
     met_at: datetime | None
     overdue: bool
     basis: str
+    provisional: bool = Field(
+        False, description="Counted without the holiday calendar of its year (weekends only): recomputed when "
+                           "that year's State Council notice is loaded; shown as 暂定 / provisional")
 
 
 class ClaimRead(Out):

@@ -9,6 +9,8 @@ from typing import Literal
 from aiohttp import web
 from pydantic import Field
 
+from claims import repository as claims_repo
+from claims.views import provisional_deadlines
 from court_bridge.service import UNDISCARDABLE_TOPICS
 from kernel import outbox
 from kernel.errors import Conflict, NotFound
@@ -16,6 +18,7 @@ from kuaichu.api import Route, json_response, principal, read_model, staff
 from kuaichu.keys import SERVICES
 from kuaichu.looplag import LOOP_LAG
 from schemas.base import Out, Strict
+from schemas.calendar import CalendarState
 
 
 class OutboxQuery(Strict):
@@ -88,6 +91,17 @@ async def discard_message(request: web.Request) -> web.Response:
     return json_response({"id": str(msg_id), "status": "discarded"}, 200)
 
 
+async def calendar_state(request: web.Request) -> web.Response:
+    async with request.app[SERVICES].pool.acquire() as conn:
+        calendar = await claims_repo.holiday_calendar(conn)
+        provisional = await provisional_deadlines(conn)
+    years = [{"year": y.year, "holidays": len(y.holidays), "workdays": len(y.workdays), "source": y.source}
+             for y in sorted(calendar.years.values(), key=lambda y: y.year)]
+    keep = ("claim_id", "insurer_code", "duty", "due_at", "basis")
+    return json_response(CalendarState(years=years, provisional_deadlines=[
+        {k: d[k] for k in keep} for d in provisional]))
+
+
 class RuntimeQuery(Strict):
     window_s: float = Field(60.0, gt=0, le=300)
 
@@ -116,6 +130,10 @@ ROUTES = [
           auth=staff("admin"), tag="admin", query=OutboxQuery, responses={200: OutboxList}),
     Route("POST", "/v1/admin/outbox/{message_id}/replay", replay_message, "Queue a parked message again",
           auth=staff("admin"), tag="admin", responses={202: None}),
+    Route("GET", "/v1/admin/calendar", calendar_state,
+          "Holiday calendar years (published or loaded, with their source) and open claim duties counted "
+          "provisionally (weekends only) for want of their year", auth=staff("admin"), tag="admin",
+          responses={200: CalendarState}),
     Route("POST", "/v1/admin/outbox/{message_id}/discard", discard_message,
           "Never send a parked message (audited with the reason); messages behind it in its order go on",
           auth=staff("admin"), tag="admin", body=OutboxDiscard, responses={200: None}),

@@ -75,9 +75,10 @@ async def list_claims(request: web.Request) -> web.Response:
 async def get_claim(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn:
         c = await repo.claim(conn, claim_id=_claim_id(request))
+        calendar = await repo.holiday_calendar(conn)
     if c is None or c["insurer_code"] != _insurer(request).insurer_code:
         raise ClaimNotFound("没有该理赔案件，或不属于贵公司", "No such claim for this insurer")
-    return json_response(claim_view(c, now=datetime.now(UTC)))
+    return json_response(claim_view(c, now=datetime.now(UTC), calendar=calendar))
 
 
 async def overdue(request: web.Request) -> web.Response:

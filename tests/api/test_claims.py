@@ -156,11 +156,12 @@ async def test_a_refusal_needs_a_reason_and_closes_the_claim(client, settings, c
 
 async def test_overdue_claims_are_listed_for_police_court_and_admin(client, settings, case):
     _, auth, claims = case
-    await sql(settings, "UPDATE claims SET applied_at = now() - interval '25 hours' WHERE id = $1::uuid", claims["A"])
-    await sql(settings, """UPDATE claims SET applied_at = now() - interval '20 days', status = 'payout_agreed',
-                           documents_requested_at = now() - interval '20 days',
-                           documents_complete_at = now() - interval '19 days', decided_at = now() - interval '15 days',
-                           payout_agreed_at = now() - interval '10 days 1 minute' WHERE id = $1::uuid""", claims["B"])
+    # Late whatever holidays lie between (the longest, Spring Festival, moves a last day by 9 days at most).
+    await sql(settings, "UPDATE claims SET applied_at = now() - interval '12 days' WHERE id = $1::uuid", claims["A"])
+    await sql(settings, """UPDATE claims SET applied_at = now() - interval '40 days', status = 'payout_agreed',
+                           documents_requested_at = now() - interval '40 days',
+                           documents_complete_at = now() - interval '39 days', decided_at = now() - interval '35 days',
+                           payout_agreed_at = now() - interval '21 days' WHERE id = $1::uuid""", claims["B"])
     for role in ("admin", "police", "court"):
         r = await client.get("/v1/claims/overdue", headers=auth[role])
         listed = {c["label"]: [d["duty"] for d in c["deadlines"] if d["overdue"]] for c in (await r.json())["claims"]}
