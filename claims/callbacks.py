@@ -13,7 +13,7 @@ import asyncpg
 from pydantic import BaseModel
 
 from claims import repository as repo
-from claims.errors import AmountsDoNotAddUp, ClaimNotFound, ClaimTransitionRefused, ReferenceReused
+from claims.errors import AmountsDoNotAddUp, ClaimNotFound, ClaimTransitionRefused, PayoutNeedsReason, ReferenceReused
 from claims.lifecycle import STATUS_EN, STATUS_ZH, TERMINAL, ClaimStatus, IllegalClaimTransition, ensure_transition
 from claims.service import ClaimsContext, concerned, redecide
 from claims.views import claim_view
@@ -53,9 +53,13 @@ async def _step(conn: asyncpg.Connection, who: InsurerPrincipal, c: asyncpg.Reco
     await repo.update_claim(conn, claim_id=c["id"], fields={"status": wanted.value, **fields})
     changes = {"status": {"before": c["status"], "after": wanted.value}}
     changes.update({k: {"before": None, "after": _jsonable(v)} for k, v in fields.items()})
-    await record(conn, AuditEvent("claim", str(c["id"]), wanted.value, who.actor, c["report_id"], changes))
-    await tell_court(conn, c, type_="claim_status", key=wanted.value, now=now, data={
-        "status": wanted.value, "previous_status": c["status"], **{k: _jsonable(v) for k, v in fields.items()}})
+    revised = c["status"] == wanted.value  # a payout agreement revised before payment
+    action = "payout_revised" if revised else wanted.value
+    await record(conn, AuditEvent("claim", str(c["id"]), action, who.actor, c["report_id"], changes))
+    key = f"{wanted.value}:{fields['payout_revision']}" if "payout_revision" in fields else wanted.value
+    await tell_court(conn, c, type_="claim_status", key=key, now=now, data={
+        "status": wanted.value, "previous_status": c["status"],
+        **{k: _jsonable(v) for k, v in fields.items() if k != "flags"}})
 
 
 async def _close(conn: asyncpg.Connection, who: InsurerPrincipal, c: asyncpg.Record, wanted: ClaimStatus,
@@ -99,12 +103,51 @@ async def _decision(conn, who, c, body, now) -> None:
         await _close(conn, who, {**dict(c), "status": S.DECIDED.value}, S.CLOSED, "not_covered", now)
 
 
+INSURER_PAID = ("compulsory", "own_insurer")
+
+
+def insurer_cover_fen(c: Any) -> int | None:
+    """What 交强险 owes on this claim as kuaichu computed it (None before every loss is assessed)."""
+    cover = c["cover"]
+    if not cover or cover.get("mode") == "manual_decision":
+        return None
+    return sum(p["amount_fen"] for p in cover["payments"] if p["source"] in INSURER_PAID)
+
+
+def _flag(c: Any, code: str, now: datetime, **detail: Any) -> list[dict[str, Any]]:
+    """The claim's review flags with one more (signals for a person, never a refusal)."""
+    return [*(c["flags"] or []), {"code": code, "at": now.isoformat(), **detail}]
+
+
 async def _payout(conn, who, c, body, now) -> None:
-    await _step(conn, who, c, S.PAYOUT_AGREED, {"payout_agreed_at": now, "payout_fen": body.amount_fen}, now)
+    """An agreement (or a revision of one, until paid); above the computed cover it needs a reason and is
+    flagged for review."""
+    cover = insurer_cover_fen(c)
+    above = cover is None or body.amount_fen > cover
+    if above and not body.reason:
+        owed_zh = "尚未核算" if cover is None else f"{cover / 100:.2f} 元"
+        owed_en = "not computed yet" if cover is None else f"{cover / 100:.2f} yuan"
+        raise PayoutNeedsReason(
+            f"赔偿金额 {body.amount_fen / 100:.2f} 元高于核算的交强险赔付额（{owed_zh}），请在 reason 中说明理由",
+            f"The payout of {body.amount_fen / 100:.2f} yuan is above the computed cover ({owed_en}): give a reason",
+            errors=[{"pointer": "#/reason", "detail": "Required above the computed cover",
+                     "zh": "金额高于核算的赔付额时必填", "en": "Required above the computed cover"}])
+    fields: dict[str, Any] = {"payout_fen": body.amount_fen, "payout_reason": body.reason,
+                              "payout_revision": c["payout_revision"] + 1}
+    if c["status"] != S.PAYOUT_AGREED:
+        fields["payout_agreed_at"] = now  # §29's 10 days run from the first agreement; a revision keeps them
+    if above:
+        fields["flags"] = _flag(c, "payout_above_cover", now, amount_fen=body.amount_fen, cover_fen=cover,
+                                reason=body.reason)
+    await _step(conn, who, c, S.PAYOUT_AGREED, fields, now)
 
 
 async def _payment(conn, who, c, body, now) -> None:
-    await _step(conn, who, c, S.PAID, {"paid_at": body.paid_at or now, "paid_fen": body.amount_fen}, now)
+    fields: dict[str, Any] = {"paid_at": body.paid_at or now, "paid_fen": body.amount_fen}
+    if body.amount_fen != c["payout_fen"]:
+        fields["flags"] = _flag(c, "payment_differs_from_agreement", now, paid_fen=body.amount_fen,
+                                agreed_fen=c["payout_fen"])
+    await _step(conn, who, c, S.PAID, fields, now)
     await _close(conn, who, {**dict(c), "status": S.PAID.value}, S.CLOSED, "paid", now, body.amount_fen)
 
 

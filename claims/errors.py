@@ -31,3 +31,10 @@ class AmountsDoNotAddUp(DomainError):
     kind = "invalid"
     title_zh = "定损项目金额之和与总额不符"
     title_en = "The assessment items do not add up to the total"
+
+
+class PayoutNeedsReason(DomainError):
+    code = "payout-above-cover"
+    kind = "invalid"
+    title_zh = "赔偿金额高于核算的交强险赔付额，请说明理由"
+    title_en = "The payout is above the computed cover: state a reason"

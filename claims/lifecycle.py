@@ -36,7 +36,7 @@ NEXT: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     S.DOCUMENTS_REQUESTED: frozenset({S.DOCUMENTS_COMPLETE, S.WITHDRAWN}),
     S.DOCUMENTS_COMPLETE: frozenset({S.DECIDED, S.WITHDRAWN}),
     S.DECIDED: frozenset({S.PAYOUT_AGREED, S.CLOSED, S.WITHDRAWN}),  # closed: not covered
-    S.PAYOUT_AGREED: frozenset({S.PAID, S.WITHDRAWN}),
+    S.PAYOUT_AGREED: frozenset({S.PAYOUT_AGREED, S.PAID, S.WITHDRAWN}),  # revisable until paid
     S.PAID: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
     S.WITHDRAWN: frozenset(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -13,13 +14,15 @@ from claims.calendar import HolidayCalendar, HolidayYear, calendar_with, year_fr
 _CLAIM_COLUMNS = """c.id, c.report_id, c.party_id, c.label, c.insurer_code, c.status, c.applied_at,
     c.documents_requested_at, c.documents_complete_at, c.decided_at, c.payout_agreed_at, c.paid_at, c.closed_at,
     c.documents, c.decision, c.payout_fen, c.paid_fen, c.commercial_third_party, c.cover, c.cover_revision,
+    c.flags, c.payout_revision, c.payout_reason,
     a.total_fen AS assessed_fen, a.revision AS assessment_revision, a.vehicle_only"""
 _LATEST = """LEFT JOIN LATERAL (SELECT total_fen, revision, vehicle_only FROM claim_assessments x
                                 WHERE x.claim_id = c.id ORDER BY revision DESC LIMIT 1) a ON true"""
 # Columns a lifecycle step may set; nothing else is ever formatted into SQL.
 UPDATABLE = frozenset({"status", "documents_requested_at", "documents_complete_at", "decided_at", "payout_agreed_at",
                        "paid_at", "closed_at", "documents", "decision", "payout_fen", "paid_fen",
-                       "commercial_third_party", "cover", "cover_revision"})
+                       "commercial_third_party", "cover", "cover_revision", "flags", "payout_revision",
+                       "payout_reason"})
 
 
 async def report(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Record | None:
@@ -169,3 +172,17 @@ async def store_callback(conn: asyncpg.Connection, *, insurer_code: str, referen
         """INSERT INTO insurer_callbacks (insurer_code, reference, claim_id, kind, request_hash, status_code, response)
            VALUES ($1::text, $2::text, $3::uuid, $4::text, $5::bytea, $6::int, $7::jsonb)""",
         insurer_code, reference, claim_id, kind, request_hash, status_code, response)
+
+
+async def insert_disagreement(conn: asyncpg.Connection, *, claim_id: UUID, party_id: UUID,
+                              reason: str) -> asyncpg.Record:
+    """Record a claimant's disagreement once; the same one again returns the first (a safe retry)."""
+    row = await conn.fetchrow(
+        """INSERT INTO claim_disagreements (id, claim_id, party_id, reason) VALUES ($1::uuid, $2::uuid, $3::uuid, $4)
+           ON CONFLICT ON CONSTRAINT claim_disagreements_once DO NOTHING
+           RETURNING id, created_at, true AS new""", uuid.uuid4(), claim_id, party_id, reason)
+    if row is not None:
+        return row
+    return await conn.fetchrow(
+        """SELECT id, created_at, false AS new FROM claim_disagreements
+           WHERE claim_id = $1::uuid AND party_id = $2::uuid AND reason = $3""", claim_id, party_id, reason)

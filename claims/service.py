@@ -138,8 +138,8 @@ async def redecide(conn: asyncpg.Connection, *, report_id: UUID, now: datetime |
     decided = cover_by_claim(settled, claims)
     changed = False
     for c in claims:
-        if c["id"] not in decided or c["cover"] == (mine := decided[c["id"]]):
-            continue
+        if c["id"] not in decided or c["cover"] == (mine := decided[c["id"]]) or c["paid_fen"] is not None:
+            continue  # a claim with a payment keeps the cover it was paid on
         changed = True
         revision = c["cover_revision"] + 1
         await repo.update_claim(conn, claim_id=c["id"], fields={"cover": mine, "cover_revision": revision})

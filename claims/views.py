@@ -27,6 +27,7 @@ def claim_view(c: asyncpg.Record | dict[str, Any], *, now: datetime, calendar: H
         "decision": c["decision"], "payout_fen": c["payout_fen"], "paid_fen": c["paid_fen"],
         "assessed_fen": c["assessed_fen"], "assessment_revision": c["assessment_revision"], "cover": c["cover"],
         "cover_revision": c["cover_revision"], "deadlines": dl, "overdue": any(d["overdue"] for d in dl),
+        "payout_revision": c["payout_revision"], "payout_reason": c["payout_reason"], "flags": list(c["flags"] or []),
     }
 
 

@@ -40,6 +40,22 @@ class Reply:
     callbacks: tuple[dict[str, Any], ...] = ()
 
 
+CLAIM_STATUSES = frozenset({"opened", "documents_requested", "documents_complete", "decided", "payout_agreed", "paid",
+                            "closed", "withdrawn", "disputed"})
+
+
+def claim_status_problem(update: CaseUpdate) -> str | None:
+    """A claim_status update names a known status; a claimant's disagreement ("disputed") gives its reason."""
+    if update.type != "claim_status":
+        return None
+    status = update.data.get("status")
+    if status not in CLAIM_STATUSES:
+        return f"unknown claim status {status!r}"
+    if status == "disputed" and not str(update.data.get("reason") or "").strip():
+        return "a disputed claim_status update carries the claimant's reason"
+    return None
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> Reply:
     return Reply(status, {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra})
 
@@ -133,6 +149,9 @@ class CourtSimulator:
             return problem(422, "Unprocessable update", str(exc.errors()[0]["msg"]))
         if key != f"{package_id}.u{update.sequence}":
             return problem(400, "Bad Request", "Idempotency-Key must be <package_id>.u<sequence>")
+        bad = claim_status_problem(update)
+        if bad:
+            return problem(422, "Unprocessable update", bad)
         if update.sequence != case.last_sequence + 1:
             return problem(409, "Sequence gap", f"expected update {case.last_sequence + 1}, got {update.sequence}",
                            expected=case.last_sequence + 1)

@@ -67,8 +67,12 @@ class DecisionCreate(Strict):
 
 
 class PayoutAgreementCreate(Strict):
+    """The amount agreed with the claimant; agreeing again before payment revises it. Above the cover
+    kuaichu computed (or before it is computed) it needs a reason, and is flagged for review."""
+
     reference: Reference
     amount_fen: Fen
+    reason: str | None = Field(None, min_length=1, max_length=2000)
 
 
 class PaymentCreate(Strict):
@@ -110,6 +114,28 @@ class ClaimRead(Out):
     cover_revision: int
     deadlines: list[DeadlineRead]
     overdue: bool
+    payout_revision: int = Field(0, description="How many times the payout agreement was made or revised")
+    payout_reason: str | None = Field(None, description="Why the payout is above the computed cover")
+    flags: list[dict] = Field(default_factory=list, description=(
+        "Signals for review, never refusals: payout_above_cover, payment_differs_from_agreement"))
+
+
+class DisagreementCreate(Strict):
+    """A claimant disagrees with the insurer's decision on their claim."""
+
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class Remedies(Out):
+    zh: str
+    en: str
+
+
+class DisagreementRecorded(Out):
+    id: str
+    claim_id: str
+    recorded_at: datetime
+    remedies: Remedies = Field(description="The legal remedies this record does not replace, in plain words")
 
 
 class ClaimList(Out):

@@ -8,14 +8,17 @@ from datetime import UTC, datetime
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from accident.service import access
 from claims import repository as repo
 from claims.callbacks import apply_callback
+from claims.disagreement import record_disagreement
 from claims.errors import ClaimNotFound
 from claims.service import ClaimsContext
 from claims.views import claim_view, insurer_claims, overdue_list
 from kernel.identity import InsurerPrincipal
-from kuaichu.api import INSURER, Route, json_response, principal, read_model, staff
+from kuaichu.api import INSURER, PARTY, Route, json_response, principal, read_model, staff
 from kuaichu.context import Services
+from kuaichu.intake import report_id_of
 from kuaichu.keys import SERVICES
 from schemas.base import Strict
 from schemas.claims import (
@@ -23,6 +26,8 @@ from schemas.claims import (
     ClaimList,
     ClaimRead,
     DecisionCreate,
+    DisagreementCreate,
+    DisagreementRecorded,
     DocumentsUpdate,
     OverdueQuery,
     PaymentCreate,
@@ -97,7 +102,25 @@ _CALLBACKS = [
     ("payment", PaymentCreate, "The payment made; the claim closes"),
     ("withdrawal", WithdrawalCreate, "The claimant withdrew the claim"),
 ]
+async def post_disagreement(request: web.Request) -> web.Response:
+    """The claimant (the damaged vehicle's party) disagrees with the insurer's decision on their claim."""
+    body = await read_model(request, DisagreementCreate)
+    report_id, pool = report_id_of(request), request.app[SERVICES].pool
+    async with pool.acquire() as conn:
+        viewer = await access(conn, principal(request), report_id)
+    if viewer.party_id is None:
+        raise ClaimNotFound("没有您的这一理赔案件", "No claim of yours with this id")
+    recorded = await record_disagreement(pool, report_id=report_id, party_id=viewer.party_id,
+                                         claim_id=_claim_id(request), reason=body.reason)
+    return json_response(DisagreementRecorded.model_validate(recorded), 201)
+
+
 ROUTES = [
+    Route("POST", "/v1/reports/{report_id}/claims/{claim_id}/disagreements", post_disagreement,
+          "The claimant records a disagreement with the insurer's decision (the court case hears of it); the "
+          "answer names the legal remedies it does not replace. The same reason again answers the same record.",
+          auth=(PARTY,), tag="claims", body=DisagreementCreate, responses={201: DisagreementRecorded},
+          errors=(404, 409)),
     Route("GET", "/v1/insurer/claims", list_claims, "This insurer's claims, newest first, with deadlines",
           auth=(INSURER,), tag="insurers", query=ListQuery, responses={200: ClaimList}),
     Route("GET", _C, get_claim, "One of this insurer's claims", auth=(INSURER,), tag="insurers",

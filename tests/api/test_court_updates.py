@@ -81,3 +81,27 @@ async def test_assessment_claim_status_and_withdrawal_reach_the_court_as_updates
         secret.verify(a["raw"], a["headers"])
     audit = await pool.fetch("SELECT action FROM audit_events WHERE entity = 'court_request' ORDER BY id")
     assert [a["action"] for a in audit] == ["requested", "withdrawn"]
+
+
+async def test_a_claimants_disagreement_is_recorded_with_the_remedies_and_reaches_the_court(client, settings, court):
+    case = await court_case(client, settings)
+    await settle(settings, settled(uuid.UUID(case.report_id), {"A": 50, "B": 50}))  # claims open: updates 1, 2
+    pool = pool_of(client)
+    claim_b = await pool.fetchval("SELECT id FROM claims WHERE report_id = $1::uuid AND label = 'B'", case.report_id)
+    url = f"/v1/reports/{case.report_id}/claims/{claim_b}/disagreements"
+    body = {"reason": "保险公司核定的金额不足以修复车辆"}
+    r = await client.post(url, json=body, headers=bearer(case.tokens["A"]))
+    assert r.status == 404  # not A's claim
+    r = await client.post(url, json={"reason": ""}, headers=bearer(case.tokens["B"]))
+    assert r.status == 422 and (await r.json())["errors"][0]["pointer"] == "#/reason"
+    r = await client.post(url, json=body, headers=bearer(case.tokens["B"]))
+    assert r.status == 201, await r.text()
+    recorded = await r.json()
+    assert "仲裁" in recorded["remedies"]["zh"] and "共同被告" in recorded["remedies"]["zh"]
+    assert "arbitration" in recorded["remedies"]["en"] and "co-defendant" in recorded["remedies"]["en"]
+    again = await client.post(url, json=body, headers=bearer(case.tokens["B"]))
+    assert again.status == 201 and (await again.json())["id"] == recorded["id"]  # a retry records nothing new
+    await work(client, lambda: _delivered(client, 3))
+    [disputed] = [u for u in _updates(court) if u["data"].get("status") == "disputed"]
+    assert disputed["type"] == "claim_status" and disputed["sequence"] == 3
+    assert disputed["data"]["reason"] == body["reason"] and disputed["data"]["claim_id"] == str(claim_b)
