@@ -108,9 +108,11 @@ async def set_status(conn: asyncpg.Connection, a: Acting | asyncpg.Record, new: 
 
 
 async def enqueue_settled(conn: asyncpg.Connection, *, report_id: UUID, outcome: str, version: int,
-                          shares: list[dict[str, Any]], opt_ins: dict[str, bool]) -> None:
-    """Tell the claims and assessment side that liability is settled (agreed or determined)."""
-    await outbox.enqueue(conn, topic=SETTLED, dedupe_key=f"{SETTLED}:{report_id}:{version}", report_id=report_id,
+                          shares: list[dict[str, Any]], opt_ins: dict[str, bool], dedupe_suffix: str = "") -> None:
+    """Tell the claims and assessment side that liability is settled (agreed or determined); a suffix marks the
+    same version told again with the parties' 互碰自赔 opt-ins given on accepting a determination."""
+    key = f"{SETTLED}:{report_id}:{version}" + (f":{dedupe_suffix}" if dedupe_suffix else "")
+    await outbox.enqueue(conn, topic=SETTLED, dedupe_key=key, report_id=report_id,
                          payload={"report_id": str(report_id), "outcome": outcome, "version": version,
                                   "parties": [{"label": s["party"], "liability": s["liability"],
                                                "share_percent": s["share_percent"]} for s in shares],

@@ -92,8 +92,11 @@ async def determine(flow: FaultFlow, *, who: StaffPrincipal, report_id: UUID, sh
 
 
 async def respond_to_determination(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int,
-                                   response: str, reason: str | None, idem: Idempotency | None) -> dict[str, Any]:
-    """A party accepts or disputes the current determination."""
+                                   response: str, reason: str | None, idem: Idempotency | None,
+                                   mutual: bool = False) -> dict[str, Any]:
+    """A party accepts or disputes the current determination; accepting, it may opt in to 互碰自赔. Once every
+    party accepted with an opt-in, the claims side hears the determination again with the opt-ins (the
+    conditions of 互碰自赔 are checked there)."""
     need_reason(response, reason)
     async with flow.intake.pool.acquire() as conn, conn.transaction():
         if (stored := await replayed(conn, idem)) is not None:
@@ -106,10 +109,18 @@ async def respond_to_determination(flow: FaultFlow, *, who: Principal, report_id
             v = current["version"]
             raise StaleVersion(f"认定已更新为第{v}版", f"The determination is now v{v}", current_version=v)
         await rrepo.insert_determination_response(conn, report_id=report_id, version=version, party_id=a.party_id,
-                                                  response=response, reason=reason, at=flow.intake.now())
+                                                  response=response, reason=reason, at=flow.intake.now(),
+                                                  mutual_opt_in=mutual)
         await record(conn, AuditEvent("determination_response", f"{report_id}:{version}:{a.label}", response,
                                       a.actor, report_id, {"determination_version": {"before": None, "after": version},
-                                                           "reason": {"before": None, "after": reason}}))
+                                                           "reason": {"before": None, "after": reason},
+                                                           "mutual_self_compensation": {"before": None,
+                                                                                        "after": mutual}}))
+        answers = await rrepo.determination_responses(conn, report_id=report_id, version=version)
+        if len(answers) == len(a.labels) and all(r["mutual_opt_in"] for r in answers):
+            await enqueue_settled(conn, report_id=report_id, outcome="determined", version=version,
+                                  shares=current["shares"], opt_ins={r["label"]: True for r in answers},
+                                  dedupe_suffix="mutual")
         if response == "dispute":
             assert reason
             await enqueue_disputed(conn, report_id=report_id, stage="determination", version=version, label=a.label,

@@ -65,7 +65,7 @@ async def latest_determination(conn: asyncpg.Connection, *, report_id: UUID) -> 
 async def determination_responses(conn: asyncpg.Connection, *, report_id: UUID, version: int
                                   ) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT r.party_id, p.label, r.response, r.reason, r.determination_version, r.created_at
+        """SELECT r.party_id, p.label, r.response, r.reason, r.determination_version, r.created_at, r.mutual_opt_in
            FROM determination_responses r JOIN parties p ON p.id = r.party_id
            WHERE r.report_id = $1::uuid AND r.determination_version = $2::int ORDER BY r.created_at, p.label""",
         report_id, version,
@@ -73,13 +73,14 @@ async def determination_responses(conn: asyncpg.Connection, *, report_id: UUID, 
 
 
 async def insert_determination_response(conn: asyncpg.Connection, *, report_id: UUID, version: int,
-                                        party_id: UUID, response: str, reason: str | None, at: datetime) -> None:
+                                        party_id: UUID, response: str, reason: str | None, at: datetime,
+                                        mutual_opt_in: bool = False) -> None:
     try:
         await conn.execute(
             """INSERT INTO determination_responses (id, report_id, determination_version, party_id, response,
-                                                    reason, created_at)
-               VALUES ($1::uuid, $2::uuid, $3::int, $4::uuid, $5::text, $6::text, $7::timestamptz)""",
-            uuid.uuid4(), report_id, version, party_id, response, reason, at,
+                                                    reason, created_at, mutual_opt_in)
+               VALUES ($1::uuid, $2::uuid, $3::int, $4::uuid, $5::text, $6::text, $7::timestamptz, $8::boolean)""",
+            uuid.uuid4(), report_id, version, party_id, response, reason, at, mutual_opt_in,
         )
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise translate(exc) from None

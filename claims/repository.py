@@ -51,13 +51,14 @@ async def settlement(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Re
 
 async def save_settlement(conn: asyncpg.Connection, *, report_id: UUID, version: int, outcome: str,
                           parties: list[dict[str, Any]], accident_day: Any) -> bool:
-    """Store the settlement unless one of this or a later version is stored; True when it changed."""
+    """Store the settlement unless a later version is stored (the same version again may bring the parties'
+    互碰自赔 opt-ins, given on accepting a police determination); True when it changed."""
     return bool(await conn.fetchval(
         """INSERT INTO claim_settlements AS s (report_id, version, outcome, parties, accident_day)
            VALUES ($1::uuid, $2::int, $3::text, $4::jsonb, $5::date)
            ON CONFLICT (report_id) DO UPDATE SET version = EXCLUDED.version, outcome = EXCLUDED.outcome,
                parties = EXCLUDED.parties, settled_at = now()
-           WHERE s.version < EXCLUDED.version
+           WHERE s.version < EXCLUDED.version OR (s.version = EXCLUDED.version AND s.parties <> EXCLUDED.parties)
            RETURNING true""", report_id, version, outcome, parties, accident_day))
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, model_validator
 
 from schemas.base import Out, Strict
 from schemas.fault import Direction, FaultContext, Flag, Impact, Movement, Priority, Signal
+from schemas.messages import field_error
 
 Response = Literal["accept", "dispute"]
 PoliceLiability = Literal["full", "major", "equal", "minor", "none"]
@@ -61,6 +62,15 @@ class DeterminationResponseCreate(Strict):
     determination_version: int = Field(ge=1)
     response: Response
     reason: str | None = _reason()
+    mutual_self_compensation: StrictBool = Field(
+        False, description="opt in to 交强险互碰自赔 when accepting (every party must, and every condition hold)")
+
+    @model_validator(mode="after")
+    def _opt_in_only_when_accepting(self) -> DeterminationResponseCreate:
+        if self.mutual_self_compensation and self.response != "accept":
+            raise field_error("opt_in_needs_accept", "只有接受责任认定时才能选择互碰自赔",
+                              "Opting in to 互碰自赔 goes with accepting the determination")
+        return self
 
 
 class CourtRequestCreate(Strict):

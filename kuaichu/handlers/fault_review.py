@@ -42,6 +42,7 @@ async def post_determination_response(request: web.Request) -> web.Response:
     data = await fault_review.respond_to_determination(
         flow_of(request), who=who, report_id=report_id_of(request), version=body.determination_version,
         response=body.response, reason=body.reason, idem=idempotency_of(request, who, "determination_response"),
+        mutual=body.mutual_self_compensation,
     )
     return state_response(data)
 

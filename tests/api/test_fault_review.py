@@ -98,3 +98,41 @@ async def test_in_a_court_exempt_island_zone_the_court_request_becomes_offline_m
     assert "island" in state["message"]["en"] and "mediation" in state["message"]["en"]
     r = await client.post(case.url("/court-requests"), json={"reason": "再次申请"}, headers=bearer(case.tokens["A"]))
     assert r.status == 409
+
+
+async def test_parties_opt_in_to_mutual_self_compensation_when_accepting_a_70_30_determination(client, settings):
+    from tests.api.claims_setup import settle, sql, tokens
+
+    case = await report_with_parties(client, settings)
+    await dispute_to_review(client, case)
+    r = await determine(client, case, await police(settings), {"A": "major", "B": "minor"})
+    assert r.status == 201, await r.text()
+    body = {"determination_version": 1, "response": "dispute", "reason": "不同意", "mutual_self_compensation": True}
+    r = await client.post(case.url("/determination-responses"), json=body, headers=bearer(case.tokens["A"]))
+    assert r.status == 422 and (await r.json())["errors"][0]["pointer"] == "#"
+    for label in "AB":
+        body = {"determination_version": 1, "response": "accept", "mutual_self_compensation": True}
+        r = await client.post(case.url("/determination-responses"), json=body, headers=bearer(case.tokens[label]))
+        assert r.status == 200, await r.text()
+    first, again = await _outbox(client, "report.settled")
+    assert first["payload"]["mutual_self_compensation"] == {"A": False, "B": False}  # when the police decided
+    assert again["dedupe_key"].endswith(":1:mutual")
+    assert again["payload"]["mutual_self_compensation"] == {"A": True, "B": True}
+    assert [p["share_percent"] for p in again["payload"]["parties"]] == [70, 30]
+
+    for message in (first, again):  # what the worker hands the claims side, in order
+        await settle(settings, message["payload"])
+    auth = await tokens(settings)
+    claims = {r["label"]: (str(r["id"]), r["insurer_code"]) for r in await sql(
+        settings, "SELECT id, label, insurer_code FROM claims WHERE report_id = $1::uuid", case.report_id)}
+    for label, fen in (("A", 120_000), ("B", 80_000)):
+        claim_id, insurer = claims[label]
+        items = [{"part": "车门", "operation": "repair", "amount_fen": fen}]
+        r = await client.post(f"/v1/insurer/claims/{claim_id}/assessment", headers=auth[insurer],
+                              json={"reference": f"m-{label}", "items": items, "total_fen": fen})
+        assert r.status == 201, await r.text()
+    covers = await sql(settings, "SELECT label, cover FROM claims WHERE report_id = $1::uuid ORDER BY label",
+                       case.report_id)
+    assert [c["cover"]["mode"] for c in covers] == ["mutual_self_compensation"] * 2
+    assert [(p["payer"], p["source"]) for c in covers for p in c["cover"]["payments"]] == [
+        ("A", "own_insurer"), ("B", "own_insurer")]  # each insurer pays its own insured, no cross-claims
