@@ -77,8 +77,13 @@ _SUMMARY = {
 }
 
 
-def party_summary(report_id: UUID, view: dict[str, Any] | None) -> dict[str, Any]:
-    """What a party sees: where the case is, the case number, and the court's events in plain words."""
+def party_summary(report_id: UUID, view: dict[str, Any] | None,
+                  offline_mediation: dict[str, str] | None = None) -> dict[str, Any]:
+    """What a party sees: where the case is, the case number, and the court's events in plain words; a case of
+    a court-exempt zone says it goes to offline mediation (`offline_mediation` holds that message)."""
+    if view is None and offline_mediation is not None:
+        return {"report_id": str(report_id), "sent_to_court": False, "state": "offline_mediation",
+                "zh": offline_mediation["zh"], "en": offline_mediation["en"], "case_number": None, "events": []}
     if view is None:
         state = "not_sent"
     elif view["state"] == "delivered" or view["events"]:

@@ -263,7 +263,7 @@ class CaseSummary(Out):
 
     report_id: str
     sent_to_court: bool
-    state: Literal["not_sent", "sending", "with_court", "needs_operator"]
+    state: Literal["not_sent", "sending", "with_court", "needs_operator", "offline_mediation"]
     zh: str
     en: str
     case_number: str | None

@@ -8,6 +8,10 @@ from datetime import UTC, datetime
 from aiohttp import web
 from pydantic import Field
 
+from accident import repository as accident_repo
+from accident.fault_flow import court_message
+from accident.fault_review_repository import zone_exemption
+from accident.model import Status
 from accident.service import access
 from court_bridge import callbacks, service, views
 from court_bridge.errors import CaseNotFound
@@ -76,7 +80,13 @@ async def report_court(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn:
         await access(conn, principal(request), report_id)
         view = await views.case_of_report(conn, report_id=report_id)
-    return json_response(CaseSummary.model_validate(views.party_summary(report_id, view)))
+        report = await accident_repo.report(conn, report_id=report_id)
+        offline = None
+        if report is not None and report["status"] == Status.OFFLINE_MEDIATION:
+            zone = await zone_exemption(conn, zone_id=report["zone_id"])
+            offline = court_message(outcome=Status.OFFLINE_MEDIATION, zone=zone["name"],
+                                    exempt_reason=zone["exempt_reason"])
+    return json_response(CaseSummary.model_validate(views.party_summary(report_id, view, offline)))
 
 
 _CASE = "/v1/court/cases/{package_id}"

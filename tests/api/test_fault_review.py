@@ -98,6 +98,11 @@ async def test_in_a_court_exempt_island_zone_the_court_request_becomes_offline_m
     assert "island" in state["message"]["en"] and "mediation" in state["message"]["en"]
     r = await client.post(case.url("/court-requests"), json={"reason": "再次申请"}, headers=bearer(case.tokens["A"]))
     assert r.status == 409
+    for label in "AB":  # both parties' court view says where the case goes, not merely "not sent"
+        r = await client.get(f"/v1/reports/{case.report_id}/court", headers=bearer(case.tokens[label]))
+        summary = await r.json()
+        assert summary["state"] == "offline_mediation" and summary["sent_to_court"] is False
+        assert "线下调解" in summary["zh"] and "嵊泗县" in summary["zh"] and "in person" in summary["en"]
 
 
 async def test_parties_opt_in_to_mutual_self_compensation_when_accepting_a_70_30_determination(client, settings):
