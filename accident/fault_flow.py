@@ -207,6 +207,14 @@ async def recompute(conn: asyncpg.Connection, flow: FaultFlow, a: Acting, accoun
                      "review_opened" if review else "proposed")
 
 
+async def _answered_already(conn: asyncpg.Connection, a: Acting, *, version: int, response: str,
+                            reason: str | None) -> bool:
+    """This party gave this very answer to this version (and it still stands)."""
+    mine = [r for r in await frepo.responses(conn, report_id=a.report["id"], version=version)
+            if r["party_id"] == a.party_id and r["voided_at"] is None]
+    return bool(mine) and mine[0]["response"] == response and (mine[0]["reason"] or None) == (reason or None)
+
+
 async def respond_to_proposal(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int, response: str,
                               reason: str | None, idem: Idempotency | None) -> dict[str, Any]:
     """Accept or dispute the current proposal version; a dispute sends the case to police review."""
@@ -215,6 +223,8 @@ async def respond_to_proposal(flow: FaultFlow, *, who: Principal, report_id: UUI
         if (stored := await replayed(conn, idem)) is not None:
             return stored
         a = await acting_party(conn, who, report_id)
+        if await _answered_already(conn, a, version=version, response=response, reason=reason):
+            return await fault_state(conn, report_id=report_id)  # a retry after a lost answer gets the answer
         ensure(a.status, frozenset({Status.PROPOSED}), action_zh="答复责任建议", action_en="answer the proposal")
         current = await frepo.latest_proposal(conn, report_id=report_id)
         assert current is not None

@@ -22,6 +22,7 @@ from accident.agreement import build_agreement, canonical_json, sha256_hex
 from accident.agreement_pdf import render_agreement_pdf
 from accident.fault_errors import FaultInputRefused, NoAgreement, StaleVersion
 from accident.fault_flow import Acting, FaultFlow, acting_party, answer, enqueue_settled, replayed, set_status
+from accident.fault_view import fault_state
 from accident.model import Status, ensure
 from accident.service import Idempotency, access
 from kernel import idempotency
@@ -91,6 +92,9 @@ async def sign(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int
             return done.body
         async with conn.transaction():
             a = await acting_party(conn, who, report_id)
+            signed = await frepo.signatures(conn, report_id=report_id, version=version)
+            if any(s["party_id"] == a.party_id for s in signed):
+                return await fault_state(conn, report_id=report_id)  # signed already: a retry gets the state
             await _ready_to_sign(conn, a, version)
             party = next(p for p in await repo.parties(conn, report_id=report_id) if p["id"] == a.party_id)
     await identity.verify_code(flow.intake.pool, keyring=k, policy=flow.otp, phone=k.decrypt(party["phone_enc"]),

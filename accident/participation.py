@@ -186,6 +186,8 @@ async def submit_evidence(intake: Intake, *, who: Principal, report_id: UUID) ->
     async with intake.pool.acquire() as conn, conn.transaction():
         viewer, row = await _party_in_open_report(conn, who, report_id)
         status = Status(row["status"])
+        if status in (Status.AWAITING_PARTIES, Status.FACTS_COMPLETE):
+            return await _view(conn, intake, report_id, viewer)  # submitted already: a retry gets the answer
         ensure(status, frozenset({Status.DRAFT}), action_zh="提交现场证据", action_en="submit the evidence")
         photos = await repo.photos(conn, report_id=report_id)
         missing = missing_photo_kinds([dict(p) for p in photos])

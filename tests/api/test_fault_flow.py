@@ -93,7 +93,9 @@ async def test_an_answer_retried_with_its_idempotency_key_is_recorded_once(clien
     again = await respond(client, case, "A", v, key="k-1")
     assert first.status == again.status == 200
     assert await first.json() == await again.json()
-    r = await respond(client, case, "A", v)
+    r = await respond(client, case, "A", v)  # the same answer without a key: the same state (a safe retry)
+    assert r.status == 200 and await r.json() == await first.json()
+    r = await respond(client, case, "A", v, "dispute", "其实是对方的责任")  # another answer: refused
     assert r.status == 409 and (await r.json())["type"] == "/problems/already-done"
 
 
