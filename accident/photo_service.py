@@ -16,7 +16,7 @@ from accident.model import OPEN_FOR_PHOTOS, Status, ensure
 from accident.photos import inspect_upload, make_derivatives
 from accident.service import Intake, access
 from accident.storage import PhotoStore
-from accident.views import render_photo
+from accident.views import missing_photo_kinds, render_photo
 from kernel.audit import AuditEvent, record
 from kernel.errors import Conflict, DomainError
 from kernel.identity import Principal
@@ -40,6 +40,20 @@ class TooManyPhotos(DomainError):
     title_en = "Photo limit reached"
 
 
+class PhotoNotFound(DomainError):
+    code = "photo-not-found"
+    kind = "not_found"
+    title_zh = "没有您拍摄的这张照片"
+    title_en = "No photo of yours with this id"
+
+
+class PhotoRemovedBefore(DomainError):
+    code = "photo-removed"
+    kind = "conflict"
+    title_zh = "这张照片已被您删除，如需使用请重新拍摄"
+    title_en = "You removed this photo; take it again to use it"
+
+
 async def upload_photo(
     intake: Intake, store: PhotoStore, *, who: Principal, report_id: UUID, kind: str, data: bytes,
     max_pixels: int, max_photos: int, inspect_in: Executor | None = None,
@@ -59,13 +73,19 @@ async def upload_photo(
         assert row is not None
         ensure(Status(row["status"]), OPEN_FOR_PHOTOS, action_zh="上传照片", action_en="add photos")
         existing = await conn.fetchrow(
-            "SELECT id FROM photos WHERE report_id = $1::uuid AND sha256 = $2::text AND kind = $3::text",
+            """SELECT id, EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id) AS removed
+               FROM photos ph WHERE report_id = $1::uuid AND sha256 = $2::text AND kind = $3::text""",
             report_id, facts.sha256, kind,
         )
+        if existing is not None and existing["removed"]:
+            raise PhotoRemovedBefore()
         if existing is not None:
             status, photo_id = 200, existing["id"]
         else:
-            if await conn.fetchval("SELECT count(*) FROM photos WHERE report_id = $1::uuid", report_id) >= max_photos:
+            kept = await conn.fetchval(
+                """SELECT count(*) FROM photos ph WHERE report_id = $1::uuid
+                   AND NOT EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id)""", report_id)
+            if kept >= max_photos:
                 raise TooManyPhotos(f"每起事故最多{max_photos}张照片", f"At most {max_photos} photos per report")
             status = 201
             await conn.execute(
@@ -141,3 +161,27 @@ async def photo_for_download(
         raise Conflict("预览图正在生成，请稍后再试", "The preview is still being made; try again shortly",
                        retry_after_s=2)
     return row["sha256"], row["media_type"] if variant == "original" else "image/jpeg"
+
+
+async def remove_photo(intake: Intake, *, who: Principal, report_id: UUID, photo_id: UUID) -> dict[str, Any]:
+    """The party that took a photo removes it before the evidence is submitted (a wrong shot); the original and
+    its row stay as evidence, marked removed and audited. Removing it again answers the same."""
+    async with intake.pool.acquire() as conn, conn.transaction():
+        viewer = await access(conn, who, report_id)
+        row = await repo.report(conn, report_id=report_id, lock=True)
+        photo = await conn.fetchrow(
+            """SELECT ph.party_id, EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id) AS removed
+               FROM photos ph WHERE ph.id = $1::uuid AND ph.report_id = $2::uuid""", photo_id, report_id)
+        if row is None or photo is None or viewer.party_id is None or photo["party_id"] != viewer.party_id:
+            raise PhotoNotFound()
+        if not photo["removed"]:
+            ensure(Status(row["status"]), frozenset({Status.DRAFT}), action_zh="删除照片",
+                   action_en="remove a photo after the evidence was submitted")
+            await conn.execute(
+                "INSERT INTO photo_removals (photo_id, report_id, party_id) VALUES ($1::uuid, $2::uuid, $3::uuid)",
+                photo_id, report_id, viewer.party_id)
+            await record(conn, AuditEvent("photo", str(photo_id), "removed", ("party", str(viewer.party_id)),
+                                          report_id, {"removed": {"before": False, "after": True}}))
+        photos = await repo.photos(conn, report_id=report_id)
+    return {"photo_id": str(photo_id), "removed": True,
+            "missing_photo_kinds": missing_photo_kinds([dict(p) for p in photos])}

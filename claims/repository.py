@@ -40,7 +40,9 @@ async def parties(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.
 
 async def photos(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
-        "SELECT id, kind, sha256 FROM photos WHERE report_id = $1::uuid ORDER BY created_at, id", report_id)
+        """SELECT id, kind, sha256 FROM photos ph WHERE report_id = $1::uuid
+           AND NOT EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id) ORDER BY created_at, id""",
+        report_id)
 
 
 async def settlement(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Record | None:

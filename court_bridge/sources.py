@@ -87,7 +87,8 @@ async def photos(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.R
     return await conn.fetch(
         """SELECT ph.id, ph.kind, pa.label AS party_label, ph.sha256, ph.size_bytes, ph.media_type, ph.taken_at
            FROM photos ph LEFT JOIN parties pa ON pa.id = ph.party_id
-           WHERE ph.report_id = $1::uuid ORDER BY ph.created_at, ph.id""",
+           WHERE ph.report_id = $1::uuid AND NOT EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id)
+           ORDER BY ph.created_at, ph.id""",
         report_id,
     )
 

@@ -178,3 +178,9 @@ class AuditEventRead(Out):
 class AuditTrail(Out):
     report_id: str
     events: list[AuditEventRead]
+
+
+class PhotoRemoved(Out):
+    photo_id: str
+    removed: bool
+    missing_photo_kinds: list[PhotoKind] = Field(description="Required kinds still to take after the removal")

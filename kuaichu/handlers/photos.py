@@ -8,12 +8,12 @@ from typing import get_args
 from aiohttp import web
 
 from accident.errors import ReportNotFound
-from accident.photo_service import photo_for_download, upload_photo
+from accident.photo_service import PhotoNotFound, photo_for_download, remove_photo, upload_photo
 from kernel.errors import DomainError, InvalidInput
 from kuaichu.api import PARTY, PUBLIC, Route, json_response, principal, staff
 from kuaichu.intake import report_id_of
 from kuaichu.keys import SERVICES
-from schemas.reports import PhotoKind, PhotoRead
+from schemas.reports import PhotoKind, PhotoRead, PhotoRemoved
 
 
 class PhotoTooLarge(DomainError):
@@ -92,6 +92,16 @@ async def download(request: web.Request) -> web.StreamResponse:
     return await _send(request, sha, variant, media)
 
 
+async def delete_photo(request: web.Request) -> web.Response:
+    try:
+        photo_id = uuid.UUID(request.match_info["photo_id"])
+    except ValueError:
+        raise PhotoNotFound() from None
+    removed = await remove_photo(request.app[SERVICES].intake, who=principal(request),
+                                 report_id=report_id_of(request), photo_id=photo_id)
+    return json_response(PhotoRemoved.model_validate(removed))
+
+
 async def download_signed(request: web.Request) -> web.StreamResponse:
     """For insurers and the court: a link signed by the service, valid until `expires`."""
     report_id, photo_id, variant = _ids(request)
@@ -116,6 +126,9 @@ ROUTES = [
     Route("POST", _PHOTO, upload, "Upload one photo (original kept byte-for-byte; EXIF time and GPS read)",
           auth=(PARTY,), tag="photos", multipart=_MULTIPART, responses={201: PhotoRead, 200: PhotoRead},
           errors=(409,)),
+    Route("DELETE", _PHOTO + "/{photo_id}", delete_photo,
+          "Remove a wrong photo you took, before the evidence is submitted (kept as evidence, marked removed)",
+          auth=(PARTY,), tag="photos", responses={200: PhotoRemoved}, errors=(404, 409)),
     Route("GET", _PHOTO + "/{photo_id}/{variant}", download, "A photo: original, preview or thumbnail",
           auth=(PARTY, *staff("police", "admin")), tag="photos", raw_response={200: "image/jpeg"}, errors=(409,)),
     Route("GET", "/v1/signed" + _PHOTO + "/{photo_id}/{variant}", download_signed,
