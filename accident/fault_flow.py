@@ -29,6 +29,7 @@ from accident.storage import PhotoStore
 from court_bridge.service import CourtBridge, queue_case
 from kernel import idempotency, outbox
 from kernel.audit import AuditEvent, record
+from kernel.errors import field
 from kernel.identity import Principal
 from kernel.sms import SmsSender
 
@@ -130,11 +131,12 @@ def need_reason(response: str, reason: str | None) -> None:
     """A dispute says why (police and the court read it); an acceptance needs no reason."""
     if response == "dispute" and not (reason or "").strip():
         raise FaultInputRefused("提出异议时请说明理由", "Give a reason when disputing",
-                                errors=[{"pointer": "#/reason", "detail": "required when disputing"}])
+                                errors=[field("#/reason", "提出异议时请说明理由", "Give a reason when disputing")])
 
 
 def _check_declared(ts: TemplateSet, declared: list[str]) -> None:
-    bad = [{"pointer": f"#/declared_scenarios/{j}", "detail": f"{c!r} is not a scenario of set {ts.id}"}
+    bad = [field(f"#/declared_scenarios/{j}", f"“{c}”不是情形列表（{ts.id}）中的情形，请从列表中选择",
+                 f"{c!r} is not a scenario of set {ts.id}: pick one from the list")
            for j, c in enumerate(declared) if c not in ts.codes]
     if bad:
         raise FaultInputRefused("所选情形不在情形列表中", "Unknown scenario code", errors=bad)

@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from accident.fault_errors import AlreadyDone, FaultInputRefused
+from kernel.errors import field
 
 
 def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
@@ -20,10 +21,11 @@ def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
         return AlreadyDone()
     if name in ("fault_responses_reason_check", "determination_responses_reason_check"):
         return FaultInputRefused("提出异议时请说明理由", "Give a reason when disputing",
-                                 errors=[{"pointer": "#/reason", "detail": "required when disputing"}])
+                                 errors=[field("#/reason", "提出异议时请说明理由", "Give a reason when disputing")])
     if name == "police_determination_shares_share_check":
         return FaultInputRefused("责任与比例不符", "Liability and share do not match",
-                                 errors=[{"pointer": "#/shares", "detail": "liability/share mismatch"}])
+                                 errors=[field("#/shares", "责任类型与比例不一致",
+                                               "The liability and its share do not match")])
     return exc
 
 

@@ -26,6 +26,7 @@ from accident.model import Status, ensure
 from accident.service import Idempotency
 from court_bridge.service import CourtBridge, queue_update
 from kernel.audit import AuditEvent, record
+from kernel.errors import field
 from kernel.identity import Principal, StaffPrincipal
 
 SHARES = {"full": 100, "major": 70, "equal": 50, "minor": 30, "none": 0}
@@ -45,12 +46,14 @@ def check_determination(labels: list[str], shares: list[dict[str, str]], article
     given = [s["party"] for s in shares]
     for i, s in enumerate(shares):
         if s["party"] not in labels or given.count(s["party"]) > 1:
-            errors.append({"pointer": f"#/shares/{i}/party", "detail": f"unknown or repeated party {s['party']!r}"})
+            errors.append(field(f"#/shares/{i}/party", f"当事人“{s['party']}”不存在或重复",
+                                f"Unknown or repeated party {s['party']!r}"))
     if missing := [label for label in labels if label not in given]:
-        errors.append({"pointer": "#/shares", "detail": f"missing parties: {', '.join(missing)}"})
+        errors.append(field("#/shares", f"缺少当事人：{'、'.join(missing)}", f"Missing parties: {', '.join(missing)}"))
     if not errors and sum(SHARES[s["liability"]] for s in shares) != 100:
-        errors.append({"pointer": "#/shares", "detail": "shares must add up to 100"})
-    errors += [{"pointer": f"#/articles/{i}", "detail": "not in the form 道路交通安全法第四十三条"}
+        errors.append(field("#/shares", "各方责任比例之和应为100", "The shares must add up to 100"))
+    errors += [field(f"#/articles/{i}", "请按“道路交通安全法第四十三条”的格式填写法条",
+                     "Write the article like 道路交通安全法第四十三条")
                for i, art in enumerate(articles) if not LEGAL_BASIS.match(art)]
     if errors:
         raise FaultInputRefused("认定内容有误：" + "；".join(e["detail"] for e in errors[:3]),

@@ -27,6 +27,7 @@ from accident.model import Status, ensure
 from accident.service import Idempotency, access
 from kernel import idempotency
 from kernel.audit import AuditEvent, record
+from kernel.errors import field
 from kernel.identity import Principal
 from kernel.masking import mask_phone
 
@@ -57,7 +58,8 @@ def _signature_png(encoded: str | None) -> bytes | None:
         data = b""
     if not data.startswith(PNG_MAGIC) or len(data) > MAX_SIGNATURE_BYTES:
         raise FaultInputRefused("签名图像须为不超过512KB的PNG图片", "The signature must be a PNG of at most 512 KB",
-                                errors=[{"pointer": "#/signature_png_base64", "detail": "not a PNG up to 512 KB"}])
+                                errors=[field("#/signature_png_base64", "签名应为不超过512 KB的PNG图片",
+                                              "The signature must be a PNG of at most 512 KB")])
     return data
 
 

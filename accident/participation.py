@@ -31,6 +31,7 @@ from accident.views import Viewer, eligibility_out, missing_photo_kinds, render_
 from kernel import idempotency, outbox, ratelimit
 from kernel.audit import AuditEvent, record
 from kernel.crypto import new_token
+from kernel.errors import field
 from kernel.identity import PhonePrincipal, Principal
 from kernel.sessions import PARTY_PREFIX
 from schemas.reports import REQUIRED_PHOTO_KINDS, ReportJoin
@@ -74,7 +75,8 @@ async def join_report(
             await ratelimit.hit(conn, *(lim.bucket for lim in limits))
     raise WrongShareCode("分享码不正确或已过期，请向对方核对",
                          "Wrong or expired share code; check it with the other driver",
-                         errors=[{"pointer": "#/share_code", "detail": "no open report with this code"}])
+                         errors=[field("#/share_code", "没有使用这个分享码的事故，请向对方核对",
+                                       "No open report has this code: check it with the other driver")])
 
 
 REFERRAL_TEXT = {

@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from accident.errors import DuplicatePlate, UnknownInsurer
+from kernel.errors import field
 from kernel.pipeline import PipelinedStatement
 
 # Creating a report is one statement: idempotency claim, report, party, consent, party token, share code,
@@ -61,7 +62,8 @@ SELECT (SELECT known FROM insurer) AS insurer_known, (SELECT count(*) FROM r) AS
 
 def _unknown_insurer() -> UnknownInsurer:
     return UnknownInsurer("保险公司代码不存在，请从列表中选择", "Unknown insurer code; pick one from the list",
-                          errors=[{"pointer": "#/party/insurance/insurer_code", "detail": "unknown insurer"}])
+                          errors=[field("#/party/insurance/insurer_code", "没有这家保险公司，请从列表中选择",
+                                         "Unknown insurer: pick one from GET /v1/insurers")])
 
 
 def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
@@ -70,7 +72,8 @@ def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
     if name == "parties_insurer_code_fkey":
         return _unknown_insurer()
     if name == "parties_report_plate_key":
-        return DuplicatePlate(errors=[{"pointer": "#/party/vehicle/plate", "detail": "plate already in report"}])
+        return DuplicatePlate(errors=[field("#/party/vehicle/plate", "这个号牌已在本事故中",
+                                            "This plate is already in the report")])
     return exc
 
 

@@ -29,6 +29,7 @@ from accident.views import Viewer, eligibility_out, render_report
 from geo.coords import gcj02_to_wgs84
 from kernel import idempotency, jsonenc
 from kernel.crypto import Keyring, new_token
+from kernel.errors import field
 from kernel.identity import PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
 from kernel.pipeline import PipelinedStatement
 from kernel.sessions import PARTY_PREFIX
@@ -99,13 +100,15 @@ def check_consent(consent: Any) -> None:
         raise ConsentRequired(
             f"隐私告知已更新为 {NOTICE_VERSION} 版，请阅读后重新同意",
             f"The privacy notice is now version {NOTICE_VERSION}; read it and consent again",
-            errors=[{"pointer": "#/consent/notice_version", "detail": f"current version is {NOTICE_VERSION}"}],
+            errors=[field("#/consent/notice_version", f"请阅读并同意最新的告知书（版本 {NOTICE_VERSION}）",
+                          f"Read and accept the current notice (version {NOTICE_VERSION})")],
             current_version=NOTICE_VERSION,
         )
     if not consent.location:
         raise ConsentRequired(
             "处理事故地点需要您的同意，否则无法受理报案", "Processing the accident location needs your consent",
-            errors=[{"pointer": "#/consent/location", "detail": "required"}],
+            errors=[field("#/consent/location", "需要同意使用位置信息才能处理事故",
+                          "Consent to the use of your location is needed to handle the accident")],
         )
 
 
@@ -113,7 +116,7 @@ def check_phone(keyring: Keyring, who: PhonePrincipal, party: PartyIn) -> None:
     if keyring.phone_hash(party.driver.phone) != who.phone_hash:
         raise PhoneNotVerified(
             "驾驶人手机号须与登录验证的手机号一致", "The driver's phone must be the one verified for this session",
-            errors=[{"pointer": "#/party/driver/phone", "detail": "not the verified phone"}],
+            errors=[field("#/party/driver/phone", "应填写您验证过的手机号", "Give the phone number you verified")],
         )
 
 
@@ -152,7 +155,8 @@ def _locate(intake: Intake, body: ReportCreate) -> tuple[float, float, Located]:
     if hit is None:
         raise OutsideServiceArea(
             "事故地点不在本服务区域内，请拨打122报警", "The location is outside the service area; call 122",
-            errors=[{"pointer": "#/location", "detail": "outside every service zone"}],
+            errors=[field("#/location", "该位置不在快处服务范围内，请拨打122",
+                          "This place is outside the service area: call 122")],
         )
     return lat, lon, hit
 
@@ -160,12 +164,14 @@ def _locate(intake: Intake, body: ReportCreate) -> tuple[float, float, Located]:
 def _check_time(intake: Intake, occurred_at: datetime) -> datetime:
     if occurred_at.tzinfo is None:
         raise InvalidOccurredAt("事故时间须包含时区，例如 +08:00", "occurred_at needs a UTC offset, e.g. +08:00",
-                                errors=[{"pointer": "#/occurred_at", "detail": "missing UTC offset"}])
+                                errors=[field("#/occurred_at", "请带上时区，如 +08:00",
+                                              "Give the time zone, e.g. +08:00")])
     now = intake.now()
     if occurred_at > now + CLOCK_SKEW or occurred_at < now - MAX_AGE:
         raise InvalidOccurredAt("事故时间须在最近72小时内，且不能晚于现在",
                                 "occurred_at must be within the last 72 hours",
-                                errors=[{"pointer": "#/occurred_at", "detail": "not within the last 72 hours"}])
+                                errors=[field("#/occurred_at", "事故时间应在最近72小时内",
+                                              "The accident must be within the last 72 hours")])
     return occurred_at.astimezone(UTC)
 
 

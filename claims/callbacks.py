@@ -21,6 +21,7 @@ from claims.webhooks import enqueue_insurer_event
 from court_bridge.service import queue_update
 from kernel.audit import AuditEvent, record
 from kernel.crypto import request_hash
+from kernel.errors import field
 from kernel.identity import InsurerPrincipal
 
 S = ClaimStatus
@@ -121,17 +122,16 @@ def _flag(c: Any, code: str, now: datetime, **detail: Any) -> list[dict[str, Any
 
 async def _payout(conn, who, c, body, now) -> None:
     """An agreement (or a revision of one, until paid); above the computed cover it needs a reason and is
-    flagged for review."""
+    flagged for review; one made before any cover is computed is flagged too."""
     cover = insurer_cover_fen(c)
-    above = cover is None or body.amount_fen > cover
+    above = cover is not None and body.amount_fen > cover
     if above and not body.reason:
-        owed_zh = "尚未核算" if cover is None else f"{cover / 100:.2f} 元"
-        owed_en = "not computed yet" if cover is None else f"{cover / 100:.2f} yuan"
         raise PayoutNeedsReason(
-            f"赔偿金额 {body.amount_fen / 100:.2f} 元高于核算的交强险赔付额（{owed_zh}），请在 reason 中说明理由",
-            f"The payout of {body.amount_fen / 100:.2f} yuan is above the computed cover ({owed_en}): give a reason",
-            errors=[{"pointer": "#/reason", "detail": "Required above the computed cover",
-                     "zh": "金额高于核算的赔付额时必填", "en": "Required above the computed cover"}])
+            f"赔偿金额 {body.amount_fen / 100:.2f} 元高于核算的交强险赔付额（{cover / 100:.2f} 元），"
+            "请在 reason 中说明理由",
+            f"The payout of {body.amount_fen / 100:.2f} yuan is above the computed cover ({cover / 100:.2f} yuan): "
+            "give a reason",
+            errors=[field("#/reason", "金额高于核算的赔付额时必填", "Required above the computed cover")])
     fields: dict[str, Any] = {"payout_fen": body.amount_fen, "payout_reason": body.reason,
                               "payout_revision": c["payout_revision"] + 1}
     if c["status"] != S.PAYOUT_AGREED:
@@ -139,6 +139,8 @@ async def _payout(conn, who, c, body, now) -> None:
     if above:
         fields["flags"] = _flag(c, "payout_above_cover", now, amount_fen=body.amount_fen, cover_fen=cover,
                                 reason=body.reason)
+    elif cover is None:
+        fields["flags"] = _flag(c, "payout_before_cover", now, amount_fen=body.amount_fen, reason=body.reason)
     await _step(conn, who, c, S.PAYOUT_AGREED, fields, now)
 
 
@@ -167,7 +169,8 @@ def check_assessment(body: Any) -> None:
     if total != body.total_fen:
         raise AmountsDoNotAddUp(f"定损项目合计 {total} 分，总额为 {body.total_fen} 分",
                                 f"items add up to {total} fen, total_fen is {body.total_fen}",
-                                errors=[{"pointer": "#/total_fen", "detail": f"items add up to {total}"}])
+                                errors=[field("#/total_fen", f"各项合计为 {total} 分",
+                                              f"The items add up to {total} fen")])
 
 
 async def apply_callback(ctx: ClaimsContext, *, who: InsurerPrincipal, claim_id: UUID, kind: str,
@@ -187,7 +190,8 @@ async def apply_callback(ctx: ClaimsContext, *, who: InsurerPrincipal, claim_id:
         if prior is not None:
             if bytes(prior["request_hash"]) == digest:
                 return prior["status_code"], prior["response"]
-            raise ReferenceReused(errors=[{"pointer": "#/reference", "detail": "already used with another body"}])
+            raise ReferenceReused(errors=[field("#/reference", "该业务编号已用于其他内容，请换一个编号",
+                                                "Already used with another body: use a new reference")])
         now = datetime.now(UTC)
         await fn(conn, who, c, body, now)
         view = claim_view(await repo.claim(conn, claim_id=claim_id), now=now,

@@ -22,8 +22,10 @@ from court_bridge.stored import from_store, seal_bytes, to_store
 from kernel import outbox
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring
+from kernel.errors import field
 from kernel.photo_links import signed_photo_link
 from schemas.court import CaseUpdate
+from schemas.messages import pointer_errors
 
 CASE_TOPIC = "court.case"
 UPDATE_TOPIC = "court.update"
@@ -169,11 +171,12 @@ async def resend(conn: asyncpg.Connection, bridge: CourtBridge, *, package_id: s
     try:
         body = correct(previous, revision=revision, created_at=now, corrections=[*links, *corrections])
     except KeyError as exc:
-        raise BadCorrection(errors=[{"pointer": "#" + str(exc.args[0]),
-                                     "detail": "no such member, or one that may not be changed"}]) from None
+        raise BadCorrection(errors=[field("#" + str(exc.args[0]), "没有这一项，或这一项不能更正",
+                                          "No such member, or one that may not be changed")]) from None
     except pydantic.ValidationError as exc:
-        raise BadCorrection(errors=[{"pointer": _pointer(e["loc"]), "detail": e["msg"]}
-                                    for e in exc.errors()]) from None
+        raise BadCorrection(errors=[{**e, "pointer": _pointer(err["loc"])}
+                                    for e, err in zip(pointer_errors(exc.errors(include_url=False)), exc.errors(),
+                                                      strict=True)]) from None
     digest, sealed = body["integrity"]["digest"], seal_bytes(body, bridge.keyring)
     await repo.insert_package(conn, package_id=package_id, revision=revision, report_id=cur["report_id"],
                               body=to_store(body, bridge.keyring), sealed=sealed, digest=digest,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kernel.errors import DomainError
+from kernel.errors import DomainError, field
 
 # Enough to fix a file in one pass without flooding a terminal.
 MAX_PROBLEMS = 20
@@ -23,7 +23,7 @@ class ReferenceFileError(DomainError):
         super().__init__(
             f"参考数据文件 {file} 有误（{where}）：{reason}；未加载任何数据",
             f"{file}: {where}: {reason}; nothing was loaded",
-            errors=[{"pointer": w, "detail": r} for w, r in self.problems],
+            errors=[_bilingual(w, r) for w, r in self.problems],
             file=file,
         )
         self.where = where
@@ -33,3 +33,9 @@ class ReferenceFileError(DomainError):
         lines = [f"{self.title_zh} / {self.title_en}: {self.file}"]
         lines += [f"  {self.file}: {w}: {r}" for w, r in self.problems]
         return "\n".join(lines)
+
+
+def _bilingual(where: str, reason: str) -> dict[str, str]:
+    """The loader's reasons read "中文 / English"; one without the split is shown as it is in both."""
+    zh, sep, en = reason.partition(" / ")
+    return field(where, zh, en) if sep else field(where, reason, reason)

@@ -19,6 +19,12 @@ ErrorKind = Literal[
 ]
 
 
+def field(pointer: str, zh: str, en: str) -> dict[str, str]:
+    """One invalid field of a problem: where it is, and what is wrong and what to do in each language (the
+    problem renderer puts the caller's language in `detail`)."""
+    return {"pointer": pointer, "detail": en, "zh": zh, "en": en}
+
+
 class DomainError(Exception):
     """Base of every error a use case raises on purpose.
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from kernel.errors import DomainError, InvalidInput
+from kernel.errors import DomainError, InvalidInput, field
 
 MAX_KEY_LENGTH = 200
 
@@ -31,7 +31,8 @@ def check_key(key: str) -> str:
         raise InvalidInput(
             "Idempotency-Key 须为1–200个可打印ASCII字符",
             "Idempotency-Key must be 1–200 printable ASCII characters",
-            errors=[{"pointer": "header:Idempotency-Key", "detail": "invalid key"}],
+            errors=[field("header:Idempotency-Key", "须为1–200个可打印ASCII字符",
+                          "Must be 1–200 printable ASCII characters")],
         )
     return key
 

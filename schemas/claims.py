@@ -68,7 +68,7 @@ class DecisionCreate(Strict):
 
 class PayoutAgreementCreate(Strict):
     """The amount agreed with the claimant; agreeing again before payment revises it. Above the cover
-    kuaichu computed (or before it is computed) it needs a reason, and is flagged for review."""
+    kuaichu computed it needs a reason, and is flagged for review (so is one made before any cover is computed)."""
 
     reference: Reference
     amount_fen: Fen
@@ -117,7 +117,8 @@ class ClaimRead(Out):
     payout_revision: int = Field(0, description="How many times the payout agreement was made or revised")
     payout_reason: str | None = Field(None, description="Why the payout is above the computed cover")
     flags: list[dict] = Field(default_factory=list, description=(
-        "Signals for review, never refusals: payout_above_cover, payment_differs_from_agreement"))
+        "Signals for review, never refusals: payout_above_cover, payout_before_cover, "
+        "payment_differs_from_agreement"))
 
 
 class DisagreementCreate(Strict):

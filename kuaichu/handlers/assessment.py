@@ -17,7 +17,7 @@ from geo import assessment_staff as staff_uc
 from geo.assessment_record import DamageItem, submit_record
 from geo.assessment_service import AssessmentContext, AssessmentPolicy, on_report_settled, sweep
 from geo.zones import ZoneHit
-from kernel.errors import InvalidInput
+from kernel.errors import InvalidInput, field
 from kernel.identity import StaffPrincipal
 from kernel.outbox import Message
 from kuaichu.api import Route, json_response, principal, read_model, staff
@@ -128,7 +128,7 @@ async def _read_record(request: web.Request, max_bytes: int) -> tuple[RecordIn, 
     """Stream the multipart body: one `record` JSON part and up to MAX_RECORD_PHOTOS `photo` parts."""
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("请以 multipart/form-data 提交", "Send multipart/form-data",
-                           errors=[{"pointer": "#", "detail": "expected multipart/form-data"}])
+                           errors=[field("#", "请以 multipart/form-data 方式上传", "Send multipart/form-data")])
     reader = await request.multipart()
     raw, photos = None, []
     while (part := await reader.next()) is not None:
@@ -137,7 +137,7 @@ async def _read_record(request: web.Request, max_bytes: int) -> tuple[RecordIn, 
         elif part.name == "photo":
             if len(photos) >= MAX_RECORD_PHOTOS:
                 raise InvalidInput(f"最多{MAX_RECORD_PHOTOS}张照片", f"At most {MAX_RECORD_PHOTOS} photos",
-                                   errors=[{"pointer": "#/photo", "detail": "too many photos"}])
+                                   errors=[field("#/photo", "照片过多", "Too many photos")])
             buf = bytearray()
             while chunk := await part.read_chunk(256 * 1024):
                 buf += chunk
@@ -146,8 +146,7 @@ async def _read_record(request: web.Request, max_bytes: int) -> tuple[RecordIn, 
             photos.append(bytes(buf))
     if raw is None:
         raise InvalidInput("缺少 record 字段", "The record part is missing",
-                           errors=[{"pointer": "#/record", "detail": "Required: please fill it in",
-                                    "zh": "必填项，请填写", "en": "Required: please fill it in"}])
+                           errors=[field("#/record", "必填项，请填写", "Required: please fill it in")])
     try:
         return RecordIn.model_validate_json(raw), photos
     except ValidationError as exc:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from accident.errors import ReportNotFound
 from accident.photo_service import PhotoNotFound, photo_for_download, remove_photo, upload_photo
-from kernel.errors import DomainError, InvalidInput
+from kernel.errors import DomainError, InvalidInput, field
 from kuaichu.api import PARTY, PUBLIC, Route, json_response, principal, staff
 from kuaichu.intake import report_id_of
 from kuaichu.keys import SERVICES
@@ -27,7 +27,7 @@ async def _read_form(request: web.Request, max_bytes: int) -> tuple[str, bytes]:
     """Stream the multipart body: a `kind` field and one `file` part, capped at max_bytes."""
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("请以 multipart/form-data 上传照片", "Upload the photo as multipart/form-data",
-                           errors=[{"pointer": "#", "detail": "expected multipart/form-data"}])
+                           errors=[field("#", "请以 multipart/form-data 方式上传", "Send multipart/form-data")])
     reader = await request.multipart()
     kind, data = None, None
     while (part := await reader.next()) is not None:
@@ -43,9 +43,10 @@ async def _read_form(request: web.Request, max_bytes: int) -> tuple[str, bytes]:
             data = bytes(buf)
     errors = []
     if kind not in get_args(PhotoKind):
-        errors.append({"pointer": "#/kind", "detail": f"one of {', '.join(get_args(PhotoKind))}"})
+        errors.append(field("#/kind", f"照片类型应为以下之一：{'、'.join(get_args(PhotoKind))}",
+                            f"Must be one of {', '.join(get_args(PhotoKind))}"))
     if not data:
-        errors.append({"pointer": "#/file", "detail": "a non-empty file part is required"})
+        errors.append(field("#/file", "请附上照片文件", "Attach the photo file"))
     if errors:
         raise InvalidInput("请选择照片类型并附上照片文件", "Give the photo kind and attach the file", errors=errors)
     assert kind is not None and data is not None

@@ -8,6 +8,7 @@ import pkgutil
 import re
 import typing
 from collections.abc import Iterator
+from pathlib import Path
 
 import pydantic
 import pytest
@@ -154,3 +155,14 @@ def test_each_field_text_is_chinese_and_english(error_type: str, texts: tuple[st
 
 def _placeholders(text: str) -> dict[str, str]:
     return {k: "1" for k in re.findall(r"\{(\w+)\}", text)}
+
+
+def test_every_field_error_raised_by_our_code_carries_both_languages():
+    """Field errors are built with kernel.errors.field (or from pydantic through schemas.messages), never as
+    bare dicts with one English `detail`."""
+    allowed = {"kernel/errors.py", "schemas/messages.py", "court_bridge/simulator.py"}
+    root = Path(__file__).parents[2]
+    bare = [f"{path.relative_to(root)}:{n}" for package in PACKAGES for path in (root / package).rglob("*.py")
+            if str(path.relative_to(root)) not in allowed
+            for n, line in enumerate(path.read_text().splitlines(), 1) if '{"pointer":' in line]
+    assert bare == []
