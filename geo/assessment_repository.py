@@ -175,3 +175,23 @@ async def insert_record(conn: asyncpg.Connection, *, record_id: UUID, task_id: U
            VALUES ($1::uuid, $2::uuid, $3::text, $4::text, $5::jsonb, $6::bigint, $7::uuid[])""",
         record_id, task_id, assessor_id, notes, items, total_fen, photo_ids,
     )
+
+
+async def report_photos(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.Record]:
+    """The report's photos (not those its parties removed), for the assessor's signed links."""
+    return await conn.fetch(
+        """SELECT ph.id, ph.kind, ph.sha256 FROM photos ph WHERE ph.report_id = $1::uuid
+           AND NOT EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id)
+           ORDER BY ph.created_at, ph.id""", report_id)
+
+
+async def report_place(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT r.address, z.name AS zone_name FROM reports r LEFT JOIN zones z ON z.id = r.zone_id
+           WHERE r.id = $1::uuid""", report_id)
+
+
+async def vehicle_driver_phone(conn: asyncpg.Connection, *, report_id: UUID, label: str) -> bytes | None:
+    """The encrypted phone of the vehicle's driver (the party of that label)."""
+    return await conn.fetchval(
+        "SELECT phone_enc FROM parties WHERE report_id = $1::uuid AND label = $2::text", report_id, label)

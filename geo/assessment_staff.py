@@ -16,6 +16,7 @@ from geo import assessment_repository as repo
 from geo.assessment_service import AssessmentContext, audit, in_transaction, release, route, tell_insurer
 from kernel.errors import DomainError, NotFound
 from kernel.identity import StaffPrincipal
+from kernel.photo_links import signed_photo_links
 
 OPEN = ("offered", "accepted", "on_scene")
 
@@ -72,12 +73,33 @@ async def mine(conn: asyncpg.Connection, who: StaffPrincipal, task_id: UUID, sta
     return task, me
 
 
+OPEN_FOR_CONTACT = ("accepted", "on_scene")
+
+
 async def show(ctx: AssessmentContext, *, who: StaffPrincipal, task_id: UUID) -> dict[str, Any]:
-    async with ctx.pool.acquire() as conn:
+    """The task with what the assessor needs on the way: the case's photos (signed links), the place as text,
+    and, to the assessor who took the task while it is open, the phone of the vehicle's driver (the minimum
+    necessary, PIPL art. 6; each disclosure audited)."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
         task = await repo.task(conn, task_id=task_id)
-        if task is None or not may_see(who, await viewer(conn, who), task):
+        me = await viewer(conn, who)
+        if task is None or not may_see(who, me, task):
             raise TaskNotFound()
-        return await view(conn, task)
+        out = await view(conn, task)
+        out["photos"] = signed_photo_links(ctx.keyring, ctx.public_base_url, report_id=task["report_id"],
+                                           photos=await repo.report_photos(conn, report_id=task["report_id"]),
+                                           ttl_s=ctx.photo_link_ttl_s)
+        place = await repo.report_place(conn, report_id=task["report_id"])
+        out["place"] = {"address": place["address"] if place else None,
+                        "zone_name": place["zone_name"] if place else None}
+        out["driver_contact"] = None
+        if me is not None and task["assignee_id"] == me["id"] and task["status"] in OPEN_FOR_CONTACT:
+            phone = await repo.vehicle_driver_phone(conn, report_id=task["report_id"], label=task["vehicle_label"])
+            if phone is not None:
+                out["driver_contact"] = {"vehicle_label": task["vehicle_label"],
+                                         "phone": ctx.keyring.decrypt(bytes(phone))}
+                await audit(conn, task, "driver_phone_shown", who.actor, shown_to=(None, me["id"]))
+        return out
 
 
 async def my_tasks(ctx: AssessmentContext, *, who: StaffPrincipal) -> list[dict[str, Any]]:

@@ -89,3 +89,35 @@ async def test_staff_see_only_their_insurers_or_zones_tasks(client, settings):
     assert (await client.get("/v1/assessment/queue", headers=police)).status == 200
     assert (await client.get("/v1/assessment/queue", headers=picc2)).status == 403
     assert (await client.get("/v1/assessment/tasks", headers=police)).status == 403
+
+
+async def test_the_assessor_on_the_way_sees_the_photos_the_place_and_the_drivers_phone_only_while_open(
+        client, settings):
+    report_id = await _agreed(client, settings, location=dict(TONGLU), address="桐庐县城南街道迎春南路88号")
+    await run_worker(client, lambda: _tasks_exist(client, report_id))
+    coord = await token_of(client, settings, "coord.tonglu.1")
+    mine = [t for t in (await (await client.get("/v1/assessment/tasks", headers=coord)).json())["tasks"]
+            if t["report_id"] == report_id]
+    task = next(t for t in mine if t["vehicle_label"] == "A")
+    url = f"/v1/assessment/tasks/{task['id']}"
+    offered = await (await client.get(url, headers=coord)).json()
+    assert offered["place"] == {"address": "桐庐县城南街道迎春南路88号", "zone_name": "桐庐县"}
+    assert {p["kind"] for p in offered["photos"]} >= {"front_overview", "rear_overview", "impact_point"}
+    photo = await client.get(offered["photos"][0]["url"].removeprefix(settings.public_base_url))
+    assert photo.status == 200 and photo.content_type == "image/jpeg"  # the signed link opens the original
+    assert offered["driver_contact"] is None  # not before the task is accepted
+
+    assert (await client.post(url + "/accept", json={"eta_minutes": 20}, headers=coord)).status == 200
+    accepted = await (await client.get(url, headers=coord)).json()
+    pool = client.server.app[SERVICES].pool
+    phone_a = await pool.fetchval(
+        "SELECT phone_enc FROM parties WHERE report_id = $1::uuid AND label = 'A'", report_id)
+    from tests.api.evidence import keyring_of
+
+    assert accepted["driver_contact"] == {"vehicle_label": "A",
+                                          "phone": keyring_of(settings).decrypt(bytes(phone_a))}
+    police = bearer(await staff_token(settings, "police"))
+    assert (await (await client.get(url, headers=police)).json())["driver_contact"] is None  # not the assessor
+    shown = await pool.fetchval("SELECT count(*) FROM audit_events WHERE entity_id = $1 AND action = "
+                                "'driver_phone_shown'", task["id"])
+    assert shown == 1
