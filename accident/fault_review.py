@@ -23,7 +23,7 @@ from accident.fault_flow import (
 )
 from accident.fault_sets import LEGAL_BASIS
 from accident.model import Status, ensure
-from accident.service import Idempotency
+from accident.service import Idempotency, access
 from court_bridge.service import CourtBridge, queue_update
 from kernel.audit import AuditEvent, record
 from kernel.errors import field
@@ -32,10 +32,10 @@ from kernel.identity import Principal, StaffPrincipal
 SHARES = {"full": 100, "major": 70, "equal": 50, "minor": 30, "none": 0}
 
 
-async def review_queue(flow: FaultFlow) -> list[dict[str, Any]]:
-    """Reports waiting for a police determination, oldest first, with why they are there."""
+async def review_queue(flow: FaultFlow, *, who: StaffPrincipal) -> list[dict[str, Any]]:
+    """Reports of the officer's jurisdiction waiting for a police determination, oldest first, with why."""
     async with flow.intake.pool.acquire() as conn:
-        rows = await rrepo.review_queue(conn)
+        rows = await rrepo.review_queue(conn, staff_id=who.staff_id)
     return [{"report_id": str(r["report_id"]), "opened_at": r["opened_at"], "source": r["source"],
              "reasons": r["reasons"], "zone": r["zone"], "vehicle_count": r["vehicle_count"]} for r in rows]
 
@@ -67,6 +67,7 @@ async def determine(flow: FaultFlow, *, who: StaffPrincipal, report_id: UUID, sh
     async with flow.intake.pool.acquire() as conn, conn.transaction():
         if (stored := await replayed(conn, idem)) is not None:
             return stored
+        await access(conn, who, report_id)  # the officer's jurisdiction
         row = await repo.report(conn, report_id=report_id, lock=True)
         if row is None:
             raise ReportNotFound()

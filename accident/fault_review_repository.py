@@ -11,14 +11,16 @@ import asyncpg
 from accident.fault_flow_repository import translate
 
 
-async def review_queue(conn: asyncpg.Connection, *, limit: int = 200) -> list[asyncpg.Record]:
-    """Open reviews, oldest first."""
+async def review_queue(conn: asyncpg.Connection, *, staff_id: UUID, limit: int = 200) -> list[asyncpg.Record]:
+    """Open reviews in the staff member's jurisdiction (an admin's: all), oldest first."""
     return await conn.fetch(
         """SELECT v.report_id, v.opened_at, v.source, v.reasons, z.name AS zone, r.vehicle_count
            FROM fault_reviews v JOIN reports r ON r.id = v.report_id JOIN zones z ON z.id = r.zone_id
+           JOIN staff s ON s.id = $2::uuid
            WHERE v.closed_at IS NULL AND r.status = 'in_review'
+             AND (s.role = 'admin' OR r.zone_id = ANY(coalesce(s.jurisdiction, '{}')))
            ORDER BY v.opened_at, v.report_id LIMIT $1::int""",
-        limit,
+        limit, staff_id,
     )
 
 

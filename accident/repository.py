@@ -218,3 +218,11 @@ async def parties_without_sharing_via(checks: PipelinedStatement, *, report_id: 
     row = await checks.fetchrow(report_id)
     assert row is not None
     return list(row["labels"])
+
+
+async def staff_reaches(conn: asyncpg.Connection, *, staff_id: UUID, role: str, report_id: UUID) -> bool:
+    """The report exists and, for police, lies in a zone of the officer's jurisdiction."""
+    return bool(await conn.fetchval(
+        """SELECT true FROM reports r, staff s WHERE r.id = $1::uuid AND s.id = $2::uuid
+             AND ($3::text = 'admin' OR r.zone_id = ANY(coalesce(s.jurisdiction, '{}')))""",
+        report_id, staff_id, role))

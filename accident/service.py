@@ -262,7 +262,8 @@ def _invitation(intake: Intake, report_id: UUID, phone: str, share: str) -> tupl
 
 
 async def access(conn: asyncpg.Connection, who: Principal, report_id: UUID) -> Viewer:
-    """Who may see this report: its parties (by token or phone), police and admins. Others: 404."""
+    """Who may see this report: its parties (by token or phone), police of its jurisdiction and admins.
+    Others: 404."""
     if isinstance(who, PartyPrincipal) and who.report_id == report_id:
         return Viewer(party_id=who.party_id)
     if isinstance(who, PhonePrincipal):
@@ -270,8 +271,8 @@ async def access(conn: asyncpg.Connection, who: Principal, report_id: UUID) -> V
         if party_id is not None:
             return Viewer(party_id=party_id)
     if isinstance(who, StaffPrincipal) and who.role in ("police", "admin"):
-        # Staff reach every report, so existence is the only check; without it an unknown id reads as empty.
-        if await repo.report(conn, report_id=report_id) is None:
+        # Admins reach every report; police the reports of their jurisdiction. Anything else reads as absent.
+        if not await repo.staff_reaches(conn, staff_id=who.staff_id, role=who.role, report_id=report_id):
             raise ReportNotFound()
         return Viewer(staff_role=who.role)
     raise ReportNotFound()

@@ -6,6 +6,7 @@ admins all; anything else is "not found", so a task's existence is not revealed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -34,15 +35,20 @@ class NotYourTask(DomainError):
     title_en = "This task is not currently assigned to you"
 
 
-async def viewer(conn: asyncpg.Connection, who: StaffPrincipal) -> asyncpg.Record | None:
-    """The caller's assessor row (None for police and admins, who see every task)."""
+async def viewer(conn: asyncpg.Connection, who: StaffPrincipal) -> Mapping[str, Any] | None:
+    """The caller's assessor row; for police their jurisdiction as `zones` (None for admins, who see all)."""
+    if who.role == "police":
+        zones = await conn.fetchval("SELECT jurisdiction FROM staff WHERE id = $1::uuid", who.staff_id)
+        return {"id": None, "zones": list(zones or [])}
     return await repo.assessor_of_staff(conn, staff_id=who.staff_id)
 
 
-def may_see(who: StaffPrincipal, me: asyncpg.Record | None, task: asyncpg.Record) -> bool:
-    """Adjusters: their insurer's tasks; coordinators: tasks in their zones; police and admins: all."""
-    if who.role in ("police", "admin"):
+def may_see(who: StaffPrincipal, me: Mapping[str, Any] | None, task: asyncpg.Record) -> bool:
+    """Adjusters: their insurer's tasks; coordinators and police: tasks in their zones; admins: all."""
+    if who.role == "admin":
         return True
+    if who.role == "police":
+        return me is not None and task["zone_id"] in me["zones"]
     if who.role == "adjuster":
         return task["insurer_code"] == who.insurer_code
     return who.role == "coordinator" and me is not None and task["zone_id"] in me["zones"]

@@ -7,6 +7,7 @@ import uuid
 
 import asyncpg
 
+from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring, new_token
 from kernel.sessions import STAFF_PREFIX
 from kuaichu.commands import with_conn
@@ -20,24 +21,48 @@ def configure(p: argparse.ArgumentParser) -> None:
     c.add_argument("--role", required=True, choices=["police", "adjuster", "coordinator", "court", "admin"])
     c.add_argument("--name", help="display name", default=None)
     c.add_argument("--insurer", help="insurer code (required for adjusters)")
+    c.add_argument("--jurisdiction", type=_zones, default=None,
+                   help="comma-separated zone ids (counties) a police officer reviews, e.g. zj-330102,zj-330105")
+    j = sub.add_parser("jurisdiction", help="set the zones (counties) of a police account")
+    j.add_argument("username")
+    j.add_argument("zones", type=_zones, help="comma-separated zone ids")
     r = sub.add_parser("rotate-token", help="issue a new token for a staff account (the old one stops working)")
     r.add_argument("username")
 
 
+def _zones(text: str) -> list[str]:
+    zones = [z.strip() for z in text.split(",") if z.strip()]
+    if not zones:
+        raise argparse.ArgumentTypeError("give at least one zone id")
+    return zones
+
+
+async def _check_zones(conn: asyncpg.Connection, zones: list[str]) -> None:
+    known = {r["id"] for r in await conn.fetch("SELECT id FROM zones WHERE id = ANY($1::text[])", zones)}
+    unknown = [z for z in zones if z not in known]
+    if unknown:
+        raise SystemExit(f"kuaichu: unknown zone(s) {', '.join(unknown)} (see the zones of the reference data)")
+
+
 async def create_staff(
-    conn: asyncpg.Connection, keyring: Keyring, *, username: str, role: str, name: str | None, insurer: str | None
+    conn: asyncpg.Connection, keyring: Keyring, *, username: str, role: str, name: str | None, insurer: str | None,
+    jurisdiction: list[str] | None = None,
 ) -> str:
     """Insert a staff account; return its token (shown once, stored only as a hash)."""
     if role == "adjuster" and not insurer:
         raise SystemExit("kuaichu: an adjuster needs --insurer")
+    if role == "police" and not jurisdiction:
+        raise SystemExit("kuaichu: a police account needs --jurisdiction (the zones it reviews)")
+    if jurisdiction:
+        await _check_zones(conn, jurisdiction)
     if insurer and not await conn.fetchval("SELECT 1 FROM insurers WHERE code = $1::text", insurer):
         raise SystemExit(f"kuaichu: unknown insurer {insurer!r} (load reference data first)")
     token = new_token(STAFF_PREFIX)
     try:
         await conn.execute(
-            """INSERT INTO staff (id, username, role, insurer_code, display_name, token_hash)
-               VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::bytea)""",
-            uuid.uuid4(), username, role, insurer, name or username, keyring.token_hash(token),
+            """INSERT INTO staff (id, username, role, insurer_code, display_name, token_hash, jurisdiction)
+               VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::bytea, $7::text[])""",
+            uuid.uuid4(), username, role, insurer, name or username, keyring.token_hash(token), jurisdiction,
         )
     except asyncpg.UniqueViolationError:
         raise SystemExit(f"kuaichu: a staff account named {username!r} exists (use rotate-token)") from None
@@ -50,10 +75,28 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         token = with_conn(
             settings,
             lambda conn: create_staff(
-                conn, keyring, username=args.username, role=args.role, name=args.name, insurer=args.insurer
+                conn, keyring, username=args.username, role=args.role, name=args.name, insurer=args.insurer,
+                jurisdiction=args.jurisdiction,
             ),
         )
         print(token)
+        return 0
+    if args.staff_command == "jurisdiction":
+        async def set_zones(conn: asyncpg.Connection) -> str:
+            await _check_zones(conn, args.zones)
+            async with conn.transaction():
+                before = await conn.fetchrow("SELECT id, role, jurisdiction FROM staff WHERE username = $1::text",
+                                             args.username)
+                if before is None or before["role"] != "police":
+                    raise SystemExit(f"kuaichu: no police account named {args.username!r}")
+                await conn.execute("UPDATE staff SET jurisdiction = $2::text[] WHERE id = $1::uuid", before["id"],
+                                   args.zones)
+                await record(conn, AuditEvent("staff", str(before["id"]), "jurisdiction_changed", ("staff", "cli"),
+                                              None, {"jurisdiction": {"before": before["jurisdiction"],
+                                                                      "after": args.zones}}))
+            return f"{args.username}: {', '.join(args.zones)}"
+
+        print(with_conn(settings, set_zones))
         return 0
     token = new_token(STAFF_PREFIX)
 

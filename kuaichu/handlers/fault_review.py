@@ -21,7 +21,7 @@ from schemas.fault_flow import (
 
 
 async def list_reviews(request: web.Request) -> web.Response:
-    return json_response(ReviewQueue(reviews=await fault_review.review_queue(flow_of(request))))
+    return json_response(ReviewQueue(reviews=await fault_review.review_queue(flow_of(request), who=principal(request))))
 
 
 async def post_determination(request: web.Request) -> web.Response:

@@ -11,7 +11,7 @@ from kuaichu.commands.insurer import issue_credential
 from kuaichu.commands.staff import create_staff
 from kuaichu.db import connect, create_pool
 from kuaichu.settings import Settings
-from tests.api.flows import bearer, create_report, join
+from tests.api.flows import FIXTURE_ZONES, bearer, create_report, join
 
 
 def keyring(settings: Settings) -> Keyring:
@@ -54,7 +54,8 @@ async def tokens(settings: Settings) -> dict[str, dict[str, str]]:
                for code in ("PICC", "CPIC")}
         for role in ("admin", "police", "court", "adjuster"):
             out[role] = bearer(await create_staff(conn, k, username=f"{role}-1", role=role, name=None,
-                                                  insurer="PICC" if role == "adjuster" else None))
+                                                  insurer="PICC" if role == "adjuster" else None,
+                                                  jurisdiction=FIXTURE_ZONES if role == "police" else None))
     finally:
         await conn.close()
     return out

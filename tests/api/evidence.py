@@ -17,7 +17,7 @@ from kuaichu.keys import SERVICES
 from kuaichu.settings import Settings
 from kuaichu.worker import Worker
 from schemas.reports import REQUIRED_PHOTO_KINDS
-from tests.api.flows import bearer
+from tests.api.flows import FIXTURE_ZONES, bearer
 
 TAKEN = "2026:05:09 14:30:05"  # with offset +08:00
 GPS_LAT = 30 + 17 / 60 + 44.7 / 3600
@@ -102,6 +102,6 @@ async def staff_token(settings: Settings, role: str, *, insurer: str | None = No
     conn = await connect(settings.database_url, role=None)
     try:
         return await create_staff(conn, keyring_of(settings), username=f"{role}-{insurer or 'x'}", role=role,
-                                  name=None, insurer=insurer)
+                                  name=None, insurer=insurer, jurisdiction=FIXTURE_ZONES if role == "police" else None)
     finally:
         await conn.close()

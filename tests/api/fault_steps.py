@@ -10,7 +10,7 @@ import aiohttp
 from PIL import Image
 
 from kernel.crypto import Keyring
-from tests.api.flows import bearer, create_report, join, last_code
+from tests.api.flows import FIXTURE_ZONES, bearer, create_report, join, last_code
 
 REAR_END = {"junction": "none", "collision": "rear_end"}
 A_REAR_ENDS_B = {"A": {"context": REAR_END, "movement": "straight", "impact": "front", "other_from": "ahead"},
@@ -47,7 +47,8 @@ async def staff_token(settings: Any, role: str) -> str:
     conn = await connect(settings.database_url, role=None)
     try:
         n = await conn.fetchval("SELECT count(*) FROM staff")
-        return await create_staff(conn, keyring, username=f"{role}-{n}", role=role, name=None, insurer=None)
+        return await create_staff(conn, keyring, username=f"{role}-{n}", role=role, name=None, insurer=None,
+                                  jurisdiction=FIXTURE_ZONES if role == "police" else None)
     finally:
         await conn.close()
 

@@ -14,6 +14,8 @@ SHANGCHENG = {"lat": 30.29575, "lon": 120.23538}  # 上城区, urban
 TONGLU = {"lat": 29.84066, "lon": 119.53585}  # 桐庐县, rural
 SHENGSI = {"lat": 30.66376, "lon": 122.56386}  # 嵊泗县, rural, court-exempt
 BEIJING = {"lat": 39.9042, "lon": 116.4074}  # outside the service area
+# Every zone of the fixture reference data: the jurisdiction of the tests' police accounts.
+FIXTURE_ZONES = ["zj-330102", "zj-330105", "zj-330106", "zj-330122", "zj-330922"]
 
 _phones = itertools.count(13800000001)
 _ids = itertools.count(1)

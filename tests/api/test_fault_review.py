@@ -141,3 +141,28 @@ async def test_parties_opt_in_to_mutual_self_compensation_when_accepting_a_70_30
     assert [c["cover"]["mode"] for c in covers] == ["mutual_self_compensation"] * 2
     assert [(p["payer"], p["source"]) for c in covers for p in c["cover"]["payments"]] == [
         ("A", "own_insurer"), ("B", "own_insurer")]  # each insurer pays its own insured, no cross-claims
+
+
+async def test_an_officer_sees_and_decides_only_the_reports_of_their_jurisdiction(client, settings):
+    from kuaichu.commands.staff import create_staff
+    from kuaichu.db import connect
+    from tests.api.evidence import keyring_of
+
+    hangzhou = await report_with_parties(client, settings)  # 上城区
+    island = await report_with_parties(client, settings, location=dict(SHENGSI), address="嵊泗县菜园镇")
+    for case in (hangzhou, island):
+        await dispute_to_review(client, case)
+    conn = await connect(settings.database_url, role=None)
+    try:
+        officer = bearer(await create_staff(conn, keyring_of(settings), username="shengsi-1", role="police",
+                                            name="嵊泗交警", insurer=None, jurisdiction=["zj-330922"]))
+    finally:
+        await conn.close()
+    r = await client.get("/v1/police/reviews", headers=officer)
+    assert [x["report_id"] for x in (await r.json())["reviews"]] == [island.report_id]
+    assert (await client.get(f"/v1/reports/{hangzhou.report_id}", headers=officer)).status == 404
+    assert (await client.get(f"/v1/reports/{island.report_id}", headers=officer)).status == 200
+    r = await determine(client, hangzhou, officer, {"A": "full", "B": "none"})
+    assert r.status == 404  # nothing of a case outside the jurisdiction, not even that it exists
+    r = await client.get("/v1/police/reviews", headers=await police(settings))  # province-wide officer
+    assert {x["report_id"] for x in (await r.json())["reviews"]} == {hangzhou.report_id, island.report_id}
