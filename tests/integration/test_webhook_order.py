@@ -44,14 +44,19 @@ async def test_behind_a_parked_event_the_later_ones_of_its_task_wait_and_a_repla
     rx.fail["400"] = 1  # the first event is refused for good: parked
     await point_insurer(fast.database_url, rx.url, [{"secret": secret}])
     first, second, third = await task_events(fast.database_url, "task-1")
+
+    async def first_parked() -> bool:
+        return (await statuses(fast.database_url, [first])()) == ["parked"]
+    await run_workers(fast, first_parked)
     [other] = await task_events(fast.database_url, "task-2", types=("assessment.requested",))
 
-    async def parked_and_other_delivered() -> bool:
-        return (await statuses(fast.database_url, [first, other])()) == ["parked", "delivered"]
-    await run_workers(fast, parked_and_other_delivered)
+    async def other_delivered() -> bool:
+        return (await statuses(fast.database_url, [other])()) == ["delivered"]
+    await run_workers(fast, other_delivered)  # another task is not held up
     await run_workers(fast, lambda: asyncio.sleep(0.5, result=True))  # time enough to send what may go
-    assert await statuses(fast.database_url, [first, second, third])() == ["parked", "pending", "pending"]
-    assert rx.ids() == Counter({f"msg_{first.hex}": 1, f"msg_{other.hex}": 1})  # another task is not held up
+    assert await statuses(fast.database_url, [first, second, third, other])() == [
+        "parked", "pending", "pending", "delivered"]
+    assert rx.ids() == Counter({f"msg_{first.hex}": 1, f"msg_{other.hex}": 1})
 
     r = await client.get("/v1/admin/outbox?status=pending", headers=admin_token)
     waiting = {m["id"]: m["blocked_by"] for m in (await r.json())["messages"]}
