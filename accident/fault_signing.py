@@ -63,16 +63,16 @@ def _signature_png(encoded: str | None) -> bytes | None:
     return data
 
 
-async def request_signing_code(flow: FaultFlow, *, who: Principal, report_id: UUID, ip: str) -> dict[str, Any]:
+async def request_signing_code(flow: FaultFlow, *, who: Principal, report_id: UUID) -> dict[str, Any]:
     """Text a signing code to the party's own phone, once every party accepted the proposal."""
     async with flow.intake.pool.acquire() as conn, conn.transaction():
         a = await acting_party(conn, who, report_id)
         await _ready_to_sign(conn, a)
         party = next(p for p in await repo.parties(conn, report_id=report_id) if p["id"] == a.party_id)
     phone = flow.intake.keyring.decrypt(party["phone_enc"])
-    challenge_id, expires_at = await identity.request_code(
+    challenge_id, expires_at = await identity.request_signing_code(
         flow.intake.pool, keyring=flow.intake.keyring, sender=flow.sms, policy=flow.otp, phone=phone,
-        purpose="sign", ip=ip,
+        party_id=a.party_id,
     )
     return {"challenge_id": str(challenge_id), "expires_at": expires_at.isoformat(), "phone_masked": mask_phone(phone)}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from kernel import ratelimit
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring, new_token
 from kernel.errors import DomainError, RateLimited
+from kernel.ratelimit import Limit, Window
 from kernel.sessions import PHONE_PREFIX
 from kernel.sms import SmsError, SmsSender
 
@@ -22,9 +24,12 @@ from kernel.sms import SmsError, SmsSender
 class OtpPolicy:
     ttl_s: int
     max_attempts: int
-    sends_per_phone_per_hour: int
-    sends_per_ip_per_hour: int
     session_ttl_s: int
+    login_codes_per_phone_per_minute: int
+    login_codes_per_phone_per_hour: int
+    login_codes_per_phone_per_day: int
+    login_codes_per_address_per_hour: int
+    signing_codes_per_party_per_hour: int
     rate_limits: bool = True
 
 
@@ -35,40 +40,81 @@ class SmsUnavailable(DomainError):
     title_en = "Text messages cannot be sent right now; try again shortly"
 
 
-async def request_code(
-    pool: asyncpg.Pool,
-    *,
-    keyring: Keyring,
-    sender: SmsSender,
-    policy: OtpPolicy,
-    phone: str,
-    purpose: str,
-    ip: str,
+def login_limits(policy: OtpPolicy, *, phone_hash: bytes, ip: str) -> tuple[Limit, Limit]:
+    """Login codes: a cooldown and hourly and daily caps per phone (asked for by anyone who knows the number,
+    so they are its own budget, apart from signing), and a cap per client address."""
+    m, h, d = (policy.login_codes_per_phone_per_minute, policy.login_codes_per_phone_per_hour,
+               policy.login_codes_per_phone_per_day)
+    per_phone = Limit(f"login-code:phone:{phone_hash.hex()}", (
+        Window("login-codes-per-phone-per-minute", m, 60,
+               f"每个手机号每分钟最多获取{m}次登录验证码", f"A phone gets at most {m} login code(s) a minute"),
+        Window("login-codes-per-phone-per-hour", h, 3600,
+               f"每个手机号每小时最多获取{h}次登录验证码", f"A phone gets at most {h} login codes an hour"),
+        Window("login-codes-per-phone-per-day", d, 86400,
+               f"每个手机号每天最多获取{d}次登录验证码", f"A phone gets at most {d} login codes a day"),
+    ))
+    n = policy.login_codes_per_address_per_hour
+    per_address = Limit(f"login-code:address:{ip}", (
+        Window("login-codes-per-address-per-hour", n, 3600,
+               f"同一网络地址每小时最多获取{n}次登录验证码",
+               f"One network address gets at most {n} login codes an hour"),
+    ))
+    return per_phone, per_address
+
+
+def signing_limit(policy: OtpPolicy, *, party_id: uuid.UUID) -> Limit:
+    """Signing codes: only a party of the report asks for them (authenticated), from a budget of its own."""
+    n = policy.signing_codes_per_party_per_hour
+    return Limit(f"signing-code:party:{party_id}", (
+        Window("signing-codes-per-party-per-hour", n, 3600,
+               f"每位当事人每小时最多获取{n}次签署验证码", f"A party gets at most {n} signing codes an hour"),
+    ))
+
+
+async def request_login_code(
+    pool: asyncpg.Pool, *, keyring: Keyring, sender: SmsSender, policy: OtpPolicy, phone: str, ip: str
 ) -> tuple[uuid.UUID, datetime]:
-    """Create a challenge and text its code; refused when the phone or the address asked too often."""
+    """Text a login code; refused (429 naming the limit) when the phone or the address asked too often."""
+    limits = login_limits(policy, phone_hash=keyring.phone_hash(phone), ip=ip)
+    return await _issue(pool, keyring=keyring, sender=sender, policy=policy, phone=phone, purpose="login",
+                        limits=limits)
+
+
+async def request_signing_code(
+    pool: asyncpg.Pool, *, keyring: Keyring, sender: SmsSender, policy: OtpPolicy, phone: str, party_id: uuid.UUID
+) -> tuple[uuid.UUID, datetime]:
+    """Text a signing code to a party's own phone; refused when this party asked too often."""
+    return await _issue(pool, keyring=keyring, sender=sender, policy=policy, phone=phone, purpose="sign",
+                        limits=(signing_limit(policy, party_id=party_id),))
+
+
+async def _issue(
+    pool: asyncpg.Pool, *, keyring: Keyring, sender: SmsSender, policy: OtpPolicy, phone: str, purpose: str,
+    limits: tuple[Limit, ...],
+) -> tuple[uuid.UUID, datetime]:
     phone_hash = keyring.phone_hash(phone)
-    per_phone = ratelimit.Limit(f"otp:phone:{phone_hash.hex()}", policy.sends_per_phone_per_hour, 3600)
-    per_ip = ratelimit.Limit(f"otp:ip:{ip}", policy.sends_per_ip_per_hour, 3600)
     challenge_id = uuid.uuid4()
     code = f"{secrets.randbelow(1_000_000):06d}"
     expires_at = datetime.now(UTC) + timedelta(seconds=policy.ttl_s)
-    async with pool.acquire() as conn, conn.transaction():
-        await ratelimit.ensure_below(
-            conn, per_phone, per_ip,
-            zh="验证码发送过于频繁，请一小时后再试", en="Too many codes requested; try again in an hour",
-            enabled=policy.rate_limits,
-        )
-        await ratelimit.hit(conn, per_phone.bucket, per_ip.bucket)
-        await conn.execute(
-            """INSERT INTO otp_challenges (id, phone_hash, code_hash, purpose, expires_at)
-               VALUES ($1::uuid, $2::bytea, $3::bytea, $4::text, $5::timestamptz)""",
-            challenge_id, phone_hash, keyring.code_hash(str(challenge_id), code), purpose, expires_at,
-        )
-        text = f"【快处】验证码 {code}，{policy.ttl_s // 60}分钟内有效。请勿告诉他人。Kuaichu code {code}."
+    async with pool.acquire() as conn:
+        # Taken and committed first, so that the buckets are not locked while the text is being sent.
+        at = await ratelimit.take(conn, *limits, enabled=policy.rate_limits)
         try:
-            await sender.send(to=phone, text=text, message_id=f"otp-{challenge_id}")
-        except SmsError as exc:
-            raise SmsUnavailable(retry_after_s=30) from exc
+            async with conn.transaction():
+                await conn.execute(
+                    """INSERT INTO otp_challenges (id, phone_hash, code_hash, purpose, expires_at)
+                       VALUES ($1::uuid, $2::bytea, $3::bytea, $4::text, $5::timestamptz)""",
+                    challenge_id, phone_hash, keyring.code_hash(str(challenge_id), code), purpose, expires_at,
+                )
+                text = f"【快处】验证码 {code}，{policy.ttl_s // 60}分钟内有效。请勿告诉他人。Kuaichu code {code}."
+                try:
+                    await sender.send(to=phone, text=text, message_id=f"otp-{challenge_id}")
+                except SmsError as exc:
+                    raise SmsUnavailable(retry_after_s=30) from exc
+        except Exception:
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await ratelimit.give_back(conn, at, *(lim.bucket for lim in limits))  # nothing was texted
+            raise
     return challenge_id, expires_at
 
 

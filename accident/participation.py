@@ -44,39 +44,45 @@ async def join_report(
     check_consent(body.consent)
     k = intake.keyring
     check_phone(k, who, body.party)
+    n = intake.policy.share_code_max_attempts
     limits = (
-        ratelimit.Limit(f"share:ip:{ip}", intake.policy.share_code_max_attempts, 3600),
-        ratelimit.Limit(f"share:phone:{who.phone_hash.hex()}", intake.policy.share_code_max_attempts, 3600),
+        ratelimit.Limit(f"share:ip:{ip}", (ratelimit.Window(
+            "share-code-attempts-per-address-per-hour", n, 3600,
+            f"同一网络地址每小时最多尝试{n}次分享码", f"One network address tries at most {n} share codes an hour"),)),
+        ratelimit.Limit(f"share:phone:{who.phone_hash.hex()}", (ratelimit.Window(
+            "share-code-attempts-per-phone-per-hour", n, 3600,
+            f"每个手机号每小时最多尝试{n}次分享码", f"A phone tries at most {n} share codes an hour"),)),
     )
-    wrong_code = False
+    guessed_wrong = False
     async with intake.pool.acquire() as conn:
-        async with conn.transaction():
-            if idem:
-                stored = await idempotency.claim(conn, scope=idem.scope, key=idem.key, request_hash=idem.request_hash)
-                if stored is not None:
-                    return stored.status, unseal_answer(k, stored.body)
-            await ratelimit.ensure_below(conn, *limits, zh="分享码错误次数过多，请一小时后再试",
-                                         en="Too many wrong share codes; try again in an hour",
-                                         enabled=intake.policy.rate_limits)
-            code = normalise_share_code(body.share_code)
-            report_id = await repo.share_code_report(conn, code_hash=k.token_hash(code))
-            if report_id is None:
-                wrong_code = True
-            else:
-                status, response = await _join_locked(intake, conn, who=who, body=body,
-                                                      report_id=report_id)
+        # Every attempt takes a hit first (atomically, committed), and only a wrong code keeps it: guesses made
+        # at the same time cannot slip past the limit.
+        at = await ratelimit.take(conn, *limits, enabled=intake.policy.rate_limits)
+        try:
+            async with conn.transaction():
+                if idem:
+                    stored = await idempotency.claim(conn, scope=idem.scope, key=idem.key,
+                                                     request_hash=idem.request_hash)
+                    if stored is not None:
+                        return stored.status, unseal_answer(k, stored.body)
+                code = normalise_share_code(body.share_code)
+                report_id = await repo.share_code_report(conn, code_hash=k.token_hash(code))
+                if report_id is None:
+                    guessed_wrong = True
+                    raise WrongShareCode(
+                        "分享码不正确或已过期，请向对方核对",
+                        "Wrong or expired share code; check it with the other driver",
+                        errors=[field("#/share_code", "没有使用这个分享码的事故，请向对方核对",
+                                      "No open report has this code: check it with the other driver")])
+                status, response = await _join_locked(intake, conn, who=who, body=body, report_id=report_id)
                 answer, sealed = sealed_answer(k, response)
                 if idem:
                     await idempotency.store(conn, scope=idem.scope, key=idem.key, status=status,
                                             body={"enc": sealed})
                 return status, answer
-        if wrong_code:
-            # Counted outside the refused transaction so that guessing is limited.
-            await ratelimit.hit(conn, *(lim.bucket for lim in limits))
-    raise WrongShareCode("分享码不正确或已过期，请向对方核对",
-                         "Wrong or expired share code; check it with the other driver",
-                         errors=[field("#/share_code", "没有使用这个分享码的事故，请向对方核对",
-                                       "No open report has this code: check it with the other driver")])
+        finally:
+            if not guessed_wrong:
+                await ratelimit.give_back(conn, at, *(lim.bucket for lim in limits))
 
 
 REFERRAL_TEXT = {

@@ -11,19 +11,31 @@ from accident.errors import DuplicatePlate, UnknownInsurer
 from kernel.errors import field
 from kernel.pipeline import PipelinedStatement
 
-# Creating a report is one statement: idempotency claim, report, party, consent, party token, share code,
-# audit events and the invitation message, so a retry or a crash can never leave half of it behind. An unknown
+# Creating a report is one statement: the phone's creation (and invitation) limits, idempotency claim, report,
+# party, consent, party token, share code, audit events and the invitation message, so a retry or a crash can
+# never leave half of it behind. A limit is rate_take (migration 0013), atomic whatever snapshot the statement
+# started with. A retry of an answered request takes no hit; a refused invitation takes no report hit (a refused
+# report's invitation hit is given back by service.create_report). An unknown
 # insurer code (a common slip) writes nothing and is answered by a flag, not by the foreign key's error, which
 # would roll back the other creations pipelined with it (kernel.pipeline).
 _CREATE = """
 WITH insurer AS (
     SELECT EXISTS (SELECT 1 FROM insurers WHERE code = $25::text) AS known
+), fresh AS (
+    SELECT 1 FROM insurer WHERE insurer.known AND ($1::text IS NULL OR NOT EXISTS (
+        SELECT 1 FROM idempotency_keys WHERE scope = $1::text AND key = $2::text))
+), inv AS (
+    SELECT rate_take($43::jsonb) AS at FROM fresh
+), lim AS (
+    SELECT rate_take($42::jsonb) AS at FROM fresh WHERE $43::jsonb IS NULL OR EXISTS (SELECT 1 FROM inv)
+), allowed AS (
+    SELECT 1 FROM insurer WHERE insurer.known AND ($42::jsonb IS NULL OR EXISTS (SELECT 1 FROM lim))
 ), idem AS (
     INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response)
-    SELECT $1::text, $2::text, $3::bytea, 201, $4::jsonb FROM insurer WHERE $1::text IS NOT NULL AND insurer.known
+    SELECT $1::text, $2::text, $3::bytea, 201, $4::jsonb FROM allowed WHERE $1::text IS NOT NULL
     ON CONFLICT (scope, key) DO NOTHING RETURNING 1
 ), go AS (
-    SELECT 1 AS ok FROM insurer WHERE insurer.known AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM idem))
+    SELECT 1 AS ok FROM allowed WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM idem)
 ), r AS (
     INSERT INTO reports (id, status, occurred_at, lat, lon, address, zone_id, near_boundary, weather,
                          vehicle_count, case_answers, created_at, updated_at)
@@ -55,6 +67,8 @@ WITH insurer AS (
     SELECT $39::uuid, 'sms', $40::text, r.id, $41::jsonb FROM r WHERE $39::uuid IS NOT NULL RETURNING 1
 )
 SELECT (SELECT known FROM insurer) AS insurer_known, (SELECT count(*) FROM r) AS created,
+       EXISTS (SELECT 1 FROM fresh) AND $42::jsonb IS NOT NULL AND NOT EXISTS (SELECT 1 FROM lim) AS limited,
+       (SELECT at FROM lim) AS report_hit_at, (SELECT at FROM inv) AS invitation_hit_at,
        (SELECT count(*) FROM c) + (SELECT count(*) FROM t) + (SELECT count(*) FROM s)
      + (SELECT count(*) FROM a) + (SELECT count(*) FROM o) AS side_rows
 """
@@ -82,15 +96,16 @@ def creation_pipeline(pool: asyncpg.Pool, *, max_batch: int, max_in_flight: int)
     return PipelinedStatement(pool, _CREATE, max_batch=max_batch, max_in_flight=max_in_flight)
 
 
-async def create_report(creations: PipelinedStatement, *args: Any) -> bool:
-    """Run the creation statement; False when the idempotency key was already taken."""
+async def create_report(creations: PipelinedStatement, *args: Any) -> asyncpg.Record:
+    """Run the creation statement: `created` 0 when the idempotency key was already taken or a limit refused
+    (`limited`), and the times of the rate-limit hits it took (to give back if nothing was created)."""
     try:
         row = await creations.fetchrow(*args)
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise translate(exc) from None
     if not row["insurer_known"]:
         raise _unknown_insurer()
-    return bool(row["created"])
+    return row
 
 
 _REPORT = """

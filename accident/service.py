@@ -27,11 +27,12 @@ from accident.model import Status
 from accident.privacy import NOTICE_VERSION
 from accident.views import Viewer, eligibility_out, render_report
 from geo.coords import gcj02_to_wgs84
-from kernel import idempotency, jsonenc
+from kernel import idempotency, jsonenc, ratelimit
 from kernel.crypto import Keyring, new_token
 from kernel.errors import field
 from kernel.identity import PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
 from kernel.pipeline import PipelinedStatement
+from kernel.ratelimit import Limit, Window
 from kernel.sessions import PARTY_PREFIX
 from schemas.reports import PartyIn, ReportCreate
 
@@ -57,7 +58,23 @@ class IntakePolicy:
     share_code_ttl_s: int
     share_code_max_attempts: int
     public_base_url: str
+    reports_per_phone_per_hour: int = 3
+    invitations_per_phone_per_hour: int = 3
     rate_limits: bool = True
+
+
+def creation_limits(policy: IntakePolicy, phone_hash: bytes) -> tuple[Limit, Limit]:
+    """Report creations and SMS invitations per phone, counted over all its sessions (a new login does not
+    reset them): a session cannot be used to flood the service with reports or others' phones with texts."""
+    r, i = policy.reports_per_phone_per_hour, policy.invitations_per_phone_per_hour
+    return (
+        Limit(f"report:phone:{phone_hash.hex()}", (Window(
+            "reports-per-phone-per-hour", r, 3600,
+            f"每个手机号每小时最多创建{r}起事故报告", f"A phone opens at most {r} reports an hour"),)),
+        Limit(f"invitation:phone:{phone_hash.hex()}", (Window(
+            "invitations-per-phone-per-hour", i, 3600,
+            f"每个手机号每小时最多发送{i}条短信邀请", f"A phone sends at most {i} SMS invitations an hour"),)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +234,9 @@ async def create_report(
     invite = _invitation(intake, report_id, body.invite_phone, share) if body.invite_phone and share else None
     if invite:
         audit.append(("message", str(invite[0]), "queued", {"topic": {"before": None, "after": "sms"}}))
-    created = await repo.create_report(
+    reports, invitations = creation_limits(intake.policy, who.phone_hash)
+    on = intake.policy.rate_limits
+    row = await repo.create_report(
         intake.creations,
         idem.scope if idem else None, idem.key if idem else None, idem.request_hash if idem else None,
         {"enc": sealed},
@@ -229,14 +248,22 @@ async def create_report(
         k.token_hash(token), k.token_hash(share) if share else None, share_expires,
         [a[0] for a in audit], [a[1] for a in audit], [a[2] for a in audit], [a[3] for a in audit],
         invite[0] if invite else None, invite[1] if invite else None, invite[2] if invite else None,
+        ratelimit.spec(reports) if on else None, ratelimit.spec(invitations) if on and invite else None,
     )
-    if not created:
+    if row["created"]:
+        return 201, answer
+    async with intake.pool.acquire() as conn:
+        # Nothing was created: a hit taken on the way (a refused report's invitation, or a race of two retries
+        # with one key) is given back.
+        await ratelimit.give_back(conn, row["report_hit_at"], reports.bucket)
+        await ratelimit.give_back(conn, row["invitation_hit_at"], invitations.bucket)
+        if row["limited"]:
+            raise await ratelimit.refusal(conn, *((reports, invitations) if invite else (reports,)))
         assert idem is not None
-        async with intake.pool.acquire() as conn, conn.transaction():
+        async with conn.transaction():
             stored = await idempotency.claim(conn, scope=idem.scope, key=idem.key, request_hash=idem.request_hash)
-        assert stored is not None
-        return stored.status, unseal_answer(k, stored.body)
-    return 201, answer
+    assert stored is not None
+    return stored.status, unseal_answer(k, stored.body)
 
 
 def sealed_answer(keyring: Keyring, response: dict[str, Any]) -> tuple[bytes, str]:

@@ -115,9 +115,11 @@ def validation_problem(request: web.Request, exc: pydantic.ValidationError) -> w
 
 def domain_problem(request: web.Request, exc: DomainError) -> web.Response:
     headers = {}
-    retry_after = exc.extra.get("retry_after_s")
-    if retry_after is not None:
+    extra = dict(exc.extra)
+    retry_after = extra.pop("retry_after_s", None)
+    if retry_after is not None:  # the same seconds in the header and the body
         headers["Retry-After"] = str(int(retry_after))
+        extra["retry_after"] = int(retry_after)
     return problem_response(
         request,
         status=STATUS_BY_KIND[exc.kind],
@@ -127,7 +129,7 @@ def domain_problem(request: web.Request, exc: DomainError) -> web.Response:
         detail_zh=exc.detail_zh,
         detail_en=exc.detail_en,
         errors=exc.errors,
-        extra=exc.extra,
+        extra=extra,
         headers=headers,
     )
 

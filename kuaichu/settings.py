@@ -51,8 +51,15 @@ class Settings(BaseSettings):
     share_code_max_attempts: int = 10
     otp_ttl_s: int = 300
     otp_max_attempts: int = 5
-    otp_sends_per_phone_per_hour: int = 5
-    otp_sends_per_ip_per_hour: int = 30
+    # Rate limits (sliding windows, README "Rate limits"). Login codes per phone and per client address:
+    otp_sends_per_phone_per_minute: int = Field(1, ge=1)
+    otp_sends_per_phone_per_hour: int = Field(5, ge=1)
+    otp_sends_per_phone_per_day: int = Field(10, ge=1)
+    otp_sends_per_ip_per_hour: int = Field(30, ge=1)
+    # Signing codes per party of a report; report creations and SMS invitations per phone (all its sessions).
+    signing_codes_per_party_per_hour: int = Field(5, ge=1)
+    reports_per_phone_per_hour: int = Field(3, ge=1)
+    invitations_per_phone_per_hour: int = Field(3, ge=1)
     party_session_ttl_s: int = 30 * 24 * 3600
     # How long a verified token's principal is cached in-process (revocation takes effect within this).
     auth_cache_ttl_s: float = 10.0

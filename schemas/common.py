@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
@@ -10,7 +11,7 @@ from pydantic import AfterValidator, Field
 from schemas.base import Strict
 from schemas.messages import field_error
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 # Ordinary plates (京A12345, 浙B1234学), small new-energy (浙AD12345) and large new-energy (浙A12345D).
 _PLATE = re.compile(
     r"^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]"
@@ -22,12 +23,14 @@ _ID_CHECK = "10X98765432"
 
 
 def normalise_phone(value: str) -> str:
-    """Mainland mobile numbers: digits only, +86/0086 prefix dropped."""
-    digits = re.sub(r"[\s\-()]", "", value)
+    """Mainland mobile numbers: ASCII digits only, +86/0086 prefix dropped. Fullwidth digits and signs (NFKC)
+    become ASCII, so one phone is one identity (and one rate-limit bucket) however it was typed; digits of
+    other scripts are refused."""
+    digits = re.sub(r"[\s\-()]", "", unicodedata.normalize("NFKC", value))
     for prefix in ("+86", "0086", "86"):
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
             digits = digits[len(prefix) :]
-    if not _MOBILE.match(digits):
+    if not _MOBILE.fullmatch(digits):
         raise field_error("phone_number", "不是有效的中国大陆手机号（以 1 开头的 11 位数字）",
                           "Not a mainland China mobile number (11 digits starting with 1)")
     return digits

@@ -13,7 +13,8 @@ from schemas.common import Phone
 
 class OtpRequest(Strict):
     phone: Phone
-    purpose: Literal["login", "sign"] = "login"
+    purpose: Literal["login"] = Field(
+        "login", description="login only: a signing code is asked for by the party, POST …/fault/signing-code")
 
 
 class OtpSent(Out):

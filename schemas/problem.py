@@ -15,6 +15,12 @@ class LocalizedText(BaseModel):
     detail: str
 
 
+class RefusingLimit(BaseModel):
+    name: str = Field(description="stable id of the limit, e.g. login-codes-per-phone-per-minute")
+    max: int = Field(description="requests allowed in the window")
+    window_s: int = Field(description="the sliding window, in seconds")
+
+
 class Problem(BaseModel):
     """application/problem+json; `title`/`detail` follow Accept-Language (Chinese by default)."""
 
@@ -29,3 +35,5 @@ class Problem(BaseModel):
     zh: LocalizedText
     en: LocalizedText
     errors: list[FieldError] = Field(default_factory=list)
+    retry_after: int | None = Field(None, description="429 and 503: seconds to wait before retrying (as Retry-After)")
+    limit: RefusingLimit | None = Field(None, description="429 from a rate limit: the limit that refused")

@@ -10,7 +10,7 @@ from accident.fault_flow import FaultFlow, respond_to_proposal, submit_account
 from accident.fault_view import read_fault
 from kuaichu.api import PARTY, Route, json_response, principal, read_model, staff
 from kuaichu.features import FAULT_TEMPLATES
-from kuaichu.intake import client_ip, idempotency_of, report_id_of
+from kuaichu.intake import idempotency_of, report_id_of
 from kuaichu.keys import SERVICES
 from schemas.fault_flow import (
     AccountCreate,
@@ -59,7 +59,7 @@ async def post_response(request: web.Request) -> web.Response:
 
 async def post_signing_code(request: web.Request) -> web.Response:
     data = await fault_signing.request_signing_code(flow_of(request), who=principal(request),
-                                                    report_id=report_id_of(request), ip=client_ip(request))
+                                                    report_id=report_id_of(request))
     return json_response(CodeSent.model_validate(data), 202)
 
 

@@ -25,9 +25,8 @@ class PrivacyNotice(Out):
 async def request_otp(request: web.Request) -> web.Response:
     body = await read_model(request, OtpRequest)
     s = request.app[SERVICES]
-    challenge_id, expires_at = await identity.request_code(
-        s.pool, keyring=s.keyring, sender=s.sms, policy=s.otp_policy, phone=body.phone, purpose=body.purpose,
-        ip=client_ip(request),
+    challenge_id, expires_at = await identity.request_login_code(
+        s.pool, keyring=s.keyring, sender=s.sms, policy=s.otp_policy, phone=body.phone, ip=client_ip(request),
     )
     return json_response(
         OtpSent(challenge_id=str(challenge_id), expires_at=expires_at, phone_masked=mask_phone(body.phone)), 202
@@ -56,7 +55,7 @@ async def privacy_notice(request: web.Request) -> web.Response:
 
 
 ROUTES = [
-    Route("POST", "/v1/auth/otp", request_otp, "Text a 6-digit one-time code to a phone", auth=(PUBLIC,),
+    Route("POST", "/v1/auth/otp", request_otp, "Text a 6-digit login code to a phone", auth=(PUBLIC,),
           tag="identity", body=OtpRequest, responses={202: OtpSent}, errors=(429, 503)),
     Route("POST", "/v1/auth/session", create_session, "Exchange phone + code for a session reaching all my reports",
           auth=(PUBLIC,), tag="identity", body=SessionCreate, responses={201: SessionCreated}, errors=(410, 429)),

@@ -84,7 +84,7 @@ _REPORT = "/v1/reports/{report_id}"
 ROUTES = [
     Route("POST", "/v1/reports", create_report, "Party A opens a report (eligibility, location, vehicle, driver)",
           auth=(PHONE,), tag="reports", body=ReportCreate, responses={201: ReportCreated}, idempotent=True,
-          errors=(409,)),
+          errors=(409, 429)),
     Route("POST", "/v1/reports/join", join_report, "Another party joins with the share code",
           auth=(PHONE,), tag="reports", body=ReportJoin, responses={201: PartyAccess, 200: JoinReferred},
           idempotent=True, errors=(409, 429)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from tests.api.evidence import staff_token
-from tests.api.flows import bearer, create_report, last_code, login, new_phone, sms_messages
+from tests.api.flows import bearer, create_report, last_code, login, new_phone, sms_messages, time_passes
 
 
 def _wrong(code: str) -> str:
@@ -61,6 +61,7 @@ async def test_an_expired_code_is_refused_as_gone(client, settings):
     r = await _session(client, phone, last_code(settings.var_dir, phone))
     assert r.status == 410
     assert (await r.json())["type"] == "/problems/code-expired"
+    await time_passes(settings, 300)
     assert (await _send_code(client, phone)).status == 202
     r = await _session(client, phone, last_code(settings.var_dir, phone))
     assert r.status == 201  # a fresh code works
@@ -76,29 +77,10 @@ async def test_too_many_wrong_codes_lock_the_code_until_a_new_one_is_requested(c
     assert r.status == 429  # even the right code: guessing is over for this one
     assert (await r.json())["type"] == "/problems/rate-limited"
     assert int(r.headers["Retry-After"]) > 0
+    await time_passes(settings, 60)
     await _send_code(client, phone)
     r = await _session(client, phone, last_code(settings.var_dir, phone))
     assert r.status == 201
-
-
-async def test_too_many_codes_sent_to_one_phone_are_refused_with_retry_after(client, settings):
-    phone = new_phone()
-    for _ in range(settings.otp_sends_per_phone_per_hour):
-        assert (await _send_code(client, phone)).status == 202
-    r = await _send_code(client, phone)
-    assert r.status == 429
-    assert r.content_type == "application/problem+json"
-    assert int(r.headers["Retry-After"]) >= 60
-    assert len(sms_messages(settings.var_dir)) == settings.otp_sends_per_phone_per_hour  # nothing texted
-    assert (await _send_code(client, new_phone())).status == 202  # other phones are not affected
-
-
-async def test_one_address_asking_codes_for_many_phones_is_refused_with_retry_after(client, settings):
-    for _ in range(settings.otp_sends_per_ip_per_hour):
-        assert (await _send_code(client, new_phone())).status == 202
-    r = await _send_code(client, new_phone())
-    assert r.status == 429
-    assert int(r.headers["Retry-After"]) >= 60
 
 
 async def test_a_session_of_another_phone_does_not_reach_the_report(client, settings):

@@ -40,24 +40,27 @@ async def test_pooled_connections_stay_the_application_role_across_uses(database
         await pool.close()
 
 
-async def test_housekeeping_prunes_rate_events_older_than_a_day_and_keeps_recent_ones(database_url):
+async def test_housekeeping_deletes_rate_buckets_whose_hits_all_left_their_windows_and_keeps_the_others(
+        database_url):
     from kuaichu.housekeeping import housekeeping
 
     conn = await connect(database_url, role="kuaichu_app")
     pool = await create_pool(database_url, role="kuaichu_app", min_size=1, max_size=2)
     try:
-        await conn.execute("INSERT INTO rate_events (bucket, at) VALUES ('otp:ip:x', now() - interval '2 days'),"
-                           " ('otp:ip:x', now())")
+        await conn.execute(
+            """INSERT INTO rate_buckets (bucket, hits, maxes, windows_s) VALUES
+               ('login-code:phone:old', ARRAY[now() - interval '25 hours'], '{1,5,10}', '{60,3600,86400}'),
+               ('login-code:phone:today', ARRAY[now() - interval '23 hours'], '{1,5,10}', '{60,3600,86400}'),
+               ('report:phone:old', ARRAY[now() - interval '61 minutes'], '{3}', '{3600}')""")
         stop = asyncio.Event()
         task = asyncio.create_task(housekeeping(pool, stop, every_s=60))
         for _ in range(100):
-            if await conn.fetchval("SELECT count(*) FROM rate_events") == 1:
+            if await conn.fetchval("SELECT count(*) FROM rate_buckets") == 1:
                 break
             await asyncio.sleep(0.05)
         stop.set()
         await task
-        assert await conn.fetchval("SELECT count(*) FROM rate_events WHERE at > now() - interval '1 hour'") == 1
-        assert await conn.fetchval("SELECT count(*) FROM rate_events") == 1
+        assert await conn.fetchval("SELECT array_agg(bucket) FROM rate_buckets") == ["login-code:phone:today"]
     finally:
         await pool.close()
         await conn.close()
