@@ -3,6 +3,7 @@ HTTP, real PostgreSQL, the real photo directory."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -133,3 +134,19 @@ async def test_an_image_above_its_formats_pixel_limit_is_refused_at_upload(clien
         assert problem["max_pixels"] == settings.max_full_decode_pixels
         assert "PNG" in problem["zh"]["detail"] and "decoded in full" in problem["en"]["detail"]
         assert _files(settings.photo_dir) == before
+
+
+async def test_after_a_failed_commit_only_a_file_no_photo_or_signature_refers_to_is_taken_back(client, settings):
+    from accident.photo_service import discard_unreferenced
+    from kuaichu.keys import SERVICES
+
+    services = client.server.app[SERVICES]
+    a = await create_report(client, settings.var_dir)
+    kept = await (await upload(client, a["report"]["id"], a["party_token"], "scene", phone_jpeg(shade=5))).json()
+    stray = phone_jpeg(shade=6)
+    stray_sha = hashlib.sha256(stray).hexdigest()
+    await services.photos.put_original(stray_sha, stray)  # as a transaction whose commit then failed leaves it
+    for sha in (kept["sha256"], stray_sha):
+        await discard_unreferenced(services.pool, services.photos, sha)
+    assert await services.photos.size(kept["sha256"]) == kept["size_bytes"]
+    assert await services.photos.size(stray_sha) is None
