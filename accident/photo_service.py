@@ -204,7 +204,7 @@ async def make_photo_derivatives(intake: Intake, store: PhotoStore, *, sha256: s
                                  max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS) -> None:
     """Worker job: render preview and thumbnail once per original, then mark every photo of it ready.
 
-    At most `slots` jobs hold an original and its pixels at once (each within photos.JOB_MEMORY_BOUND_MB),
+    At most `slots` jobs hold an original and its pixels at once (each within the worker's image_job_memory_mb),
     however many messages the worker has in flight."""
     async with slots:
         data = await store.read(sha256)

@@ -22,15 +22,15 @@ MediaType = Literal["image/jpeg", "image/png"]
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 PREVIEW_PX = 1280
 THUMBNAIL_PX = 256
-# Pixel limits per way of decoding, chosen so that one derivative job stays under JOB_MEMORY_BOUND_MB (the
-# worst image each limit allows is measured in tests/integration/test_image_memory.py):
+# Pixel limits per way of decoding, chosen so that one derivative job stays under 192 MB (the default of the
+# setting image_job_memory_mb; the worst image each limit allows is measured in
+# tests/integration/test_image_memory.py):
 # - a baseline JPEG whose first scan holds every component is decoded by libjpeg already scaled down to 1/2,
 #   1/4 or 1/8 (draft), so even the largest allowed photo needs a few tens of megabytes;
 # - PNG, and progressive or multi-scan JPEG, hold every pixel (or every DCT coefficient, 2 bytes a sample)
 #   of the whole image at once: up to about 9 bytes a pixel here, so they get a far lower limit.
 DEFAULT_MAX_PIXELS = 50_000_000
 DEFAULT_MAX_FULL_DECODE_PIXELS = 16_000_000
-JOB_MEMORY_BOUND_MB = 192
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 _OTHER_IMAGES = ((b"GIF8", "GIF"), (b"RIFF", "WebP"), (b"BM", "BMP"), (b"II*\x00", "TIFF"),

@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     # The worker's memory: its resident size stays within worker_memory_mb by running at most
     # (worker_memory_mb - worker_reserved_mb) // image_job_memory_mb photo derivative jobs at once (at least
     # one), whatever outbox_concurrency is. image_job_memory_mb is what the worst image the pixel limits
-    # allow needs (accident.photos.JOB_MEMORY_BOUND_MB; raise it with the limits); worker_reserved_mb covers
+    # allow needs (192 MB with the default pixel limits; raise it with them); worker_reserved_mb covers
     # the process itself and every other message in flight.
     worker_memory_mb: int = Field(1536, ge=1)
     worker_reserved_mb: int = Field(512, ge=0)
