@@ -24,15 +24,18 @@ from accident.fault_errors import FaultInputRefused, NoAgreement, StaleVersion
 from accident.fault_flow import Acting, FaultFlow, acting_party, answer, enqueue_settled, replayed, set_status
 from accident.fault_view import fault_state
 from accident.model import Status, ensure
+from accident.photo_service import discard_unreferenced, store_content
+from accident.photos import ImageTooLarge, verify_png
 from accident.service import Idempotency, access
 from kernel import idempotency
 from kernel.audit import AuditEvent, record
-from kernel.errors import field
+from kernel.errors import DomainError, field
 from kernel.identity import Principal
 from kernel.masking import mask_phone
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_SIGNATURE_BYTES = 512 * 1024
+MAX_SIGNATURE_PIXELS = 4_000_000  # a full-screen signature pad on a phone is under 4 MP
 
 
 async def _ready_to_sign(conn: asyncpg.Connection, a: Acting, version: int | None = None) -> asyncpg.Record:
@@ -50,6 +53,8 @@ async def _ready_to_sign(conn: asyncpg.Connection, a: Acting, version: int | Non
 
 
 def _signature_png(encoded: str | None) -> bytes | None:
+    """The drawn signature: a complete PNG of at most 512 KB and MAX_SIGNATURE_PIXELS, every pixel decodable
+    (CPU work: run it in a thread)."""
     if encoded is None:
         return None
     try:
@@ -57,13 +62,26 @@ def _signature_png(encoded: str | None) -> bytes | None:
     except (binascii.Error, ValueError):
         data = b""
     if not data.startswith(PNG_MAGIC) or len(data) > MAX_SIGNATURE_BYTES:
-        raise FaultInputRefused("签名图像须为不超过512KB的PNG图片", "The signature must be a PNG of at most 512 KB",
-                                errors=[field("#/signature_png_base64", "签名应为不超过512 KB的PNG图片",
-                                              "The signature must be a PNG of at most 512 KB")])
+        raise _bad_signature("不超过512KB的PNG图片", "a PNG of at most 512 KB", "not a PNG up to 512 KB")
+    try:
+        verify_png(data, max_pixels=MAX_SIGNATURE_PIXELS)
+    except ImageTooLarge as exc:
+        raise _bad_signature(f"不超过{MAX_SIGNATURE_PIXELS // 1_000_000}百万像素的图片",
+                             f"an image of at most {MAX_SIGNATURE_PIXELS // 1_000_000} megapixels",
+                             f"{exc.extra.get('width')}×{exc.extra.get('height')} pixels is too large") from exc
+    except DomainError as exc:
+        raise _bad_signature("完整、未损坏的PNG图片", "a complete, undamaged PNG", exc.code) from exc
     return data
 
 
-async def request_signing_code(flow: FaultFlow, *, who: Principal, report_id: UUID) -> dict[str, Any]:
+def _bad_signature(what_zh: str, what_en: str, detail: str) -> FaultInputRefused:
+    """`detail` names what was wrong (for the English reader; the Chinese text says what is needed)."""
+    return FaultInputRefused(f"签名图像须为{what_zh}", f"The signature must be {what_en}",
+                             errors=[field("#/signature_png_base64", f"签名应为{what_zh}，请重新签名",
+                                           f"The signature must be {what_en} ({detail}): sign again")])
+
+
+async def request_signing_code(flow: FaultFlow, *, who: Principal, report_id: UUID, ip: str) -> dict[str, Any]:
     """Text a signing code to the party's own phone, once every party accepted the proposal."""
     async with flow.intake.pool.acquire() as conn, conn.transaction():
         a = await acting_party(conn, who, report_id)
@@ -79,11 +97,12 @@ async def request_signing_code(flow: FaultFlow, *, who: Principal, report_id: UU
 
 async def sign(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int, code: str, mutual: bool,
                image_b64: str | None, idem: Idempotency | None) -> dict[str, Any]:
-    """Sign with the texted code; the last signature makes the report agreed and produces the agreement."""
-    image = _signature_png(image_b64)
+    """Sign with the texted code; the last signature makes the report agreed and produces the agreement.
+
+    The signature image is checked first and stored last, inside the signing transaction once nothing can refuse
+    it: a refused signing leaves no file behind."""
+    image = await asyncio.to_thread(_signature_png, image_b64)
     image_sha = sha256_hex(image) if image else None
-    if image is not None and image_sha is not None:
-        await flow.photos.put_original(image_sha, image)  # content-addressed: a retry writes nothing new
     k = flow.intake.keyring
     # The code is checked (and a wrong one counted) in its own transaction, before the signing one: not inside
     # it, where it would hold a second pooled connection. A retry that was already answered gets that answer
@@ -101,23 +120,33 @@ async def sign(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int
             party = next(p for p in await repo.parties(conn, report_id=report_id) if p["id"] == a.party_id)
     await identity.verify_code(flow.intake.pool, keyring=k, policy=flow.otp, phone=k.decrypt(party["phone_enc"]),
                                code=code, purpose="sign")
-    async with flow.intake.pool.acquire() as conn, conn.transaction():
-        if (stored := await replayed(conn, idem)) is not None:
-            return stored
-        a = await acting_party(conn, who, report_id)
-        await _ready_to_sign(conn, a, version)
-        now = flow.intake.now()
-        await frepo.insert_signature(conn, report_id=report_id, version=version, party_id=a.party_id,
-                                     image_sha256=image_sha, mutual=mutual, at=now)
-        await record(conn, AuditEvent("fault_signature", f"{report_id}:{version}:{a.label}", "signed", a.actor,
-                                      report_id, {"proposal_version": {"before": None, "after": version},
-                                                  "code_confirmed": {"before": None, "after": True},
-                                                  "image_sha256": {"before": None, "after": image_sha},
-                                                  "mutual_self_compensation": {"before": None, "after": mutual}}))
-        signed = await frepo.signatures(conn, report_id=report_id, version=version)
-        if len(signed) >= len(a.labels):
-            await _agree(conn, flow, a, version, signed, at=now)
-        return await answer(conn, idem, report_id)
+    written = False
+    try:
+        async with flow.intake.pool.acquire() as conn, conn.transaction():
+            if (stored := await replayed(conn, idem)) is not None:
+                return stored
+            a = await acting_party(conn, who, report_id)
+            await _ready_to_sign(conn, a, version)
+            now = flow.intake.now()
+            await frepo.insert_signature(conn, report_id=report_id, version=version, party_id=a.party_id,
+                                         image_sha256=image_sha, mutual=mutual, at=now)
+            await record(conn, AuditEvent("fault_signature", f"{report_id}:{version}:{a.label}", "signed", a.actor,
+                                          report_id, {"proposal_version": {"before": None, "after": version},
+                                                      "code_confirmed": {"before": None, "after": True},
+                                                      "image_sha256": {"before": None, "after": image_sha},
+                                                      "mutual_self_compensation": {"before": None,
+                                                                                   "after": mutual}}))
+            signed = await frepo.signatures(conn, report_id=report_id, version=version)
+            if len(signed) >= len(a.labels):
+                await _agree(conn, flow, a, version, signed, at=now)
+            body = await answer(conn, idem, report_id)
+            if image is not None and image_sha is not None:
+                written = await store_content(conn, flow.photos, image_sha, image)
+            return body
+    except BaseException:
+        if written and image_sha is not None:  # the commit itself failed: no signature refers to the file
+            await discard_unreferenced(flow.intake.pool, flow.photos, image_sha)
+        raise
 
 
 async def _agree(conn: asyncpg.Connection, flow: FaultFlow, a: Acting, version: int, signed: list[asyncpg.Record],

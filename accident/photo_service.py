@@ -4,16 +4,25 @@ the outbox (so they survive restarts), made off the event loop."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 from uuid import UUID
 
+import asyncpg
+
 from accident import repository as repo
 from accident.errors import ReportNotFound
 from accident.model import OPEN_FOR_PHOTOS, Status, ensure
-from accident.photos import inspect_upload, make_derivatives
+from accident.photos import (
+    DEFAULT_MAX_FULL_DECODE_PIXELS,
+    DEFAULT_MAX_PIXELS,
+    inspect_upload,
+    make_derivatives,
+)
 from accident.service import Intake, access
 from accident.storage import PhotoStore
 from accident.views import missing_photo_kinds, render_photo
@@ -22,6 +31,7 @@ from kernel.errors import Conflict, DomainError
 from kernel.identity import Principal
 from kernel.outbox import enqueue
 
+log = logging.getLogger(__name__)
 DERIVATIVES_TOPIC = "photo.derivatives"
 VARIANTS = ("original", "preview", "thumbnail")
 
@@ -54,77 +64,160 @@ class PhotoRemovedBefore(DomainError):
     title_en = "You removed this photo; take it again to use it"
 
 
+class PhotoQuotaExceeded(DomainError):
+    code = "photo-quota-exceeded"
+    kind = "conflict"
+    title_zh = "本起事故的照片总大小已达上限"
+    title_en = "The photos of this report take up all the space allowed"
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoLimits:
+    """What one report may hold and which images may be decoded (see accident.photos for the pixel limits)."""
+
+    max_photos: int
+    max_bytes: int
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS
+
+
 async def upload_photo(
     intake: Intake, store: PhotoStore, *, who: Principal, report_id: UUID, kind: str, data: bytes,
-    max_pixels: int, max_photos: int, inspect_in: Executor | None = None,
+    limits: PhotoLimits, inspect_in: Executor | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """Store one photo of the report; the same bytes of the same kind again answer the existing photo."""
+    """Store one photo of the report; the same bytes of the same kind again answer the existing photo.
+
+    Every check comes before the file is written (who may add photos, the report's state, the image itself,
+    the report's photo count and bytes), so a refused upload leaves nothing behind."""
     async with intake.pool.acquire() as conn:
         viewer = await access(conn, who, report_id)
-    if viewer.party_id is None:
-        raise ReportNotFound()
-    loop = asyncio.get_running_loop()
-    facts = await loop.run_in_executor(inspect_in, partial(inspect_upload, data, max_pixels=max_pixels))
-    # The file goes first: a committed row always has its original; an orphan file is harmless (content-addressed).
-    await store.put_original(facts.sha256, data)
-    photo_id = uuid.uuid4()
-    async with intake.pool.acquire() as conn, conn.transaction():
-        row = await repo.report(conn, report_id=report_id, lock=True)
+        if viewer.party_id is None:
+            raise ReportNotFound()
+        row = await repo.report(conn, report_id=report_id)
         assert row is not None
+        # Checked again under the lock below; here it spares a closed report the inspection.
         ensure(Status(row["status"]), OPEN_FOR_PHOTOS, action_zh="上传照片", action_en="add photos")
-        existing = await conn.fetchrow(
-            """SELECT id, EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id) AS removed
-               FROM photos ph WHERE report_id = $1::uuid AND sha256 = $2::text AND kind = $3::text""",
-            report_id, facts.sha256, kind,
-        )
-        if existing is not None and existing["removed"]:
-            raise PhotoRemovedBefore()
-        if existing is not None:
-            status, photo_id = 200, existing["id"]
-        else:
-            kept = await conn.fetchval(
-                """SELECT count(*) FROM photos ph WHERE report_id = $1::uuid
-                   AND NOT EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id)""", report_id)
-            if kept >= max_photos:
-                raise TooManyPhotos(f"每起事故最多{max_photos}张照片", f"At most {max_photos} photos per report")
-            status = 201
-            await conn.execute(
-                """INSERT INTO photos (id, report_id, party_id, kind, sha256, size_bytes, media_type, width, height,
-                                       taken_at, gps_lat, gps_lon, derivatives)
-                   VALUES ($1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::bigint, $7::text, $8::int, $9::int,
-                           $10::timestamptz, $11::float8, $12::float8,
-                           -- settled bytes (ready or failed) get no new job: the dedupe key is taken
-                           coalesce((SELECT derivatives FROM photos
-                                     WHERE sha256 = $5::text AND derivatives <> 'pending' LIMIT 1), 'pending'))""",
-                photo_id, report_id, viewer.party_id, kind, facts.sha256, facts.size_bytes, facts.media_type,
-                facts.width, facts.height, facts.taken_at, facts.gps_lat, facts.gps_lon,
+    loop = asyncio.get_running_loop()
+    facts = await loop.run_in_executor(inspect_in, partial(
+        inspect_upload, data, max_pixels=limits.max_pixels, max_full_decode_pixels=limits.max_full_decode_pixels))
+    photo_id = uuid.uuid4()
+    written = False
+    try:
+        async with intake.pool.acquire() as conn, conn.transaction():
+            row = await repo.report(conn, report_id=report_id, lock=True)
+            assert row is not None
+            ensure(Status(row["status"]), OPEN_FOR_PHOTOS, action_zh="上传照片", action_en="add photos")
+            existing = await conn.fetchrow(
+                """SELECT id, EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id) AS removed
+                   FROM photos ph WHERE report_id = $1::uuid AND sha256 = $2::text AND kind = $3::text""",
+                report_id, facts.sha256, kind,
             )
-            await enqueue(conn, topic=DERIVATIVES_TOPIC, dedupe_key=f"{DERIVATIVES_TOPIC}:{facts.sha256}",
-                          payload={"sha256": facts.sha256}, report_id=report_id)
-            await record(conn, AuditEvent(
-                "photo", str(photo_id), "uploaded", ("party", str(viewer.party_id)), report_id,
-                {"kind": {"before": None, "after": kind}, "sha256": {"before": None, "after": facts.sha256},
-                 "taken_at": {"before": None, "after": facts.taken_at.isoformat() if facts.taken_at else None}}))
-        photo = await conn.fetchrow(
-            """SELECT ph.id, ph.kind, pa.label AS party_label, ph.sha256, ph.size_bytes, ph.media_type, ph.width,
-                      ph.height, ph.taken_at, ph.gps_lat, ph.gps_lon, ph.derivatives, ph.created_at
-               FROM photos ph LEFT JOIN parties pa ON pa.id = ph.party_id WHERE ph.id = $1::uuid""",
-            photo_id,
-        )
+            if existing is not None and existing["removed"]:
+                raise PhotoRemovedBefore()
+            if existing is not None:
+                status, photo_id = 200, existing["id"]
+            else:
+                await _within_quota(conn, report_id, limits, adding=facts.size_bytes)
+                status = 201
+                await conn.execute(
+                    """INSERT INTO photos (id, report_id, party_id, kind, sha256, size_bytes, media_type, width,
+                                           height, taken_at, gps_lat, gps_lon, derivatives)
+                       VALUES ($1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::bigint, $7::text, $8::int,
+                               $9::int, $10::timestamptz, $11::float8, $12::float8,
+                               -- settled bytes (ready or failed) get no new job: the dedupe key is taken
+                               coalesce((SELECT derivatives FROM photos
+                                         WHERE sha256 = $5::text AND derivatives <> 'pending' LIMIT 1), 'pending'))""",
+                    photo_id, report_id, viewer.party_id, kind, facts.sha256, facts.size_bytes, facts.media_type,
+                    facts.width, facts.height, facts.taken_at, facts.gps_lat, facts.gps_lon,
+                )
+                await enqueue(conn, topic=DERIVATIVES_TOPIC, dedupe_key=f"{DERIVATIVES_TOPIC}:{facts.sha256}",
+                              payload={"sha256": facts.sha256}, report_id=report_id)
+                await record(conn, AuditEvent(
+                    "photo", str(photo_id), "uploaded", ("party", str(viewer.party_id)), report_id,
+                    {"kind": {"before": None, "after": kind}, "sha256": {"before": None, "after": facts.sha256},
+                     "taken_at": {"before": None,
+                                  "after": facts.taken_at.isoformat() if facts.taken_at else None}}))
+                # Last, once nothing can refuse it any more, and before the commit: a committed row always has
+                # its original.
+                written = await store_content(conn, store, facts.sha256, data)
+            photo = await conn.fetchrow(
+                """SELECT ph.id, ph.kind, pa.label AS party_label, ph.sha256, ph.size_bytes, ph.media_type,
+                          ph.width, ph.height, ph.taken_at, ph.gps_lat, ph.gps_lon, ph.derivatives, ph.created_at
+                   FROM photos ph LEFT JOIN parties pa ON pa.id = ph.party_id WHERE ph.id = $1::uuid""",
+                photo_id,
+            )
+    except BaseException:
+        if written:  # the commit itself failed: take back the file no row refers to
+            await discard_unreferenced(intake.pool, store, facts.sha256)
+        raise
     return status, render_photo(dict(photo))
 
 
-async def make_photo_derivatives(intake: Intake, store: PhotoStore, *, sha256: str, max_pixels: int) -> None:
-    """Worker job: render preview and thumbnail once per original, then mark every photo of it ready."""
-    data = await store.read(sha256)
+async def _within_quota(conn: asyncpg.Connection, report_id: UUID, limits: PhotoLimits, *, adding: int) -> None:
+    # A removed photo frees its place in the count, but its original stays stored as evidence: it still counts
+    # towards the bytes (or removing and uploading again would have no bound).
+    count, used = await conn.fetchrow(
+        """SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id)),
+                  coalesce(sum(size_bytes), 0)::bigint
+           FROM photos ph WHERE report_id = $1::uuid""", report_id)
+    if count >= limits.max_photos:
+        raise TooManyPhotos(f"每起事故最多{limits.max_photos}张照片", f"At most {limits.max_photos} photos per report",
+                            max_photos=limits.max_photos)
+    if used + adding > limits.max_bytes:
+        mb, used_mb, adding_mb = (n / (1024 * 1024) for n in (limits.max_bytes, used, adding))
+        raise PhotoQuotaExceeded(
+            f"每起事故的照片合计不能超过{mb:g}MB，已用{used_mb:.1f}MB（删除的照片仍作为证据保存，也计算在内），"
+            f"这张照片{adding_mb:.1f}MB。",
+            f"A report's photos may take at most {mb:g} MB together; {used_mb:.1f} MB are used (removed photos "
+            f"stay stored as evidence and count too) and this photo is {adding_mb:.1f} MB.",
+            max_bytes=limits.max_bytes, used_bytes=used, photo_bytes=adding)
+
+
+async def _lock_content(conn: asyncpg.Connection, sha256: str) -> None:
+    """Serialise, per content hash, storing a file for a row with discarding a file no row refers to."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))", f"photo-content:{sha256}")
+
+
+async def store_content(conn: asyncpg.Connection, store: PhotoStore, sha256: str, data: bytes) -> bool:
+    """Inside the transaction that writes the row referring to these bytes: store them (True if written now)."""
+    await _lock_content(conn, sha256)
+    return await store.put_original(sha256, data)
+
+
+async def discard_unreferenced(pool: asyncpg.Pool, store: PhotoStore, sha256: str) -> None:
+    """After a transaction that stored these bytes failed: remove them unless a committed row refers to them.
+    Best effort on a failure path; a leftover is content-addressed and harmless."""
     try:
-        derived = await asyncio.to_thread(make_derivatives, data, max_pixels=max_pixels)
-    except DomainError as exc:
-        outcome, reason = "failed", exc.code
-    else:
-        await store.put_derivative(sha256, "preview", derived.preview)
-        await store.put_derivative(sha256, "thumbnail", derived.thumbnail)
-        outcome, reason = "ready", None
+        async with pool.acquire() as conn, conn.transaction():
+            await _lock_content(conn, sha256)
+            referenced = await conn.fetchval(
+                """SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = $1::text)
+                       OR EXISTS (SELECT 1 FROM fault_signatures WHERE image_sha256 = $1::text)""", sha256)
+            if not referenced:
+                await store.discard_original(sha256)
+    except (OSError, asyncpg.PostgresError):
+        log.warning("an unreferenced original was left behind", extra={"sha256": sha256}, exc_info=True)
+
+
+async def make_photo_derivatives(intake: Intake, store: PhotoStore, *, sha256: str, slots: asyncio.Semaphore,
+                                 max_pixels: int = DEFAULT_MAX_PIXELS,
+                                 max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS) -> None:
+    """Worker job: render preview and thumbnail once per original, then mark every photo of it ready.
+
+    At most `slots` jobs hold an original and its pixels at once (each within the worker's image_job_memory_mb),
+    however many messages the worker has in flight."""
+    async with slots:
+        data = await store.read(sha256)
+        try:
+            derived = await asyncio.to_thread(make_derivatives, data, max_pixels=max_pixels,
+                                              max_full_decode_pixels=max_full_decode_pixels)
+        except DomainError as exc:
+            outcome, reason = "failed", exc.code
+        else:
+            await store.put_derivative(sha256, "preview", derived.preview)
+            await store.put_derivative(sha256, "thumbnail", derived.thumbnail)
+            outcome, reason = "ready", None
+        del data
     async with intake.pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
             """UPDATE photos SET derivatives = $2::text WHERE sha256 = $1::text AND derivatives <> $2::text

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, PngImagePlugin
 
 from kernel.errors import DomainError
 
@@ -22,7 +22,15 @@ MediaType = Literal["image/jpeg", "image/png"]
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 PREVIEW_PX = 1280
 THUMBNAIL_PX = 256
+# Pixel limits per way of decoding, chosen so that one derivative job stays under 192 MB (the default of the
+# setting image_job_memory_mb; the worst image each limit allows is measured in
+# tests/integration/test_image_memory.py):
+# - a baseline JPEG whose first scan holds every component is decoded by libjpeg already scaled down to 1/2,
+#   1/4 or 1/8 (draft), so even the largest allowed photo needs a few tens of megabytes;
+# - PNG, and progressive or multi-scan JPEG, hold every pixel (or every DCT coefficient, 2 bytes a sample)
+#   of the whole image at once: up to about 9 bytes a pixel here, so they get a far lower limit.
 DEFAULT_MAX_PIXELS = 50_000_000
+DEFAULT_MAX_FULL_DECODE_PIXELS = 16_000_000
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 _OTHER_IMAGES = ((b"GIF8", "GIF"), (b"RIFF", "WebP"), (b"BM", "BMP"), (b"II*\x00", "TIFF"),
@@ -34,6 +42,9 @@ _SHRINK = Image.Resampling.BOX
 _T = Image.Transpose
 _UPRIGHT = {2: _T.FLIP_LEFT_RIGHT, 3: _T.ROTATE_180, 4: _T.FLIP_TOP_BOTTOM, 5: _T.TRANSPOSE, 6: _T.ROTATE_270,
             7: _T.TRANSVERSE, 8: _T.ROTATE_90}
+# Pillow inflates a PNG's compressed text chunks on open, up to 64 MB by default: beside the pixels that would
+# break the job bound (a photo's text metadata is a few kilobytes; more is refused as corrupt).
+PngImagePlugin.MAX_TEXT_MEMORY = 4 * 1024 * 1024
 # warnings.catch_warnings swaps process-global filters, so concurrent threads must take turns around it.
 _WARNINGS_LOCK = threading.Lock()
 
@@ -100,9 +111,12 @@ class Derivatives:
     media_type: Literal["image/jpeg"] = "image/jpeg"
 
 
-def inspect_upload(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> PhotoFacts:
-    """Hash and examine an upload from its header and EXIF only; raise a DomainError when it is refused."""
-    fmt, (width, height) = _sniff(data, max_pixels)
+def inspect_upload(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+                   max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS) -> PhotoFacts:
+    """Hash and examine an upload from its header and EXIF only; raise a DomainError when it is refused.
+
+    The pixel limits are those of make_derivatives, so an accepted upload can always be rendered."""
+    fmt, (width, height) = _sniff(data, max_pixels, max_full_decode_pixels)
     with _opened(data, fmt) as im:
         exif = im.getexif()  # no pixel decode here: make_derivatives finds damage inside the data
     orientation = exif.get(ExifTags.Base.Orientation)
@@ -118,9 +132,10 @@ def inspect_upload(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Phot
     )
 
 
-def make_derivatives(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Derivatives:
+def make_derivatives(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS,
+                     max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS) -> Derivatives:
     """Render a preview (≤1280 px) and, from it, a thumbnail (≤256 px): upright JPEGs without metadata."""
-    fmt, size = _sniff(data, max_pixels)
+    fmt, size = _sniff(data, max_pixels, max_full_decode_pixels)
     target = fit(size, PREVIEW_PX)
     with _opened(data, fmt) as im:
         orientation = im.getexif().get(ExifTags.Base.Orientation, 1)
@@ -131,13 +146,36 @@ def make_derivatives(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> De
         except (OSError, SyntaxError) as exc:  # the end marker was there, so the damage is inside
             raise CorruptImage from exc
         rgb = _flatten(im)
+        if rgb is not im:
+            im.close()  # the decoded pixels go before the resize allocates anything more
         # Inside the block: closing the file also frees the pixels of `im`, which `rgb` may still be.
         preview = rgb.copy() if rgb.size == target else rgb.resize(target, _SHRINK, reducing_gap=2)
+        rgb.close()
     if orientation in _UPRIGHT:
         preview = preview.transpose(_UPRIGHT[orientation])
     thumb_size = fit(preview.size, THUMBNAIL_PX)
     thumb = preview if preview.size == thumb_size else preview.resize(thumb_size, _SHRINK, reducing_gap=2)
     return Derivatives(_jpeg(preview, 82), preview.size, _jpeg(thumb, 80), thumb.size)
+
+
+def verify_png(data: bytes, *, max_pixels: int) -> tuple[int, int]:
+    """(width, height) of a complete PNG whose chunk checksums hold and whose every pixel decodes; a
+    DomainError otherwise (NotAnImage for another format, ImageTooLarge above `max_pixels`)."""
+    fmt, size = _sniff(data, max_pixels, max_pixels)
+    if fmt != "PNG":
+        raise NotAnImage("请上传 PNG 图片", "Upload a PNG image")
+    try:
+        with _WARNINGS_LOCK, warnings.catch_warnings(action="ignore"), Image.open(io.BytesIO(data),
+                                                                                  formats=[fmt]) as im:
+            im.verify()  # every chunk's CRC up to IEND, right after opening; the image is unusable afterwards
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise CorruptImage from exc
+    with _opened(data, fmt) as im:
+        try:
+            im.load()  # every pixel: a broken deflate stream or a short IDAT fails here
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise CorruptImage from exc
+    return size
 
 
 def fit(size: tuple[int, int], box: int) -> tuple[int, int]:
@@ -201,13 +239,14 @@ def _text(value: Any) -> str:
     return value.strip("\x00 ") if isinstance(value, str) else ""
 
 
-def _sniff(data: bytes, max_pixels: int) -> tuple[Literal["JPEG", "PNG"], tuple[int, int]]:
+def _sniff(data: bytes, max_pixels: int, max_full_decode_pixels: int
+           ) -> tuple[Literal["JPEG", "PNG"], tuple[int, int]]:
     """Format and stored size from the first bytes, refusing bombs before pillow allocates anything."""
     if data.startswith(b"\xff\xd8\xff"):
         fmt: Literal["JPEG", "PNG"] = "JPEG"
-        width, height, complete = _jpeg_header(data)
+        width, height, complete, scaled = _jpeg_header(data)
     elif data.startswith(_PNG_MAGIC) and len(data) >= 33 and data[12:16] == b"IHDR":
-        fmt = "PNG"
+        fmt, scaled = "PNG", False
         width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
         complete = data.rstrip(b"\x00").endswith(b"IEND\xaeB`\x82")
     elif data.startswith(_PNG_MAGIC):
@@ -217,13 +256,16 @@ def _sniff(data: bytes, max_pixels: int) -> tuple[Literal["JPEG", "PNG"], tuple[
     if width < 1 or height < 1:
         raise CorruptImage
     # Pillow warns above Image.MAX_IMAGE_PIXELS, so never let it see anything above that either.
-    limit = max_pixels if Image.MAX_IMAGE_PIXELS is None else min(max_pixels, Image.MAX_IMAGE_PIXELS)
+    limit = max_pixels if scaled else min(max_pixels, max_full_decode_pixels)
+    limit = limit if Image.MAX_IMAGE_PIXELS is None else min(limit, Image.MAX_IMAGE_PIXELS)
     if width * height > limit:
+        kind_zh, kind_en = ("", "") if scaled else (
+            "PNG 或渐进式 JPEG 照片须整张解码，", "a PNG or progressive JPEG is decoded in full, so ")
         raise ImageTooLarge(
-            f"照片为 {width}×{height} 像素，超过上限 {limit} 像素。请用手机相机的默认设置重新拍摄。",
-            f"The photo is {width}×{height} pixels, above the limit of {limit}; retake it with default "
+            f"照片为 {width}×{height} 像素，{kind_zh}超过上限 {limit} 像素。请用手机相机的默认设置重新拍摄。",
+            f"The photo is {width}×{height} pixels; {kind_en}the limit is {limit}. Retake it with default "
             "settings.",
-            width=width, height=height, max_pixels=limit,
+            width=width, height=height, max_pixels=limit, format=fmt,
         )
     if not complete:
         raise TruncatedImage
@@ -242,9 +284,11 @@ def _refusal(data: bytes) -> DomainError:
     return NotAnImage()
 
 
-def _jpeg_header(data: bytes) -> tuple[int, int, bool]:
-    """Width, height and completeness from the markers up to the first scan; no pixel is decoded."""
-    i, size = 2, None
+def _jpeg_header(data: bytes) -> tuple[int, int, bool, bool]:
+    """Width, height, completeness and whether libjpeg can decode it scaled down (a baseline frame whose first
+    scan interleaves every component; otherwise it buffers the whole image), from the markers up to the
+    first scan; no pixel is decoded."""
+    i, size, sof, components = 2, None, 0, 0
     while i + 4 <= len(data):
         if data[i] != 0xFF:
             raise CorruptImage
@@ -255,14 +299,17 @@ def _jpeg_header(data: bytes) -> tuple[int, int, bool]:
         if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # standalone markers carry no length
             i += 2
             continue
-        if marker in _JPEG_SOF and i + 9 <= len(data):
+        if marker in _JPEG_SOF and i + 10 <= len(data):
             size = int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(data[i + 5 : i + 7], "big")
+            sof, components = marker, data[i + 9]
         if marker == 0xDA:  # start of scan: the entropy-coded data after it can never contain FF D9 (EOI)
-            if size is None:
+            if size is None or i + 5 > len(data):
                 raise CorruptImage
+            scaled = sof in (0xC0, 0xC1) and data[i + 4] == components
             # EOI normally ends the file; search the tail first, since noisy data makes a full scan slow.
             tail = max(i, len(data) - 65536)
-            return size[0], size[1], data.rfind(b"\xff\xd9", tail) >= 0 or data.find(b"\xff\xd9", i) >= 0
+            complete = data.rfind(b"\xff\xd9", tail) >= 0 or data.find(b"\xff\xd9", i) >= 0
+            return size[0], size[1], complete, scaled
         i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
     raise TruncatedImage
 
@@ -283,11 +330,14 @@ def _opened(data: bytes, fmt: str) -> Iterator[Image.Image]:
 
 
 def _flatten(im: Image.Image) -> Image.Image:
-    """RGB, with any transparency composited on white (JPEG has no alpha)."""
+    """RGB, with any transparency composited on white (JPEG has no alpha).
+
+    One full-size RGB image beside the decoded one at most: RGBA and LA are pasted with their own alpha as the
+    mask (pillow pastes them onto RGB without a converted copy, and without a separate alpha band)."""
     if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
-        rgba = im.convert("RGBA")
+        with_alpha = im if im.mode in ("RGBA", "LA") else im.convert("RGBA")
         flat = Image.new("RGB", im.size, "white")
-        flat.paste(rgba, mask=rgba.getchannel("A"))
+        flat.paste(with_alpha, mask=with_alpha)
         return flat
     return im if im.mode == "RGB" else im.convert("RGB")
 

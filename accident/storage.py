@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Literal, Protocol
@@ -27,6 +28,7 @@ DerivativeName = Literal["preview", "thumbnail"]
 FileName = Literal["original", "preview", "thumbnail"]
 CHUNK_BYTES = 256 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_TEMP_PREFIX, _TEMP_SUFFIX = ".tmp-", ".part"  # a file being written, renamed into place once complete
 
 
 class PhotoStore(Protocol):
@@ -50,6 +52,14 @@ class PhotoStore(Protocol):
 
     def stream(self, sha256: str, name: FileName = "original") -> AsyncIterator[bytes]:
         """The stored file in chunks, for writing into a streamed HTTP response; NotFound when absent."""
+        ...
+
+    async def discard_original(self, sha256: str) -> None:
+        """Remove an original that no committed row refers to (its transaction failed), with its renditions."""
+        ...
+
+    async def sweep_partials(self, older_than_s: float) -> int:
+        """Remove temporary files of writes interrupted by a crash; returns how many were removed."""
         ...
 
 
@@ -113,6 +123,27 @@ class LocalPhotoStore:
             offset += len(chunk)
             yield chunk
 
+    async def discard_original(self, sha256: str) -> None:
+        """Remove an original that no committed row refers to (its transaction failed), with its renditions."""
+        for name in ("original", "preview", "thumbnail"):
+            await asyncio.to_thread(self.path_for(sha256, name).unlink, missing_ok=True)
+
+    async def sweep_partials(self, older_than_s: float) -> int:
+        """Remove temporary files of writes interrupted by a crash (a live write's is younger than
+        `older_than_s`); returns how many were removed."""
+        return await asyncio.to_thread(self._sweep_partials, older_than_s)
+
+    def _sweep_partials(self, older_than_s: float) -> int:
+        cutoff, removed = time.time() - older_than_s, 0
+        for temp in self.root.glob(f"*/*/*/{_TEMP_PREFIX}*{_TEMP_SUFFIX}"):
+            try:
+                if temp.stat().st_mtime < cutoff:
+                    temp.unlink()
+                    removed += 1
+            except FileNotFoundError:  # its write finished (renamed) or another sweep got it
+                continue
+        return removed
+
     def _put_original(self, sha256: str, data: bytes) -> bool:
         path = self.path_for(sha256, "original")
         if path.exists():
@@ -132,7 +163,7 @@ def _read_at(path: Path, offset: int, size: int) -> bytes:
 def _write_atomically(path: Path, data: bytes) -> None:
     """Temp file in the same directory, fsync, rename, fsync the directory: a crash leaves old or new."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

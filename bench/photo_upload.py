@@ -88,7 +88,8 @@ def run() -> list[Row]:
     with bench_database() as dsn:
         port = free_port()
         token = admin_token(dsn)
-        with kuaichu_server(dsn, port, {"KUAICHU_MAX_PHOTOS_PER_REPORT": "1000000"}) as url:
+        with kuaichu_server(dsn, port, {"KUAICHU_MAX_PHOTOS_PER_REPORT": "1000000",
+                                        "KUAICHU_MAX_PHOTO_BYTES_PER_REPORT": str(2**50)}) as url:
             session_token = login(url, PHONE)
 
             async def setup() -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from kuaichu.handlers.claims import claims_context
 from kuaichu.worker import Deliver, Delivered, Park, Retry
 
 log = logging.getLogger(__name__)
+DERIVATIVE_SLOTS = "photo.derivative_slots"  # Services.extras key: the semaphore of image jobs
 
 
 
@@ -51,8 +53,12 @@ async def deliver_sms(services: Services, msg: Message) -> int | None:
 
 
 async def deliver_photo_derivatives(services: Services, msg: Message) -> int | None:
-    await make_photo_derivatives(services.intake, services.photos, sha256=msg.payload["sha256"],
-                                 max_pixels=services.settings.max_image_pixels)
+    s = services.settings
+    slots = services.extras.get(DERIVATIVE_SLOTS)
+    if slots is None:  # one per process: the bound is on the worker's memory as a whole
+        slots = services.extras[DERIVATIVE_SLOTS] = asyncio.Semaphore(s.image_job_slots)
+    await make_photo_derivatives(services.intake, services.photos, sha256=msg.payload["sha256"], slots=slots,
+                                 max_pixels=s.max_image_pixels, max_full_decode_pixels=s.max_full_decode_pixels)
     return None
 
 

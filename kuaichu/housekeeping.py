@@ -1,4 +1,5 @@
-"""Periodic clean-up run beside the worker: rate-limit buckets whose hits all left their windows are deleted."""
+"""Periodic clean-up run beside the worker: rate-limit buckets whose hits all left their windows are deleted,
+and so are the temporary files of photo writes a crash interrupted."""
 
 from __future__ import annotations
 
@@ -8,14 +9,25 @@ import logging
 
 import asyncpg
 
+from accident.storage import PhotoStore
 from kernel import ratelimit
 
 log = logging.getLogger(__name__)
 
 
-async def housekeeping(pool: asyncpg.Pool, stop: asyncio.Event, *, every_s: float = 600.0) -> None:
-    """Until `stop`: prune rate_buckets (a bucket keeps the hits of its longest window, a day at most)."""
+async def housekeeping(pool: asyncpg.Pool, stop: asyncio.Event, *, every_s: float = 600.0,
+                       photos: PhotoStore | None = None, stale_part_s: float = 3600.0) -> None:
+    """Until `stop`: prune rate_buckets (a bucket keeps the hits of its longest window, a day at most) and remove
+    photo `.part` files older than `stale_part_s` (a write in progress renames its file within seconds)."""
     while not stop.is_set():
+        if photos is not None:
+            try:
+                swept = await photos.sweep_partials(stale_part_s)
+            except OSError:
+                log.warning("sweeping stale photo temp files failed", exc_info=True)
+            else:
+                if swept:
+                    log.info("stale photo temp files removed", extra={"removed": swept})
         with contextlib.suppress(OSError, asyncpg.PostgresError):
             async with pool.acquire() as conn:
                 removed = await ratelimit.prune(conn)

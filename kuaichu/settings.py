@@ -43,8 +43,14 @@ class Settings(BaseSettings):
     # Limits on what a client may send.
     max_json_bytes: int = 256 * 1024
     max_photo_bytes: int = 20 * 1024 * 1024
-    max_image_pixels: int = 50_000_000
-    max_photos_per_report: int = 30
+    # Pixels of a JPEG that libjpeg decodes scaled down (a baseline JPEG), and of an image decoded in full
+    # (PNG, progressive or multi-scan JPEG); both keep one derivative job under image_job_memory_mb.
+    max_image_pixels: int = Field(50_000_000, ge=1)
+    max_full_decode_pixels: int = Field(16_000_000, ge=1)
+    max_photos_per_report: int = Field(30, ge=1)
+    max_photo_bytes_per_report: int = Field(200 * 1024 * 1024, ge=1)
+    # Photo writes a crash interrupted leave `.part` files; the worker removes those older than this.
+    photo_part_stale_s: float = Field(3600.0, gt=0)
 
     # Share codes for party B, one-time codes for phones.
     share_code_ttl_s: int = 24 * 3600
@@ -75,6 +81,14 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 25
     outbox_lease_s: float = 60.0
     http_timeout_s: float = 10.0
+    # The worker's memory: its resident size stays within worker_memory_mb by running at most
+    # (worker_memory_mb - worker_reserved_mb) // image_job_memory_mb photo derivative jobs at once (at least
+    # one), whatever outbox_concurrency is. image_job_memory_mb is what the worst image the pixel limits
+    # allow needs (192 MB with the default pixel limits; raise it with them); worker_reserved_mb covers
+    # the process itself and every other message in flight.
+    worker_memory_mb: int = Field(1536, ge=1)
+    worker_reserved_mb: int = Field(512, ge=0)
+    image_job_memory_mb: int = Field(192, ge=1)
 
     # Assessment routing (issue 5): offer SLA, queue retry and how often `kuaichu worker` sweeps the timers.
     assessment_offer_sla_s: float = 600.0
@@ -117,6 +131,11 @@ class Settings(BaseSettings):
         if self.sms_backend == "http" and not self.sms_gateway_url:
             raise ValueError("KUAICHU_SMS_GATEWAY_URL is required with KUAICHU_SMS_BACKEND=http")
         return self
+
+    @property
+    def image_job_slots(self) -> int:
+        """How many photo derivative jobs the worker runs at once."""
+        return max(1, (self.worker_memory_mb - self.worker_reserved_mb) // self.image_job_memory_mb)
 
     @property
     def photo_dir(self) -> Path:

@@ -8,7 +8,7 @@ from typing import get_args
 from aiohttp import web
 
 from accident.errors import ReportNotFound
-from accident.photo_service import PhotoNotFound, photo_for_download, remove_photo, upload_photo
+from accident.photo_service import PhotoLimits, PhotoNotFound, photo_for_download, remove_photo, upload_photo
 from kernel.errors import DomainError, InvalidInput, field
 from kuaichu.api import PARTY, PUBLIC, Route, json_response, principal, staff
 from kuaichu.intake import report_id_of
@@ -57,11 +57,11 @@ async def upload(request: web.Request) -> web.Response:
     s = request.app[SERVICES]
     report_id = report_id_of(request)
     kind, data = await _read_form(request, s.settings.max_photo_bytes)
-    status, body = await upload_photo(
-        s.intake, s.photos, who=principal(request), report_id=report_id, kind=kind, data=data,
-        max_pixels=s.settings.max_image_pixels, max_photos=s.settings.max_photos_per_report,
-        inspect_in=s.image_executor,
-    )
+    cfg = s.settings
+    limits = PhotoLimits(max_photos=cfg.max_photos_per_report, max_bytes=cfg.max_photo_bytes_per_report,
+                         max_pixels=cfg.max_image_pixels, max_full_decode_pixels=cfg.max_full_decode_pixels)
+    status, body = await upload_photo(s.intake, s.photos, who=principal(request), report_id=report_id, kind=kind,
+                                      data=data, limits=limits, inspect_in=s.image_executor)
     return json_response(body, status)
 
 
@@ -126,7 +126,7 @@ _PHOTO = "/v1/reports/{report_id}/photos"
 ROUTES = [
     Route("POST", _PHOTO, upload, "Upload one photo (original kept byte-for-byte; EXIF time and GPS read)",
           auth=(PARTY,), tag="photos", multipart=_MULTIPART, responses={201: PhotoRead, 200: PhotoRead},
-          errors=(409,)),
+          errors=(409, 413, 415, 422)),
     Route("DELETE", _PHOTO + "/{photo_id}", delete_photo,
           "Remove a wrong photo you took, before the evidence is submitted (kept as evidence, marked removed)",
           auth=(PARTY,), tag="photos", responses={200: PhotoRemoved}, errors=(404, 409)),
