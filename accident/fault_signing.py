@@ -81,7 +81,7 @@ def _bad_signature(what_zh: str, what_en: str, detail: str) -> FaultInputRefused
                                            f"The signature must be {what_en} ({detail}): sign again")])
 
 
-async def request_signing_code(flow: FaultFlow, *, who: Principal, report_id: UUID, ip: str) -> dict[str, Any]:
+async def request_signing_code(flow: FaultFlow, *, who: Principal, report_id: UUID) -> dict[str, Any]:
     """Text a signing code to the party's own phone, once every party accepted the proposal."""
     async with flow.intake.pool.acquire() as conn, conn.transaction():
         a = await acting_party(conn, who, report_id)
