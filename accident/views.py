@@ -55,8 +55,8 @@ def address(r: Mapping[str, Any], keyring: Keyring) -> str | None:
 
 def policy_number(p: Mapping[str, Any], keyring: Keyring) -> str:
     """A party's policy number (encrypted at rest; plain in rows written before that)."""
-    plain = p.get("plain")
-    if plain:
+    plain = p.get("plain") or {}  # just written by this request: no need to decrypt what we encrypted
+    if "policy_number" in plain:
         return plain["policy_number"]
     number = keyring.decrypt_or(p.get("policy_number_enc"), p["policy_number"])
     assert number is not None  # one of the two columns always holds it (parties_policy_number_once)
