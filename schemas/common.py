@@ -40,8 +40,9 @@ def _refuse_characters(value: str, *, multiline: bool) -> str:
         code = f"U+{ord(ch):04X}"
         name = unicodedata.name(ch, "")
         character = f"{code} {name}" if name else code
-        raise field_error(TEXT_CHARACTER, f"不能包含控制字符或不可见的格式字符：第 {i + 1} 个字符为 {character}",
-                          f"must not contain control or invisible format characters: {character} at position {i + 1}")
+        raise field_error(TEXT_CHARACTER, f"不能包含控制字符或不可见的格式字符，请删除第 {i + 1} 个字符 '{code}'",
+                          f"Must not contain control or invisible format characters: remove {character} at "
+                          f"position {i + 1}")
     return value
 
 
