@@ -128,20 +128,24 @@ async def insert_signature(conn: asyncpg.Connection, *, report_id: UUID, version
     )
 
 
-async def insert_agreement(conn: asyncpg.Connection, *, report_id: UUID, version: int, content: dict,
-                           json_sha256: str, pdf: bytes, pdf_sha256: str, at: datetime) -> None:
+async def insert_agreement(conn: asyncpg.Connection, *, report_id: UUID, version: int, content_enc: bytes,
+                           json_sha256: str, pdf_enc: bytes, pdf_sha256: str, at: datetime) -> None:
     await conn.execute(
-        """INSERT INTO fault_agreements (report_id, proposal_version, content, json_sha256, pdf, pdf_sha256, created_at)
-           VALUES ($1::uuid, $2::int, $3::jsonb, $4::text, $5::bytea, $6::text, $7::timestamptz)""",
-        report_id, version, content, json_sha256, pdf, pdf_sha256, at,
+        """INSERT INTO fault_agreements (report_id, proposal_version, content_enc, json_sha256, pdf_enc, pdf_sha256,
+                                         created_at)
+           VALUES ($1::uuid, $2::int, $3::bytea, $4::text, $5::bytea, $6::text, $7::timestamptz)""",
+        report_id, version, content_enc, json_sha256, pdf_enc, pdf_sha256, at,
     )
 
 
 async def agreement(conn: asyncpg.Connection, *, report_id: UUID, with_pdf: bool = False) -> asyncpg.Record | None:
-    pdf = "pdf" if with_pdf else "NULL::bytea AS pdf"
+    """The agreement row; content/pdf are set only in rows written before they were sealed (content_enc/pdf_enc).
+    The PDF columns are read only with_pdf (NULL otherwise)."""
+    pdf = "pdf, pdf_enc" if with_pdf else "NULL::bytea AS pdf, NULL::bytea AS pdf_enc"
+    content = "NULL::jsonb AS content, NULL::bytea AS content_enc" if with_pdf else "content, content_enc"
     return await conn.fetchrow(
-        f"""SELECT proposal_version, content, json_sha256, {pdf}, pdf_sha256, created_at
-            FROM fault_agreements WHERE report_id = $1::uuid""",  # noqa: S608 - a constant column choice
+        f"""SELECT proposal_version, {content}, json_sha256, {pdf}, pdf_sha256, created_at
+            FROM fault_agreements WHERE report_id = $1::uuid""",  # noqa: S608 - constant column choices
         report_id,
     )
 

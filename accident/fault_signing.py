@@ -27,6 +27,7 @@ from accident.model import Status, ensure
 from accident.photo_service import discard_unreferenced, store_content
 from accident.photos import ImageTooLarge, verify_png
 from accident.service import Idempotency, access
+from accident.views import address, policy_number
 from kernel import idempotency
 from kernel.audit import AuditEvent, record
 from kernel.errors import DomainError, field
@@ -159,15 +160,18 @@ async def _agree(conn: asyncpg.Connection, flow: FaultFlow, a: Acting, version: 
     parties = [{"label": p["label"], "name": k.decrypt(p["name_enc"]), "id_kind": p["id_kind"],
                 "id_number": k.decrypt(p["id_number_enc"]), "phone": k.decrypt(p["phone_enc"]), "plate": p["plate"],
                 "vehicle_type": p["vehicle_type"], "insurer_code": p["insurer_code"],
-                "policy_number": p["policy_number"]} for p in await repo.parties(conn, report_id=report_id)]
+                "policy_number": policy_number(p, k)} for p in await repo.parties(conn, report_id=report_id)]
     accounts = {r["label"]: dict(r) for r in await frepo.accounts(conn, report_id=report_id)}
-    content = build_agreement(report=dict(a.report), parties=parties, accounts=accounts, proposal=dict(proposal),
+    report = {**dict(a.report), "address": address(a.report, k)}
+    content = build_agreement(report=report, parties=parties, accounts=accounts, proposal=dict(proposal),
                               signatures=[dict(s) for s in signed], insurers=await frepo.insurer_names(conn),
                               created_at=at)
     pdf = await asyncio.to_thread(render_agreement_pdf, content)
-    json_sha, pdf_sha = sha256_hex(canonical_json(content)), sha256_hex(pdf)
-    await frepo.insert_agreement(conn, report_id=report_id, version=version, content=content, json_sha256=json_sha,
-                                 pdf=pdf, pdf_sha256=pdf_sha, at=at)
+    document = canonical_json(content)
+    json_sha, pdf_sha = sha256_hex(document), sha256_hex(pdf)
+    # Both name the parties with their ID/licence numbers and phones: kept sealed like all personal data at rest.
+    await frepo.insert_agreement(conn, report_id=report_id, version=version, content_enc=k.seal(document),
+                                 json_sha256=json_sha, pdf_enc=k.seal(pdf), pdf_sha256=pdf_sha, at=at)
     await record(conn, AuditEvent("agreement", str(report_id), "created", a.actor, report_id,
                                   {"json_sha256": {"before": None, "after": json_sha},
                                    "pdf_sha256": {"before": None, "after": pdf_sha}}))
@@ -177,11 +181,19 @@ async def _agree(conn: asyncpg.Connection, flow: FaultFlow, a: Acting, version: 
                           opt_ins={s["label"]: s["mutual_self_compensation"] for s in signed})
 
 
-async def agreement(flow: FaultFlow, *, who: Principal, report_id: UUID) -> asyncpg.Record:
-    """The stored agreement (JSON, PDF and their hashes) for its parties, police and admins."""
+async def agreement(flow: FaultFlow, *, who: Principal, report_id: UUID, pdf: bool = False) -> dict[str, Any]:
+    """The stored agreement for its parties, police and admins: `document` (the canonical JSON bytes that
+    json_sha256 covers) or, with pdf=True, `pdf`, decrypted, and both hashes."""
     async with flow.intake.pool.acquire() as conn:
         await access(conn, who, report_id)
-        row = await frepo.agreement(conn, report_id=report_id, with_pdf=True)
+        row = await frepo.agreement(conn, report_id=report_id, with_pdf=pdf)
     if row is None:
         raise NoAgreement()
-    return row
+    k = flow.intake.keyring
+    out = {"json_sha256": row["json_sha256"], "pdf_sha256": row["pdf_sha256"]}
+    if pdf:  # rows written before sealing keep the PDF in the plain column
+        out["pdf"] = k.unseal(row["pdf_enc"]) if row["pdf_enc"] is not None else bytes(row["pdf"])
+    else:
+        out["document"] = (k.unseal(row["content_enc"]) if row["content_enc"] is not None
+                           else canonical_json(row["content"]))
+    return out

@@ -37,16 +37,16 @@ WITH insurer AS (
 ), go AS (
     SELECT 1 AS ok FROM allowed WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM idem)
 ), r AS (
-    INSERT INTO reports (id, status, occurred_at, lat, lon, address, zone_id, near_boundary, weather,
+    INSERT INTO reports (id, status, occurred_at, lat, lon, address_enc, zone_id, near_boundary, weather,
                          vehicle_count, case_answers, created_at, updated_at)
-    SELECT $5::uuid, $6::text, $7::timestamptz, $8::float8, $9::float8, $10::text, $11::text, $12::bool,
+    SELECT $5::uuid, $6::text, $7::timestamptz, $8::float8, $9::float8, $10::bytea, $11::text, $12::bool,
            $13::text, $14::int, $15::jsonb, $16::timestamptz, $16::timestamptz FROM go
     RETURNING id
 ), p AS (
     INSERT INTO parties (id, report_id, label, phone_hash, phone_enc, name_enc, id_number_enc, id_kind, plate,
-                         vehicle_type, insurer_code, policy_number, answers, joined_at)
+                         vehicle_type, insurer_code, policy_number_enc, answers, joined_at)
     SELECT $17::uuid, r.id, 'A', $18::bytea, $19::bytea, $20::bytea, $21::bytea, $22::text, $23::text, $24::text,
-           $25::text, $26::text, $27::jsonb, $16::timestamptz FROM r
+           $25::text, $26::bytea, $27::jsonb, $16::timestamptz FROM r
     RETURNING id
 ), c AS (
     INSERT INTO consents (id, report_id, party_id, notice_version, location, sharing, given_at)
@@ -109,9 +109,9 @@ async def create_report(creations: PipelinedStatement, *args: Any) -> asyncpg.Re
 
 
 _REPORT = """
-SELECT r.id, r.status, r.occurred_at, r.lat, r.lon, r.address, r.zone_id, z.name AS zone_name, z.kind AS zone_kind,
-       z.court_exempt, r.near_boundary, r.weather, r.vehicle_count, r.case_answers, r.referral, r.version,
-       r.created_at, r.updated_at
+SELECT r.id, r.status, r.occurred_at, r.lat, r.lon, r.address, r.address_enc, r.zone_id, z.name AS zone_name,
+       z.kind AS zone_kind, z.court_exempt, r.near_boundary, r.weather, r.vehicle_count, r.case_answers, r.referral,
+       r.version, r.created_at, r.updated_at
 FROM reports r JOIN zones z ON z.id = r.zone_id WHERE r.id = $1::uuid
 """
 
@@ -123,7 +123,7 @@ async def report(conn: asyncpg.Connection, *, report_id: UUID, lock: bool = Fals
 async def parties(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT id, label, phone_hash, phone_enc, name_enc, id_number_enc, id_kind, plate, vehicle_type,
-                  insurer_code, policy_number, answers, joined_at
+                  insurer_code, policy_number, policy_number_enc, answers, joined_at
            FROM parties WHERE report_id = $1::uuid ORDER BY label""",
         report_id,
     )
@@ -186,11 +186,11 @@ async def insert_party(conn: asyncpg.Connection, **f: Any) -> None:
     try:
         await conn.execute(
             """INSERT INTO parties (id, report_id, label, phone_hash, phone_enc, name_enc, id_number_enc, id_kind,
-                                    plate, vehicle_type, insurer_code, policy_number, answers)
+                                    plate, vehicle_type, insurer_code, policy_number_enc, answers)
                VALUES ($1::uuid, $2::uuid, $3::text, $4::bytea, $5::bytea, $6::bytea, $7::bytea, $8::text, $9::text,
-                       $10::text, $11::text, $12::text, $13::jsonb)""",
+                       $10::text, $11::text, $12::bytea, $13::jsonb)""",
             f["id"], f["report_id"], f["label"], f["phone_hash"], f["phone_enc"], f["name_enc"], f["id_number_enc"],
-            f["id_kind"], f["plate"], f["vehicle_type"], f["insurer_code"], f["policy_number"], f["answers"],
+            f["id_kind"], f["plate"], f["vehicle_type"], f["insurer_code"], f["policy_number_enc"], f["answers"],
         )
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise translate(exc) from None

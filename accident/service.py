@@ -146,7 +146,7 @@ def encrypted_party(keyring: Keyring, party: PartyIn) -> dict[str, Any]:
         "plate": party.vehicle.plate,
         "vehicle_type": party.vehicle.type,
         "insurer_code": party.insurance.insurer_code,
-        "policy_number": party.insurance.policy_number,
+        "policy_number_enc": keyring.encrypt(party.insurance.policy_number),
         "answers": party.answers.model_dump(),
     }
 
@@ -154,7 +154,7 @@ def encrypted_party(keyring: Keyring, party: PartyIn) -> dict[str, Any]:
 def party_audit(label: str, party: PartyIn, consent: Any) -> list[tuple[str, str, dict]]:
     """Audit changes of a new party: personal data is named but never written out."""
     fields = {"label": label, "plate": party.vehicle.plate, "vehicle_type": party.vehicle.type,
-              "insurer_code": party.insurance.insurer_code, "policy_number": party.insurance.policy_number,
+              "insurer_code": party.insurance.insurer_code, "policy_number": "<encrypted>",
               "name": "<encrypted>", "id_number": "<encrypted>", "phone": "<encrypted>"}
     consent_fields = {"notice_version": consent.notice_version, "location": consent.location,
                       "sharing": consent.sharing}
@@ -217,7 +217,7 @@ async def create_report(
                   "updated_at": now}
     party_row = {"id": party_id, "label": "A", "phone_hash": who.phone_hash, "joined_at": now, **enc,
                  "plain": {"name": body.party.driver.name, "id_number": body.party.driver.id_number,
-                           "phone": body.party.driver.phone}}
+                           "phone": body.party.driver.phone, "policy_number": body.party.insurance.policy_number}}
     view = render_report(report_row, [party_row], [], viewer=Viewer(party_id=party_id), keyring=k)
     answer, sealed = sealed_answer(k, {
         "report": view, "party_id": str(party_id), "label": "A", "party_token": token,
@@ -240,10 +240,11 @@ async def create_report(
         intake.creations,
         idem.scope if idem else None, idem.key if idem else None, idem.request_hash if idem else None,
         {"enc": sealed},
-        report_id, Status.DRAFT.value, occurred_at, lat, lon, body.address, zone.zone_id, zone.near_boundary,
+        report_id, Status.DRAFT.value, occurred_at, lat, lon, k.encrypt_or_none(body.address), zone.zone_id,
+        zone.near_boundary,
         body.weather, body.vehicle_count, body.case_answers.model_dump(), now,
         party_id, who.phone_hash, enc["phone_enc"], enc["name_enc"], enc["id_number_enc"], enc["id_kind"],
-        enc["plate"], enc["vehicle_type"], enc["insurer_code"], enc["policy_number"], enc["answers"],
+        enc["plate"], enc["vehicle_type"], enc["insurer_code"], enc["policy_number_enc"], enc["answers"],
         consent_id, body.consent.notice_version, body.consent.location, body.consent.sharing,
         k.token_hash(token), k.token_hash(share) if share else None, share_expires,
         [a[0] for a in audit], [a[1] for a in audit], [a[2] for a in audit], [a[3] for a in audit],

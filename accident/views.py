@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -47,6 +48,21 @@ def _driver(p: dict[str, Any], *, full: bool, keyring: Keyring) -> dict[str, Any
     return {"name": name, "id_kind": p["id_kind"], "id_number": number, "phone": phone}
 
 
+def address(r: Mapping[str, Any], keyring: Keyring) -> str | None:
+    """A report's accident address (encrypted at rest; plain in rows written before that)."""
+    return keyring.decrypt_or(r.get("address_enc"), r["address"])
+
+
+def policy_number(p: Mapping[str, Any], keyring: Keyring) -> str:
+    """A party's policy number (encrypted at rest; plain in rows written before that)."""
+    plain = p.get("plain") or {}  # just written by this request: no need to decrypt what we encrypted
+    if "policy_number" in plain:
+        return plain["policy_number"]
+    number = keyring.decrypt_or(p.get("policy_number_enc"), p["policy_number"])
+    assert number is not None  # one of the two columns always holds it (parties_policy_number_once)
+    return number
+
+
 def render_party(p: dict[str, Any], *, viewer: Viewer, keyring: Keyring) -> dict[str, Any]:
     """PartyRead: the viewer's own party (and staff) in full, other parties' personal data masked."""
     mine = viewer.party_id == p["id"]
@@ -56,7 +72,7 @@ def render_party(p: dict[str, Any], *, viewer: Viewer, keyring: Keyring) -> dict
         "is_you": mine,
         "driver": _driver(p, full=mine or viewer.full_access, keyring=keyring),
         "vehicle": {"plate": p["plate"], "type": p["vehicle_type"]},
-        "insurance": {"insurer_code": p["insurer_code"], "policy_number": p["policy_number"]},
+        "insurance": {"insurer_code": p["insurer_code"], "policy_number": policy_number(p, keyring)},
         "joined_at": p["joined_at"],
     }
 
@@ -89,7 +105,7 @@ def render_report(
         "status": r["status"],
         "occurred_at": r["occurred_at"],
         "location": {"lat": r["lat"], "lon": r["lon"], "crs": "wgs84"},
-        "address": r["address"],
+        "address": address(r, keyring),
         "weather": r["weather"],
         "vehicle_count": r["vehicle_count"],
         "zone": {"id": r["zone_id"], "name": r["zone_name"], "kind": r["zone_kind"],

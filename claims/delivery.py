@@ -17,7 +17,8 @@ import aiohttp
 import asyncpg
 
 from claims import endpoints
-from claims.webhooks import signed_headers, webhook_id
+from claims.webhooks import body_of, signed_headers, webhook_id
+from kernel.crypto import Keyring
 from kernel.retry_after import retry_after_seconds
 
 DISABLED_WAIT_S = 3600.0  # a disabled endpoint's messages look again hourly; re-enabling wakes them at once
@@ -64,7 +65,7 @@ class EndpointCache:
 
 
 async def deliver(*, cache: EndpointCache, http: aiohttp.ClientSession, message_id: UUID,
-                  payload: dict[str, Any], timeout_s: float) -> int:
+                  payload: dict[str, Any], timeout_s: float, keyring: Keyring) -> int:
     """Post once; return the 2xx status, or raise WebhookRetry / WebhookRefused."""
     code = payload["insurer_code"]
     ep = await cache.get(code)
@@ -76,12 +77,13 @@ async def deliver(*, cache: EndpointCache, http: aiohttp.ClientSession, message_
     if ep.disabled_at is not None:
         raise WebhookRetry(f"endpoint of {code} disabled since {ep.disabled_at.isoformat()}: {ep.disabled_reason}",
                            after_s=DISABLED_WAIT_S)
+    body = body_of(payload, keyring)
     try:
-        headers = signed_headers(secrets=ep.secrets, msg_id=webhook_id(message_id), body=payload["body"])
+        headers = signed_headers(secrets=ep.secrets, msg_id=webhook_id(message_id), body=body)
     except ValueError as exc:
         raise WebhookRefused(f"insurer {code}: {exc}") from None
     try:
-        async with http.post(ep.url, data=payload["body"].encode(), headers=headers, allow_redirects=False,
+        async with http.post(ep.url, data=body.encode(), headers=headers, allow_redirects=False,
                              timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
             status = resp.status
             text = (await resp.content.read(500)).decode(errors="replace")

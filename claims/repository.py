@@ -34,7 +34,7 @@ async def report(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Record
 
 async def parties(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT id, label, insurer_code, plate, policy_number FROM parties
+        """SELECT id, label, insurer_code, plate, policy_number, policy_number_enc FROM parties
            WHERE report_id = $1::uuid ORDER BY label""", report_id)
 
 

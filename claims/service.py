@@ -82,13 +82,14 @@ async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> l
             data = {"claim_id": str(c["id"]), "report_id": str(report_id), "outcome": payload["outcome"],
                     "occurred_at": report["occurred_at"], "zone_id": report["zone_id"], "vehicle_label": c["label"],
                     "party_id": str(c["party_id"]), "plate": vehicle["plate"],
-                    "policy_number": vehicle["policy_number"], "claim_insurer_code": c["insurer_code"],
+                    "policy_number": ctx.keyring.decrypt_or(vehicle["policy_number_enc"], vehicle["policy_number"]),
+                    "claim_insurer_code": c["insurer_code"],
                     "liability": settled, "photos": photos,
                     "documents_due_at": calendar.due(c["applied_at"], DOCUMENTS_LISTED_DAYS).at}
             for insurer, role in concerned(c["insurer_code"], settled, c["label"]).items():
                 await enqueue_insurer_event(conn, insurer_code=insurer, event_type="claim.opened", report_id=report_id,
                                             data={**data, "role": role}, occurred_at=c["applied_at"],
-                                            dedupe_key=f"{c['id']}")
+                                            dedupe_key=f"{c['id']}", keyring=ctx.keyring)
         if changed:
             await redecide(conn, report_id=report_id)
     return [c["id"] for c in opened]

@@ -20,9 +20,12 @@ from standardwebhooks import Webhook
 
 from claims import endpoints
 from kernel import outbox
+from kernel.crypto import Keyring
 from schemas.webhooks import EVENT_MODELS, WebhookEnvelope
 
 TOPIC = endpoints.TOPIC
+# Events whose data holds personal data (claim.opened: the policy number): their bodies are stored sealed.
+PERSONAL_EVENTS = frozenset({"claim.opened"})
 
 
 class UnknownEvent(ValueError):
@@ -61,17 +64,33 @@ async def enqueue_insurer_event(
     occurred_at: datetime,
     report_id: UUID | None,
     dedupe_key: str,
+    keyring: Keyring | None = None,
 ) -> UUID | None:
-    """Queue one webhook to one insurer in the caller's transaction; None if this dedupe key was queued before."""
+    """Queue one webhook to one insurer in the caller's transaction; None if this dedupe key was queued before.
+
+    With a keyring the body is stored sealed ("sealed" instead of "body"); events in PERSONAL_EVENTS need one.
+    """
     body = event_body(event_type=event_type, data=data, occurred_at=occurred_at)
+    payload: dict[str, Any] = {"insurer_code": insurer_code, "event_type": event_type}
+    if keyring is not None:
+        payload["sealed"] = keyring.encrypt(body).decode("ascii")
+    elif event_type in PERSONAL_EVENTS:
+        raise ValueError(f"{event_type} holds personal data: queue it with a keyring")
+    else:
+        payload["body"] = body
     return await outbox.enqueue(
         conn,
         topic=TOPIC,
         dedupe_key=f"{TOPIC}:{insurer_code}:{event_type}:{dedupe_key}",
-        payload={"insurer_code": insurer_code, "event_type": event_type, "body": body},
+        payload=payload,
         report_id=report_id,
         ordering_key=ordering_key(insurer_code=insurer_code, event_type=event_type, data=data),
     )
+
+
+def body_of(payload: Mapping[str, Any], keyring: Keyring) -> str:
+    """The exact JSON text of a queued webhook, sealed or (events without personal data) plain."""
+    return keyring.decrypt(payload["sealed"].encode("ascii")) if "sealed" in payload else payload["body"]
 
 
 def webhook_id(message_id: UUID) -> str:

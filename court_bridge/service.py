@@ -77,13 +77,16 @@ def update_payload(package_id: str, sequence: int, body: dict[str, Any]) -> dict
 async def build(conn: asyncpg.Connection, bridge: CourtBridge, *, report_id: UUID, package_id: str, revision: int,
                 now: datetime) -> dict[str, Any]:
     """The sealed package of a report as the database holds it now (personal data decrypted)."""
-    report = await sources.report(conn, report_id=report_id)
+    row = await sources.report(conn, report_id=report_id)
     request = await sources.court_request(conn, report_id=report_id)
-    if report is None or request is None:
+    if row is None or request is None:
         raise LookupError(f"report {report_id} has no court request")
     k = bridge.keyring
+    report = {**dict(row), "address": k.decrypt_or(row["address_enc"], row["address"])}
     parties = [{**dict(p), "name": k.decrypt(p["name_enc"]), "id_number": k.decrypt(p["id_number_enc"]),
-                "phone": k.decrypt(p["phone_enc"])} for p in await sources.parties(conn, report_id=report_id)]
+                "phone": k.decrypt(p["phone_enc"]),
+                "policy_number": k.decrypt_or(p["policy_number_enc"], p["policy_number"])}
+               for p in await sources.parties(conn, report_id=report_id)]
     photos = []
     for ph in await sources.photos(conn, report_id=report_id):
         url, expires = bridge.photo_link(report_id=report_id, photo_id=str(ph["id"]), now=now)

@@ -14,7 +14,7 @@ import asyncpg
 
 async def report(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT r.id, r.status, r.occurred_at, r.lat, r.lon, r.address, r.weather, r.zone_id,
+        """SELECT r.id, r.status, r.occurred_at, r.lat, r.lon, r.address, r.address_enc, r.weather, r.zone_id,
                   z.name AS zone_name, z.jurisdiction, z.court_exempt
            FROM reports r JOIN zones z ON z.id = r.zone_id WHERE r.id = $1::uuid""",
         report_id,
@@ -24,7 +24,8 @@ async def report(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Record
 async def parties(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(
         """SELECT p.label, p.name_enc, p.id_number_enc, p.phone_enc, p.id_kind, p.plate, p.vehicle_type,
-                  p.insurer_code, coalesce(i.name, p.insurer_code) AS insurer_name, p.policy_number
+                  p.insurer_code, coalesce(i.name, p.insurer_code) AS insurer_name, p.policy_number,
+                  p.policy_number_enc
            FROM parties p LEFT JOIN insurers i ON i.code = p.insurer_code
            WHERE p.report_id = $1::uuid ORDER BY p.label""",
         report_id,

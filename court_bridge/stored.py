@@ -1,5 +1,9 @@
 """A package at rest: the parties' personal data encrypted in place, everything else readable by operators.
 
+Encrypted in place: each party's name, ID/licence number, phone and policy number, and the accident address.
+Packages stored before the policy number and the address were covered keep them in clear; `from_store` reads
+both forms.
+
 Canonical JSON is deterministic, so opening the stored form and serialising it gives the same bytes on every
 attempt, and the stored digest still checks.
 """
@@ -7,6 +11,7 @@ attempt, and the stored digest still checks.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from court_bridge.package import canonical_copy, package_bytes
@@ -15,25 +20,30 @@ from kernel.crypto import Keyring
 PERSONAL = ("name", "id_number", "phone")
 
 
-def to_store(body: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
-    """The package with each party's name, ID/licence number and phone replaced by {"enc": <Keyring.encrypt blob>}."""
-    out = canonical_copy(body)
-    for party in out["parties"]:
-        driver = party["driver"]
+def _personal(body: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(object, member) of every personal value in a package."""
+    for party in body["parties"]:
         for key in PERSONAL:
-            driver[key] = {"enc": base64.b64encode(keyring.encrypt(driver[key])).decode()}
+            yield party["driver"], key
+        yield party["insurance"], "policy_number"
+    yield body["accident"]["place"], "address"
+
+
+def _each(body: dict[str, Any], change: Callable[[Any], Any]) -> dict[str, Any]:
+    out = canonical_copy(body)
+    for holder, key in _personal(out):
+        holder[key] = change(holder[key])
     return out
+
+
+def to_store(body: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
+    """The package with each personal value replaced by {"enc": <Keyring.encrypt blob>}."""
+    return _each(body, lambda v: {"enc": base64.b64encode(keyring.encrypt(v)).decode()})
 
 
 def from_store(stored: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
     """The package as sent, personal data decrypted."""
-    out = canonical_copy(stored)
-    for party in out["parties"]:
-        driver = party["driver"]
-        for key in PERSONAL:
-            if isinstance(driver[key], dict):
-                driver[key] = keyring.decrypt(base64.b64decode(driver[key]["enc"]))
-    return out
+    return _each(stored, lambda v: keyring.decrypt(base64.b64decode(v["enc"])) if isinstance(v, dict) else v)
 
 
 def seal_bytes(body: dict[str, Any], keyring: Keyring) -> bytes:
@@ -47,8 +57,4 @@ def open_bytes(sealed: bytes, keyring: Keyring) -> bytes:
 
 def masked(stored: dict[str, Any]) -> dict[str, Any]:
     """The stored package for a screen: personal data shown as withheld, never decrypted."""
-    out = canonical_copy(stored)
-    for party in out["parties"]:
-        for key in PERSONAL:
-            party["driver"][key] = "<encrypted>"
-    return out
+    return _each(stored, lambda _v: "<encrypted>")

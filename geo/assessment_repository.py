@@ -187,7 +187,7 @@ async def report_photos(conn: asyncpg.Connection, *, report_id: UUID) -> list[as
 
 async def report_place(conn: asyncpg.Connection, *, report_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT r.address, z.name AS zone_name FROM reports r LEFT JOIN zones z ON z.id = r.zone_id
+        """SELECT r.address, r.address_enc, z.name AS zone_name FROM reports r LEFT JOIN zones z ON z.id = r.zone_id
            WHERE r.id = $1::uuid""", report_id)
 
 

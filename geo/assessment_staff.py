@@ -96,7 +96,8 @@ async def show(ctx: AssessmentContext, *, who: StaffPrincipal, task_id: UUID) ->
                                            photos=await repo.report_photos(conn, report_id=task["report_id"]),
                                            ttl_s=ctx.photo_link_ttl_s)
         place = await repo.report_place(conn, report_id=task["report_id"])
-        out["place"] = {"address": place["address"] if place else None,
+        address = ctx.keyring.decrypt_or(place["address_enc"], place["address"]) if place else None
+        out["place"] = {"address": address,
                         "zone_name": place["zone_name"] if place else None}
         out["driver_contact"] = None
         if me is not None and task["assignee_id"] == me["id"] and task["status"] in OPEN_FOR_CONTACT:

@@ -72,6 +72,13 @@ class Keyring:
     def decrypt(self, blob: bytes) -> str:
         return self.unseal(blob).decode()
 
+    def decrypt_or(self, blob: bytes | None, plain: str | None) -> str | None:
+        """A value kept as a blob, or in a plain column by rows written before encryption covered it."""
+        return self.decrypt(blob) if blob is not None else plain
+
+    def encrypt_or_none(self, value: str | None) -> bytes | None:
+        return None if value is None else self.encrypt(value)
+
     def seal(self, data: bytes) -> bytes:
         """`encrypt` for bytes."""
         key = self.keys[0]

@@ -69,7 +69,7 @@ async def deliver_insurer_webhook(services: Services, msg: Message) -> int | Non
         cache = services.extras[INSURER_WEBHOOK] = EndpointCache(services.pool)
     try:
         return await deliver(cache=cache, http=services.http, message_id=msg.id, payload=msg.payload,
-                             timeout_s=services.settings.http_timeout_s)
+                             timeout_s=services.settings.http_timeout_s, keyring=services.keyring)
     except WebhookRetry as exc:
         raise Retry(str(exc), after_s=exc.after_s, status=exc.status) from exc
     except WebhookRefused as exc:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, AwareDatetime, Field, StrictBool, StrictInt, model_validator
 
 from schemas.base import Out, Strict
+from schemas.common import MultilineText, Text
 from schemas.messages import field_error
 
 Fen = Annotated[StrictInt, Field(ge=0, le=10**12, description="integer fen (分), never a float")]
@@ -16,7 +17,7 @@ Reference = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w.:\
 
 
 class AssessmentItem(Strict):
-    part: str = Field(min_length=1, max_length=100)
+    part: Text = Field(min_length=1, max_length=100)
     operation: Literal["repair", "replace", "paint", "adjust", "other"]
     amount_fen: Fen
 
@@ -50,13 +51,13 @@ class AssessmentCreate(Strict):
 class DocumentsUpdate(Strict):
     reference: Reference
     stage: Literal["requested", "complete"]  # §28 list sent to the claimant / everything received
-    items: list[str] = Field(default_factory=list, max_length=50)
+    items: list[Text] = Field(default_factory=list, max_length=50)
 
 
 class DecisionCreate(Strict):
     reference: Reference
     covered: StrictBool
-    reason: str | None = Field(None, max_length=2000)
+    reason: MultilineText | None = Field(None, max_length=2000)
 
     @model_validator(mode="after")
     def _reason(self) -> DecisionCreate:
@@ -83,7 +84,7 @@ class PaymentCreate(Strict):
 
 class WithdrawalCreate(Strict):
     reference: Reference
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: MultilineText = Field(min_length=1, max_length=2000)
 
 
 class DeadlineRead(Out):
@@ -144,5 +145,5 @@ class ClaimList(Out):
 
 
 class OverdueQuery(Strict):
-    insurer: str | None = Field(None, max_length=32)
+    insurer: Text | None = Field(None, max_length=32)
     limit: int = Field(200, ge=1, le=1000)

@@ -1,10 +1,10 @@
-"""Field types shared by the driver-facing bodies: phones, plates, ID numbers, locations."""
+"""Field types shared by the request bodies: free text, phones, plates, ID numbers, locations."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
@@ -20,6 +20,58 @@ _PLATE = re.compile(
 )
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+
+# Free text refuses control characters (Cc: NUL and the like; PostgreSQL cannot even store NUL), format characters
+# (Cf: bidi controls such as U+202E would make a name in the signed agreement read reversed; zero-width joiner
+# and non-joiner stay, emoji and some scripts need them) and lone surrogates (Cs). Multi-line text keeps its line
+# breaks.
+TEXT_CHARACTER = "text_character"  # the error type; its text comes in Chinese and English (schemas.messages)
+_JOINERS = frozenset("\u200c\u200d")
+_LINE_BREAKS = frozenset("\n\r")
+
+
+def _refuse_characters(value: str, *, multiline: bool) -> str:
+    if value.isprintable():  # the common case, at C speed: no Cc, Cf or Cs (nor separators other than space)
+        return value
+    for i, ch in enumerate(value):
+        category = unicodedata.category(ch)
+        if category not in ("Cc", "Cf", "Cs") or ch in _JOINERS or (multiline and ch in _LINE_BREAKS):
+            continue
+        code = f"U+{ord(ch):04X}"
+        name = unicodedata.name(ch, "")
+        character = f"{code} {name}" if name else code
+        raise field_error(TEXT_CHARACTER, f"不能包含控制字符或不可见的格式字符，请删除第 {i + 1} 个字符 '{code}'",
+                          f"Must not contain control or invisible format characters: remove {character} at "
+                          f"position {i + 1}")
+    return value
+
+
+def single_line(value: str) -> str:
+    return _refuse_characters(value, multiline=False)
+
+
+def multi_line(value: str) -> str:
+    return _refuse_characters(value, multiline=True)
+
+
+def nested_text(value: Any) -> Any:
+    """Every string inside a JSON value checked like multi-line text (a note may span lines), every key like a
+    single line."""
+    if isinstance(value, str):
+        return multi_line(value)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            single_line(k)
+            nested_text(v)
+    elif isinstance(value, list):
+        for v in value:
+            nested_text(v)
+    return value
+
+
+# Every free-text field of a request body is one of these (a name, an address, a reason, a note...).
+Text = Annotated[str, AfterValidator(single_line)]
+MultilineText = Annotated[str, AfterValidator(multi_line)]
 
 
 def normalise_phone(value: str) -> str:

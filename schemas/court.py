@@ -4,11 +4,14 @@ updates, the court's callbacks, and how delivery reads back to staff and parties
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from schemas.base import Out, Strict
+from schemas.common import MultilineText, Text, nested_text
+
+JsonText = Annotated[Any, AfterValidator(nested_text)]
 
 SCHEMA_VERSION = 1
 UpdateType = Literal["determination", "assessment", "claim_status", "withdrawal"]
@@ -191,22 +194,22 @@ class CaseUpdate(Strict):
 
 class CourtCallback(Strict):
     type: CallbackType
-    package_id: str
-    case_number: str
+    package_id: Text
+    case_number: Text
     sequence: int = Field(ge=0)
     occurred_at: datetime
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: Annotated[dict[str, Any], AfterValidator(nested_text)] = Field(default_factory=dict)
 
 
 class Correction(Strict):
     pointer: str = Field(pattern=r"^/", description="JSON pointer into the package, e.g. /accident/place/address")
-    value: Any
+    value: JsonText
 
 
 class RevisionCreate(Strict):
     """An operator's correction of a rejected package, sent as the next revision with a new Idempotency-Key."""
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: MultilineText = Field(min_length=1, max_length=500)
     corrections: list[Correction] = Field(default_factory=list, max_length=50)
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, StrictBool, field_validator
 
 from schemas.base import Out, Strict
+from schemas.common import Text
 from schemas.messages import field_error
 
 
@@ -24,7 +25,7 @@ class PartyAnswersIn(Strict):
 
 
 class EligibilityParty(PartyAnswersIn):
-    id: str = Field(min_length=1, max_length=16, description="Short label unique in the case, e.g. A, B")
+    id: Text = Field(min_length=1, max_length=16, description="Short label unique in the case, e.g. A, B")
 
 
 class CaseAnswersIn(Strict):

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from schemas.base import Out, Strict
+from schemas.common import Text
 
 Junction = Literal["none", "signalised", "unsignalised", "roundabout"]
 Collision = Literal[
@@ -70,7 +71,7 @@ class FaultParty(Strict):
         None, description="where the other party came from, from this heading"
     )
     flags: list[Flag] = Field(default_factory=list, max_length=12)
-    declared_scenarios: list[str] = Field(
+    declared_scenarios: list[Text] = Field(
         default_factory=list,
         max_length=40,
         description="codes this party picked as applying to its own driving",
@@ -80,7 +81,7 @@ class FaultParty(Strict):
 class FaultAssess(Strict):
     context: FaultContext
     parties: list[FaultParty] = Field(min_length=1, max_length=10)
-    template_set: str | None = Field(
+    template_set: Text | None = Field(
         None, max_length=64, description="a template set id; the national default"
     )
 

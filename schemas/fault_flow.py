@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, StrictBool, model_validator
 
 from schemas.base import Out, Strict
+from schemas.common import MultilineText, Text
 from schemas.fault import Direction, FaultContext, Flag, Impact, Movement, Priority, Signal
 from schemas.messages import field_error
 
@@ -29,13 +30,13 @@ class AccountCreate(Strict):
     priority: Priority | None = None
     other_from: Direction | None = None
     flags: list[Flag] = Field(default_factory=list, max_length=12)
-    declared_scenarios: list[str] = Field(default_factory=list, max_length=40)
+    declared_scenarios: list[Text] = Field(default_factory=list, max_length=40)
 
 
 class ProposalResponseCreate(Strict):
     proposal_version: int = Field(ge=1, description="the version this party saw; a stale one → 409")
     response: Response
-    reason: str | None = _reason()
+    reason: MultilineText | None = _reason()
 
 
 class SignatureCreate(Strict):
@@ -46,7 +47,7 @@ class SignatureCreate(Strict):
 
 
 class ShareIn(Strict):
-    party: str = Field(min_length=1, max_length=2, description="party label, e.g. A")
+    party: Text = Field(min_length=1, max_length=2, description="party label, e.g. A")
     liability: PoliceLiability
 
 
@@ -54,14 +55,14 @@ class DeterminationCreate(Strict):
     """A police determination (认定): per-party liability (major/minor = 70/30), a reason and the articles."""
 
     shares: list[ShareIn] = Field(min_length=1, max_length=10)
-    reason: str = Field(min_length=1, max_length=4000)
-    articles: list[str] = Field(min_length=1, max_length=20, description="e.g. 道路交通安全法第四十三条")
+    reason: MultilineText = Field(min_length=1, max_length=4000)
+    articles: list[Text] = Field(min_length=1, max_length=20, description="e.g. 道路交通安全法第四十三条")
 
 
 class DeterminationResponseCreate(Strict):
     determination_version: int = Field(ge=1)
     response: Response
-    reason: str | None = _reason()
+    reason: MultilineText | None = _reason()
     mutual_self_compensation: StrictBool = Field(
         False, description="opt in to 交强险互碰自赔 when accepting (every party must, and every condition hold)")
 
@@ -74,11 +75,11 @@ class DeterminationResponseCreate(Strict):
 
 
 class CourtRequestCreate(Strict):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: MultilineText = Field(min_length=1, max_length=2000)
 
 
 class CourtWithdrawalCreate(Strict):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: MultilineText = Field(min_length=1, max_length=2000)
 
 
 class Bilingual(Out):

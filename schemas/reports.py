@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, StrictBool
 
 from schemas.base import Out, Strict
-from schemas.common import IdNumber, Location, Phone, Plate
+from schemas.common import IdNumber, Location, Phone, Plate, Text
 from schemas.eligibility import CaseAnswersIn, EligibilityResult, PartyAnswersIn
 
 Weather = Literal["clear", "overcast", "rain", "snow", "fog", "strong_wind", "dust", "hail", "other"]
@@ -27,7 +27,7 @@ REQUIRED_PHOTO_KINDS: tuple[PhotoKind, ...] = ("front_overview", "rear_overview"
 
 
 class DriverIn(Strict):
-    name: str = Field(min_length=1, max_length=50)
+    name: Text = Field(min_length=1, max_length=50)
     id_kind: Literal["licence", "id_card"] = "licence"
     id_number: IdNumber
     phone: Phone = Field(description="must be the phone verified by one-time code for this session")
@@ -39,14 +39,14 @@ class VehicleIn(Strict):
 
 
 class InsuranceIn(Strict):
-    insurer_code: str = Field(min_length=1, max_length=32, description="a known insurer code")
+    insurer_code: Text = Field(min_length=1, max_length=32, description="a known insurer code")
     policy_number: str = Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9\-]+$")
 
 
 class ConsentIn(Strict):
     """Separate consents (个人信息保护法 arts. 23, 29) against the privacy notice version shown."""
 
-    notice_version: str = Field(min_length=1, max_length=40)
+    notice_version: Text = Field(min_length=1, max_length=40)
     location: StrictBool = Field(description="processing of the accident location (required)")
     sharing: StrictBool = Field(description="sharing the case with insurers, police and the court")
 
@@ -66,7 +66,7 @@ class PartyIn(Strict):
 class ReportCreate(Strict):
     occurred_at: datetime = Field(description="RFC 3339 with offset")
     location: Location
-    address: str | None = Field(None, max_length=200)
+    address: Text | None = Field(None, max_length=200)
     weather: Weather
     vehicle_count: int = Field(2, ge=1, le=10, description="1 = single-vehicle; 3 or more go to police review")
     case_answers: CaseAnswersIn
@@ -76,7 +76,7 @@ class ReportCreate(Strict):
 
 
 class ReportJoin(Strict):
-    share_code: str = Field(min_length=4, max_length=16)
+    share_code: Text = Field(min_length=4, max_length=16)
     case_answers: CaseAnswersIn
     party: PartyIn
     consent: ConsentIn

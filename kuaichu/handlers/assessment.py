@@ -24,6 +24,7 @@ from kuaichu.api import Route, json_response, principal, read_model, staff
 from kuaichu.context import Services
 from kuaichu.handlers.photos import PhotoTooLarge
 from kuaichu.keys import SERVICES
+from schemas.common import MultilineText, Text
 from schemas.messages import pointer_errors
 
 MAX_RECORD_PHOTOS = 20
@@ -63,14 +64,14 @@ class AcceptBody(BaseModel):
 class DeclineBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: MultilineText = Field(min_length=1, max_length=500)
 
 
 class DamageItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    part: str = Field(min_length=1, max_length=100)
-    description: str = Field("", max_length=500)
+    part: Text = Field(min_length=1, max_length=100)
+    description: MultilineText = Field("", max_length=500)
     amount_fen: int = Field(ge=0, le=100_000_000, description="preliminary amount in fen (分)")
 
 
@@ -79,7 +80,7 @@ class RecordIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    notes: str = Field(min_length=1, max_length=4000)
+    notes: MultilineText = Field(min_length=1, max_length=4000)
     items: list[DamageItemIn] = Field(default_factory=list, max_length=50)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from accident import fault_signing
-from accident.agreement import canonical_json
 from accident.fault_flow import FaultFlow, respond_to_proposal, submit_account
 from accident.fault_view import read_fault
 from kuaichu.api import PARTY, Route, json_response, principal, read_model, staff
@@ -75,14 +74,14 @@ async def post_signature(request: web.Request) -> web.Response:
 
 async def get_agreement(request: web.Request) -> web.Response:
     row = await fault_signing.agreement(flow_of(request), who=principal(request), report_id=report_id_of(request))
-    return web.Response(body=canonical_json(row["content"]), content_type="application/json",
+    return web.Response(body=row["document"], content_type="application/json",
                         headers={"ETag": f'"{row["json_sha256"]}"', "X-Content-SHA256": row["json_sha256"]})
 
 
 async def get_agreement_pdf(request: web.Request) -> web.Response:
     report_id = report_id_of(request)
-    row = await fault_signing.agreement(flow_of(request), who=principal(request), report_id=report_id)
-    return web.Response(body=bytes(row["pdf"]), content_type="application/pdf",
+    row = await fault_signing.agreement(flow_of(request), who=principal(request), report_id=report_id, pdf=True)
+    return web.Response(body=row["pdf"], content_type="application/pdf",
                         headers={"ETag": f'"{row["pdf_sha256"]}"', "X-Content-SHA256": row["pdf_sha256"],
                                  "Content-Disposition": f'attachment; filename="agreement-{report_id}.pdf"'})
 

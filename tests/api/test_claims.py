@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tests.api.claims_setup import settle, settled, sql, tokens, two_vehicle_report
+from claims.webhooks import body_of
+from tests.api.claims_setup import keyring, settle, settled, sql, tokens, two_vehicle_report
 
 
 @pytest.fixture
@@ -26,7 +27,8 @@ def assessment(ref: str, *amounts: int, total: int | None = None, **extra) -> di
 async def webhooks(settings, event_type: str) -> list[tuple[str, dict]]:
     rows = await sql(settings, "SELECT payload FROM outbox WHERE topic = 'insurer.webhook' "
                                "AND payload->>'event_type' = $1 ORDER BY created_at", event_type)
-    return [(r["payload"]["insurer_code"], json.loads(r["payload"]["body"])) for r in rows]
+    k = keyring(settings)
+    return [(r["payload"]["insurer_code"], json.loads(body_of(r["payload"], k))) for r in rows]
 
 
 async def test_settled_liability_opens_one_claim_per_vehicle_once_and_tells_each_insurer(client, settings, case):

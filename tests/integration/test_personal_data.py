@@ -94,10 +94,14 @@ async def test_a_new_data_key_reads_old_rows_and_reencryption_moves_them_to_it(
         assert [rotating.decrypt(r["name_enc"]) for r in rows] == ["张三"]
         with pytest.raises(ValueError):
             new_only.decrypt(rows[0]["name_enc"])
-        for r in rows:
+        columns = ("phone_enc", "name_enc", "id_number_enc", "policy_number_enc")
+        for r in await conn.fetch("SELECT id, phone_enc, name_enc, id_number_enc, policy_number_enc FROM parties"):
             await conn.execute(
-                "UPDATE parties SET phone_enc = $2, name_enc = $3, id_number_enc = $4 WHERE id = $1",
-                r["id"], *(rotating.reencrypt(r[c]) for c in ("phone_enc", "name_enc", "id_number_enc")))
+                "UPDATE parties SET phone_enc = $2, name_enc = $3, id_number_enc = $4, policy_number_enc = $5 "
+                "WHERE id = $1", r["id"], *(rotating.reencrypt(r[c]) for c in columns))
+        for r in await conn.fetch("SELECT id, address_enc FROM reports"):
+            await conn.execute("UPDATE reports SET address_enc = $2 WHERE id = $1", r["id"],
+                               rotating.reencrypt(r["address_enc"]))
         moved = await conn.fetchrow("SELECT phone_enc, name_enc, id_number_enc FROM parties")
     finally:
         await conn.close()
