@@ -17,7 +17,8 @@ from kernel.pipeline import PipelinedStatement
 # started with. A retry of an answered request takes no hit; a refused invitation takes no report hit (a refused
 # report's invitation hit is given back by service.create_report). An unknown
 # insurer code (a common slip) writes nothing and is answered by a flag, not by the foreign key's error, which
-# would roll back the other creations pipelined with it (kernel.pipeline).
+# would roll back the other creations pipelined with it (kernel.pipeline). The audit events are timed by the
+# database's clock, as every audit event is (the application role may not set `at`).
 _CREATE = """
 WITH insurer AS (
     SELECT EXISTS (SELECT 1 FROM insurers WHERE code = $25::text) AS known
@@ -58,8 +59,8 @@ WITH insurer AS (
     INSERT INTO share_codes (code_hash, report_id, expires_at, created_at)
     SELECT $33::bytea, r.id, $34::timestamptz, $16::timestamptz FROM r WHERE $33::bytea IS NOT NULL RETURNING 1
 ), a AS (
-    INSERT INTO audit_events (report_id, entity, entity_id, action, actor_kind, actor_id, at, changes)
-    SELECT $5::uuid, e.entity, e.entity_id, e.action, 'party', $17::text, $16::timestamptz, e.changes
+    INSERT INTO audit_events (report_id, entity, entity_id, action, actor_kind, actor_id, changes)
+    SELECT $5::uuid, e.entity, e.entity_id, e.action, 'party', $17::text, e.changes
     FROM go, unnest($35::text[], $36::text[], $37::text[], $38::jsonb[]) AS e(entity, entity_id, action, changes)
     RETURNING 1
 ), o AS (

@@ -90,10 +90,17 @@ def free_port() -> int:
 # ---- database --------------------------------------------------------------------------------------------
 
 
+_OWNERS: dict[str, str] = {}  # a bench database's service URL -> its owner's URL
+
+
 @contextlib.contextmanager
 def bench_database() -> Iterator[str]:
-    """A fresh, migrated database with data/sample loaded: on BENCH_DATABASE_URL or an embedded server."""
+    """A fresh, migrated database with data/sample loaded, on BENCH_DATABASE_URL (a superuser) or an embedded
+    server; yields the URL the service logs in with (kuaichu_app), as in production. owner_dsn() maps it to
+    the owner's, for set-up beyond the application's grants."""
     from urllib.parse import urlsplit, urlunsplit
+
+    from kuaichu.login_role import provision_dev_login
 
     server = os.environ.get("BENCH_DATABASE_URL")
     if not server:
@@ -101,12 +108,19 @@ def bench_database() -> Iterator[str]:
 
         server = start_embedded(REPO / "var" / "bench-pg", cleanup="delete")
     name = f"kuaichu_bench_{os.getpid()}"
-    dsn = urlunsplit(urlsplit(server)._replace(path="/" + name))
-    asyncio.run(_prepare(server, dsn, name))
+    owner = urlunsplit(urlsplit(server)._replace(path="/" + name))
+    service = urlunsplit(urlsplit(asyncio.run(provision_dev_login(server)))._replace(path="/" + name))
+    asyncio.run(_prepare(server, owner, service, name))
+    _OWNERS[service] = owner
     try:
-        yield dsn
+        yield service
     finally:
+        del _OWNERS[service]
         asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def owner_dsn(service_dsn: str) -> str:
+    return _OWNERS[service_dsn]
 
 
 async def _admin(dsn: str, *sql: str) -> None:
@@ -120,12 +134,12 @@ async def _admin(dsn: str, *sql: str) -> None:
         await conn.close()
 
 
-async def _prepare(server: str, dsn: str, name: str) -> None:
+async def _prepare(server: str, owner: str, service: str, name: str) -> None:
     from kuaichu.db import connect
     from kuaichu.migrate import migrate
 
     await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-    conn = await connect(dsn, role=None)
+    conn = await connect(owner)
     try:
         await migrate(conn)
         await conn.execute("CREATE TABLE IF NOT EXISTS bench_baseline (id bigserial PRIMARY KEY, body jsonb)")
@@ -137,7 +151,7 @@ async def _prepare(server: str, dsn: str, name: str) -> None:
     if (sample / "zones.geojson").exists():
         from kuaichu.reference_loader import load_reference_dir
 
-        await load_reference_dir(dsn, sample)
+        await load_reference_dir(service, sample)
 
 
 # ---- servers ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from bench.common import REPO, VENV_BIN, Row, bench_database, free_port, median_row, pinned_server
+from bench.common import REPO, VENV_BIN, Row, bench_database, free_port, median_row, owner_dsn, pinned_server
 
 NAME = "court"
 N = 20_000
@@ -89,7 +89,7 @@ async def _enqueue(dsn: str) -> tuple[list[bytes], set[str]]:
 
     s = Settings()
     keyring = Keyring.from_settings(s.secret_key.get_secret_value(), s.data_keys.get_secret_value())
-    admin = await asyncpg.connect(dsn)
+    admin = await asyncpg.connect(owner_dsn(dsn))
     try:
         await admin.execute("TRUNCATE court_updates, court_packages, outbox")
         if await admin.fetchval("SELECT count(*) FROM reports") < N:
@@ -101,7 +101,7 @@ async def _enqueue(dsn: str) -> tuple[list[bytes], set[str]]:
         report_ids = [str(r["id"]) for r in await admin.fetch("SELECT id FROM reports ORDER BY id LIMIT $1::int", N)]
     finally:
         await admin.close()
-    pool = await create_pool(dsn, role="kuaichu_app", min_size=8, max_size=8)
+    pool = await create_pool(dsn, min_size=8, max_size=8)
     bodies: list[bytes] = []
     try:
         async def batch(start: int) -> None:
@@ -117,7 +117,7 @@ async def _enqueue(dsn: str) -> tuple[list[bytes], set[str]]:
         await asyncio.gather(*[batch(k) for k in range(8)])
     finally:
         await pool.close()
-    admin = await asyncpg.connect(dsn)
+    admin = await asyncpg.connect(owner_dsn(dsn))
     try:  # what autovacuum does within a minute of 20,000 new rows, done before the timer, not during it
         await admin.execute("ANALYZE outbox, court_packages")
     finally:

@@ -104,7 +104,7 @@ async def _enqueue(dsn: str, url: str) -> tuple[list[bytes], set[str]]:
     from claims.webhooks import enqueue_insurer_event, webhook_id
     from kuaichu.db import create_pool
 
-    pool = await create_pool(dsn, role="kuaichu_app", min_size=8, max_size=8)
+    pool = await create_pool(dsn, min_size=8, max_size=8)
     reason = "对方车辆变道未开转向灯，我方不认可责任划分。" * 12  # bodies of about 1 KB
     at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
     ids: set[str] = set()

@@ -78,7 +78,8 @@ async def _store_photo(conn: asyncpg.Connection, task: asyncpg.Record, who: Staf
                    -- bytes already rendered (or failed) get no new job: the dedupe key below is taken
                    coalesce((SELECT derivatives FROM photos
                              WHERE sha256 = $5::text AND derivatives <> 'pending' LIMIT 1), 'pending'))
-           ON CONFLICT ON CONSTRAINT photos_report_sha_kind_key DO UPDATE SET kind = EXCLUDED.kind
+           -- the same bytes again: return the stored row, changing nothing (a photo's facts are not updatable)
+           ON CONFLICT ON CONSTRAINT photos_report_sha_kind_key DO UPDATE SET derivatives = photos.derivatives
            RETURNING id, kind, sha256""",
         uuid.uuid4(), task["report_id"], who.staff_id, PHOTO_KIND, f.sha256, f.size_bytes, f.media_type, f.width,
         f.height, f.taken_at, f.gps_lat, f.gps_lon,

@@ -44,9 +44,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (use `kuaichu up` for an embedded PostgreSQL)")
-    pool = await create_pool(
-        settings.database_url, role=settings.db_app_role, min_size=settings.db_pool_min, max_size=settings.db_pool_max
-    )
+    pool = await create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     try:
         async with services_for(settings, pool) as services:
             app[POOL] = pool

@@ -11,11 +11,11 @@ from geo.service import apply_reference
 from kuaichu.db import connect
 
 
-async def load_reference_dir(dsn: str, path: Path, *, role: str = "kuaichu_app") -> dict[str, Any]:
+async def load_reference_dir(dsn: str, path: Path) -> dict[str, Any]:
     """Validate `path` (ReferenceFileError: nothing written), load it in one transaction, return a summary."""
     # Parsing and shapely validation of a province's polygons take a moment: keep them off the event loop.
     reference, source = await asyncio.to_thread(_read, path)
-    conn = await connect(dsn, role=role)
+    conn = await connect(dsn)
     try:
         return await apply_reference(conn, reference=reference, source=source)
     finally:

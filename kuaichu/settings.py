@@ -24,10 +24,12 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(8080, validation_alias=AliasChoices("PORT", "KUAICHU_PORT"))
+    # The service's login (the role kuaichu_app: owns nothing, cannot become the owner) and the owner's, which
+    # only `kuaichu migrate` uses. `kuaichu up` derives both in development (README, "Database roles").
     database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "KUAICHU_DATABASE_URL"))
+    migrate_database_url: str | None = None
     db_pool_min: int = 2
     db_pool_max: int = 10
-    db_app_role: str = "kuaichu_app"
     # Report creations run in pipelined batches (kernel.pipeline): at most this many batches at once, each
     # of at most db_batch_max creations; the rest of the pool stays free for everything else.
     db_batch_in_flight: int = Field(2, ge=1)

@@ -46,8 +46,16 @@ async def _admin(dsn: str, *sql: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def template_db(pg_server_dsn: str) -> Iterator[str]:
-    """A database with every migration and the test reference data; each test clones it."""
+def pg_app_dsn(pg_server_dsn: str) -> str:
+    """The service's login (kuaichu_app) on the same server, provisioned as `kuaichu up` does it."""
+    from kuaichu.login_role import provision_dev_login
+
+    return asyncio.run(provision_dev_login(pg_server_dsn))
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server_dsn: str, pg_app_dsn: str) -> Iterator[str]:
+    """A database with every migration (grants included) and the test reference data; each test clones it."""
     from kuaichu.db import connect
     from kuaichu.migrate import migrate
 
@@ -55,12 +63,12 @@ def template_db(pg_server_dsn: str) -> Iterator[str]:
 
     async def build() -> None:
         await _admin(pg_server_dsn, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
-        conn = await connect(with_database(pg_server_dsn, name), role=None)
+        conn = await connect(with_database(pg_server_dsn, name))
         try:
             await migrate(conn)
         finally:
             await conn.close()
-        await load_test_reference(with_database(pg_server_dsn, name))
+        await load_test_reference(with_database(pg_app_dsn, name))
 
     asyncio.run(build())
     yield name
@@ -75,7 +83,8 @@ async def load_test_reference(dsn: str) -> None:
 
 
 @pytest.fixture
-async def database_url(pg_server_dsn: str, template_db: str) -> AsyncIterator[str]:
+async def owner_database_url(pg_server_dsn: str, template_db: str) -> AsyncIterator[str]:
+    """A fresh database of this test, as its owner (what migrations and test set-up beyond the grants use)."""
     name = f"kuaichu_t_{os.getpid()}_{next(_counter)}"
     await _admin(pg_server_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
     yield with_database(pg_server_dsn, name)
@@ -83,10 +92,17 @@ async def database_url(pg_server_dsn: str, template_db: str) -> AsyncIterator[st
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def database_url(owner_database_url: str, pg_app_dsn: str) -> str:
+    """The same database as the service logs in to it: kuaichu_app, held to the grants."""
+    return with_database(pg_app_dsn, urlsplit(owner_database_url).path.lstrip("/"))
+
+
+@pytest.fixture
+def settings(database_url: str, owner_database_url: str, tmp_path: Path) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
+        migrate_database_url=owner_database_url,
         var_dir=tmp_path / "var",
         db_pool_min=1,
         db_pool_max=4,
@@ -106,5 +122,5 @@ async def client(settings: Settings, aiohttp_client):
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "database_url" in getattr(item, "fixturenames", ()):
+        if {"database_url", "owner_database_url"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)

@@ -31,11 +31,18 @@ def require_db(settings: Settings) -> str:
     return settings.database_url
 
 
-def with_conn(settings: Settings, fn: Callable[[asyncpg.Connection], Awaitable[T]], *, role: bool = True) -> T:
-    """Run fn on one connection (as the application role unless role=False, e.g. for migrations)."""
+def require_owner_db(settings: Settings) -> str:
+    if not settings.migrate_database_url:
+        raise SystemExit("kuaichu: KUAICHU_MIGRATE_DATABASE_URL is not set (the owner of the tables; the service's"
+                         " DATABASE_URL logs in as kuaichu_app, which cannot change the schema)")
+    return settings.migrate_database_url
+
+
+def with_conn(settings: Settings, fn: Callable[[asyncpg.Connection], Awaitable[T]], *, owner: bool = False) -> T:
+    """Run fn on one connection: the service's login (DATABASE_URL), or the owner's for migrations."""
 
     async def run() -> T:
-        conn = await connect(require_db(settings), role=settings.db_app_role if role else None)
+        conn = await connect(require_owner_db(settings) if owner else require_db(settings))
         try:
             return await fn(conn)
         finally:

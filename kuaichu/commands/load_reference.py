@@ -21,7 +21,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     dsn = require_db(settings)
     try:
-        summary = asyncio.run(load_reference_dir(dsn, args.dir, role=settings.db_app_role))
+        summary = asyncio.run(load_reference_dir(dsn, args.dir))
     except ReferenceFileError as exc:
         print(f"kuaichu load-reference: {exc}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""apply database migrations (idempotent; serialised by an advisory lock)"""
+"""apply database migrations as the owner (KUAICHU_MIGRATE_DATABASE_URL; idempotent, serialised by a lock)"""
 
 from __future__ import annotations
 
@@ -14,6 +14,6 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    applied = with_conn(settings, migrate, role=False)
+    applied = with_conn(settings, migrate, owner=True)
     print(f"applied {len(applied)} migration(s)" + (f": {applied}" if applied else ""))
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from kuaichu.embedded import start_embedded
+from kuaichu.login_role import provision_dev_login
 from kuaichu.settings import Settings
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -26,11 +28,10 @@ def _kuaichu(*args: str) -> list[str]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    env = dict(os.environ)
-    if not settings.database_url:
-        print("No DATABASE_URL: starting the embedded PostgreSQL (data in ./var/pgdata) ...", flush=True)
-        env["DATABASE_URL"] = start_embedded(settings.var_dir / "pgdata", cleanup="stop")
-    subprocess.run(_kuaichu("migrate"), env=env, check=True)
+    owner, service = _databases(settings)
+    # The owner's URL goes to the migration only: what serves requests never holds it.
+    env = {k: v for k, v in os.environ.items() if k != "KUAICHU_MIGRATE_DATABASE_URL"} | {"DATABASE_URL": service}
+    subprocess.run(_kuaichu("migrate"), env=env | {"KUAICHU_MIGRATE_DATABASE_URL": owner}, check=True)
     if not args.no_sample:
         subprocess.run(_kuaichu("load-reference", str(SAMPLE_DIR)), env=env, check=True)
     children = [subprocess.Popen(_kuaichu(*cmd), env=env) for cmd in _processes(settings)]
@@ -63,6 +64,22 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 c.kill()
     failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGINT, None)]
     return 1 if failed and not stopping else 0
+
+
+def _databases(settings: Settings) -> tuple[str, str]:
+    """(owner URL, service URL). Both given: used as they are. Otherwise the owner is the migration URL, else
+    DATABASE_URL, else the embedded server's superuser, and the service's login kuaichu_app is provisioned on
+    that server (development: the owner must be a superuser or hold CREATEROLE)."""
+    if settings.migrate_database_url and settings.database_url:
+        return settings.migrate_database_url, settings.database_url
+    if settings.environment == "production":
+        raise SystemExit("kuaichu up: in production set both KUAICHU_MIGRATE_DATABASE_URL (the owner) and "
+                         "DATABASE_URL (the login role kuaichu_app)")
+    owner = settings.migrate_database_url or settings.database_url
+    if not owner:
+        print("No DATABASE_URL: starting the embedded PostgreSQL (data in ./var/pgdata) ...", flush=True)
+        owner = start_embedded(settings.var_dir / "pgdata", cleanup="stop")
+    return owner, asyncio.run(provision_dev_login(owner))
 
 
 def _processes(settings: Settings) -> list[tuple[str, ...]]:

@@ -27,8 +27,7 @@ async def serve_worker(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    pool = await create_pool(require_db(settings), role=settings.db_app_role, min_size=1,
-                             max_size=settings.db_pool_max)
+    pool = await create_pool(require_db(settings), min_size=1, max_size=settings.db_pool_max)
     try:
         async with services_for(settings, pool) as services:
             timers = asyncio.create_task(assessment_sweeper(services, stop))  # assessment SLA/ETA/queue timers

@@ -1,4 +1,4 @@
--- The application role: the service and the tests act as it (SET ROLE on every pooled connection), so the
+-- The application role: the service logs in as it (it owns nothing and is no member of the owner), so the
 -- database itself enforces what the application may do (e.g. append-only audit events).
 DO $$
 BEGIN
@@ -7,7 +7,6 @@ BEGIN
     END IF;
 END
 $$;
-GRANT kuaichu_app TO CURRENT_USER;
 GRANT USAGE ON SCHEMA public TO kuaichu_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO kuaichu_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO kuaichu_app;

@@ -36,7 +36,7 @@ def settled(report_id: uuid.UUID, shares: dict[str, int], opt_ins: dict[str, boo
 
 
 async def settle(settings: Settings, payload: dict[str, Any]) -> list[uuid.UUID]:
-    pool = await create_pool(settings.database_url, role=settings.db_app_role, min_size=1, max_size=2)
+    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
     try:
         ctx = ClaimsContext(pool=pool, keyring=keyring(settings), public_base_url=settings.public_base_url,
                             photo_link_ttl_s=settings.photo_link_ttl_s)
@@ -47,7 +47,7 @@ async def settle(settings: Settings, payload: dict[str, Any]) -> list[uuid.UUID]
 
 async def tokens(settings: Settings) -> dict[str, dict[str, str]]:
     """Bearer headers: insurers PICC and CPIC, and staff admin, police, court, adjuster."""
-    conn = await connect(settings.database_url, role="kuaichu_app")
+    conn = await connect(settings.database_url)
     k = keyring(settings)
     try:
         out = {code: bearer(await issue_credential(conn, k, code=code, revoke_others=False))
@@ -62,7 +62,7 @@ async def tokens(settings: Settings) -> dict[str, dict[str, str]]:
 
 
 async def sql(settings: Settings, query: str, *args: Any) -> list[Any]:
-    conn = await connect(settings.database_url, role="kuaichu_app")
+    conn = await connect(settings.database_url)
     try:
         return await conn.fetch(query, *args)
     finally:

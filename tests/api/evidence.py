@@ -99,7 +99,7 @@ async def staff_token(settings: Settings, role: str, *, insurer: str | None = No
     from kuaichu.commands.staff import create_staff
     from kuaichu.db import connect
 
-    conn = await connect(settings.database_url, role=None)
+    conn = await connect(settings.database_url)
     try:
         return await create_staff(conn, keyring_of(settings), username=f"{role}-{insurer or 'x'}", role=role,
                                   name=None, insurer=insurer, jurisdiction=FIXTURE_ZONES if role == "police" else None)

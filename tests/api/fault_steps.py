@@ -44,7 +44,7 @@ async def staff_token(settings: Any, role: str) -> str:
     from kuaichu.db import connect
 
     keyring = Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
-    conn = await connect(settings.database_url, role=None)
+    conn = await connect(settings.database_url)
     try:
         n = await conn.fetchval("SELECT count(*) FROM staff")
         return await create_staff(conn, keyring, username=f"{role}-{n}", role=role, name=None, insurer=None,

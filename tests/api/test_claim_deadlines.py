@@ -94,7 +94,7 @@ async def test_the_overdue_list_is_right_across_the_national_day_holiday(client,
     # Received on 30 September 2026 at 15:00: §28's one day ends with the holiday (1–7 October), so the
     # insurer has until 24:00 on Thursday 8 October.
     await sql(settings, "UPDATE claims SET applied_at = $1::timestamptz", datetime(2026, 9, 30, 15, tzinfo=BEIJING))
-    conn = await connect(settings.database_url, role=None)
+    conn = await connect(settings.database_url)
     try:
         on_time = await overdue_list(conn, insurer_code=None, limit=10,
                                      now=datetime(2026, 10, 8, 23, 59, tzinfo=BEIJING))

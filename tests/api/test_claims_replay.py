@@ -33,7 +33,7 @@ async def test_replay_lists_claims_whose_cover_changes_and_alters_nothing(client
          "amount_fen": 50_000}]}
     await sql(settings, "UPDATE claims SET cover = $2::jsonb WHERE id = $1::uuid", claims["B"], old_cover)
 
-    conn = await connect(settings.database_url, role=None)
+    conn = await connect(settings.database_url)
     try:
         before = await conn.fetchrow(SNAPSHOT)
         out = io.StringIO()

@@ -22,7 +22,7 @@ WITHDRAWAL = "/court-requests/withdrawal"
 
 
 async def _insurer(settings, code: str) -> dict[str, str]:
-    conn = await connect(settings.database_url, role="kuaichu_app")
+    conn = await connect(settings.database_url)
     try:
         return bearer(await issue_credential(conn, keyring(settings), code=code, revoke_others=False))
     finally:

@@ -15,14 +15,14 @@ from kuaichu.db import connect
 
 @pytest.fixture
 async def conn(database_url):
-    c = await connect(database_url, role="kuaichu_app")
+    c = await connect(database_url)
     yield c
     await c.close()
 
 
 async def test_the_service_records_each_shipped_version_at_start_up(client, database_url):
     del client  # the app has started
-    c = await connect(database_url, role=None)
+    c = await connect(database_url)
     try:
         rows = await c.fetch("SELECT id, version FROM fault_template_sets")
     finally:

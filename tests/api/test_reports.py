@@ -249,7 +249,7 @@ async def test_a_creation_failing_halfway_leaves_nothing_behind(client, settings
     phone = new_phone()
     session = await login(client, settings.var_dir, phone)
     before = await _row_counts(settings.database_url)
-    admin = await asyncpg.connect(settings.database_url)
+    admin = await asyncpg.connect(settings.migrate_database_url)  # the owner: beyond the grants
     try:
         await admin.execute("""
             CREATE FUNCTION refuse_share_code_audit() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -118,7 +118,7 @@ async def test_disputes_reach_a_failing_court_once_per_key_in_order_through_a_ki
     s = Settings(**{**settings.model_dump(), "port": port})
     worker_cmd = ["worker", "--topic", "court.case", "--topic", "court.update"]
     service, worker = await _start(["serve"], env), await _start(worker_cmd, env)
-    db = await connect(settings.database_url, role="kuaichu_app")
+    db = await connect(settings.database_url)
     try:
         async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}") as http:
             async def up() -> bool:

@@ -14,7 +14,7 @@ async def admin_token(settings: Settings) -> dict[str, str]:
     from kuaichu.commands.staff import create_staff
 
     keyring = Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
-    conn = await connect(settings.database_url, role="kuaichu_app")
+    conn = await connect(settings.database_url)
     try:
         token = await create_staff(conn, keyring, username="ops", role="admin", name=None, insurer=None)
     finally:

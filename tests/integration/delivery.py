@@ -19,7 +19,7 @@ EVENT_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
 
 async def point_insurer(dsn: str, url: str, secrets: list[dict], code: str = "PICC") -> None:
-    conn = await connect(dsn, role="kuaichu_app")
+    conn = await connect(dsn)
     try:
         await conn.execute("UPDATE insurers SET webhook_url = $2::text, webhook_secrets = $3::jsonb WHERE code = $1",
                            code, url, secrets)
@@ -28,7 +28,7 @@ async def point_insurer(dsn: str, url: str, secrets: list[dict], code: str = "PI
 
 
 async def enqueue_disputes(dsn: str, n: int, code: str = "PICC") -> list[uuid.UUID]:
-    conn = await connect(dsn, role="kuaichu_app")
+    conn = await connect(dsn)
     ids = []
     try:
         for i in range(n):
@@ -44,7 +44,7 @@ async def enqueue_disputes(dsn: str, n: int, code: str = "PICC") -> list[uuid.UU
 
 
 async def rows(dsn: str) -> list[dict]:
-    conn = await connect(dsn, role="kuaichu_app")
+    conn = await connect(dsn)
     try:
         return [dict(r) for r in await conn.fetch(
             "SELECT id, status, attempts, last_status, last_error, next_attempt_at FROM outbox ORDER BY created_at")]
@@ -53,7 +53,7 @@ async def rows(dsn: str) -> list[dict]:
 
 
 async def run_workers(settings: Settings, until, n_workers: int = 1, limit_s: float = 20) -> None:
-    pool = await create_pool(settings.database_url, role=settings.db_app_role, min_size=1, max_size=8)
+    pool = await create_pool(settings.database_url, min_size=1, max_size=8)
     stop = asyncio.Event()
     try:
         async with services_for(settings, pool) as services:

@@ -81,7 +81,7 @@ async def test_admins_read_the_audit_trail_too(client, settings):
 ])
 async def test_the_application_cannot_rewrite_or_erase_the_audit_trail(client, settings, statement):
     await create_report(client, settings.var_dir)
-    conn = await connect(settings.database_url, role="kuaichu_app")
+    conn = await connect(settings.database_url)
     try:
         before = await conn.fetch("SELECT id, action FROM audit_events ORDER BY id")
         assert before

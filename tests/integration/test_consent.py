@@ -12,7 +12,7 @@ from tests.integration.webhook_receiver import new_secret, start
 
 
 async def _dispute_event(dsn: str, report_id: str) -> uuid.UUID:
-    conn = await connect(dsn, role="kuaichu_app")
+    conn = await connect(dsn)
     try:
         async with conn.transaction():
             return await enqueue_insurer_event(

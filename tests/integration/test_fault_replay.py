@@ -31,7 +31,7 @@ def without_q01() -> object:
 async def test_replay_prints_what_the_current_set_would_change_and_alters_nothing(client, settings):
     case = await report_with_parties(client, settings)
     state = await give_accounts(client, case, A_REAR_ENDS_B)
-    conn = await connect(settings.database_url, role=None)
+    conn = await connect(settings.database_url)
     try:
         old_set = without_q01()
         await record_template_versions(conn, [old_set])
@@ -57,7 +57,7 @@ async def test_replay_prints_what_the_current_set_would_change_and_alters_nothin
 
 
 async def test_replay_before_any_proposal_reports_nothing_to_change(database_url):
-    conn = await connect(database_url, role="kuaichu_app")
+    conn = await connect(database_url)
     try:
         out = io.StringIO()
         assert await replay(conn, since=datetime.now(UTC), out=out) == []

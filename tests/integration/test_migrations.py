@@ -10,12 +10,12 @@ from tests.conftest import with_database
 
 
 async def test_running_migrations_again_and_from_two_processes_at_once_applies_nothing_twice(pg_server_dsn):
-    admin = await connect(pg_server_dsn, role=None)
+    admin = await connect(pg_server_dsn)
     await admin.execute('DROP DATABASE IF EXISTS "kuaichu_migrate_race"')
     await admin.execute('CREATE DATABASE "kuaichu_migrate_race"')
     dsn = with_database(pg_server_dsn, "kuaichu_migrate_race")
     try:
-        a, b = await connect(dsn, role=None), await connect(dsn, role=None)
+        a, b = await connect(dsn), await connect(dsn)
         try:
             applied = await asyncio.gather(migrate(a), migrate(b))
             assert sorted(applied[0] + applied[1]) == [m.version for m in load_migrations()]
@@ -30,7 +30,7 @@ async def test_running_migrations_again_and_from_two_processes_at_once_applies_n
 
 
 async def test_pooled_connections_stay_the_application_role_across_uses(database_url):
-    pool = await create_pool(database_url, role="kuaichu_app", min_size=1, max_size=1)
+    pool = await create_pool(database_url, min_size=1, max_size=1)
     try:
         for _ in range(3):
             async with pool.acquire() as conn:
@@ -44,8 +44,8 @@ async def test_housekeeping_deletes_rate_buckets_whose_hits_all_left_their_windo
         database_url):
     from kuaichu.housekeeping import housekeeping
 
-    conn = await connect(database_url, role="kuaichu_app")
-    pool = await create_pool(database_url, role="kuaichu_app", min_size=1, max_size=2)
+    conn = await connect(database_url)
+    pool = await create_pool(database_url, min_size=1, max_size=2)
     try:
         await conn.execute(
             """INSERT INTO rate_buckets (bucket, hits, maxes, windows_s) VALUES

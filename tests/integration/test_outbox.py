@@ -60,7 +60,7 @@ def _http_settings(settings: Settings, gateway: Gateway, **extra) -> Settings:
 
 
 async def _enqueue_texts(dsn: str, keyring: Keyring, n: int) -> list[uuid.UUID]:
-    conn = await connect(dsn, role="kuaichu_app")
+    conn = await connect(dsn)
     ids = []
     try:
         for i in range(n):
@@ -78,7 +78,7 @@ def _keyring(settings: Settings) -> Keyring:
 
 
 async def _statuses(dsn: str) -> Counter:
-    conn = await connect(dsn, role="kuaichu_app")
+    conn = await connect(dsn)
     try:
         return Counter(r["status"] for r in await conn.fetch("SELECT status FROM outbox"))
     finally:
@@ -86,7 +86,7 @@ async def _statuses(dsn: str) -> Counter:
 
 
 async def _run_workers(settings: Settings, n_workers: int, until) -> None:
-    pool = await create_pool(settings.database_url, role=settings.db_app_role, min_size=1, max_size=8)
+    pool = await create_pool(settings.database_url, min_size=1, max_size=8)
     stop = asyncio.Event()
     try:
         async with services_for(settings, pool) as services:
@@ -117,7 +117,7 @@ async def test_two_workers_deliver_every_message_exactly_once(settings, gateway)
 async def test_a_message_claimed_by_a_worker_that_died_is_delivered_after_its_lease(settings, gateway):
     s = _http_settings(settings, gateway)
     [msg_id] = await _enqueue_texts(s.database_url, _keyring(s), 1)
-    conn = await connect(s.database_url, role="kuaichu_app")
+    conn = await connect(s.database_url)
     try:  # what a worker SIGKILLed between claim and send leaves behind
         claimed = await outbox.claim(conn, worker="dead-worker", limit=10, lease_s=0.5)
     finally:
@@ -140,7 +140,7 @@ async def test_retry_after_is_kept_in_the_database(settings, gateway):
         return len(gateway.arrivals) >= 1
 
     await _run_workers(s, 1, attempted)
-    conn = await connect(s.database_url, role="kuaichu_app")
+    conn = await connect(s.database_url)
     try:
         row = await conn.fetchrow("SELECT status, next_attempt_at, last_status FROM outbox")
     finally:
@@ -160,7 +160,7 @@ async def test_a_refused_message_is_parked_with_its_reason_and_an_operator_repla
     await _run_workers(s, 1, parked)
     from kuaichu.commands.staff import create_staff
 
-    conn = await connect(s.database_url, role="kuaichu_app")
+    conn = await connect(s.database_url)
     try:
         token = await create_staff(conn, _keyring(s), username="ops", role="admin", name=None, insurer=None)
     finally:

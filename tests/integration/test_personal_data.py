@@ -72,7 +72,7 @@ async def _every_table_as_text(dsn: str) -> dict[str, str]:
 async def test_no_name_id_number_or_phone_is_stored_in_clear_anywhere(client, settings):
     personal = await _flow(client, settings)
     await run_worker(client, lambda: outbox_done(client))  # invitation texted, previews made
-    dump = await _every_table_as_text(settings.database_url)
+    dump = await _every_table_as_text(settings.migrate_database_url)
     for table in ("parties", "idempotency_keys", "outbox", "audit_events"):
         assert dump[table], table  # the flow wrote there
     leaks = {(table, s) for table, text in dump.items() for s in personal if s in text}

@@ -18,8 +18,8 @@ SELECT count(*) AS created FROM ins
 
 
 @pytest.fixture
-async def pool(database_url: str):
-    admin = await asyncpg.connect(database_url)
+async def pool(database_url: str, owner_database_url: str):
+    admin = await asyncpg.connect(owner_database_url)
     await admin.execute("CREATE TABLE pipeline_probe (k text PRIMARY KEY, v int NOT NULL CHECK (v >= 0))")
     await admin.close()
     pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)

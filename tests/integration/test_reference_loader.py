@@ -197,7 +197,7 @@ def test_the_cli_prints_the_error_to_stderr_and_exits_1_on_a_bad_file(
 
 
 async def test_the_zone_index_built_from_the_database_routes_a_west_lake_point(database_url: str) -> None:
-    conn = await connect(database_url, role="kuaichu_app")
+    conn = await connect(database_url)
     try:
         index, names = await build_zone_index(conn)
     finally:

@@ -16,7 +16,7 @@ STEPS = ("assessment.requested", "assessment.assigned", "assessment.on_scene")
 
 async def task_events(dsn: str, task_id: str, types=STEPS) -> list[uuid.UUID]:
     """The events of one assessment task, each queued in its own transaction as the task moves on."""
-    conn = await connect(dsn, role="kuaichu_app")
+    conn = await connect(dsn)
     report_id = uuid.uuid4()
     try:
         ids = []
@@ -110,7 +110,7 @@ async def test_an_operator_discards_a_parked_event_with_a_reason_and_the_rest_go
         return (await statuses(fast.database_url, [second, third])()) == ["delivered", "delivered"]
     await run_workers(fast, rest_delivered)
     assert [a.event["type"] for a in rx.arrivals] == list(STEPS)  # the discarded one was never sent again
-    conn = await connect(fast.database_url, role="kuaichu_app")
+    conn = await connect(fast.database_url)
     try:
         audit = await conn.fetchrow(
             "SELECT actor_kind, changes FROM audit_events WHERE entity_id = $1 AND action = 'discarded'", str(first))

@@ -108,7 +108,7 @@ async def test_while_secrets_overlap_both_sign_and_either_verifies(fast, aiohttp
 
 
 async def test_the_same_dedupe_key_queues_one_message(settings):
-    conn = await connect(settings.database_url, role="kuaichu_app")
+    conn = await connect(settings.database_url)
     try:
         kw = {"insurer_code": "PICC", "event_type": "report.disputed", "occurred_at": EVENT_AT, "report_id": None,
               "data": {"report_id": "r", "party_label": "A", "reason": "x"}, "dedupe_key": "same"}

@@ -66,7 +66,7 @@ async def test_settled_and_disputed_reports_reach_every_insurer_concerned(client
         secret = new_secret()
         receivers[code] = await start(aiohttp_server, [secret])
         await point_insurer(settings.database_url, receivers[code].url, [{"secret": secret}], code=code)
-    conn = await connect(settings.database_url, role="kuaichu_app")
+    conn = await connect(settings.database_url)
     try:
         async with conn.transaction():
             for dedupe in ("s1", "s1-again"):  # the same settlement delivered twice opens nothing twice
