@@ -122,5 +122,5 @@ async def client(settings: Settings, aiohttp_client):
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if {"database_url", "owner_database_url"} & set(getattr(item, "fixturenames", ())):
+        if {"database_url", "owner_database_url", "pg_server_dsn"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
