@@ -152,7 +152,7 @@ async def test_an_officer_sees_and_decides_only_the_reports_of_their_jurisdictio
     island = await report_with_parties(client, settings, location=dict(SHENGSI), address="嵊泗县菜园镇")
     for case in (hangzhou, island):
         await dispute_to_review(client, case)
-    conn = await connect(settings.database_url, role=None)
+    conn = await connect(settings.database_url)
     try:
         officer = bearer(await create_staff(conn, keyring_of(settings), username="shengsi-1", role="police",
                                             name="嵊泗交警", insurer=None, jurisdiction=["zj-330922"]))
