@@ -34,7 +34,7 @@ async def test_housekeeping_sweeps_stale_part_files_and_keeps_fresh_ones_and_eve
     stale = [_part(store.path_for(sha).parent, ".tmp-crashed.part", 7200),
              _part(store.path_for(sha, "preview").parent, ".tmp-crashed-too.part", 7200)]
     fresh = _part(store.path_for(sha).parent, ".tmp-being-written.part", 5)
-    pool = await create_pool(database_url, role="kuaichu_app", min_size=1, max_size=2)
+    pool = await create_pool(database_url, min_size=1, max_size=2)
     try:
         stop = asyncio.Event()
         task = asyncio.create_task(housekeeping(pool, stop, every_s=60, photos=store, stale_part_s=3600))
