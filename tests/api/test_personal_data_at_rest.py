@@ -145,7 +145,7 @@ async def test_a_dump_after_an_agreed_and_a_court_case_holds_no_name_id_phone_ad
 
 
 async def test_rows_written_before_encryption_covered_addresses_policies_and_agreements_still_read(
-        client, settings):
+        client, settings, owner_database_url):
     """Rows as they were before migration 0011 (address, policy number, agreement JSON and PDF in the plain
     columns) read exactly as the sealed ones do."""
     case, personal = await _case(client, settings, "55")
@@ -158,7 +158,7 @@ async def test_rows_written_before_encryption_covered_addresses_policies_and_agr
     before = [await (await client.get(url + tail, headers=bearer(case.tokens["A"]))).read()
               for tail in ("", "/agreement", "/agreement.pdf")]
     k = keyring_of(settings)
-    conn = await asyncpg.connect(settings.database_url)  # the owner: agreements are append-only for the app
+    conn = await asyncpg.connect(owner_database_url)  # the owner: agreements are append-only for the app
     try:
         async with conn.transaction():
             await conn.execute("UPDATE reports SET address = $2, address_enc = NULL WHERE id = $1::uuid",
