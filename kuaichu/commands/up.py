@@ -26,6 +26,12 @@ def _kuaichu(*args: str) -> list[str]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.environment == "production":
+        # It starts an embedded PostgreSQL, the court simulator and loads sample insurers with published secrets.
+        print("kuaichu up: refused with KUAICHU_ENVIRONMENT=production; `kuaichu up` is the development launcher "
+              "(embedded PostgreSQL, court simulator, sample data). In production run `kuaichu migrate`, "
+              "`kuaichu load-reference DIR`, `kuaichu serve` and `kuaichu worker`.", file=sys.stderr)
+        return 2
     env = dict(os.environ)
     if not settings.database_url:
         print("No DATABASE_URL: starting the embedded PostgreSQL (data in ./var/pgdata) ...", flush=True)
