@@ -88,3 +88,9 @@ def test_the_development_launcher_refuses_to_run_in_production(tmp_path):
     assert "KUAICHU_ENVIRONMENT=production" in done.stderr
     assert "kuaichu up" in done.stderr
     assert not (tmp_path / "pgdata").exists()
+
+
+def test_verified_tokens_may_not_be_cached_longer_than_the_one_second_revocation_bound():
+    assert Settings().auth_cache_ttl_s <= 1.0
+    with pytest.raises(pydantic.ValidationError):
+        Settings(auth_cache_ttl_s=10)
