@@ -135,7 +135,8 @@ def _refuse_weak_production_settings(s: Settings) -> None:
         raise ValueError(f"KUAICHU_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes of random text "
                          "in production")
     if _entropy_bits(secret) < MIN_SECRET_KEY_BITS:
-        raise ValueError("KUAICHU_SECRET_KEY is too predictable (repeated or few distinct characters); use random text")
+        raise ValueError("KUAICHU_SECRET_KEY is too predictable (under 128 bits by its own character frequencies);"
+                         " use random text such as secrets.token_urlsafe(32)")
     keys = [k.strip() for k in s.data_keys.get_secret_value().split(",") if k.strip()]
     if not keys:
         raise ValueError("KUAICHU_DATA_KEYS must be set in production")
@@ -172,9 +173,10 @@ def _entropy_bits(text: str) -> float:
 
 
 def _b64(text: str, *, urlsafe: bool) -> bytes | None:
+    """Strict base64 (no stray characters silently dropped), in the urlsafe alphabet or the standard one."""
+    if urlsafe:
+        text = text.replace("-", "+").replace("_", "/")
     try:
-        if urlsafe:
-            return base64.urlsafe_b64decode(text.encode())
         return base64.b64decode(text.encode(), validate=True)
     except (binascii.Error, ValueError):
         return None
