@@ -15,6 +15,7 @@ from kernel import ratelimit
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring, new_token
 from kernel.errors import DomainError, RateLimited
+from kernel.identity import PhonePrincipal
 from kernel.ratelimit import Limit, Window
 from kernel.sessions import PHONE_PREFIX
 from kernel.sms import SmsError, SmsSender
@@ -165,3 +166,21 @@ async def open_session(
         )
         await record(conn, AuditEvent("session", str(session_id), "opened", ("party", f"phone-session:{session_id}")))
     return token, expires_at
+
+
+async def end_sessions(pool: asyncpg.Pool, *, who: PhonePrincipal, others: bool) -> int:
+    """End this phone session (logout), or every other open session of the same phone (a lost phone).
+
+    Only phone sessions end: the phone's other sessions (at logout) and party tokens keep working.
+    """
+    async with pool.acquire() as conn, conn.transaction():
+        ended = await conn.fetch(
+            """UPDATE phone_sessions SET revoked_at = now()
+               WHERE revoked_at IS NULL AND expires_at > now()
+                 AND CASE WHEN $3::boolean THEN phone_hash = $1::bytea AND id <> $2::uuid ELSE id = $2::uuid END
+               RETURNING id""",
+            who.phone_hash, who.session_id, others,
+        )
+        await record(conn, *(AuditEvent("session", str(r["id"]), "revoked" if others else "logged_out", who.actor)
+                             for r in ended))
+    return len(ended)

@@ -30,6 +30,12 @@ class Status(StrEnum):
     COURT_WITHDRAWN = "court_withdrawn"  # the requesting party withdrew its request for court handling
 
 
+# Where the report's handling in the service is over: nothing moves it further (closed, withdrawn), the police
+# took it offline (122), or the court's part ended (request withdrawn, agreement confirmed, payout ordered).
+# Party tokens stop working a retention period after the report entered one of these.
+FINISHED = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.REFERRED_TO_122, Status.COURT_WITHDRAWN,
+                      Status.COURT_CONFIRMED, Status.COURT_PAYOUT_ORDERED})
+
 # Where parties may still join and evidence may still be added.
 OPEN_FOR_PARTIES = frozenset({Status.DRAFT, Status.AWAITING_PARTIES})
 OPEN_FOR_PHOTOS = frozenset({Status.DRAFT, Status.AWAITING_PARTIES, Status.FACTS_COMPLETE})

@@ -8,6 +8,7 @@ from uuid import UUID
 import asyncpg
 
 from accident.errors import DuplicatePlate, UnknownInsurer
+from accident.model import FINISHED, Status
 from kernel.errors import field
 from kernel.pipeline import PipelinedStatement
 
@@ -156,11 +157,13 @@ async def reports_of_phone(conn: asyncpg.Connection, *, phone_hash: bytes) -> li
 
 
 async def set_status(conn: asyncpg.Connection, *, report_id: UUID, status: str, referral: Any = None) -> None:
+    """Move the report; entering a finished status stamps finished_at (kept while it stays finished)."""
     await conn.execute(
         """UPDATE reports SET status = $2::text, referral = coalesce($3::jsonb, referral), updated_at = now(),
-                              version = version + 1
+                              version = version + 1,
+                              finished_at = CASE WHEN $4::boolean THEN coalesce(finished_at, now()) END
            WHERE id = $1::uuid""",
-        report_id, status, referral,
+        report_id, status, referral, Status(status) in FINISHED,
     )
 
 

@@ -12,18 +12,26 @@ STAFF_PREFIX = "kst"
 INSURER_PREFIX = "kin"
 
 
-async def principal_for(conn: asyncpg.Connection, *, token: str, token_hash: bytes) -> Principal | None:
-    """Resolve a token by its prefix; None when unknown, revoked, expired or inactive."""
+async def principal_for(
+    conn: asyncpg.Connection, *, token: str, token_hash: bytes, party_retention_s: float
+) -> Principal | None:
+    """Resolve a token by its prefix; None when unknown, revoked, expired or inactive.
+
+    A party token also ends `party_retention_s` seconds after its report finished (reports.finished_at).
+    """
     prefix = token.split("_", 1)[0]
     if prefix == PARTY_PREFIX:
         row = await conn.fetchrow(
-            "SELECT report_id, party_id FROM party_tokens WHERE token_hash = $1::bytea AND revoked_at IS NULL",
-            token_hash,
+            """SELECT t.report_id, t.party_id FROM party_tokens t JOIN reports r ON r.id = t.report_id
+               WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL
+                 AND (r.finished_at IS NULL OR r.finished_at > now() - make_interval(secs => $2::float8))""",
+            token_hash, party_retention_s,
         )
         return PartyPrincipal(row["report_id"], row["party_id"]) if row else None
     if prefix == PHONE_PREFIX:
         row = await conn.fetchrow(
-            "SELECT id, phone_hash FROM phone_sessions WHERE token_hash = $1::bytea AND expires_at > now()",
+            """SELECT id, phone_hash FROM phone_sessions
+               WHERE token_hash = $1::bytea AND expires_at > now() AND revoked_at IS NULL""",
             token_hash,
         )
         return PhonePrincipal(bytes(row["phone_hash"]), row["id"]) if row else None

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
+from collections import Counter
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +19,17 @@ DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktbm90LWZvci1wcm9kISE="
 # Standard Webhooks secrets of the court link that only development may use (the simulator knows them too).
 DEV_COURT_OUTBOUND_SECRET = "whsec_ZGV2LWNvdXJ0LW91dGJvdW5kLW5vdC1hLXNlY3JldA=="  # noqa: S105
 DEV_COURT_INBOUND_SECRET = "whsec_ZGV2LWNvdXJ0LWluYm91bmQtbm90LWEtc2VjcmV0"  # noqa: S105
+
+# What production asks of its secrets: a secret key of at least 32 bytes holding at least 128 bits by its own
+# character frequencies (refuses "aaaa…", "abab…", short words); data keys of exactly 32 bytes with at least
+# 16 distinct byte values (32 random bytes have fewer with probability below 1e-9); court secrets of at least
+# 24 bytes. Generate with: python -c "import secrets; print(secrets.token_urlsafe(32))" (secret key),
+# python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())" (data key),
+# python -c "import base64, os; print('whsec_' + base64.b64encode(os.urandom(32)).decode())" (court).
+MIN_SECRET_KEY_BYTES = 32
+MIN_SECRET_KEY_BITS = 128.0
+MIN_DISTINCT_KEY_BYTES = 16
+MIN_COURT_SECRET_BYTES = 24
 
 
 class Settings(BaseSettings):
@@ -69,8 +85,11 @@ class Settings(BaseSettings):
     reports_per_phone_per_hour: int = Field(3, ge=1)
     invitations_per_phone_per_hour: int = Field(3, ge=1)
     party_session_ttl_s: int = 30 * 24 * 3600
-    # How long a verified token's principal is cached in-process (revocation takes effect within this).
-    auth_cache_ttl_s: float = 10.0
+    # A party token stops working this many days after its report finished (accident.model.FINISHED).
+    party_token_retention_days: float = Field(90.0, ge=0)
+    # How long a verified token's principal is cached in-process, counted from the moment its lookup started:
+    # a revocation committed this long before a request is seen by every process. At most 1 s.
+    auth_cache_ttl_s: float = Field(1.0, ge=0, le=1.0)
     # Lifts every rate limit for benchmark runs only; never set in production.
     bench_disable_rate_limits: bool = False
 
@@ -115,18 +134,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "production":
-            if self.secret_key.get_secret_value() == DEV_SECRET:
-                raise ValueError("KUAICHU_SECRET_KEY must be set outside development")
-            if DEV_DATA_KEY in self.data_keys.get_secret_value():
-                raise ValueError("KUAICHU_DATA_KEYS must be set outside development")
-            if self.bench_disable_rate_limits:
-                raise ValueError("KUAICHU_BENCH_DISABLE_RATE_LIMITS is for benchmarks, never production")
-            if self.court_outbound_secret.get_secret_value() == DEV_COURT_OUTBOUND_SECRET:
-                raise ValueError("KUAICHU_COURT_OUTBOUND_SECRET must be set outside development")
-            if self.court_inbound_secret.get_secret_value() == DEV_COURT_INBOUND_SECRET:
-                raise ValueError("KUAICHU_COURT_INBOUND_SECRET must be set outside development")
-            if self.sms_backend == "dev":
-                raise ValueError("KUAICHU_SMS_BACKEND=dev records codes in files; use a gateway in production")
+            _refuse_weak_production_settings(self)
         for name in ("court_outbound_secret", "court_inbound_secret"):
             if not getattr(self, name).get_secret_value().startswith("whsec_"):
                 raise ValueError(f"KUAICHU_{name.upper()} must be a whsec_ secret (Standard Webhooks)")
@@ -146,3 +154,62 @@ class Settings(BaseSettings):
     @property
     def sms_dir(self) -> Path:
         return self.var_dir / "sms"
+
+
+def _refuse_weak_production_settings(s: Settings) -> None:
+    """Production accepts only strong secrets, https endpoints and an explicit public address."""
+    secret = s.secret_key.get_secret_value()
+    if secret == DEV_SECRET or len(secret.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ValueError(f"KUAICHU_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes of random text "
+                         "in production")
+    if _entropy_bits(secret) < MIN_SECRET_KEY_BITS:
+        raise ValueError("KUAICHU_SECRET_KEY is too predictable (under 128 bits by its own character frequencies);"
+                         " use random text such as secrets.token_urlsafe(32)")
+    keys = [k.strip() for k in s.data_keys.get_secret_value().split(",") if k.strip()]
+    if not keys:
+        raise ValueError("KUAICHU_DATA_KEYS must be set in production")
+    for position, key in enumerate(keys, 1):
+        raw = _b64(key, urlsafe=True)
+        if raw is None or len(raw) != 32:
+            raise ValueError(f"KUAICHU_DATA_KEYS key {position} must be the urlsafe base64 of exactly 32 bytes")
+        if key == DEV_DATA_KEY or len(set(raw)) < MIN_DISTINCT_KEY_BYTES:
+            raise ValueError(f"KUAICHU_DATA_KEYS key {position} is a development or patterned key; use 32 random bytes")
+    for name, dev in (("court_outbound_secret", DEV_COURT_OUTBOUND_SECRET),
+                      ("court_inbound_secret", DEV_COURT_INBOUND_SECRET)):
+        value = getattr(s, name).get_secret_value()
+        raw = _b64(value.removeprefix("whsec_"), urlsafe=False) if value.startswith("whsec_") else None
+        if value == dev or raw is None or len(raw) < MIN_COURT_SECRET_BYTES or len(set(raw)) < 2:
+            raise ValueError(f"KUAICHU_{name.upper()} must be whsec_ and the base64 of at least "
+                             f"{MIN_COURT_SECRET_BYTES} random bytes in production")
+    if s.bench_disable_rate_limits:
+        raise ValueError("KUAICHU_BENCH_DISABLE_RATE_LIMITS is for benchmarks, never production")
+    if s.sms_backend == "dev":
+        raise ValueError("KUAICHU_SMS_BACKEND=dev records codes in files; use a gateway in production")
+    if "public_base_url" not in s.model_fields_set:
+        raise ValueError("KUAICHU_PUBLIC_BASE_URL is required in production (the https address drivers' links use)")
+    for name in ("public_base_url", "court_url", "sms_gateway_url"):
+        url = getattr(s, name)
+        if url is not None and not _is_https(url):
+            raise ValueError(f"KUAICHU_{name.upper()} must be an https:// URL in production (got {url!r})")
+
+
+def _entropy_bits(text: str) -> float:
+    """Shannon entropy of the text's own character frequencies, times its length."""
+    counts = Counter(text)
+    n = len(text)
+    return -n * sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _b64(text: str, *, urlsafe: bool) -> bytes | None:
+    """Strict base64 (no stray characters silently dropped), in the urlsafe alphabet or the standard one."""
+    if urlsafe:
+        text = text.replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(text.encode(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _is_https(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "https" and bool(parts.hostname)

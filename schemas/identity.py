@@ -43,3 +43,7 @@ class MyReport(Out):
 
 class MyReports(Out):
     reports: list[MyReport]
+
+
+class SessionsEnded(Out):
+    ended: int = Field(description="how many phone sessions stopped working (party tokens are not touched)")

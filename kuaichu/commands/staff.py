@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import uuid
 
 import asyncpg
@@ -28,6 +29,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     j.add_argument("zones", type=_zones, help="comma-separated zone ids")
     r = sub.add_parser("rotate-token", help="issue a new token for a staff account (the old one stops working)")
     r.add_argument("username")
+    d = sub.add_parser("deactivate", help="deactivate a staff account: its token stops working in every process "
+                       "within a second (audited)")
+    d.add_argument("username")
 
 
 def _zones(text: str) -> list[str]:
@@ -69,6 +73,28 @@ async def create_staff(
     return token
 
 
+async def deactivate_staff(conn: asyncpg.Connection, *, username: str, by: str) -> None:
+    """Deactivate an account, recorded in the audit trail; SystemExit when there is no such active account."""
+    async with conn.transaction():
+        staff_id = await conn.fetchval(
+            "UPDATE staff SET active = false WHERE username = $1::text AND active RETURNING id", username
+        )
+        if staff_id is None:
+            known = await conn.fetchval("SELECT 1 FROM staff WHERE username = $1::text", username)
+            raise SystemExit(f"kuaichu: staff account {username!r} is already inactive" if known
+                             else f"kuaichu: no staff account named {username!r}")
+        await record(conn, AuditEvent("staff", str(staff_id), "deactivated", ("system", f"cli:{by}"),
+                                      changes={"active": {"before": True, "after": False}}))
+
+
+def _operator() -> str:
+    """Who ran the command, for the audit trail (the OS account)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "unknown"
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     keyring = Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
     if args.staff_command == "create":
@@ -97,6 +123,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return f"{args.username}: {', '.join(args.zones)}"
 
         print(with_conn(settings, set_zones))
+    if args.staff_command == "deactivate":
+        with_conn(settings, lambda conn: deactivate_staff(conn, username=args.username, by=_operator()))
+        print(f"staff account {args.username!r} deactivated")
         return 0
     token = new_token(STAFF_PREFIX)
 

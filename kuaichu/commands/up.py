@@ -28,6 +28,12 @@ def _kuaichu(*args: str) -> list[str]:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.environment == "production":
+        # It starts an embedded PostgreSQL, the court simulator and loads sample insurers with published secrets.
+        print("kuaichu up: refused with KUAICHU_ENVIRONMENT=production; `kuaichu up` is the development launcher "
+              "(embedded PostgreSQL, court simulator, sample data). In production run `kuaichu migrate`, "
+              "`kuaichu load-reference DIR`, `kuaichu serve` and `kuaichu worker`.", file=sys.stderr)
+        return 2
     owner, service = _databases(settings)
     # The owner's URL goes to the migration only: what serves requests never holds it.
     env = {k: v for k, v in os.environ.items() if k != "KUAICHU_MIGRATE_DATABASE_URL"} | {"DATABASE_URL": service}

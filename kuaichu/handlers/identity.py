@@ -9,11 +9,12 @@ from accident.participation import my_reports
 from accident.privacy import NOTICE_EN, NOTICE_VERSION, NOTICE_ZH
 from kernel.identity import PhonePrincipal
 from kernel.masking import mask_phone
-from kuaichu.api import PHONE, PUBLIC, Route, json_response, principal, read_model
+from kuaichu.api import PHONE, PUBLIC, Route, bearer_token, json_response, principal, read_model
+from kuaichu.auth import TOKEN_CACHE
 from kuaichu.intake import client_ip
 from kuaichu.keys import SERVICES
 from schemas.base import Out
-from schemas.identity import MyReports, OtpRequest, OtpSent, SessionCreate, SessionCreated
+from schemas.identity import MyReports, OtpRequest, OtpSent, SessionCreate, SessionCreated, SessionsEnded
 
 
 class PrivacyNotice(Out):
@@ -44,6 +45,24 @@ async def create_session(request: web.Request) -> web.Response:
     return json_response(SessionCreated(session_token=token, expires_at=expires_at), 201)
 
 
+async def logout(request: web.Request) -> web.Response:
+    who = principal(request)
+    assert isinstance(who, PhonePrincipal)
+    s = request.app[SERVICES]
+    ended = await identity.end_sessions(s.pool, who=who, others=False)
+    token = bearer_token(request)
+    assert token is not None
+    request.app[TOKEN_CACHE].forget(s.keyring.token_hash(token))  # other processes: within auth_cache_ttl_s
+    return json_response(SessionsEnded(ended=ended))
+
+
+async def end_other_sessions(request: web.Request) -> web.Response:
+    who = principal(request)
+    assert isinstance(who, PhonePrincipal)
+    return json_response(SessionsEnded(ended=await identity.end_sessions(request.app[SERVICES].pool, who=who,
+                                                                         others=True)))
+
+
 async def list_my_reports(request: web.Request) -> web.Response:
     who = principal(request)
     assert isinstance(who, PhonePrincipal)
@@ -59,6 +78,11 @@ ROUTES = [
           tag="identity", body=OtpRequest, responses={202: OtpSent}, errors=(429, 503)),
     Route("POST", "/v1/auth/session", create_session, "Exchange phone + code for a session reaching all my reports",
           auth=(PUBLIC,), tag="identity", body=SessionCreate, responses={201: SessionCreated}, errors=(410, 429)),
+    Route("POST", "/v1/auth/logout", logout, "End this phone session (the phone's other sessions and party tokens "
+          "keep working)", auth=(PHONE,), tag="identity", responses={200: SessionsEnded}),
+    Route("POST", "/v1/auth/sessions/end-others", end_other_sessions, "End every other session of this phone "
+          "(e.g. a lost phone); this one and party tokens keep working", auth=(PHONE,), tag="identity",
+          responses={200: SessionsEnded}),
     Route("GET", "/v1/me/reports", list_my_reports, "Every report my phone is party to", auth=(PHONE,),
           tag="identity", responses={200: MyReports}),
     Route("GET", "/v1/privacy-notice", privacy_notice, "The privacy notice parties consent to (versioned)",

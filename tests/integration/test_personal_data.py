@@ -137,8 +137,9 @@ async def test_logs_of_a_whole_report_hold_no_name_id_number_or_phone(client, se
 
 
 def test_production_settings_refuse_the_development_secrets():
-    good = {"environment": "production", "secret_key": "a-real-secret-from-the-vault",
+    good = {"environment": "production", "secret_key": "a-real-secret-from-the-vault-" + os.urandom(16).hex(),
             "data_keys": Fernet.generate_key().decode(), "sms_backend": "http",
+            "public_base_url": "https://kuaichu.example.invalid", "court_url": "https://court.example.invalid",
             "sms_gateway_url": "https://sms.example.invalid/send",
             "court_outbound_secret": "whsec_" + base64.b64encode(os.urandom(32)).decode(),
             "court_inbound_secret": "whsec_" + base64.b64encode(os.urandom(32)).decode()}
