@@ -36,11 +36,13 @@ def _state_of(r: Any) -> dict[str, Any]:
 
 
 async def case_view(conn: asyncpg.Connection, *, package_id: str) -> dict[str, Any] | None:
-    """Revisions with their Idempotency-Keys and states, updates in order, and the court's events."""
+    """Revisions with their Idempotency-Keys and states, updates in order, the court's events (what moved or
+    belongs to this case) and every callback recorded with its outcome (for operators: the ones not applied)."""
     revisions = await repo.revisions(conn, package_id=package_id)
     if not revisions:
         return None
     latest = revisions[-1]
+    calls = await repo.callbacks(conn, package_id=package_id)
     return {
         "package_id": package_id, "report_id": str(latest["report_id"]), "state": latest["state"],
         "case_number": next((r["case_number"] for r in reversed(revisions) if r["case_number"]), None),
@@ -49,7 +51,10 @@ async def case_view(conn: asyncpg.Connection, *, package_id: str) -> dict[str, A
                        "digest": r["digest"], "created_at": r["created_at"], **_state_of(r)} for r in revisions],
         "updates": [{"sequence": u["sequence"], "type": u["type"], "occurred_at": u["occurred_at"], **_state_of(u)}
                     for u in await repo.updates(conn, package_id=package_id)],
-        "events": [event(c) for c in await repo.callbacks(conn, package_id=package_id)],
+        "events": [event(c) for c in calls if c["outcome"] != "case_number_mismatch"],
+        "callbacks": [{"webhook_id": c["webhook_id"], "type": c["type"], "sequence": c["sequence"],
+                       "case_number": c["case_number"], "outcome": c["outcome"], "received_at": c["received_at"]}
+                      for c in calls],
     }
 
 

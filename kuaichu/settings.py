@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     court_inbound_secret: SecretStr = SecretStr(DEV_COURT_INBOUND_SECRET)
     court_timeout_s: float = 10.0
     court_conflict_max_attempts: int = 5
+    # The court's callbacks are small: a larger body is refused (413) before it is read, and a body that has
+    # not fully arrived this many seconds after the headers is answered 408 (a trickling client holds nothing).
+    court_callback_max_bytes: int = Field(64 * 1024, ge=1024)
+    court_callback_read_timeout_s: float = Field(10.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

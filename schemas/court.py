@@ -241,6 +241,19 @@ class CourtEvent(Out):
     en: str
 
 
+class CallbackRecord(Out):
+    """A court callback as recorded, with why it did or did not move the case."""
+
+    webhook_id: str
+    type: str
+    sequence: int
+    case_number: str
+    outcome: Literal["applied", "stale", "backwards", "case_number_mismatch"] = Field(
+        description="applied; stale: sequence at or below the last applied; backwards: a stage behind the case's; "
+                    "case_number_mismatch: names another case number (refused 422)")
+    received_at: datetime
+
+
 class CaseRead(Out):
     """Delivery state of a report's court case for the court, police and operators."""
 
@@ -252,6 +265,7 @@ class CaseRead(Out):
     revisions: list[RevisionRead]
     updates: list[UpdateRead]
     events: list[CourtEvent]
+    callbacks: list[CallbackRecord]
 
 
 class CaseList(Out):
