@@ -215,3 +215,10 @@ async def requeue_case(conn: asyncpg.Connection, *, dedupe_key: str, payload: di
            WHERE dedupe_key = $1::text AND status = 'parked' RETURNING true""",
         dedupe_key, payload,
     ))
+
+
+async def court_has_case(conn: asyncpg.Connection, *, report_id: UUID) -> bool:
+    """Whether the court has (or is being sent) a case on the report that the requesting party did not withdraw."""
+    return bool(await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM court_packages WHERE report_id = $1::uuid)
+                  AND NOT EXISTS (SELECT 1 FROM court_request_withdrawals WHERE report_id = $1::uuid)""", report_id))

@@ -3,13 +3,15 @@ the parties of the report."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from court_bridge import repository as repo
-from court_bridge.service import case_key
+from court_bridge import sources
+from court_bridge.service import CourtBridge, case_key
 
 EVENT_TEXT: dict[str, tuple[str, str]] = {
     "accepted": ("法院已受理本案，案号{case}。", "The court accepted the case (no. {case})."),
@@ -56,6 +58,18 @@ async def case_view(conn: asyncpg.Connection, *, package_id: str) -> dict[str, A
                        "case_number": c["case_number"], "outcome": c["outcome"], "received_at": c["received_at"]}
                       for c in calls],
     }
+
+
+async def photo_links(conn: asyncpg.Connection, bridge: CourtBridge, *, report_id: UUID, now: datetime
+                      ) -> list[dict[str, Any]]:
+    """Links to the report's photos signed for the court at this read (a package's own links are fixed with its
+    bytes; these renew them)."""
+    links = []
+    for ph in await sources.photos(conn, report_id=report_id):
+        url, expires = bridge.photo_link(report_id=report_id, photo_id=str(ph["id"]), now=now)
+        links.append({"photo_id": str(ph["id"]), "kind": ph["kind"], "sha256": ph["sha256"], "url": url,
+                      "expires_at": expires})
+    return links
 
 
 async def case_of_report(conn: asyncpg.Connection, *, report_id: UUID) -> dict[str, Any] | None:

@@ -268,6 +268,19 @@ class CaseRead(Out):
     callbacks: list[CallbackRecord]
 
 
+class CasePhotoLink(Out):
+    photo_id: str
+    kind: str
+    sha256: str
+    url: str = Field(description="Signed for the court at this read; checked again when used (403 once a party "
+                                 "withdrew its sharing consent or the case was withdrawn)")
+    expires_at: datetime
+
+
+class CaseWithPhotos(CaseRead):
+    photos: list[CasePhotoLink]
+
+
 class CaseList(Out):
     cases: list[CaseRead]
 

@@ -21,7 +21,15 @@ from kuaichu.api import PARTY, PUBLIC, Route, json_response, parse_model, princi
 from kuaichu.intake import report_id_of
 from kuaichu.keys import SERVICES
 from schemas.base import Out, Strict
-from schemas.court import CaseList, CaseRead, CaseSummary, CourtCallback, DeliveryState, RevisionCreate
+from schemas.court import (
+    CaseList,
+    CaseRead,
+    CaseSummary,
+    CaseWithPhotos,
+    CourtCallback,
+    DeliveryState,
+    RevisionCreate,
+)
 
 
 class CaseQuery(Strict):
@@ -83,9 +91,11 @@ async def list_cases(request: web.Request) -> web.Response:
 async def get_case(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn:
         view = await views.case_view(conn, package_id=request.match_info["package_id"])
-    if view is None:
-        raise CaseNotFound()
-    return json_response(CaseRead.model_validate(view))
+        if view is None:
+            raise CaseNotFound()
+        photos = await views.photo_links(conn, bridge_of(request), report_id=view["report_id"],
+                                         now=datetime.now(UTC))
+    return json_response(CaseWithPhotos.model_validate({**view, "photos": photos}))
 
 
 async def post_revision(request: web.Request) -> web.Response:
@@ -125,8 +135,9 @@ ROUTES = [
           errors=(401, 404, 408, 413, 415, 422)),
     Route("GET", "/v1/court/cases", list_cases, "Court cases with their delivery state (parked, queued, delivered)",
           auth=staff("court", "police", "admin"), tag="court", query=CaseQuery, responses={200: CaseList}),
-    Route("GET", _CASE, get_case, "One court case: revisions, updates in order, attempts, the court's events",
-          auth=staff("court", "police", "admin"), tag="court", responses={200: CaseRead}, errors=(404,)),
+    Route("GET", _CASE, get_case, "One court case: revisions, updates in order, attempts, the court's events, "
+          "and freshly signed links to the report's photos (renewing the package's, whose bytes never change)",
+          auth=staff("court", "police", "admin"), tag="court", responses={200: CaseWithPhotos}, errors=(404,)),
     Route("POST", "/v1/admin/court/cases/{package_id}/revisions", post_revision,
           "Correct a package the court refused and send it again as the next revision (new Idempotency-Key)",
           auth=staff("admin"), tag="court", body=RevisionCreate, responses={201: CaseRead}, errors=(404, 409, 422)),
