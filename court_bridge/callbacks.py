@@ -16,6 +16,7 @@ from accident.model import Status
 from court_bridge import repository as repo
 from court_bridge.errors import BadCallbackSignature, CaseNumberMismatch, SequenceTooFar, UnknownPackage
 from kernel.audit import AuditEvent, record
+from kernel.errors import field
 from schemas.court import CourtCallback
 
 STATUS_BY_TYPE: dict[str, Status] = {
@@ -88,7 +89,8 @@ async def _record(conn: asyncpg.Connection, webhook_id: str, callback: CourtCall
         raise SequenceTooFar(
             f"回调序号{callback.sequence}比上次已处理的序号{last or 0}大{MAX_SEQUENCE_JUMP}以上，未予处理",
             f"Sequence {callback.sequence} is more than {MAX_SEQUENCE_JUMP} above the last applied ({last or 0})",
-            errors=[{"pointer": "#/sequence", "detail": f"at most {(last or 0) + MAX_SEQUENCE_JUMP}"}])
+            errors=[field("#/sequence", f"序号最大为{(last or 0) + MAX_SEQUENCE_JUMP}",
+                          f"at most {(last or 0) + MAX_SEQUENCE_JUMP}")])
     elif last is not None and callback.sequence <= last:
         outcome = "stale"
     elif before in WITH_COURT and STAGE_ORDER[after] < STAGE_ORDER[before]:
