@@ -189,3 +189,16 @@ async def insert_disagreement(conn: asyncpg.Connection, *, claim_id: UUID, party
     return await conn.fetchrow(
         """SELECT id, created_at, false AS new FROM claim_disagreements
            WHERE claim_id = $1::uuid AND party_id = $2::uuid AND reason = $3""", claim_id, party_id, reason)
+
+
+async def insurer_concerned(conn: asyncpg.Connection, *, report_id: UUID, insurer_code: str) -> bool:
+    """Whether the insurer still has a claim on the report: a claim of its own that was not withdrawn, or, while
+    any claim on the report is not withdrawn, a liable party it insures (it heard of the claim as such)."""
+    return bool(await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM claims WHERE report_id = $1::uuid AND status <> 'withdrawn'
+                                                 AND insurer_code = $2::text)
+               OR (EXISTS (SELECT 1 FROM claims WHERE report_id = $1::uuid AND status <> 'withdrawn')
+                   AND EXISTS (SELECT 1 FROM claim_settlements s, jsonb_array_elements(s.parties) p
+                               WHERE s.report_id = $1::uuid AND p->>'insurer_code' = $2::text
+                                 AND (p->>'share_percent')::int > 0))""",
+        report_id, insurer_code))

@@ -21,6 +21,7 @@ from claims.webhooks import enqueue_insurer_event
 from court_bridge.service import queue_update
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring
+from kernel.photo_links import insurer as insurer_recipient
 from kernel.photo_links import signed_photo_links
 
 SYSTEM = ("system", "claims")
@@ -34,9 +35,11 @@ class ClaimsContext:
     photo_link_ttl_s: int
 
 
-def photo_links(ctx: ClaimsContext, *, report_id: UUID, photos: list[Any], now: float | None = None) -> list[dict]:
+def photo_links(ctx: ClaimsContext, *, report_id: UUID, photos: list[Any], insurer_code: str,
+                now: float | None = None) -> list[dict]:
+    """Links to the report's photos made for one insurer (checked again when used: kernel.photo_links)."""
     return signed_photo_links(ctx.keyring, ctx.public_base_url, report_id=report_id, photos=photos,
-                              ttl_s=ctx.photo_link_ttl_s, at=now)
+                              recipient=insurer_recipient(insurer_code), ttl_s=ctx.photo_link_ttl_s, at=now)
 
 
 def concerned(claim_insurer: str, settled: list[dict[str, Any]], label: str) -> dict[str, str]:
@@ -68,7 +71,7 @@ async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> l
         by_label = {p["label"]: p for p in parties}
         opened = await repo.open_claims(conn, report_id=report_id, rows=[
             (uuid.uuid4(), UUID(p["party_id"]), p["label"], p["insurer_code"]) for p in settled])
-        photos = photo_links(ctx, report_id=report_id, photos=await repo.photos(conn, report_id=report_id))
+        photos = await repo.photos(conn, report_id=report_id)
         calendar = await repo.holiday_calendar(conn)
         for c in opened:
             await record(conn, AuditEvent("claim", str(c["id"]), "opened", SYSTEM, report_id, {
@@ -84,11 +87,13 @@ async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> l
                     "party_id": str(c["party_id"]), "plate": vehicle["plate"],
                     "policy_number": ctx.keyring.decrypt_or(vehicle["policy_number_enc"], vehicle["policy_number"]),
                     "claim_insurer_code": c["insurer_code"],
-                    "liability": settled, "photos": photos,
+                    "liability": settled,
                     "documents_due_at": calendar.due(c["applied_at"], DOCUMENTS_LISTED_DAYS).at}
             for insurer, role in concerned(c["insurer_code"], settled, c["label"]).items():
                 await enqueue_insurer_event(conn, insurer_code=insurer, event_type="claim.opened", report_id=report_id,
-                                            data={**data, "role": role}, occurred_at=c["applied_at"],
+                                            data={**data, "role": role, "photos": photo_links(
+                                                ctx, report_id=report_id, photos=photos, insurer_code=insurer)},
+                                            occurred_at=c["applied_at"],
                                             dedupe_key=f"{c['id']}", keyring=ctx.keyring)
         if changed:
             await redecide(conn, report_id=report_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kernel.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from kernel.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 
 
 class CaseNotFound(NotFound):
@@ -33,3 +33,29 @@ class UnknownPackage(NotFound):
     code = "court-package-unknown"
     title_zh = "回调所指的案件材料不存在"
     title_en = "The callback names a package we never sent"
+
+
+class CallbackTooLarge(DomainError):
+    code = "court-callback-too-large"
+    kind = "too_large"
+    title_zh = "法院回调内容过大"
+    title_en = "The court callback's body is too large"
+
+
+class CallbackTooSlow(DomainError):
+    code = "request-body-timeout"
+    kind = "timeout"
+    title_zh = "请求内容未在规定时间内传完"
+    title_en = "The request body did not arrive in time"
+
+
+class CaseNumberMismatch(InvalidInput):
+    code = "case-number-mismatch"
+    title_zh = "回调中的案号与该案件材料的案号不一致"
+    title_en = "The callback's case number differs from the package's"
+
+
+class SequenceTooFar(InvalidInput):
+    code = "court-callback-sequence-too-far"
+    title_zh = "回调序号超出上次已处理序号过多"
+    title_en = "The callback's sequence is too far above the last one applied"

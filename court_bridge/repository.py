@@ -164,19 +164,22 @@ async def updates(conn: asyncpg.Connection, *, package_id: str) -> list[asyncpg.
 
 async def insert_callback(conn: asyncpg.Connection, *, webhook_id: str, package_id: str, report_id: UUID,
                           type_: str, case_number: str, sequence: int, occurred_at: Any, data: dict[str, Any],
-                          applied: bool) -> bool:
-    """Record a processed callback; False when this webhook-id was processed before."""
+                          outcome: str) -> bool:
+    """Record a callback with its outcome (applied, stale, backwards, case_number_mismatch); False when this
+    webhook-id was recorded before."""
     return bool(await conn.fetchval(
         """INSERT INTO court_callbacks (webhook_id, package_id, report_id, type, case_number, sequence, occurred_at,
-                                        data, applied)
-           VALUES ($1::text, $2::text, $3::uuid, $4::text, $5::text, $6::int, $7::timestamptz, $8::jsonb, $9::bool)
+                                        data, applied, outcome)
+           VALUES ($1::text, $2::text, $3::uuid, $4::text, $5::text, $6::int, $7::timestamptz, $8::jsonb,
+                   $9::text = 'applied', $9::text)
            ON CONFLICT (webhook_id) DO NOTHING RETURNING true""",
-        webhook_id, package_id, report_id, type_, case_number, sequence, occurred_at, data, applied,
+        webhook_id, package_id, report_id, type_, case_number, sequence, occurred_at, data, outcome,
     ))
 
 
-async def callback_seen(conn: asyncpg.Connection, *, webhook_id: str) -> bool:
-    return bool(await conn.fetchval("SELECT true FROM court_callbacks WHERE webhook_id = $1::text", webhook_id))
+async def callback_outcome(conn: asyncpg.Connection, *, webhook_id: str) -> str | None:
+    """How the callback with this webhook-id was recorded; None if it never was."""
+    return await conn.fetchval("SELECT outcome FROM court_callbacks WHERE webhook_id = $1::text", webhook_id)
 
 
 async def last_applied_sequence(conn: asyncpg.Connection, *, package_id: str) -> int | None:
@@ -185,10 +188,18 @@ async def last_applied_sequence(conn: asyncpg.Connection, *, package_id: str) ->
     )
 
 
+async def case_number(conn: asyncpg.Connection, *, package_id: str) -> str | None:
+    """The case number the court gave the package (on the latest revision it answered); None before any answer."""
+    return await conn.fetchval(
+        """SELECT case_number FROM court_packages WHERE package_id = $1::text AND case_number IS NOT NULL
+           ORDER BY revision DESC LIMIT 1""", package_id)
+
+
 async def callbacks(conn: asyncpg.Connection, *, package_id: str) -> list[asyncpg.Record]:
+    """The court's callbacks for the package, in sequence order, each with its outcome and webhook-id."""
     return await conn.fetch(
-        """SELECT type, sequence, case_number, occurred_at, data, applied FROM court_callbacks
-           WHERE package_id = $1::text ORDER BY sequence, received_at""",
+        """SELECT webhook_id, type, sequence, case_number, occurred_at, data, applied, outcome, received_at
+           FROM court_callbacks WHERE package_id = $1::text ORDER BY sequence, received_at""",
         package_id,
     )
 
@@ -204,3 +215,10 @@ async def requeue_case(conn: asyncpg.Connection, *, dedupe_key: str, payload: di
            WHERE dedupe_key = $1::text AND status = 'parked' RETURNING true""",
         dedupe_key, payload,
     ))
+
+
+async def court_has_case(conn: asyncpg.Connection, *, report_id: UUID) -> bool:
+    """Whether the court has (or is being sent) a case on the report that the requesting party did not withdraw."""
+    return bool(await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM court_packages WHERE report_id = $1::uuid)
+                  AND NOT EXISTS (SELECT 1 FROM court_request_withdrawals WHERE report_id = $1::uuid)""", report_id))

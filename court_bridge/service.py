@@ -23,7 +23,7 @@ from kernel import outbox
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring
 from kernel.errors import field
-from kernel.photo_links import signed_photo_link
+from kernel.photo_links import COURT, signed_photo_link
 from schemas.court import CaseUpdate
 from schemas.messages import pointer_errors
 
@@ -47,7 +47,7 @@ class CourtBridge:
     def photo_link(self, *, report_id: UUID | str, photo_id: str, now: datetime) -> tuple[str, datetime]:
         """A signed link to the original photo, and when it expires."""
         return signed_photo_link(self.keyring, self.public_base_url, report_id=report_id, photo_id=photo_id,
-                                 ttl_s=self.link_ttl_s, at=now.timestamp())
+                                 recipient=COURT, ttl_s=self.link_ttl_s, at=now.timestamp())
 
 
 def new_package_id() -> str:

@@ -4,6 +4,7 @@ server (the composition root serves them).
 It verifies Standard Webhooks signatures with the outbound court secret, validates packages against the schema
 and their integrity digest, deduplicates by Idempotency-Key (a repeat gets 200 and the same case number),
 answers 409 to a gap in update sequences, can inject faults, and signs its callbacks with the inbound secret.
+Its callbacks follow the service's rules: the case number it gave, sequences 1, 2, … per case, stages forward.
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ class Case:
     revision: int
     last_sequence: int = 0
     updates: list[dict[str, Any]] = field(default_factory=list)
+    callback_sequence: int = 0  # the last sequence of the court's own callbacks for this case
+
+    def next_callback(self) -> int:
+        """Callbacks of one case are numbered 1, 2, … with no gaps, across revisions."""
+        self.callback_sequence += 1
+        return self.callback_sequence
 
 
 class CourtSimulator:
@@ -123,14 +130,16 @@ class CourtSimulator:
         if reject:
             return problem(422, "材料不全 / Incomplete package", "当事人地址不详 (simulated refusal)")
         case = self.cases.get(package.package_id)
+        new = case is None
         if case is None:
             year = datetime.now(UTC).year
             case = Case(f"（{year}）浙{package.accident.place.zone_id[-4:]}民诉前调{next(self.numbers)}号",
                         package.revision)
             self.cases[package.package_id] = case
         case.revision = package.revision
+        # A corrected revision of a case the court already has moves it no further: no callbacks of its own.
         reply = Reply(201, {"case_number": case.case_number},
-                      callbacks=self._callbacks(package.package_id, case.case_number))
+                      callbacks=self._callbacks(package.package_id, case) if new else ())
         self.answers[key] = reply
         return reply
 
@@ -161,13 +170,15 @@ class CourtSimulator:
         self.answers[key] = reply
         return reply
 
-    def _callbacks(self, package_id: str, case_number: str) -> tuple[dict[str, Any], ...]:
+    def _callbacks(self, package_id: str, case: Case) -> tuple[dict[str, Any], ...]:
+        """A new case's first callbacks, as the service wants them (PRODUCT.md "Court → us"): the case's own
+        number, sequences continuing the case's last one without gaps, stages in their forward order."""
         now = datetime.now(UTC)
-        base = {"package_id": package_id, "case_number": case_number, "occurred_at": now.isoformat()}
+        base = {"package_id": package_id, "case_number": case.case_number, "occurred_at": now.isoformat()}
         when = (now + timedelta(days=7)).astimezone().replace(hour=9, minute=30, second=0, microsecond=0)
-        return ({"type": "accepted", "sequence": 1, "data": {}, **base},
-                {"type": "mediation_scheduled", "sequence": 2, "data": {"scheduled_at": when.isoformat(),
-                                                                        "venue": "线上调解室"}, **base})
+        return ({"type": "accepted", "sequence": case.next_callback(), "data": {}, **base},
+                {"type": "mediation_scheduled", "sequence": case.next_callback(),
+                 "data": {"scheduled_at": when.isoformat(), "venue": "线上调解室"}, **base})
 
     def signed_callback(self, event: dict[str, Any]) -> tuple[dict[str, str], bytes]:
         """Headers and body of one callback, signed with the inbound secret (a stable webhook-id per event)."""

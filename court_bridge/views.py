@@ -3,13 +3,15 @@ the parties of the report."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
 from court_bridge import repository as repo
-from court_bridge.service import case_key
+from court_bridge import sources
+from court_bridge.service import CourtBridge, case_key
 
 EVENT_TEXT: dict[str, tuple[str, str]] = {
     "accepted": ("法院已受理本案，案号{case}。", "The court accepted the case (no. {case})."),
@@ -36,11 +38,13 @@ def _state_of(r: Any) -> dict[str, Any]:
 
 
 async def case_view(conn: asyncpg.Connection, *, package_id: str) -> dict[str, Any] | None:
-    """Revisions with their Idempotency-Keys and states, updates in order, and the court's events."""
+    """Revisions with their Idempotency-Keys and states, updates in order, the court's events (what moved or
+    belongs to this case) and every callback recorded with its outcome (for operators: the ones not applied)."""
     revisions = await repo.revisions(conn, package_id=package_id)
     if not revisions:
         return None
     latest = revisions[-1]
+    calls = await repo.callbacks(conn, package_id=package_id)
     return {
         "package_id": package_id, "report_id": str(latest["report_id"]), "state": latest["state"],
         "case_number": next((r["case_number"] for r in reversed(revisions) if r["case_number"]), None),
@@ -49,8 +53,23 @@ async def case_view(conn: asyncpg.Connection, *, package_id: str) -> dict[str, A
                        "digest": r["digest"], "created_at": r["created_at"], **_state_of(r)} for r in revisions],
         "updates": [{"sequence": u["sequence"], "type": u["type"], "occurred_at": u["occurred_at"], **_state_of(u)}
                     for u in await repo.updates(conn, package_id=package_id)],
-        "events": [event(c) for c in await repo.callbacks(conn, package_id=package_id)],
+        "events": [event(c) for c in calls if c["outcome"] != "case_number_mismatch"],
+        "callbacks": [{"webhook_id": c["webhook_id"], "type": c["type"], "sequence": c["sequence"],
+                       "case_number": c["case_number"], "outcome": c["outcome"], "received_at": c["received_at"]}
+                      for c in calls],
     }
+
+
+async def photo_links(conn: asyncpg.Connection, bridge: CourtBridge, *, report_id: UUID, now: datetime
+                      ) -> list[dict[str, Any]]:
+    """Links to the report's photos signed for the court at this read (a package's own links are fixed with its
+    bytes; these renew them)."""
+    links = []
+    for ph in await sources.photos(conn, report_id=report_id):
+        url, expires = bridge.photo_link(report_id=report_id, photo_id=str(ph["id"]), now=now)
+        links.append({"photo_id": str(ph["id"]), "kind": ph["kind"], "sha256": ph["sha256"], "url": url,
+                      "expires_at": expires})
+    return links
 
 
 async def case_of_report(conn: asyncpg.Connection, *, report_id: UUID) -> dict[str, Any] | None:

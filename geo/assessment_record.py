@@ -21,7 +21,7 @@ from geo.assessment_service import AssessmentContext, audit, in_transaction, rel
 from geo.assessment_staff import mine, view
 from kernel.identity import StaffPrincipal
 from kernel.outbox import enqueue
-from kernel.photo_links import signed_photo_links
+from kernel.photo_links import insurer, signed_photo_links
 
 PHOTO_KIND = "onscene"
 
@@ -61,7 +61,8 @@ async def submit_record(
                            items=item_json, total_fen=total, handed_over=me["kind"] == "coordinator",
                            assessor={"id": me["id"], "kind": me["kind"], "name": me["name"]},
                            photos=signed_photo_links(ctx.keyring, ctx.public_base_url, report_id=task["report_id"],
-                                                     photos=photo_rows, ttl_s=ctx.photo_link_ttl_s))
+                                                     photos=photo_rows, recipient=insurer(task["insurer_code"]),
+                                                     ttl_s=ctx.photo_link_ttl_s))
         await release(ctx, conn, me["id"], who.actor)
         return await view(conn, done)
 

@@ -177,6 +177,14 @@ async def insert_record(conn: asyncpg.Connection, *, record_id: UUID, task_id: U
     )
 
 
+async def insurer_has_task(conn: asyncpg.Connection, *, report_id: UUID, insurer_code: str) -> bool:
+    """Whether the insurer has an assessment task on the report that was not cancelled."""
+    return bool(await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM assessment_tasks WHERE report_id = $1::uuid AND insurer_code = $2::text
+                                                           AND status <> 'cancelled')""", report_id, insurer_code))
+
+
+
 async def report_photos(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.Record]:
     """The report's photos (not those its parties removed), for the assessor's signed links."""
     return await conn.fetch(

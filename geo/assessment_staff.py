@@ -17,7 +17,7 @@ from geo import assessment_repository as repo
 from geo.assessment_service import AssessmentContext, audit, in_transaction, release, route, tell_insurer
 from kernel.errors import DomainError, NotFound
 from kernel.identity import StaffPrincipal
-from kernel.photo_links import signed_photo_links
+from kernel.photo_links import insurer, signed_photo_links
 
 OPEN = ("offered", "accepted", "on_scene")
 
@@ -94,7 +94,7 @@ async def show(ctx: AssessmentContext, *, who: StaffPrincipal, task_id: UUID) ->
         out = await view(conn, task)
         out["photos"] = signed_photo_links(ctx.keyring, ctx.public_base_url, report_id=task["report_id"],
                                            photos=await repo.report_photos(conn, report_id=task["report_id"]),
-                                           ttl_s=ctx.photo_link_ttl_s)
+                                           recipient=insurer(task["insurer_code"]), ttl_s=ctx.photo_link_ttl_s)
         place = await repo.report_place(conn, report_id=task["report_id"])
         address = ctx.keyring.decrypt_or(place["address_enc"], place["address"]) if place else None
         out["place"] = {"address": address,

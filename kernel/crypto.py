@@ -110,11 +110,15 @@ class Keyring:
         return f"{path}{sep}expires={expires}&sig={sig}"
 
     def verify_path(self, path: str, expires: str, sig: str, *, now: float | None = None) -> bool:
+        return self.path_signed(path, expires, sig) and int(expires) >= (now or time.time())
+
+    def path_signed(self, path: str, expires: str, sig: str) -> bool:
+        """Whether `sig` signs `path` with this `expires` (expired or not: the caller tells those apart)."""
         try:
             exp = int(expires)
         except ValueError:
             return False
-        if exp < (now or time.time()):
+        if not sig.isascii():
             return False
         want = base64.urlsafe_b64encode(self._mac("link", f"{path}\n{exp}")[:18]).decode().rstrip("=")
         return hmac.compare_digest(want, sig)

@@ -13,6 +13,7 @@ ErrorKind = Literal[
     "forbidden",  # 403
     "rate_limited",  # 429
     "too_large",  # 413
+    "timeout",  # 408: the request body did not arrive in time
     "unsupported",  # 415
     "gone",  # 410: expired
     "unavailable",  # 503

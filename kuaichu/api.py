@@ -66,20 +66,30 @@ def principal(request: web.Request) -> Principal:
     return request[PRINCIPAL]
 
 
-async def read_model(request: web.Request, model: type[M]) -> M:
-    """Parse a JSON body into `model`; malformed JSON → 400-class problem, bad fields → 422 with pointers."""
+def _json_only(request: web.Request) -> None:
     ctype = request.content_type
     if ctype not in ("application/json", "application/problem+json") and not ctype.endswith("+json"):
         raise UnsupportedMediaType(
             f"请以 application/json 发送（当前：{ctype or '无'}）",
             f"Send application/json (got {ctype or 'none'})",
         )
+
+
+async def read_model(request: web.Request, model: type[M]) -> M:
+    """Parse a JSON body into `model`; malformed JSON → 400-class problem, bad fields → 422 with pointers."""
+    _json_only(request)
     limit = request.app[SETTINGS].max_json_bytes
     if (request.content_length or 0) > limit:
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
     raw = await request.read()
     if len(raw) > limit:  # chunked bodies carry no Content-Length
         raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(raw))
+    return parse_model(request, raw, model)
+
+
+def parse_model(request: web.Request, raw: bytes, model: type[M]) -> M:
+    """`read_model` for a body the handler has already read (and limited) itself."""
+    _json_only(request)
     request[RAW_BODY] = raw
     try:
         return model.model_validate_json(raw)

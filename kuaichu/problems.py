@@ -26,6 +26,7 @@ STATUS_BY_KIND: dict[ErrorKind, int] = {
     "forbidden": 403,
     "rate_limited": 429,
     "too_large": 413,
+    "timeout": 408,
     "unsupported": 415,
     "gone": 410,
     "unavailable": 503,

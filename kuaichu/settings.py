@@ -13,12 +13,16 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from court_bridge.service import LINK_TTL_S as COURT_LINK_TTL_S
+
 DEV_SECRET = "dev-only-not-a-secret"  # noqa: S105 - the marker refused outside development
 # A data key (urlsafe base64 of 32 bytes) that only development may use.
 DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktbm90LWZvci1wcm9kISE="
 # Standard Webhooks secrets of the court link that only development may use (the simulator knows them too).
 DEV_COURT_OUTBOUND_SECRET = "whsec_ZGV2LWNvdXJ0LW91dGJvdW5kLW5vdC1hLXNlY3JldA=="  # noqa: S105
 DEV_COURT_INBOUND_SECRET = "whsec_ZGV2LWNvdXJ0LWluYm91bmQtbm90LWEtc2VjcmV0"  # noqa: S105
+# What a photo link must last after a webhook's last possible attempt: a week for the receiver to fetch.
+LINK_GRACE_S = 7 * 24 * 3600
 
 # What production asks of its secrets: a secret key of at least 32 bytes holding at least 128 bits by its own
 # character frequencies (refuses "aaaa…", "abab…", short words); data keys of exactly 32 bytes with at least
@@ -121,7 +125,9 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     sms_gateway_token: SecretStr | None = None
     public_base_url: str = "http://127.0.0.1:8080"
-    photo_link_ttl_s: int = 7 * 24 * 3600
+    # Photo links in insurer webhooks and reads. A webhook's body (its links included) is fixed when queued, so
+    # a link must outlast the whole retry schedule and leave the receiver a week after the last attempt.
+    photo_link_ttl_s: int = 14 * 24 * 3600
 
     # The court platform (PRODUCT.md "Court platform interface"): where packages go, the secret we sign them
     # with, the secret the court signs its callbacks with, and how many 409/425 answers are retried.
@@ -130,6 +136,10 @@ class Settings(BaseSettings):
     court_inbound_secret: SecretStr = SecretStr(DEV_COURT_INBOUND_SECRET)
     court_timeout_s: float = 10.0
     court_conflict_max_attempts: int = 5
+    # The court's callbacks are small: a larger body is refused (413) before it is read, and a body that has
+    # not fully arrived this many seconds after the headers is answered 408 (a trickling client holds nothing).
+    court_callback_max_bytes: int = Field(64 * 1024, ge=1024)
+    court_callback_read_timeout_s: float = Field(10.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -138,6 +148,7 @@ class Settings(BaseSettings):
         for name in ("court_outbound_secret", "court_inbound_secret"):
             if not getattr(self, name).get_secret_value().startswith("whsec_"):
                 raise ValueError(f"KUAICHU_{name.upper()} must be a whsec_ secret (Standard Webhooks)")
+        self._links_outlast_retries()
         if self.sms_backend == "http" and not self.sms_gateway_url:
             raise ValueError("KUAICHU_SMS_GATEWAY_URL is required with KUAICHU_SMS_BACKEND=http")
         return self
@@ -146,6 +157,22 @@ class Settings(BaseSettings):
     def image_job_slots(self) -> int:
         """How many photo derivative jobs the worker runs at once."""
         return max(1, (self.worker_memory_mb - self.worker_reserved_mb) // self.image_job_memory_mb)
+
+    @property
+    def retry_schedule_s(self) -> float:
+        """The longest an outbox message can take from its first attempt to its last (every wait at the longest
+        back-off)."""
+        return self.outbox_max_attempts * self.outbox_backoff_max_s
+
+    def _links_outlast_retries(self) -> None:
+        need = self.retry_schedule_s + LINK_GRACE_S
+        # The court's links (a fixed, longer lifetime) are held to the same rule.
+        for name, ttl in (("KUAICHU_PHOTO_LINK_TTL_S", self.photo_link_ttl_s), ("The court's link lifetime",
+                                                                               COURT_LINK_TTL_S)):
+            if ttl < need:
+                raise ValueError(f"{name} ({ttl} s) must be at least the retry schedule "
+                                 f"(KUAICHU_OUTBOX_MAX_ATTEMPTS x KUAICHU_OUTBOX_BACKOFF_MAX_S = "
+                                 f"{self.retry_schedule_s:g} s) plus 7 days ({need:g} s)")
 
     @property
     def photo_dir(self) -> Path:

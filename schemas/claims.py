@@ -10,6 +10,7 @@ from pydantic import AnyHttpUrl, AwareDatetime, Field, StrictBool, StrictInt, mo
 from schemas.base import Out, Strict
 from schemas.common import MultilineText, Text
 from schemas.messages import field_error
+from schemas.webhooks import PhotoLink
 
 Fen = Annotated[StrictInt, Field(ge=0, le=10**12, description="integer fen (分), never a float")]
 Reference = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w.:\-/]+$",
@@ -138,6 +139,10 @@ class DisagreementRecorded(Out):
     claim_id: str
     recorded_at: datetime
     remedies: Remedies = Field(description="The legal remedies this record does not replace, in plain words")
+
+
+class ClaimWithPhotos(ClaimRead):
+    photos: list[PhotoLink] = Field(description="Links to the report's photos signed for this insurer at this read")
 
 
 class ClaimList(Out):

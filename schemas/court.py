@@ -244,6 +244,19 @@ class CourtEvent(Out):
     en: str
 
 
+class CallbackRecord(Out):
+    """A court callback as recorded, with why it did or did not move the case."""
+
+    webhook_id: str
+    type: str
+    sequence: int
+    case_number: str
+    outcome: Literal["applied", "stale", "backwards", "case_number_mismatch"] = Field(
+        description="applied; stale: sequence at or below the last applied; backwards: a stage behind the case's; "
+                    "case_number_mismatch: names another case number (refused 422)")
+    received_at: datetime
+
+
 class CaseRead(Out):
     """Delivery state of a report's court case for the court, police and operators."""
 
@@ -255,6 +268,20 @@ class CaseRead(Out):
     revisions: list[RevisionRead]
     updates: list[UpdateRead]
     events: list[CourtEvent]
+    callbacks: list[CallbackRecord]
+
+
+class CasePhotoLink(Out):
+    photo_id: str
+    kind: str
+    sha256: str
+    url: str = Field(description="Signed for the court at this read; checked again when used (403 once a party "
+                                 "withdrew its sharing consent or the case was withdrawn)")
+    expires_at: datetime
+
+
+class CaseWithPhotos(CaseRead):
+    photos: list[CasePhotoLink]
 
 
 class CaseList(Out):

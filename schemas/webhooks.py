@@ -25,12 +25,22 @@ class _OpenEvent(_Event):
 
 
 class PhotoLink(BaseModel):
+    """A link to an original photo, signed for the one insurer it was sent to.
+
+    A webhook's body never changes between delivery attempts, so its links are the ones signed when the event was
+    queued. They outlast the retry schedule by at least 7 days; a receiver whose links expired gets fresh ones by
+    reading the claim (`GET /v1/insurer/claims/{id}`) or the assessment task again. Every use is checked: 403
+    problem+json once a party withdrew its sharing consent or the insurer no longer has a claim or task on the
+    report.
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     photo_id: str
     kind: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    url: str  # signed; valid until expires_at
+    url: str = Field(description="signed for this recipient; valid until expires_at and while it still has a claim, "
+                                 "task or case on the report and every party consents to sharing")
     expires_at: AwareDatetime
 
 

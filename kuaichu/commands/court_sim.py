@@ -81,7 +81,8 @@ async def state(request: web.Request) -> web.Response:
 
 
 async def _call_back(app: web.Application, events: tuple[dict, ...]) -> None:
-    """Each callback in order, retried until the service answers 2xx (it deduplicates by webhook-id)."""
+    """Each callback in order, retried until the service answers 2xx (it deduplicates by webhook-id); a refusal
+    other than 408/429 (e.g. 422 case-number-mismatch) is final, as for the service's own deliveries."""
     sim = app[SIM]
     url = f"{(sim.callback_url or '').rstrip('/')}/v1/court/callbacks"
     async with aiohttp.ClientSession() as http:
@@ -95,6 +96,8 @@ async def _call_back(app: web.Application, events: tuple[dict, ...]) -> None:
                         if resp.status < 300:
                             break
                         log.warning("callback %s -> %s", event["type"], resp.status)
+                        if 400 <= resp.status < 500 and resp.status not in (408, 429):
+                            break
                 await asyncio.sleep(min(30.0, 0.5 * 2**attempt))
 
 

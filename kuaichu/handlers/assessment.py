@@ -181,7 +181,8 @@ _TASK = "/v1/assessment/tasks/{task_id}"
 ROUTES = [
     Route("GET", "/v1/assessment/tasks", my_tasks, "My assessment tasks (offered, accepted, on scene, done)",
           auth=_ASSESSORS, tag="assessment"),
-    Route("GET", _TASK, show, "One task: adjusters see their insurer's, coordinators their zones'",
+    Route("GET", _TASK, show, "One task: adjusters see their insurer's, coordinators their zones'; with freshly "
+          "signed links (for the task's insurer) to the report's photos, renewing a webhook's expired ones",
           auth=(*_ASSESSORS, *staff("police", "admin")), tag="assessment"),
     Route("POST", _TASK + "/accept", accept, "Accept an offered task with an ETA", auth=_ASSESSORS,
           tag="assessment", body=AcceptBody, errors=(404, 409)),

@@ -13,7 +13,7 @@ from claims import repository as repo
 from claims.callbacks import apply_callback
 from claims.disagreement import record_disagreement
 from claims.errors import ClaimNotFound
-from claims.service import ClaimsContext
+from claims.service import ClaimsContext, photo_links
 from claims.views import claim_view, insurer_claims, overdue_list
 from kernel.identity import InsurerPrincipal
 from kuaichu.api import INSURER, PARTY, Route, json_response, principal, read_model, staff
@@ -25,6 +25,7 @@ from schemas.claims import (
     AssessmentCreate,
     ClaimList,
     ClaimRead,
+    ClaimWithPhotos,
     DecisionCreate,
     DisagreementCreate,
     DisagreementRecorded,
@@ -81,9 +82,11 @@ async def get_claim(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn:
         c = await repo.claim(conn, claim_id=_claim_id(request))
         calendar = await repo.holiday_calendar(conn)
-    if c is None or c["insurer_code"] != _insurer(request).insurer_code:
-        raise ClaimNotFound("没有该理赔案件，或不属于贵公司", "No such claim for this insurer")
-    return json_response(claim_view(c, now=datetime.now(UTC), calendar=calendar))
+        if c is None or c["insurer_code"] != _insurer(request).insurer_code:
+            raise ClaimNotFound("没有该理赔案件，或不属于贵公司", "No such claim for this insurer")
+        photos = photo_links(claims_context(request.app[SERVICES]), report_id=c["report_id"],
+                             photos=await repo.photos(conn, report_id=c["report_id"]), insurer_code=c["insurer_code"])
+    return json_response({**claim_view(c, now=datetime.now(UTC), calendar=calendar), "photos": photos})
 
 
 async def overdue(request: web.Request) -> web.Response:
@@ -123,8 +126,9 @@ ROUTES = [
           errors=(404, 409)),
     Route("GET", "/v1/insurer/claims", list_claims, "This insurer's claims, newest first, with deadlines",
           auth=(INSURER,), tag="insurers", query=ListQuery, responses={200: ClaimList}),
-    Route("GET", _C, get_claim, "One of this insurer's claims", auth=(INSURER,), tag="insurers",
-          responses={200: ClaimRead}, errors=(404,)),
+    Route("GET", _C, get_claim, "One of this insurer's claims, with freshly signed links to the report's photos "
+          "(where a webhook's expired links are renewed: a webhook's body never changes between attempts)",
+          auth=(INSURER,), tag="insurers", responses={200: ClaimWithPhotos}, errors=(404,)),
     *[Route("POST", f"{_C}/{kind.replace('_', '-')}", callback(kind, model), summary, auth=(INSURER,), tag="insurers",
             body=model, responses={201 if kind == "assessment" else 200: ClaimRead}, errors=(404, 409))
       for kind, model, summary in _CALLBACKS],

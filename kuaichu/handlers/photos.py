@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import get_args
 
+import asyncpg
 from aiohttp import web
 
 from accident.errors import ReportNotFound
 from accident.photo_service import PhotoLimits, PhotoNotFound, photo_for_download, remove_photo, upload_photo
+from accident.repository import parties_without_sharing
+from claims.repository import insurer_concerned
+from court_bridge.repository import court_has_case
+from geo.assessment_repository import insurer_has_task
 from kernel.errors import DomainError, InvalidInput, field
+from kernel.photo_links import PhotoRecipientWithoutCase, PhotoSharingWithdrawn, insurer_code, recipient_of
 from kuaichu.api import PARTY, PUBLIC, Route, json_response, principal, staff
 from kuaichu.intake import report_id_of
 from kuaichu.keys import SERVICES
@@ -104,14 +111,34 @@ async def delete_photo(request: web.Request) -> web.Response:
 
 
 async def download_signed(request: web.Request) -> web.StreamResponse:
-    """For insurers and the court: a link signed by the service, valid until `expires`."""
+    """For insurers and the court: a link signed by the service for one recipient, checked when it is used."""
     report_id, photo_id, variant = _ids(request)
     s = request.app[SERVICES]
-    q = request.query
-    if not s.keyring.verify_path(request.path, q.get("expires", ""), q.get("sig", "")):
-        raise web.HTTPForbidden(text="The link is invalid or has expired")
+    recipient = recipient_of(s.keyring, path=request.path, query=request.query, now=time.time())
+    async with s.pool.acquire() as conn:
+        await _still_shared(conn, report_id, recipient)
     sha, media = await photo_for_download(s.intake, who=None, report_id=report_id, photo_id=photo_id, variant=variant)
     return await _send(request, sha, variant, media)
+
+
+async def _still_shared(conn: asyncpg.Connection, report_id: uuid.UUID, recipient: str) -> None:
+    """Every party still consents to sharing, and the recipient still has a claim, task or case on the report."""
+    withholding = await parties_without_sharing(conn, report_id=report_id)
+    if withholding:
+        labels = "、".join(withholding)
+        raise PhotoSharingWithdrawn(f"当事人{labels}已撤回共享同意（个人信息保护法第二十三条），照片不再提供",
+                                    f"Party {', '.join(withholding)} withdrew consent to sharing the case "
+                                    "(PIPL art. 23); the photo is no longer available")
+    code = insurer_code(recipient)
+    if code is None:
+        standing = await court_has_case(conn, report_id=report_id)
+    else:
+        standing = (await insurer_concerned(conn, report_id=report_id, insurer_code=code)
+                    or await insurer_has_task(conn, report_id=report_id, insurer_code=code))
+    if not standing:
+        raise PhotoRecipientWithoutCase(
+            f"链接签发给{recipient}，其在本事故中已无理赔、查勘任务或法院案件",
+            f"The link was made for {recipient}, which no longer has a claim, task or case on this report")
 
 
 _MULTIPART = {
@@ -133,6 +160,9 @@ ROUTES = [
     Route("GET", _PHOTO + "/{photo_id}/{variant}", download, "A photo: original, preview or thumbnail",
           auth=(PARTY, *staff("police", "admin")), tag="photos", raw_response={200: "image/jpeg"}, errors=(409,)),
     Route("GET", "/v1/signed" + _PHOTO + "/{photo_id}/{variant}", download_signed,
-          "A photo through a signed, expiring link (for insurers and the court)", auth=(PUBLIC,), tag="photos",
+          "A photo through a signed, expiring link made for one recipient (an insurer or the court). Checked when "
+          "used: 403 photo-link-invalid, photo-link-expired, photo-sharing-withdrawn (a party withdrew its consent) "
+          "or photo-link-recipient-without-case (no claim, assessment task or court case left on the report). "
+          "Fresh links: read the claim, task or case again", auth=(PUBLIC,), tag="photos",
           raw_response={200: "image/jpeg"}, errors=(403, 404, 409)),
 ]

@@ -232,27 +232,34 @@ async def test_previews_are_made_by_the_worker_bounded_and_stripped_while_the_or
 
 
 async def test_a_signed_link_opens_a_photo_without_a_token_until_it_expires_or_is_altered(client, settings):
+    from geo.assessment_service import on_report_settled
+    from tests.integration.test_assessment_routing import ctx_of, settled
+
     a = await create_report(client, settings.var_dir)
     rid = a["report"]["id"]
+    assert (await join(client, settings.var_dir, a["share_code"]["code"]))[0] == 201
     data = phone_jpeg()
     photo = await (await upload(client, rid, a["party_token"], "front_overview", data)).json()
+    await on_report_settled(ctx_of(client), payload=settled(rid))  # PICC and CPIC now have a task on the report
     path = f"/v1/signed/v1/reports/{rid}/photos/{photo['id']}/original"
     keyring = keyring_of(settings)
+    signed = keyring.sign_path(path + "?to=insurer:PICC", ttl_s=600)
 
-    r = await client.get(keyring.sign_path(path, ttl_s=600))
+    r = await client.get(signed)
     assert r.status == 200
     assert await r.read() == data
 
-    expired = keyring.sign_path(path, ttl_s=600, now=time.time() - 3600)
+    expired = keyring.sign_path(path + "?to=insurer:PICC", ttl_s=600, now=time.time() - 3600)
     r = await client.get(expired)
     assert r.status == 403
     assert r.content_type == "application/problem+json"
 
-    signed = keyring.sign_path(path, ttl_s=600)
     later = signed.replace("expires=", "expires=9")  # pushing the expiry out breaks the signature
-    other = keyring.sign_path(f"/v1/signed/v1/reports/{rid}/photos/{photo['id']}/preview", ttl_s=600)
+    other = keyring.sign_path(f"/v1/signed/v1/reports/{rid}/photos/{photo['id']}/preview?to=insurer:PICC", ttl_s=600)
     for tampered in (later, signed[:-2] + ("AA" if not signed.endswith("AA") else "BB"),
                      signed.replace("/original", "/thumbnail"), other.replace("/preview", "/original"),
+                     signed.replace("insurer:PICC", "insurer:CPIC"),  # another recipient's
+                     keyring.sign_path(path, ttl_s=600),  # a link naming no recipient
                      path):
         r = await client.get(tampered)
         assert r.status == 403, tampered

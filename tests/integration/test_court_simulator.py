@@ -10,13 +10,14 @@ import aiohttp
 import pytest
 
 from court_bridge.client import signed_headers
-from court_bridge.package import package_bytes
+from court_bridge.package import correct, package_bytes
 from court_bridge.service import queue_update
 from court_bridge.simulator import CourtSimulator, Faults
 from court_bridge.stored import from_store
 from kuaichu.commands.court_sim import build_app
 from kuaichu.settings import DEV_COURT_INBOUND_SECRET, DEV_COURT_OUTBOUND_SECRET
 from tests.api.evidence import keyring_of
+from tests.api.fault_steps import staff_token
 from tests.api.flows import bearer
 from tests.api.test_court_flow import court_case, package_row, pool_of, work
 
@@ -85,3 +86,27 @@ def test_the_simulator_refuses_a_package_that_fails_the_schema_or_its_digest():
     reply = simulator.receive_case(headers=signed_headers(secret=DEV_COURT_INBOUND_SECRET, key="pkg_0123456789.1",
                                                           body=body), raw=body)
     assert reply.status == 401
+
+
+async def test_the_simulators_callbacks_carry_its_case_number_and_one_gapless_sequence_per_case(client, settings, sim):
+    sim.callback_url = str(client.make_url("")).rstrip("/")
+    case = await court_case(client, settings)
+
+    async def scheduled() -> bool:
+        r = await client.get(f"/v1/reports/{case.report_id}", headers=bearer(case.tokens["A"]))
+        return (await r.json())["status"] == "court_mediation"
+
+    await work(client, scheduled)
+    row = await package_row(client, case.report_id)
+    pkg = row["package_id"]
+    revised = correct(from_store(row["body"], keyring_of(settings)), revision=2, created_at=datetime.now(UTC),
+                      corrections=[])
+    raw = package_bytes(revised)
+    reply = sim.receive_case(headers=signed_headers(secret=DEV_COURT_OUTBOUND_SECRET, key=f"{pkg}.2", body=raw),
+                             raw=raw)
+    # a corrected revision of a case the court has is the same case: no second "accepted" numbered 1 again
+    assert reply.status == 201 and reply.body["case_number"] == row["case_number"] and reply.callbacks == ()
+    admin = bearer(await staff_token(settings, "admin"))
+    view = await (await client.get(f"/v1/court/cases/{pkg}", headers=admin)).json()
+    assert [(c["sequence"], c["outcome"], c["case_number"]) for c in view["callbacks"]] == [
+        (1, "applied", row["case_number"]), (2, "applied", row["case_number"])]
