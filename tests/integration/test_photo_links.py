@@ -40,7 +40,7 @@ async def problem_of(client, url: str) -> str:
 
 
 async def settle(settings: Settings, report_id, shares: dict[str, int]) -> None:
-    pool = await create_pool(settings.database_url, role=settings.db_app_role, min_size=1, max_size=2)
+    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
     try:
         ctx = ClaimsContext(pool=pool, keyring=keyring(settings), public_base_url=settings.public_base_url,
                             photo_link_ttl_s=settings.photo_link_ttl_s)
