@@ -19,7 +19,7 @@ from accident import fault_flow_repository as frepo
 from accident import identity
 from accident import repository as repo
 from accident.agreement import build_agreement, canonical_json, sha256_hex
-from accident.agreement_pdf import render_agreement_pdf
+from accident.agreement_pdf import render_agreement_pdf, signature_image
 from accident.fault_errors import FaultInputRefused, NoAgreement, StaleVersion
 from accident.fault_flow import Acting, FaultFlow, acting_party, answer, enqueue_settled, replayed, set_status
 from accident.fault_view import fault_state
@@ -27,7 +27,7 @@ from accident.model import Status, ensure
 from accident.service import Idempotency, access
 from kernel import idempotency
 from kernel.audit import AuditEvent, record
-from kernel.errors import field
+from kernel.errors import NotFound, field
 from kernel.identity import Principal
 from kernel.masking import mask_phone
 
@@ -49,14 +49,16 @@ async def _ready_to_sign(conn: asyncpg.Connection, a: Acting, version: int | Non
     return proposal
 
 
-def _signature_png(encoded: str | None) -> bytes | None:
+async def _signature_png(encoded: str | None) -> bytes | None:
+    """The drawn signature's PNG bytes; refused unless it decodes into a picture the agreement can print."""
     if encoded is None:
         return None
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         data = b""
-    if not data.startswith(PNG_MAGIC) or len(data) > MAX_SIGNATURE_BYTES:
+    if (not data.startswith(PNG_MAGIC) or len(data) > MAX_SIGNATURE_BYTES
+            or await asyncio.to_thread(signature_image, data) is None):
         raise FaultInputRefused("签名图像须为不超过512KB的PNG图片", "The signature must be a PNG of at most 512 KB",
                                 errors=[field("#/signature_png_base64", "签名应为不超过512 KB的PNG图片",
                                               "The signature must be a PNG of at most 512 KB")])
@@ -80,14 +82,15 @@ async def request_signing_code(flow: FaultFlow, *, who: Principal, report_id: UU
 async def sign(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int, code: str, mutual: bool,
                image_b64: str | None, idem: Idempotency | None) -> dict[str, Any]:
     """Sign with the texted code; the last signature makes the report agreed and produces the agreement."""
-    image = _signature_png(image_b64)
+    image = await _signature_png(image_b64)
     image_sha = sha256_hex(image) if image else None
     if image is not None and image_sha is not None:
         await flow.photos.put_original(image_sha, image)  # content-addressed: a retry writes nothing new
     k = flow.intake.keyring
     # The code is checked (and a wrong one counted) in its own transaction, before the signing one: not inside
-    # it, where it would hold a second pooled connection. A retry that was already answered gets that answer
-    # instead of a consumed code's refusal; one that may not sign does not spend the code.
+    # it, where it would hold a second pooled connection. It is spent inside the signing transaction, so any
+    # failure after the check (rendering, a conflict, the database) rolls the spending back with the rest and
+    # the same code signs again. A retry that was already answered gets that answer instead of a refusal.
     async with flow.intake.pool.acquire() as conn:
         if idem is not None and (done := await idempotency.peek(conn, scope=idem.scope, key=idem.key,
                                                                 request_hash=idem.request_hash)) is not None:
@@ -99,11 +102,12 @@ async def sign(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int
                 return await fault_state(conn, report_id=report_id)  # signed already: a retry gets the state
             await _ready_to_sign(conn, a, version)
             party = next(p for p in await repo.parties(conn, report_id=report_id) if p["id"] == a.party_id)
-    await identity.verify_code(flow.intake.pool, keyring=k, policy=flow.otp, phone=k.decrypt(party["phone_enc"]),
-                               code=code, purpose="sign")
+    challenge = await identity.check_code(flow.intake.pool, keyring=k, policy=flow.otp,
+                                          phone=k.decrypt(party["phone_enc"]), code=code, purpose="sign")
     async with flow.intake.pool.acquire() as conn, conn.transaction():
         if (stored := await replayed(conn, idem)) is not None:
             return stored
+        await identity.consume_code(conn, challenge_id=challenge)
         a = await acting_party(conn, who, report_id)
         await _ready_to_sign(conn, a, version)
         now = flow.intake.now()
@@ -135,7 +139,7 @@ async def _agree(conn: asyncpg.Connection, flow: FaultFlow, a: Acting, version: 
     content = build_agreement(report=dict(a.report), parties=parties, accounts=accounts, proposal=dict(proposal),
                               signatures=[dict(s) for s in signed], insurers=await frepo.insurer_names(conn),
                               created_at=at)
-    pdf = await asyncio.to_thread(render_agreement_pdf, content)
+    pdf = await asyncio.to_thread(render_agreement_pdf, content, await _signature_images(flow, signed))
     json_sha, pdf_sha = sha256_hex(canonical_json(content)), sha256_hex(pdf)
     await frepo.insert_agreement(conn, report_id=report_id, version=version, content=content, json_sha256=json_sha,
                                  pdf=pdf, pdf_sha256=pdf_sha, at=at)
@@ -146,6 +150,18 @@ async def _agree(conn: asyncpg.Connection, flow: FaultFlow, a: Acting, version: 
     await enqueue_settled(conn, report_id=report_id, outcome="agreed", version=version,
                           shares=proposal["result"]["allocations"],
                           opt_ins={s["label"]: s["mutual_self_compensation"] for s in signed})
+
+
+async def _signature_images(flow: FaultFlow, signed: list[asyncpg.Record]) -> dict[str, bytes]:
+    """The drawn signatures by party label; one whose file is gone is printed as such, by its hash."""
+    images = {}
+    for s in signed:
+        if s["image_sha256"]:
+            try:
+                images[s["label"]] = await flow.photos.read(s["image_sha256"])
+            except NotFound:
+                continue
+    return images
 
 
 async def agreement(flow: FaultFlow, *, who: Principal, report_id: UUID) -> asyncpg.Record:
