@@ -25,12 +25,13 @@ class FontFile:
     family: str
     file_name: str
     package: str  # the Debian package that ships it
+    directory: str  # where that package puts it, under a font directory
     index: int = 0  # the face in a TrueType collection
 
 
-BASE = FontFile("zenhei", "wqy-zenhei.ttc", "fonts-wqy-zenhei")
-FALLBACKS = (FontFile("hanamina", "HanaMinA.ttf", "fonts-hanazono"),
-             FontFile("hanaminb", "HanaMinB.ttf", "fonts-hanazono"))
+BASE = FontFile("zenhei", "wqy-zenhei.ttc", "fonts-wqy-zenhei", "truetype/wqy")
+FALLBACKS = (FontFile("hanamina", "HanaMinA.ttf", "fonts-hanazono", "truetype/hanazono"),
+             FontFile("hanaminb", "HanaMinB.ttf", "fonts-hanazono", "truetype/hanazono"))
 FONTS = (BASE, *FALLBACKS)
 
 
@@ -39,7 +40,10 @@ class FontMissing(RuntimeError):
 
 
 def locate(font: FontFile) -> Path:
-    """The font file under the system font directories (Debian paths first)."""
+    """The font file under the system font directories: where Debian puts it, else wherever it is found there."""
+    for root in FONT_DIRS:
+        if (root / font.directory / font.file_name).is_file():
+            return root / font.directory / font.file_name
     for root in FONT_DIRS:
         found = sorted(root.rglob(font.file_name)) if root.is_dir() else []
         if found:
@@ -75,6 +79,8 @@ def write_subsets(chars: set[str], directory: Path) -> list[tuple[str, Path]]:
     wanted = {ord(c) for c in chars}
     out = []
     for i, font in enumerate(FONTS):
+        if i > 0 and not wanted:
+            break  # a fallback font is not even loaded unless the document needs it
         face, points = _face(font)
         mine = wanted & points
         if not mine and i > 0:

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from accident.agreement import build_agreement, canonical_json
+from accident.agreement_fonts import FontFile, FontMissing, locate
 from accident.agreement_pdf import render_agreement_pdf
 
 EXT_A, EXT_B = "\u3400\u4db5", "\U00020000\U0002a6d6"  # CJK Extension A and B (生僻字 in real names)
@@ -181,3 +182,9 @@ def test_the_same_content_renders_to_the_same_bytes():
     doc = content(images={"A": "a" * 64})
     assert render_agreement_pdf(doc, signature_images={"A": png()}) == render_agreement_pdf(
         doc, signature_images={"A": png()})
+
+
+def test_a_font_that_is_not_installed_is_an_error_naming_its_debian_package():
+    absent = FontFile("absent", "no-such-font-kuaichu.ttf", "fonts-kuaichu-absent", "truetype/absent")
+    with pytest.raises(FontMissing, match="apt-get install -y fonts-kuaichu-absent"):
+        locate(absent)
