@@ -139,6 +139,9 @@ class _Doc:
             subsets = fonts.write_subsets(self.t.ok, Path(tmp))
             for family, path in subsets:
                 pdf.add_font(family, fname=path)
+                # HarfBuzz wrote the bounding boxes; recomputing them makes fontTools decode and re-encode every
+                # glyph when fpdf2 embeds the font, most of a rendering's time.
+                pdf.fonts[family].ttfont.recalcBBoxes = False
             pdf.set_fallback_fonts([family for family, _ in subsets[1:]], exact_match=False)
             pdf.add_page()
             for op, *args in self.ops:
