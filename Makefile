@@ -3,8 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian packages the service needs at run time: the agreement PDF's fonts (accident/agreement_fonts.py).
+DEB_PACKAGES := fonts-wqy-zenhei fonts-hanazono
 
-.PHONY: run test lint bench clean-var
+.PHONY: run test lint bench clean-var system-packages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,12 +14,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+## Install the Debian packages above when missing (as root; otherwise stop and name them).
+system-packages:
+	@for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" && continue; \
+	  if [ "$$(id -u)" != 0 ]; then echo "missing Debian package $$p: install it with 'sudo apt-get install -y $$p'" >&2; exit 1; fi; \
+	  apt-cache show $$p >/dev/null 2>&1 || apt-get update || exit 1; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y $$p || exit 1; \
+	done
+
 ## Start the service (embedded PostgreSQL under ./var unless DATABASE_URL is set), its worker and the court simulator.
-run: $(STAMP)
+run: $(STAMP) system-packages
 	$(BIN)/kuaichu up
 
 ## Lint, import contracts and the whole test suite (embedded PostgreSQL unless TEST_DATABASE_URL is set).
-test: $(STAMP) lint
+test: $(STAMP) system-packages lint
 	env -u DATABASE_URL $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -31,8 +31,9 @@ TERMS_EN = ("The parties accept the facts and the liability above, agree of thei
 
 
 def china_time(at: datetime) -> str:
-    """A time as a Chinese reader writes it, in Beijing time."""
-    return at.astimezone(CHINA).strftime("%Y年%m月%d日 %H时%M分")
+    """A time in Beijing time as people write it: 2026年12月8日 17:30."""
+    t = at.astimezone(CHINA)
+    return f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}"
 
 
 def _coded(table: dict[str, str], code: str | None) -> dict[str, str | None]:

@@ -1,99 +1,219 @@
-"""The agreement as a printable A4 PDF in Chinese (reportlab), the CJK font embedded. CPU work: call in a thread.
+"""The agreement as a printable A4 PDF in Chinese (fpdf2). CPU work: call in a thread; any number at once.
 
-The font is WenQuanYi Micro Hei (TrueType outlines, which reportlab can subset and embed), shipped by the
-`paperang-p2-fonts-cjk` package this project depends on; nothing is read from the host's font directories.
+Every string is drawn as text through fpdf2's plain-text calls (no markdown, no HTML, no page-count alias), so a
+party's name is never markup and no file or URL is opened. Each rendering builds its own FPDF and its own font
+subsets (accident.agreement_fonts). A character no shipped font draws is shown as its code point in 〖〗 and named
+in a note; the agreement JSON keeps it exactly.
 """
 
 from __future__ import annotations
 
 import io
-from functools import cache
-from importlib import resources
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from fpdf import FPDF
+from fpdf.enums import Align, TextMode, WrapMode, XPos, YPos
+from PIL import Image
 
-FONT = "KuaichuCJK"
+from accident import agreement_fonts as fonts
+from accident.agreement import china_time
 
-
-@cache
-def _register_font() -> str:
-    """Register the embedded CJK font once per process (reportlab's font registry is process-wide)."""
-    path = resources.files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"
-    with resources.as_file(path) as file:
-        pdfmetrics.registerFont(TTFont(FONT, str(file), subfontIndex=0))
-    return FONT
+MARGIN, WIDTH = 18.0, 174.0  # mm; A4 is 210 mm wide
+SIGNATURE_BOX = (60.0, 20.0)  # mm
+MAX_SIGNATURE_PIXELS = 4_000_000
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FIXED_TEXT = "第页，共0123456789〖〗U+ABCDEF"  # page numbers and code-point marks, drawn whatever the content
+PARTY_ROWS = ("姓名", "证件类型及号码", "联系电话", "机动车种类", "号牌号码", "保险公司", "保险凭证号", "碰撞部位",
+              "当事人责任")
 
 
-def _styles() -> dict[str, ParagraphStyle]:
-    font = _register_font()
-    base = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
-    return {"title": ParagraphStyle("title", parent=base, fontSize=18, leading=26, alignment=1),
-            "h": ParagraphStyle("h", parent=base, fontSize=12, leading=18, spaceBefore=6),
-            "body": base, "small": ParagraphStyle("small", parent=base, fontSize=8, leading=11)}
+class _Text:
+    """User and fixed text made drawable: each character no font has becomes a visible code-point mark."""
+
+    def __init__(self, strings: list[str]) -> None:
+        chars = set("".join(strings)) | set(FIXED_TEXT)
+        self.ok = fonts.covered(chars)
+        self.missing = sorted(chars - self.ok)
+
+    def __call__(self, s: str) -> str:
+        return "".join(c if c in self.ok else f"〖U+{ord(c):04X}〗" for c in s)
 
 
-def _table(rows: list[list[Any]], widths: list[float]) -> Table:
-    t = Table(rows, colWidths=widths)
-    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                           ("BACKGROUND", (0, 0), (0, -1), colors.whitesmoke)]))
-    return t
+def _strings(x: Any) -> list[str]:
+    if isinstance(x, str):
+        return [x]
+    if isinstance(x, Mapping):
+        return [s for v in x.values() for s in _strings(v)]
+    if isinstance(x, list | tuple):
+        return [s for v in x for s in _strings(v)]
+    return []
 
 
-def _party_rows(p: dict[str, Any], st: dict[str, ParagraphStyle]) -> list[list[Any]]:
-    def row(k: str, v: str) -> list[Any]:
-        return [Paragraph(k, st["body"]), Paragraph(v, st["body"])]
+def signature_image(data: bytes | None) -> Image.Image | None:
+    """The drawn signature on white, in grey levels; None when it cannot be decoded."""
+    # The size comes from the header first: pillow never sees a bomb, so never warns (warning filters are global).
+    if data is None or not data.startswith(PNG_MAGIC) or data[12:16] != b"IHDR":
+        return None
+    if int.from_bytes(data[16:20], "big") * int.from_bytes(data[20:24], "big") > MAX_SIGNATURE_PIXELS:
+        return None
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as im:
+            rgba = im.convert("RGBA")
+    except (OSError, SyntaxError, ValueError, EOFError):
+        return None
+    flat = Image.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat.convert("L")
 
-    ins = p["insurance"]
-    return [row("当事人", f"{p['label']}方 {p['name']}"), row(p["id_kind_zh"], p["id_number"]),
-            row("联系方式", p["phone"]),
-            row("机动车种类及号牌号码", f"{p['vehicle']['type_zh']} {p['vehicle']['plate']}"),
-            row("保险公司", f"{ins['insurer_name']}（{ins['insurer_code']}）"), row("保险凭证号", ins["policy_number"]),
-            row("碰撞部位", p["impact"]["zh"]),
-            row("当事人责任", f"{p['liability']['zh']}（{p['liability']['share_percent']}%）")]
+
+Op = tuple[Any, ...]
 
 
-def render_agreement_pdf(content: dict[str, Any]) -> bytes:
-    """The agreement PDF; byte-identical for the same content (reportlab's invariant mode)."""
-    st = _styles()
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                            bottomMargin=16 * mm, title=content["title"]["zh"], author="快处 Kuaichu",
-                            invariant=1)
-    acc = content["accident"]
-    place = acc["place"]
-    w = [45 * mm, 129 * mm]
-    story: list[Any] = [Paragraph(content["title"]["zh"], st["title"]),
-                        Paragraph(f"事故编号：{content['report_id']}　协议版本：{content['proposal_version']}",
-                                  st["small"]),
-                        Spacer(1, 4 * mm), Paragraph("一、事故基本情况", st["h"])]
-    story.append(_table([[Paragraph(k, st["body"]), Paragraph(v, st["body"])] for k, v in (
-        ("事故发生时间", acc["time_zh"]),
-        ("事故发生地点", f"{place['zone']} {place['address']}（北纬 {place['lat']:.5f}，东经 {place['lon']:.5f}）"),
-        ("天气", acc["weather"]["zh"]), ("事故形态", acc["collision"]["zh"]))], w))
-    story.append(Paragraph("二、当事人、车辆及保险情况", st["h"]))
-    for p in content["parties"]:
-        story += [_table(_party_rows(p, st), w), Spacer(1, 3 * mm)]
-    story.append(Paragraph("三、责任认定依据", st["h"]))
-    for m in content["liability_basis"]["matched"]:
-        story.append(Paragraph(f"{m['party']}方：{m['scenario']} {m['title']['zh']}（{'、'.join(m['legal_basis'])}）",
-                               st["body"]))
-    ts = content["liability_basis"]["template_set"]
-    story += [Paragraph(f"情形模板：{ts['id']} 版本 {ts['version']}", st["small"]),
-              Paragraph("四、协议内容", st["h"]), Paragraph(content["terms"]["zh"], st["body"]),
-              Paragraph("五、当事人签名", st["h"])]
-    for s in content["signatures"]:
-        image = f"，签名图像 SHA-256：{s['image_sha256']}" if s["image_sha256"] else ""
+def _line(text: str, size: float = 10, h: float = 6, align: Align = Align.L, bold: bool = False) -> Op:
+    return ("line", text, size, h, align, bold)
+
+
+def _small(text: str) -> Op:
+    return _line(text, 8, 5)
+
+
+def _layout(c: dict[str, Any]) -> list[Op]:
+    """What the document says, in order, before anything is drawn (the fonts are cut to exactly its characters)."""
+    acc, place = c["accident"], c["accident"]["place"]
+    where = f"{place['zone']} {place['address']}（北纬 {place['lat']:.5f}，东经 {place['lon']:.5f}）"
+    ops: list[Op] = [
+        _line(c["title"]["zh"], 18, 11, Align.C, bold=True),
+        _line(f"事故编号：{c['report_id']}　协议版本：第{c['proposal_version']}版", 8, 5, Align.C),
+        ("heading", "一、事故基本情况"),
+        ("table", [["事故发生时间", f"{acc['time_zh']}（北京时间）"], ["事故发生地点", where],
+                   ["天气", acc["weather"]["zh"]], ["事故形态", acc["collision"]["zh"]]], (32, WIDTH - 32)),
+        ("heading", "二、当事人、车辆及保险情况")]
+    parties = c["parties"]
+    for start in range(0, len(parties), 3):
+        group = parties[start:start + 3]
+        rows = [["当事人", *(f"{p['label']}方" for p in group)],
+                *([label, *(_party_cell(p, i) for p in group)] for i, label in enumerate(PARTY_ROWS))]
+        ops.append(("table", rows, (32, *([(WIDTH - 32) / len(group)] * len(group)))))
+    ops.append(("heading", "三、责任认定依据"))
+    ops += [_line(f"{m['party']}方：{m['scenario']} {m['title']['zh']}（{'、'.join(m['legal_basis'])}）")
+            for m in c["liability_basis"]["matched"]]
+    ts = c["liability_basis"]["template_set"]
+    ops += [_small(f"情形模板：{ts['id']} 版本 {ts['version']}"), ("heading", "四、协议内容"), _line(c["terms"]["zh"]),
+            ("heading", "五、当事人签名")]
+    for s in c["signatures"]:
         opt = "同意" if s["mutual_self_compensation"] else "不同意"
-        story.append(Paragraph(f"{s['party']}方 {s['name']}：{s['signed_at_zh']} 以{s['method_zh']}签署"
-                               f"{image}；{opt}适用交强险互碰自赔。", st["body"]))
-    made = f"依据《道路交通事故处理程序规定》第二十一条制作。生成时间：{content['created_at']}"
-    story += [Spacer(1, 4 * mm), Paragraph(made, st["small"])]
-    doc.build(story)
-    return out.getvalue()
+        lines = [f"{s['party']}方：{s['name']}", f"签署时间：{s['signed_at_zh']}（北京时间）",
+                 f"签署方式：{s['method_zh']}", f"{opt}适用交强险互碰自赔"]
+        sha = s["image_sha256"]
+        ops.append(("signature", s["party"], lines, "签名图像无法显示" if sha else "未手写签名，以短信验证码确认",
+                    f"签名图像 SHA-256：{sha}" if sha else ""))
+    made = china_time(datetime.fromisoformat(c["created_at"]))
+    ops.append(_small(f"依据《道路交通事故处理程序规定》第二十一条制作。生成时间：{made}（北京时间）。"))
+    return ops
+
+
+class _Doc:
+    def __init__(self, content: dict[str, Any], images: Mapping[str, bytes]) -> None:
+        self.images = images
+        self.ops = _layout(content)
+        self.t = _Text(_strings(self.ops))
+        if self.t.missing:
+            marks = "、".join(f"〖U+{ord(ch):04X}〗" for ch in self.t.missing)
+            self.ops.append(_small(f"{marks}：本文件字体无法显示的字符，以其码位标示；协议 JSON 中为原字符。"))
+            self.t = _Text(_strings(self.ops))
+        pdf = self.pdf = FPDF(format="A4", unit="mm")
+        pdf.str_alias_nb_pages = None  # a "{nb}" in someone's name stays "{nb}"
+        pdf.set_margins(MARGIN, 16, MARGIN)
+        pdf.set_auto_page_break(True, margin=18)
+        pdf.set_creation_date(datetime.fromisoformat(content["created_at"]))
+        pdf.set_title(self.t(content["title"]["zh"]))
+        pdf.set_author("快处 Kuaichu")
+
+    def render(self) -> bytes:
+        pdf = self.pdf
+        with tempfile.TemporaryDirectory(prefix="kuaichu-agreement-") as tmp:
+            subsets = fonts.write_subsets(self.t.ok, Path(tmp))
+            for family, path in subsets:
+                pdf.add_font(family, fname=path)
+                # HarfBuzz wrote the bounding boxes; recomputing them makes fontTools decode and re-encode every
+                # glyph when fpdf2 embeds the font, most of a rendering's time.
+                pdf.fonts[family].ttfont.recalcBBoxes = False
+            pdf.set_fallback_fonts([family for family, _ in subsets[1:]], exact_match=False)
+            pdf.add_page()
+            for op, *args in self.ops:
+                getattr(self, op)(*args)
+            self.footers()
+            return bytes(pdf.output())
+
+    def font(self, size: float) -> None:
+        self.pdf.set_font(fonts.BASE.family, size=size)
+
+    def line(self, text: str, size: float = 10, h: float = 6, align: Align = Align.L, bold: bool = False) -> None:
+        pdf, width = self.pdf, self.pdf.line_width
+        self.font(size)
+        if bold:  # the font has no bold face: stroke the outline as well
+            pdf.text_mode, pdf.line_width = TextMode.FILL_STROKE, 0.25
+        pdf.multi_cell(WIDTH, h, self.t(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR)
+        pdf.text_mode, pdf.line_width = TextMode.FILL, width
+
+    def heading(self, text: str) -> None:
+        self.pdf.ln(2)
+        self.line(text, 12, 8, bold=True)
+
+    def table(self, rows: list[list[str]], widths: tuple[float, ...]) -> None:
+        self.font(10)
+        with self.pdf.table(col_widths=widths, width=WIDTH, first_row_as_headings=False, line_height=5.5,
+                            text_align="LEFT", wrapmode=WrapMode.CHAR, padding=(1, 1.5), markdown=False,
+                            align="LEFT") as table:
+            for cells in rows:
+                row = table.row()
+                for text in cells:
+                    row.cell(self.t(text))
+
+    def signature(self, label: str, lines: list[str], no_image: str, note: str) -> None:
+        pdf, (box_w, box_h) = self.pdf, SIGNATURE_BOX
+        if pdf.will_page_break(box_h + 6):
+            pdf.add_page()
+        top = pdf.get_y()
+        self.font(10)
+        for text in lines:
+            pdf.multi_cell(WIDTH - box_w - 4, 5, self.t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+                           wrapmode=WrapMode.CHAR)
+        bottom, x = max(pdf.get_y(), top + box_h), MARGIN + WIDTH - box_w
+        pdf.rect(x, top, box_w, box_h)
+        image = signature_image(self.images.get(label)) if note else None
+        if image is not None:
+            pdf.image(image, x=x + 1, y=top + 1, w=box_w - 2, h=box_h - 2, keep_aspect_ratio=True)
+        else:
+            self.font(9)
+            pdf.set_xy(x, top + box_h / 2 - 3)
+            pdf.cell(box_w, 6, self.t(no_image), align=Align.C)
+        pdf.set_xy(MARGIN, bottom + 0.5)
+        if note:
+            self.line(note, 7, 4)
+        pdf.ln(2)
+
+    def footers(self) -> None:
+        pdf, total = self.pdf, self.pdf.pages_count
+        pdf.set_auto_page_break(False)
+        for n in range(1, total + 1):
+            pdf.page = n
+            pdf.set_xy(MARGIN, 297 - 12)
+            self.font(8)
+            pdf.cell(WIDTH, 5, f"第{n}页，共{total}页", align=Align.C)
+
+
+def _party_cell(p: dict[str, Any], row: int) -> str:
+    ins = p["insurance"]
+    return (p["name"], f"{p['id_kind_zh']}：{p['id_number']}", p["phone"], p["vehicle"]["type_zh"],
+            p["vehicle"]["plate"], f"{ins['insurer_name']}（{ins['insurer_code']}）", ins["policy_number"],
+            p["impact"]["zh"], f"{p['liability']['zh']}（{p['liability']['share_percent']}%）")[row]
+
+
+def render_agreement_pdf(content: dict[str, Any], signature_images: Mapping[str, bytes] | None = None) -> bytes:
+    """The agreement PDF, with each party's drawn signature (PNG bytes by party label); same input, same bytes."""
+    return _Doc(content, signature_images or {}).render()

@@ -30,7 +30,7 @@ from accident.service import Idempotency, access
 from accident.views import address, policy_number
 from kernel import idempotency
 from kernel.audit import AuditEvent, record
-from kernel.errors import DomainError, field
+from kernel.errors import DomainError, NotFound, field
 from kernel.identity import Principal
 from kernel.masking import mask_phone
 
@@ -106,8 +106,9 @@ async def sign(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int
     image_sha = sha256_hex(image) if image else None
     k = flow.intake.keyring
     # The code is checked (and a wrong one counted) in its own transaction, before the signing one: not inside
-    # it, where it would hold a second pooled connection. A retry that was already answered gets that answer
-    # instead of a consumed code's refusal; one that may not sign does not spend the code.
+    # it, where it would hold a second pooled connection. It is spent inside the signing transaction, so any
+    # failure after the check (rendering, a conflict, the database) rolls the spending back with the rest and
+    # the same code signs again. A retry that was already answered gets that answer instead of a refusal.
     async with flow.intake.pool.acquire() as conn:
         if idem is not None and (done := await idempotency.peek(conn, scope=idem.scope, key=idem.key,
                                                                 request_hash=idem.request_hash)) is not None:
@@ -119,13 +120,15 @@ async def sign(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int
                 return await fault_state(conn, report_id=report_id)  # signed already: a retry gets the state
             await _ready_to_sign(conn, a, version)
             party = next(p for p in await repo.parties(conn, report_id=report_id) if p["id"] == a.party_id)
-    await identity.verify_code(flow.intake.pool, keyring=k, policy=flow.otp, phone=k.decrypt(party["phone_enc"]),
-                               code=code, purpose="sign")
+    challenge = await identity.check_code(flow.intake.pool, keyring=k, policy=flow.otp,
+                                          phone=k.decrypt(party["phone_enc"]), code=code, purpose="sign")
     written = False
     try:
         async with flow.intake.pool.acquire() as conn, conn.transaction():
             if (stored := await replayed(conn, idem)) is not None:
                 return stored
+            # Spent here, inside the signing transaction: any failure below rolls back and gives the code back.
+            await identity.consume_code(conn, challenge_id=challenge)
             a = await acting_party(conn, who, report_id)
             await _ready_to_sign(conn, a, version)
             now = flow.intake.now()
@@ -137,13 +140,12 @@ async def sign(flow: FaultFlow, *, who: Principal, report_id: UUID, version: int
                                                       "image_sha256": {"before": None, "after": image_sha},
                                                       "mutual_self_compensation": {"before": None,
                                                                                    "after": mutual}}))
+            if image is not None and image_sha is not None:  # nothing refused it: stored before the PDF prints it
+                written = await store_content(conn, flow.photos, image_sha, image)
             signed = await frepo.signatures(conn, report_id=report_id, version=version)
             if len(signed) >= len(a.labels):
                 await _agree(conn, flow, a, version, signed, at=now)
-            body = await answer(conn, idem, report_id)
-            if image is not None and image_sha is not None:
-                written = await store_content(conn, flow.photos, image_sha, image)
-            return body
+            return await answer(conn, idem, report_id)
     except BaseException:
         if written and image_sha is not None:  # the commit itself failed: no signature refers to the file
             await discard_unreferenced(flow.intake.pool, flow.photos, image_sha)
@@ -166,7 +168,7 @@ async def _agree(conn: asyncpg.Connection, flow: FaultFlow, a: Acting, version: 
     content = build_agreement(report=report, parties=parties, accounts=accounts, proposal=dict(proposal),
                               signatures=[dict(s) for s in signed], insurers=await frepo.insurer_names(conn),
                               created_at=at)
-    pdf = await asyncio.to_thread(render_agreement_pdf, content)
+    pdf = await asyncio.to_thread(render_agreement_pdf, content, await _signature_images(flow, signed))
     document = canonical_json(content)
     json_sha, pdf_sha = sha256_hex(document), sha256_hex(pdf)
     # Both name the parties with their ID/licence numbers and phones: kept sealed like all personal data at rest.
@@ -179,6 +181,18 @@ async def _agree(conn: asyncpg.Connection, flow: FaultFlow, a: Acting, version: 
     await enqueue_settled(conn, report_id=report_id, outcome="agreed", version=version,
                           shares=proposal["result"]["allocations"],
                           opt_ins={s["label"]: s["mutual_self_compensation"] for s in signed})
+
+
+async def _signature_images(flow: FaultFlow, signed: list[asyncpg.Record]) -> dict[str, bytes]:
+    """The drawn signatures by party label; one whose file is gone is printed as such, by its hash."""
+    images = {}
+    for s in signed:
+        if s["image_sha256"]:
+            try:
+                images[s["label"]] = await flow.photos.read(s["image_sha256"])
+            except NotFound:
+                continue
+    return images
 
 
 async def agreement(flow: FaultFlow, *, who: Principal, report_id: UUID, pdf: bool = False) -> dict[str, Any]:

@@ -122,7 +122,17 @@ async def _issue(
 async def verify_code(
     pool: asyncpg.Pool, *, keyring: Keyring, policy: OtpPolicy, phone: str, code: str, purpose: str
 ) -> bytes:
-    """Check the latest code sent to the phone; return its phone hash. Failed attempts are counted."""
+    """Check the latest code sent to the phone and spend it; return its phone hash. Failed attempts are counted."""
+    challenge_id = await check_code(pool, keyring=keyring, policy=policy, phone=phone, code=code, purpose=purpose)
+    async with pool.acquire() as conn:
+        await consume_code(conn, challenge_id=challenge_id)
+    return keyring.phone_hash(phone)
+
+
+async def check_code(
+    pool: asyncpg.Pool, *, keyring: Keyring, policy: OtpPolicy, phone: str, code: str, purpose: str
+) -> uuid.UUID:
+    """The challenge whose code this is, left unspent; failed attempts are counted (and committed) here."""
     phone_hash = keyring.phone_hash(phone)
     failure: DomainError | None = None
     async with pool.acquire() as conn, conn.transaction():
@@ -144,11 +154,22 @@ async def verify_code(
             left = policy.max_attempts - row["attempts"] - 1
             failure = WrongCode(f"验证码不正确，还可尝试{left}次", f"Wrong code; {left} attempt(s) left",
                                 attempts_left=left)
-        else:
-            await conn.execute("UPDATE otp_challenges SET consumed_at = now() WHERE id = $1::uuid", row["id"])
     if failure is not None:
         raise failure
-    return phone_hash
+    return row["id"]
+
+
+async def consume_code(conn: asyncpg.Connection, *, challenge_id: uuid.UUID) -> None:
+    """Spend a checked code on the caller's connection: inside its transaction, a rollback gives the code back.
+
+    Refused when a concurrent request spent it first (this waits for that request's transaction to end).
+    """
+    spent = await conn.fetchval(
+        "UPDATE otp_challenges SET consumed_at = now() WHERE id = $1::uuid AND consumed_at IS NULL RETURNING id",
+        challenge_id,
+    )
+    if spent is None:
+        raise WrongCode("验证码已使用，请重新获取", "This code was already used; request a new one")
 
 
 async def open_session(

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
 import json
 
+import asyncpg
 import pypdf
 import pypdfium2
+import pytest
 from PIL import Image
 
 from kuaichu.keys import SERVICES
-from tests.api.fault_steps import A_REAR_ENDS_B, give_accounts, police, report_with_parties, respond, sign
-from tests.api.flows import bearer, last_code
+from tests.api.fault_steps import A_REAR_ENDS_B, Case, give_accounts, police, report_with_parties, respond, sign
+from tests.api.flows import bearer, last_code, new_phone, party
 
 
 def signature_png() -> str:
@@ -132,3 +135,102 @@ async def test_a_signing_retry_with_the_same_key_gets_the_first_answer_though_th
     assert first.status == again.status == 200
     assert await first.json() == await again.json()
     assert [s["party"] for s in (await first.json())["signatures"]] == ["A"]
+
+
+async def agreed_case(client, settings, *, name: str = "张三", image: str | None = None) -> tuple[Case, int]:
+    """A case whose parties both accepted and whose party A signed; B's signature completes the agreement."""
+    phone = new_phone()
+    case = await report_with_parties(client, settings, phone=phone, party=party(phone, name=name))
+    v = (await give_accounts(client, case, A_REAR_ENDS_B))["proposal"]["version"]
+    for label in ("A", "B"):
+        r = await respond(client, case, label, v)
+        assert r.status == 200, await r.text()
+    r = await sign(client, settings, case, "A", v, image=image)
+    assert r.status == 200, await r.text()
+    return case, v
+
+
+async def pdf_text(client, settings, case: Case) -> str:
+    r = await client.get(f"/v1/reports/{case.report_id}/agreement.pdf", headers=await police(settings))
+    assert r.status == 200
+    pdf = await r.read()
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1
+    return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+async def test_a_party_whose_name_looks_like_markup_signs_and_the_pdf_prints_the_name_as_typed(client, settings):
+    case, v = await agreed_case(client, settings, name="<b>王五")
+    r = await sign(client, settings, case, "B", v)
+    assert r.status == 200, await r.text()
+    assert (await r.json())["status"] == "agreed"
+    assert "<b>王五" in await pdf_text(client, settings, case)
+
+
+async def test_a_party_named_with_extension_a_and_b_characters_is_named_exactly_in_the_pdf(client, settings):
+    name = "张\u3400\U00020000"
+    case, v = await agreed_case(client, settings, name=name)
+    r = await sign(client, settings, case, "B", v)
+    assert r.status == 200, await r.text()
+    assert name in await pdf_text(client, settings, case)
+
+
+async def test_the_drawn_signature_is_printed_in_the_agreement_pdf(client, settings):
+    case, v = await agreed_case(client, settings, image=signature_png())
+    r = await sign(client, settings, case, "B", v)
+    assert r.status == 200, await r.text()
+    r = await client.get(f"/v1/reports/{case.report_id}/agreement.pdf", headers=bearer(case.tokens["A"]))
+    (page,) = pypdf.PdfReader(io.BytesIO(await r.read())).pages
+    (printed,) = page.images
+    assert printed.image.size == (120, 40) and printed.image.convert("L").getextrema() == (0, 255)
+
+
+async def test_a_signature_image_that_does_not_decode_is_refused_before_the_code_is_spent(client, settings):
+    case = await report_with_parties(client, settings)
+    v = (await give_accounts(client, case, A_REAR_ENDS_B))["proposal"]["version"]
+    for label in ("A", "B"):
+        await respond(client, case, label, v)
+    broken = base64.b64encode(base64.b64decode(signature_png())[:40] + b"\x00" * 20 + b"IEND\xaeB`\x82").decode()
+    r = await sign(client, settings, case, "A", v, image=broken)
+    assert r.status == 422
+    assert (await r.json())["errors"][0]["pointer"] == "#/signature_png_base64"
+    body = {"proposal_version": v, "mutual_self_compensation": False,
+            "code": last_code(settings.var_dir, case.phones["A"])}
+    r = await client.post(case.url("/signatures"), json=body, headers=bearer(case.tokens["A"]))
+    assert r.status == 200, await r.text()
+
+
+async def test_a_failure_after_the_code_is_checked_does_not_cost_the_driver_the_code(client, settings):
+    case, v = await agreed_case(client, settings)
+    conn = await asyncpg.connect(settings.database_url)
+    try:  # the database refuses the agreement row for now: a real failure after the code was checked
+        await conn.execute("ALTER TABLE fault_agreements ADD CONSTRAINT refused_for_now CHECK (false) NOT VALID")
+        r = await sign(client, settings, case, "B", v)
+        assert r.status == 500
+        await conn.execute("ALTER TABLE fault_agreements DROP CONSTRAINT refused_for_now")
+    finally:
+        await conn.close()
+    body = {"proposal_version": v, "mutual_self_compensation": False,
+            "code": last_code(settings.var_dir, case.phones["B"])}  # the same code, no new one requested
+    r = await client.post(case.url("/signatures"), json=body, headers=bearer(case.tokens["B"]))
+    assert r.status == 200, await r.text()
+    assert (await r.json())["status"] == "agreed"
+
+
+@pytest.mark.timeout(300)  # forty cases are built through HTTP first
+async def test_forty_agreements_completing_at_once_all_answer_200(aiohttp_client, settings):
+    from kuaichu.app import create_app
+
+    roomy = settings.model_copy(update={"otp_sends_per_ip_per_hour": 1000, "db_pool_max": 12})
+    client = await aiohttp_client(create_app(roomy))
+    cases = []
+    for _ in range(5):
+        cases += await asyncio.gather(*(agreed_case(client, roomy) for _ in range(8)))
+    for case, _ in cases:  # codes first, so that the signatures themselves go out together
+        r = await client.post(case.url("/signing-code"), headers=bearer(case.tokens["B"]))
+        assert r.status == 202
+    bodies = [{"proposal_version": v, "mutual_self_compensation": False,
+               "code": last_code(roomy.var_dir, case.phones["B"])} for case, v in cases]
+    answers = await asyncio.gather(*(client.post(case.url("/signatures"), json=body, headers=bearer(case.tokens["B"]))
+                                     for (case, _), body in zip(cases, bodies, strict=True)))
+    assert [r.status for r in answers] == [200] * 40
+    assert {(await r.json())["status"] for r in answers} == {"agreed"}
