@@ -199,9 +199,10 @@ async def test_a_signature_image_that_does_not_decode_is_refused_before_the_code
     assert r.status == 200, await r.text()
 
 
-async def test_a_failure_after_the_code_is_checked_does_not_cost_the_driver_the_code(client, settings):
+async def test_a_failure_after_the_code_is_checked_does_not_cost_the_driver_the_code(client, settings,
+                                                                                      owner_database_url):
     case, v = await agreed_case(client, settings)
-    conn = await asyncpg.connect(settings.database_url)
+    conn = await asyncpg.connect(owner_database_url)
     try:  # the database refuses the agreement row for now: a real failure after the code was checked
         await conn.execute("ALTER TABLE fault_agreements ADD CONSTRAINT refused_for_now CHECK (false) NOT VALID")
         r = await sign(client, settings, case, "B", v)
