@@ -189,3 +189,18 @@ async def test_mutual_self_compensation_keeps_each_insurer_to_its_own_vehicle(cl
     r = await client.post(f"/v1/insurer/claims/{claims['A']}/assessment", json=assessment("m3", 200_001),
                           headers=auth["PICC"])
     assert (await r.json())["cover"]["mode"] == "liability"  # 2,000.01: no longer 互碰自赔
+
+
+async def test_claim_deadlines_read_in_beijing_time_while_the_api_field_keeps_its_offset(client, settings, case):
+    from datetime import UTC, datetime, timedelta
+
+    _, auth, claims = case
+    r = await client.get(f"/v1/insurer/claims/{claims['A']}", headers=auth["PICC"])
+    listed = (await r.json())["deadlines"][0]
+    due = datetime.fromisoformat(listed["due_at"])
+    assert due.utcoffset() is not None  # RFC 3339 with an offset
+    beijing = due.astimezone(UTC) + timedelta(hours=8)  # China keeps UTC+8 all year
+    zh = f"{beijing.year}年{beijing.month}月{beijing.day}日 {beijing:%H:%M}"
+    en = f"{beijing.day} {beijing:%b} {beijing.year}, {beijing:%H:%M} Beijing time"
+    assert listed["zh"] == f"保险公司应于{zh}前一次性书面告知需要提供的理赔材料（交强险条例 §28）。"
+    assert listed["en"] == f"The insurer must list every document it needs by {en} (交强险条例 §28)."
