@@ -11,6 +11,7 @@ from typing import TypeVar
 import asyncpg
 
 from kuaichu.db import connect
+from kuaichu.embedded import attach_embedded
 from kuaichu.settings import Settings
 
 T = TypeVar("T")
@@ -26,9 +27,16 @@ def since_arg(text: str) -> datetime:
 
 
 def require_db(settings: Settings) -> str:
-    if not settings.database_url:
-        raise SystemExit("kuaichu: DATABASE_URL is not set")
-    return settings.database_url
+    """DATABASE_URL, or else the embedded cluster `kuaichu up` made under var/ (attached to, or started for the
+    length of this command)."""
+    if settings.database_url:
+        return settings.database_url
+    dsn = attach_embedded(settings.var_dir)
+    if dsn is None:
+        raise SystemExit(f"kuaichu: DATABASE_URL is not set and there is no embedded database under "
+                         f"{settings.var_dir / 'pgdata'} (run `make run` once from the repository root, or set "
+                         f"DATABASE_URL)")
+    return dsn
 
 
 def with_conn(settings: Settings, fn: Callable[[asyncpg.Connection], Awaitable[T]], *, role: bool = True) -> T:

@@ -3,70 +3,216 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
+
+from geo.errors import ReferenceFileError
+from kernel.local_time import written
+from kuaichu.db import connect
 from kuaichu.embedded import start_embedded
-from kuaichu.settings import Settings
+from kuaichu.logs import configure_logging
+from kuaichu.migrate import migrate
+from kuaichu.reference_loader import load_reference_dir
+from kuaichu.settings import Settings, listening_url
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
+READY_WITHIN_S = 60.0
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--no-sample", action="store_true", help="do not load the bundled sample reference data")
+    p.add_argument("--no-sample", action="store_true",
+                   help="do not load the bundled sample reference data into a new database")
+
+
+@dataclass
+class Child:
+    name: str  # as shown: "API", "worker", "court simulator"
+    log: Path
+    proc: subprocess.Popen[bytes]
 
 
 def _kuaichu(*args: str) -> list[str]:
     return [sys.executable, "-m", "kuaichu.cli", *args]
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    env = dict(os.environ)
-    if not settings.database_url:
-        print("No DATABASE_URL: starting the embedded PostgreSQL (data in ./var/pgdata) ...", flush=True)
-        env["DATABASE_URL"] = start_embedded(settings.var_dir / "pgdata", cleanup="stop")
-    subprocess.run(_kuaichu("migrate"), env=env, check=True)
-    if not args.no_sample:
-        subprocess.run(_kuaichu("load-reference", str(SAMPLE_DIR)), env=env, check=True)
-    children = [subprocess.Popen(_kuaichu(*cmd), env=env) for cmd in _processes(settings)]
-    print(
-        f"kuaichu is serving on http://{settings.host}:{settings.port} "
-        f"(OpenAPI: /v1/openapi.json; SMS codes for development in {settings.sms_dir}/); "
-        f"court simulator on {settings.court_url}. Ctrl-C stops everything.",
-        flush=True,
-    )
-    stopping = False
-
-    def stop(signum: int, frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+def _shown(path: Path) -> str:
+    """A path as the user can type it from where they started `make run`."""
     try:
-        while not stopping and all(c.poll() is None for c in children):
-            time.sleep(0.2)
-    finally:
-        for c in children:
-            if c.poll() is None:
-                c.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + 10
-        for c in children:
-            try:
-                c.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                c.kill()
-    failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGINT, None)]
-    return 1 if failed and not stopping else 0
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path.resolve())
 
 
-def _processes(settings: Settings) -> list[tuple[str, ...]]:
+def _cli() -> str:
+    """How to call the CLI from here: the `kuaichu` script beside this interpreter (e.g. .venv/bin/kuaichu)."""
+    script = Path(sys.executable).parent / "kuaichu"
+    return _shown(script) if script.exists() else "kuaichu"
+
+
+def _without_password(dsn: str) -> str:
+    parts = urlsplit(dsn)
+    if parts.password is None:
+        return dsn
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    logs = settings.var_dir / "log"
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / "up.log", "a", encoding="utf-8") as own_log:
+        # This process's own lines (migrations, reference loading) go to a file: the terminal gets a summary.
+        configure_logging(settings.log_level, stream=own_log)
+        return _run(args, settings, logs)
+
+
+def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
+    env = dict(os.environ)
+    if settings.database_url:
+        dsn = settings.database_url
+        database = f"{_without_password(dsn)}  (DATABASE_URL)"
+    else:
+        print(f"Starting the embedded PostgreSQL (data in {_shown(settings.var_dir / 'pgdata')}) ...", flush=True)
+        dsn = start_embedded(settings.var_dir / "pgdata", cleanup="stop", log_file=logs / "postgres.log")
+        env["DATABASE_URL"] = dsn
+        database = (f"{dsn}  (embedded, data in {_shown(settings.var_dir / 'pgdata')}; "
+                    f"log {_shown(logs / 'postgres.log')})")
+    try:
+        reference = asyncio.run(_prepare(dsn, settings, load_sample=not args.no_sample))
+    except ReferenceFileError as exc:
+        print(f"kuaichu up: the sample reference data is invalid: {exc}", file=sys.stderr)
+        return 1
+    base = settings.public_base_url or listening_url(settings.host, settings.port)
     court = urlsplit(settings.court_url)
-    sim = ("court-sim", "--host", court.hostname or "127.0.0.1", "--port", str(court.port or 80),
-           "--callback-url", f"http://{settings.host}:{settings.port}")
-    return [("serve",), ("worker",), sim]
+    commands = [("API", "api", ("serve",)), ("worker", "worker", ("worker",)),
+                ("court simulator", "court-sim", ("court-sim", "--host", court.hostname or "127.0.0.1",
+                                                  "--port", str(court.port or 80), "--callback-url", base))]
+    with ExitStack() as files:
+        children = []
+        for name, stem, cmd in commands:
+            out: IO[bytes] = files.enter_context(open(logs / f"{stem}.log", "ab"))
+            children.append(Child(name, logs / f"{stem}.log",
+                                  subprocess.Popen(_kuaichu(*cmd), env=env, stdout=out, stderr=subprocess.STDOUT)))
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            api = listening_url(settings.host, settings.port)
+            if not _wait(lambda: stopping or _healthy(api) or _ended(children) is not None):
+                print(f"kuaichu up: the API did not answer {api}/healthz within {READY_WITHIN_S:.0f} s; "
+                      f"see {_shown(logs / 'api.log')}", file=sys.stderr)
+                return 1
+            if not stopping and _ended(children) is None:
+                print(_summary(settings, children, api=api, database=database, reference=reference), flush=True)
+            while not stopping and _ended(children) is None:
+                time.sleep(0.2)
+        finally:
+            for c in children:
+                if c.proc.poll() is None:
+                    c.proc.send_signal(signal.SIGINT)
+            deadline = time.monotonic() + 10
+            for c in children:
+                try:
+                    c.proc.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    c.proc.kill()
+                    c.proc.wait()
+    ended = None if stopping else _ended(children)
+    if ended is not None:
+        print(f"kuaichu up: the {ended.name} stopped (exit status {ended.proc.returncode}); everything was stopped. "
+              f"The end of {_shown(ended.log)}:", file=sys.stderr)
+        print(_tail(ended.log), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _summary(settings: Settings, children: list[Child], *, api: str, database: str, reference: str) -> str:
+    log = {c.name: _shown(c.log) for c in children}
+    cli = _cli()
+    rows = [
+        ("API", f"{api}  (OpenAPI: {api}/v1/openapi.json; log {log['API']})"),
+        ("worker", f"outbox deliveries; development SMS in {_shown(settings.sms_dir / 'messages.jsonl')}  "
+                   f"(log {log['worker']})"),
+        ("court simulator", f"{settings.court_url}  (log {log['court simulator']})"),
+        ("database", database),
+        ("reference data", reference),
+        ("staff token", f"{cli} staff create officer1 --role police  (police|adjuster|coordinator|court|admin)"),
+        ("insurer token", f"{cli} insurer credential PICC  (sample insurers: PICC CPIC PINGAN CLPC CCIC SUNSHINE)"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(["kuaichu is running; Ctrl-C stops everything.", *(f"  {k:<{width}}  {v}" for k, v in rows)])
+
+
+async def _prepare(dsn: str, settings: Settings, *, load_sample: bool) -> str:
+    """Migrate; load the sample into a database without reference data only. Returns what was done, in words."""
+    conn = await connect(dsn, role=None)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    conn = await connect(dsn, role=settings.db_app_role)
+    try:
+        current = await _latest_reference(conn)
+    finally:
+        await conn.close()
+    reload = f"`{_cli()} load-reference data/sample` reloads the sample (it overwrites changed rows)"
+    if current is not None:
+        return (f"version {current['version']} from {_shown(Path(current['source']))}, loaded "
+                f"{written(current['loaded_at']).en}, kept as it is (not reloaded); {reload}")
+    if not load_sample:
+        return f"none loaded (--no-sample); `{_cli()} load-reference DIR` loads some"
+    summary = await load_reference_dir(dsn, SAMPLE_DIR, role=settings.db_app_role)
+    return (f"sample from {_shown(SAMPLE_DIR)} loaded into the new database (version {summary['version']}: "
+            f"{summary['zones']['total']} zones, {summary['insurers']['total']} insurers)")
+
+
+async def _latest_reference(conn: asyncpg.Connection) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT version, source, loaded_at FROM reference_versions ORDER BY version DESC LIMIT 1")
+    return dict(row) if row else None
+
+
+def _healthy(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=2) as resp:  # noqa: S310 - our own http:// URL
+            return resp.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _ended(children: list[Child]) -> Child | None:
+    return next((c for c in children if c.proc.poll() is not None), None)
+
+
+def _wait(done: Callable[[], bool]) -> bool:
+    deadline = time.monotonic() + READY_WITHIN_S
+    while time.monotonic() < deadline:
+        if done():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
