@@ -96,11 +96,11 @@ def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
     except ReferenceFileError as exc:
         print(f"kuaichu up: the sample reference data is invalid: {exc}", file=sys.stderr)
         return 1
-    base = settings.public_base_url or listening_url(settings.host, settings.port)
+    api = listening_url(settings.host, settings.port)  # where the local simulator calls back
     court = urlsplit(settings.court_url)
     commands = [("API", "api", ("serve",)), ("worker", "worker", ("worker",)),
                 ("court simulator", "court-sim", ("court-sim", "--host", court.hostname or "127.0.0.1",
-                                                  "--port", str(court.port or 80), "--callback-url", base))]
+                                                  "--port", str(court.port or 80), "--callback-url", api))]
     with ExitStack() as files:
         children = []
         for name, stem, cmd in commands:
@@ -116,7 +116,6 @@ def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            api = listening_url(settings.host, settings.port)
             if not _wait(lambda: stopping or _healthy(api) or _ended(children) is not None):
                 print(f"kuaichu up: the API did not answer {api}/healthz within {READY_WITHIN_S:.0f} s; "
                       f"see {_shown(logs / 'api.log')}", file=sys.stderr)
