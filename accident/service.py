@@ -31,6 +31,7 @@ from kernel import idempotency, jsonenc, ratelimit
 from kernel.crypto import Keyring, new_token
 from kernel.errors import field
 from kernel.identity import PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
+from kernel.local_time import written
 from kernel.pipeline import PipelinedStatement
 from kernel.ratelimit import Limit, Window
 from kernel.sessions import PARTY_PREFIX
@@ -231,7 +232,8 @@ async def create_report(
     if share:
         audit.append(("share_code", str(report_id), "issued",
                       {"expires_at": {"before": None, "after": share_expires.isoformat()}}))
-    invite = _invitation(intake, report_id, body.invite_phone, share) if body.invite_phone and share else None
+    invite = (_invitation(intake, report_id, body.invite_phone, share, share_expires)
+              if body.invite_phone and share else None)
     if invite:
         audit.append(("message", str(invite[0]), "queued", {"topic": {"before": None, "after": "sms"}}))
     reports, invitations = creation_limits(intake.policy, who.phone_hash)
@@ -279,11 +281,15 @@ def unseal_answer(keyring: Keyring, stored: Any) -> bytes:
     return keyring.unseal(stored["enc"])
 
 
-def _invitation(intake: Intake, report_id: UUID, phone: str, share: str) -> tuple[UUID, str, dict[str, Any]]:
+def _invitation(intake: Intake, report_id: UUID, phone: str, share: str,
+                expires: datetime) -> tuple[UUID, str, dict[str, Any]]:
     k = intake.keyring
-    link = f"{intake.policy.public_base_url}/join?code={share}"
-    text = (f"【快处】对方驾驶人邀请您处理一起轻微交通事故，请打开 {link} 或输入分享码 {share} 加入。"
-            f" Kuaichu: join the accident report at {link} (code {share}).")
+    # The configured public base URL only (never the request's Host or X-Forwarded-* headers): an official
+    # SMS must not carry a link a client chose.
+    link = f"{intake.policy.public_base_url.rstrip('/')}/join?code={share}"
+    until = written(expires)
+    text = (f"【快处】对方驾驶人邀请您处理一起轻微交通事故，请在{until.zh}前打开 {link} 或输入分享码 {share} 加入。"
+            f" Kuaichu: join the accident report at {link} (code {share}) by {until.en}.")
     payload = {"to_enc": base64.b64encode(k.encrypt(phone)).decode(),
                "text_enc": base64.b64encode(k.encrypt(text)).decode(), "purpose": "invitation"}
     return uuid.uuid4(), f"sms:invite:{report_id}:{k.phone_hash(phone).hex()[:16]}", payload

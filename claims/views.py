@@ -9,7 +9,35 @@ import asyncpg
 
 from claims import repository as repo
 from claims.calendar import HolidayCalendar
-from claims.lifecycle import DECISION_WITHIN, DOCUMENTS_LISTED_WITHIN, PAYMENT_WITHIN, ClaimStatus, Moments, deadlines
+from claims.lifecycle import (
+    DECISION_WITHIN,
+    DOCUMENTS_LISTED_WITHIN,
+    PAYMENT_WITHIN,
+    ClaimStatus,
+    Deadline,
+    Moments,
+    deadlines,
+)
+from kernel.local_time import written
+
+DUTY_TEXT: dict[str, tuple[str, str]] = {
+    "documents_listed": ("保险公司应于{when}前一次性书面告知需要提供的理赔材料（{basis}）。",
+                         "The insurer must list every document it needs by {when} ({basis})."),
+    "decision": ("保险公司应于{when}前对是否属于保险责任作出核定并书面通知（{basis}）。",
+                 "The insurer must decide whether the claim is covered, in writing, by {when} ({basis})."),
+    "payment": ("保险公司应于{when}前支付赔偿（{basis}）。", "The insurer must pay by {when} ({basis})."),
+}
+
+
+def deadline_text(d: Deadline) -> dict[str, str]:
+    """The duty as a sentence with its due time as people write it (Beijing time; a day's end as 24:00)."""
+    zh, en = DUTY_TEXT[d.duty]
+    when = written(d.due_at, deadline=True)
+    zh, en = zh.format(when=when.zh, basis=d.basis), en.format(when=when.en, basis=d.basis)
+    if d.provisional:
+        zh = f"{zh}（暂定：当年节假日安排尚未载入）"
+        en = f"{en} (Provisional: that year's holidays are not loaded yet.)"
+    return {"zh": zh, "en": en}
 
 
 def claim_view(c: asyncpg.Record | dict[str, Any], *, now: datetime, calendar: HolidayCalendar) -> dict[str, Any]:
@@ -19,7 +47,7 @@ def claim_view(c: asyncpg.Record | dict[str, Any], *, now: datetime, calendar: H
                 c["payout_agreed_at"], c["paid_at"])
     open_ = ClaimStatus(c["status"]) not in (ClaimStatus.CLOSED, ClaimStatus.WITHDRAWN)
     dl = [{"duty": d.duty, "due_at": d.due_at.isoformat(), "met_at": d.met_at.isoformat() if d.met_at else None,
-           "overdue": open_ and d.overdue(now), "basis": d.basis, "provisional": d.provisional}
+           "overdue": open_ and d.overdue(now), "basis": d.basis, "provisional": d.provisional, **deadline_text(d)}
           for d in deadlines(m, calendar)]
     return {
         "id": str(c["id"]), "report_id": str(c["report_id"]), "label": c["label"], "insurer_code": c["insurer_code"],

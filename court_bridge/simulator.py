@@ -21,6 +21,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from court_bridge.package import verify
+from kernel.local_time import BEIJING
 from schemas.court import CaseUpdate, DisputePackage
 
 Fault = Literal["error", "drop", "reject"] | None
@@ -175,7 +176,7 @@ class CourtSimulator:
         number, sequences continuing the case's last one without gaps, stages in their forward order."""
         now = datetime.now(UTC)
         base = {"package_id": package_id, "case_number": case.case_number, "occurred_at": now.isoformat()}
-        when = (now + timedelta(days=7)).astimezone().replace(hour=9, minute=30, second=0, microsecond=0)
+        when = (now + timedelta(days=7)).astimezone(BEIJING).replace(hour=9, minute=30, second=0, microsecond=0)
         return ({"type": "accepted", "sequence": case.next_callback(), "data": {}, **base},
                 {"type": "mediation_scheduled", "sequence": case.next_callback(),
                  "data": {"scheduled_at": when.isoformat(), "venue": "线上调解室"}, **base})

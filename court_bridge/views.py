@@ -12,6 +12,7 @@ import asyncpg
 from court_bridge import repository as repo
 from court_bridge import sources
 from court_bridge.service import CourtBridge, case_key
+from kernel.local_time import written_text
 
 EVENT_TEXT: dict[str, tuple[str, str]] = {
     "accepted": ("法院已受理本案，案号{case}。", "The court accepted the case (no. {case})."),
@@ -26,10 +27,14 @@ EVENT_TEXT: dict[str, tuple[str, str]] = {
 
 def event(row: Any) -> dict[str, Any]:
     zh, en = EVENT_TEXT[row["type"]]
-    when = (row["data"] or {}).get("scheduled_at")
+    raw = (row["data"] or {}).get("scheduled_at")
+    # The court's time in Beijing time as people write it; a value that is not a time is quoted as sent.
+    when = written_text(raw) if isinstance(raw, str) else None
+    when_zh = when.zh if when else raw
+    when_en = when.en if when else raw
     return {"type": row["type"], "sequence": row["sequence"], "occurred_at": row["occurred_at"],
-            "zh": zh.format(case=row["case_number"], when=f"（{when}）" if when else ""),
-            "en": en.format(case=row["case_number"], when_en=f" for {when}" if when else "")}
+            "zh": zh.format(case=row["case_number"], when=f"（{when_zh}）" if raw else ""),
+            "en": en.format(case=row["case_number"], when_en=f" for {when_en}" if raw else "")}
 
 
 def _state_of(r: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from kuaichu.handlers import (
     fault_review,
     identity,
     insurers,
+    pages,
     photos,
     reports,
     system,
@@ -35,4 +36,5 @@ def all_routes() -> list[Route]:
         *claims.ROUTES,
         *assessment.ROUTES,
         *court.ROUTES,
+        *pages.ROUTES,
     ]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import math
 from collections import Counter
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from court_bridge.service import LINK_TTL_S as COURT_LINK_TTL_S
@@ -40,6 +41,7 @@ class Settings(BaseSettings):
     """Everything the service reads from its environment, with KUAICHU_ prefixes."""
 
     model_config = SettingsConfigDict(env_prefix="KUAICHU_", extra="ignore")
+    _derived_base_url: bool = PrivateAttr(default=False)
 
     environment: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
@@ -124,7 +126,9 @@ class Settings(BaseSettings):
     sms_backend: Literal["dev", "http"] = "dev"
     sms_gateway_url: str | None = None
     sms_gateway_token: SecretStr | None = None
-    public_base_url: str = "http://127.0.0.1:8080"
+    # Where links in SMS and webhooks point (invitation /join, signed photo links). Unset outside production:
+    # http://HOST:PORT of the address and port the service listens on (never a request's Host header).
+    public_base_url: str | None = None
     # Photo links in insurer webhooks and reads. A webhook's body (its links included) is fixed when queued, so
     # a link must outlast the whole retry schedule and leave the receiver a week after the last attempt.
     photo_link_ttl_s: int = 14 * 24 * 3600
@@ -152,6 +156,20 @@ class Settings(BaseSettings):
         if self.sms_backend == "http" and not self.sms_gateway_url:
             raise ValueError("KUAICHU_SMS_GATEWAY_URL is required with KUAICHU_SMS_BACKEND=http")
         return self
+
+    @model_validator(mode="after")
+    def _derive_public_base_url(self) -> Settings:
+        if self.public_base_url is None and self.environment != "production":
+            self.public_base_url = listening_url(self.host, self.port)
+            self._derived_base_url = True
+        return self
+
+    def listening_on(self, host: str, port: int) -> Settings:
+        """These settings for a server bound to host:port; a derived public base URL follows the new address."""
+        update: dict[str, object] = {"host": host, "port": port}
+        if self._derived_base_url:
+            update["public_base_url"] = listening_url(host, port)
+        return self.model_copy(update=update)
 
     @property
     def image_job_slots(self) -> int:
@@ -240,3 +258,14 @@ def _b64(text: str, *, urlsafe: bool) -> bytes | None:
 def _is_https(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme == "https" and bool(parts.hostname)
+
+
+def listening_url(host: str, port: int) -> str:
+    """http://host:port as a browser reaches a server bound there (a wildcard address means this machine)."""
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return f"http://{host}:{port}"  # a name, e.g. localhost
+    if ip.is_unspecified:
+        ip = ipaddress.ip_address("127.0.0.1" if ip.version == 4 else "::1")
+    return f"http://[{ip}]:{port}" if ip.version == 6 else f"http://{ip}:{port}"

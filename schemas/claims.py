@@ -97,6 +97,8 @@ class DeadlineRead(Out):
     provisional: bool = Field(
         False, description="Counted without the holiday calendar of its year (weekends only): recomputed when "
                            "that year's State Council notice is loaded; shown as 暂定 / provisional")
+    zh: str = Field(description="the duty and its due time in Beijing time, e.g. 2026年12月8日 17:30")
+    en: str
 
 
 class ClaimRead(Out):

@@ -191,3 +191,21 @@ async def test_mutual_self_compensation_keeps_each_insurer_to_its_own_vehicle(cl
     r = await client.post(f"/v1/insurer/claims/{claims['A']}/assessment", json=assessment("m3", 200_001),
                           headers=auth["PICC"])
     assert (await r.json())["cover"]["mode"] == "liability"  # 2,000.01: no longer 互碰自赔
+
+
+async def test_claim_deadlines_read_in_beijing_time_while_the_api_field_keeps_its_offset(client, settings, case):
+    from datetime import UTC, datetime, timedelta
+
+    _, auth, claims = case
+    r = await client.get(f"/v1/insurer/claims/{claims['A']}", headers=auth["PICC"])
+    listed = (await r.json())["deadlines"][0]
+    due = datetime.fromisoformat(listed["due_at"])
+    assert due.utcoffset() is not None  # RFC 3339 with an offset
+    beijing = due.astimezone(UTC) + timedelta(hours=8)  # China keeps UTC+8 all year
+    assert (beijing.hour, beijing.minute) == (0, 0)  # a day's period ends at 24:00 (民法典 §203) ...
+    day = beijing - timedelta(days=1)  # ... which people write as that day's 24:00, not the next day's 00:00
+    zh = f"{day.year}年{day.month}月{day.day}日 24:00"
+    en = f"{day.day} {day:%b} {day.year}, 24:00 Beijing time"
+    assert listed["zh"].startswith(f"保险公司应于{zh}前一次性书面告知需要提供的理赔材料（{listed['basis']}）。")
+    assert listed["en"].startswith(f"The insurer must list every document it needs by {en} ({listed['basis']}).")
+    assert ("暂定" in listed["zh"]) == listed["provisional"] == ("Provisional" in listed["en"])

@@ -104,7 +104,7 @@ async def test_callbacks_move_the_report_once_per_webhook_id_and_the_parties_see
     r = await client.get(f"/v1/reports/{case.report_id}/court", headers=bearer(case.tokens["B"]))
     summary = await r.json()
     assert [e["type"] for e in summary["events"]] == ["accepted", "mediation_scheduled", "mediation_agreement"]
-    assert "民诉前调1号" in summary["events"][0]["zh"] and "2026-05-20" in summary["events"][1]["zh"]
+    assert "民诉前调1号" in summary["events"][0]["zh"] and "2026年5月20日 09:30" in summary["events"][1]["zh"]
     actions = await pool_of(client).fetch(
         "SELECT action, actor_kind FROM audit_events WHERE entity = 'report' AND actor_kind = 'court' ORDER BY id")
     assert [a["action"] for a in actions] == ["court_accepted", "court_mediated"]
@@ -209,3 +209,17 @@ async def test_a_client_trickling_its_callback_body_gets_408_instead_of_holding_
         writer.close()
     assert head.split()[1] == b"408" and body["type"].endswith("/request-body-timeout")
     assert await status_of(client, case) == "court_requested"
+
+
+async def test_the_parties_read_the_mediation_time_in_beijing_time_as_people_write_it(client, settings):
+    case = await court_case(client, settings)
+    pkg = (await package_row(client, case.report_id))["package_id"]
+    inbound = settings.court_inbound_secret.get_secret_value()
+    events = (("accepted", {}), ("mediation_scheduled", {"scheduled_at": "2026-12-08T09:30:00Z"}))
+    for n, (type_, data) in enumerate(events, start=1):
+        raw, headers = signed(inbound, event(pkg, type_, n, **data), msg_id=f"cb-{n}")
+        assert (await client.post("/v1/court/callbacks", data=raw, headers=headers)).status == 200
+    r = await client.get(f"/v1/reports/{case.report_id}/court", headers=bearer(case.tokens["A"]))
+    scheduled = (await r.json())["events"][1]
+    assert scheduled["zh"] == "法院已安排调解（2026年12月8日 17:30），请按通知参加。"
+    assert scheduled["en"] == "The court scheduled mediation for 8 Dec 2026, 17:30 Beijing time."

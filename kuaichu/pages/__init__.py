@@ -1,0 +1,1 @@
+"""Static assets of the server-rendered pages (served same-origin by kuaichu.handlers.pages)."""
