@@ -3,16 +3,26 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every Python package pinned with its hashes (runtime, tests and the build backend): `make lock` writes it.
+LOCK := requirements.lock
 # Debian packages the service needs at run time: the agreement PDF's fonts (accident/agreement_fonts.py).
 DEB_PACKAGES := fonts-wqy-zenhei fonts-hanazono
 
-.PHONY: run test lint bench clean-var system-packages
+.PHONY: run test lint bench clean-var system-packages lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+## Pin every dependency of pyproject.toml (and of the build) with hashes into requirements.lock.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet pip-tools
+	.lock-venv/bin/pip-compile --quiet --generate-hashes --allow-unsafe --all-build-deps --extra dev \
+	  --strip-extras --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+	rm -rf .lock-venv
 
 ## Install the Debian packages above when missing (as root; otherwise stop and name them).
 system-packages:
