@@ -12,6 +12,7 @@ from aiohttp import web
 from accident.errors import ReportNotFound
 from accident.photo_service import PhotoLimits, PhotoNotFound, photo_for_download, remove_photo, upload_photo
 from accident.repository import parties_without_sharing
+from accident.service import access
 from claims.repository import insurer_concerned
 from court_bridge.repository import court_has_case
 from geo.assessment_repository import insurer_has_task
@@ -21,6 +22,13 @@ from kuaichu.api import PARTY, PUBLIC, Route, json_response, principal, staff
 from kuaichu.intake import report_id_of
 from kuaichu.keys import SERVICES
 from schemas.reports import PhotoKind, PhotoRead, PhotoRemoved
+
+
+class MalformedMultipart(DomainError):
+    code = "malformed-multipart"
+    kind = "bad_request"
+    title_zh = "上传内容格式错误"
+    title_en = "The upload is not well-formed multipart/form-data"
 
 
 class PhotoTooLarge(DomainError):
@@ -35,19 +43,27 @@ async def _read_form(request: web.Request, max_bytes: int) -> tuple[str, bytes]:
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("请以 multipart/form-data 上传照片", "Upload the photo as multipart/form-data",
                            errors=[field("#", "请以 multipart/form-data 方式上传", "Send multipart/form-data")])
-    reader = await request.multipart()
     kind, data = None, None
-    while (part := await reader.next()) is not None:
-        if part.name == "kind":
-            kind = (await part.text()).strip()
-        elif part.name == "file":
-            buf = bytearray()
-            while chunk := await part.read_chunk(256 * 1024):
-                buf += chunk
-                if len(buf) > max_bytes:
-                    raise PhotoTooLarge(f"照片不能超过{max_bytes // (1024 * 1024)}MB",
-                                        f"A photo may be at most {max_bytes // (1024 * 1024)} MB")
-            data = bytes(buf)
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if part.name == "kind":
+                kind = (await part.text()).strip()
+            elif part.name == "file":
+                buf = bytearray()
+                while chunk := await part.read_chunk(256 * 1024):
+                    buf += chunk
+                    if len(buf) > max_bytes:
+                        raise PhotoTooLarge(f"照片不能超过{max_bytes // (1024 * 1024)}MB",
+                                            f"A photo may be at most {max_bytes // (1024 * 1024)} MB")
+                data = bytes(buf)
+    except (ValueError, AssertionError, LookupError, RuntimeError) as exc:
+        # A missing or wrong boundary, a truncated body, a part without headers: aiohttp's reader says so with
+        # these; the client sent something other than multipart/form-data.
+        raise MalformedMultipart("上传内容不完整或格式错误，请重新上传照片",
+                                 "The upload is incomplete or not multipart/form-data; upload the photo again",
+                                 errors=[field("#", "请以完整的 multipart/form-data 上传",
+                                               "Send complete multipart/form-data")]) from exc
     errors = []
     if kind not in get_args(PhotoKind):
         errors.append(field("#/kind", f"照片类型应为以下之一：{'、'.join(get_args(PhotoKind))}",
@@ -63,6 +79,9 @@ async def _read_form(request: web.Request, max_bytes: int) -> tuple[str, bytes]:
 async def upload(request: web.Request) -> web.Response:
     s = request.app[SERVICES]
     report_id = report_id_of(request)
+    async with s.pool.acquire() as conn:  # who may upload is known before a byte of the body is read
+        if (await access(conn, principal(request), report_id)).party_id is None:
+            raise ReportNotFound()
     kind, data = await _read_form(request, s.settings.max_photo_bytes)
     cfg = s.settings
     limits = PhotoLimits(max_photos=cfg.max_photos_per_report, max_bytes=cfg.max_photo_bytes_per_report,
