@@ -45,6 +45,17 @@ async def settle(settings: Settings, payload: dict[str, Any]) -> list[uuid.UUID]
         await pool.close()
 
 
+async def opened_claims(client: Any, settings: Settings, shares: dict[str, int],
+                        opt_ins: dict[str, bool] | None = None
+                        ) -> tuple[uuid.UUID, dict[str, dict[str, str]], dict[str, str]]:
+    """A two-vehicle report settled with `shares`: (report id, bearer headers by insurer/role, claim id by label)."""
+    report_id = await two_vehicle_report(client, settings)
+    auth = await tokens(settings)
+    await settle(settings, settled(report_id, shares, opt_ins))
+    claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
+    return report_id, auth, claims
+
+
 async def tokens(settings: Settings) -> dict[str, dict[str, str]]:
     """Bearer headers: insurers PICC and CPIC, and staff admin, police, court, adjuster."""
     conn = await connect(settings.database_url)

@@ -13,7 +13,7 @@ import pytest
 
 from claims.views import overdue_list
 from kuaichu.db import connect
-from tests.api.claims_setup import settle, settled, sql, tokens, two_vehicle_report
+from tests.api.claims_setup import opened_claims, sql
 
 BEIJING = timezone(timedelta(hours=8))
 NOTICE_2035 = {
@@ -27,10 +27,7 @@ NOTICE_2035 = {
 
 @pytest.fixture
 async def case(client, settings):
-    report_id = await two_vehicle_report(client, settings)
-    auth = await tokens(settings)
-    await settle(settings, settled(report_id, {"A": 100, "B": 0}))
-    claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
+    _, auth, claims = await opened_claims(client, settings, {"A": 100, "B": 0})
     return auth, claims
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.claims_setup import settle, settled, sql, tokens, two_vehicle_report
+from tests.api.claims_setup import opened_claims, sql
 
 
 def assessment(ref: str, fen: int) -> dict:
@@ -16,10 +16,7 @@ def assessment(ref: str, fen: int) -> dict:
 @pytest.fixture
 async def decided(client, settings):
     """A 100 % / B 0 %; B's loss of 2,500.00 is owed 2,000.00 by A's compulsory insurer; B's claim is CPIC's."""
-    report_id = await two_vehicle_report(client, settings)
-    auth = await tokens(settings)
-    await settle(settings, settled(report_id, {"A": 100, "B": 0}))
-    claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
+    _, auth, claims = await opened_claims(client, settings, {"A": 100, "B": 0})
     for label, insurer, fen in (("A", "PICC", 50_000), ("B", "CPIC", 250_000)):
         r = await client.post(f"/v1/insurer/claims/{claims[label]}/assessment", json=assessment(label, fen),
                               headers=auth[insurer])

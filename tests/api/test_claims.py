@@ -7,15 +7,12 @@ import json
 import pytest
 
 from claims.webhooks import body_of
-from tests.api.claims_setup import keyring, settle, settled, sql, tokens, two_vehicle_report
+from tests.api.claims_setup import keyring, opened_claims, settle, settled, sql
 
 
 @pytest.fixture
 async def case(client, settings):
-    report_id = await two_vehicle_report(client, settings)
-    auth = await tokens(settings)
-    await settle(settings, settled(report_id, {"A": 100, "B": 0}))
-    claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
+    report_id, auth, claims = await opened_claims(client, settings, {"A": 100, "B": 0})
     return report_id, auth, claims
 
 
@@ -178,10 +175,7 @@ async def test_overdue_claims_are_listed_for_police_court_and_admin(client, sett
 
 
 async def test_mutual_self_compensation_keeps_each_insurer_to_its_own_vehicle(client, settings):
-    report_id = await two_vehicle_report(client, settings)
-    auth = await tokens(settings)
-    await settle(settings, settled(report_id, {"A": 50, "B": 50}, {"A": True, "B": True}))
-    claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
+    _, auth, claims = await opened_claims(client, settings, {"A": 50, "B": 50}, {"A": True, "B": True})
     await client.post(f"/v1/insurer/claims/{claims['A']}/assessment", json=assessment("m1", 200_000),
                       headers=auth["PICC"])
     r = await client.post(f"/v1/insurer/claims/{claims['B']}/assessment", json=assessment("m2", 80_000),

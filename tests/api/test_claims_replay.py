@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from kuaichu.commands.claims import replay
 from kuaichu.db import connect
-from tests.api.claims_setup import settle, settled, sql, tokens, two_vehicle_report
+from tests.api.claims_setup import opened_claims, sql
 
 SNAPSHOT = """SELECT (SELECT json_agg(json_build_object('id', id, 'cover', cover, 'rev', cover_revision)
                       ORDER BY id) FROM claims)::text,
@@ -17,10 +17,7 @@ SNAPSHOT = """SELECT (SELECT json_agg(json_build_object('id', id, 'cover', cover
 
 
 async def test_replay_lists_claims_whose_cover_changes_and_alters_nothing(client, settings):
-    report_id = await two_vehicle_report(client, settings)
-    auth = await tokens(settings)
-    await settle(settings, settled(report_id, {"A": 100, "B": 0}))
-    claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
+    _, auth, claims = await opened_claims(client, settings, {"A": 100, "B": 0})
     for label, insurer, fen in (("A", "PICC", 50_000), ("B", "CPIC", 250_000)):
         body = {"reference": f"r-{label}", "items": [{"part": "bumper", "operation": "repair", "amount_fen": fen}],
                 "total_fen": fen, "commercial_third_party": True}

@@ -17,11 +17,9 @@ from aiohttp import web
 
 from kernel import outbox
 from kernel.crypto import Keyring
-from kuaichu.db import connect, create_pool
-from kuaichu.deliveries import handlers
-from kuaichu.features import services_for
+from kuaichu.db import connect
 from kuaichu.settings import Settings
-from kuaichu.worker import Worker
+from tests.integration.delivery import run_workers
 
 
 class Gateway:
@@ -85,23 +83,6 @@ async def _statuses(dsn: str) -> Counter:
         await conn.close()
 
 
-async def _run_workers(settings: Settings, n_workers: int, until) -> None:
-    pool = await create_pool(settings.database_url, min_size=1, max_size=8)
-    stop = asyncio.Event()
-    try:
-        async with services_for(settings, pool) as services:
-            workers = [Worker(services, handlers(), name=f"w{i}") for i in range(n_workers)]
-            tasks = [asyncio.create_task(w.run(stop)) for w in workers]
-            for _ in range(400):
-                if await until():
-                    break
-                await asyncio.sleep(0.05)
-            stop.set()
-            await asyncio.gather(*tasks)
-    finally:
-        await pool.close()
-
-
 async def test_two_workers_deliver_every_message_exactly_once(settings, gateway):
     s = _http_settings(settings, gateway)
     ids = await _enqueue_texts(s.database_url, _keyring(s), 60)
@@ -109,7 +90,7 @@ async def test_two_workers_deliver_every_message_exactly_once(settings, gateway)
     async def all_delivered() -> bool:
         return (await _statuses(s.database_url))["delivered"] == 60
 
-    await _run_workers(s, 2, all_delivered)
+    await run_workers(s, all_delivered, n_workers=2)
     assert await all_delivered()
     assert sorted(gateway.arrivals) == sorted(str(i) for i in ids)  # none twice, none missing
 
@@ -127,7 +108,7 @@ async def test_a_message_claimed_by_a_worker_that_died_is_delivered_after_its_le
     async def delivered() -> bool:
         return (await _statuses(s.database_url))["delivered"] == 1
 
-    await _run_workers(s, 1, delivered)
+    await run_workers(s, delivered, n_workers=1)
     assert gateway.arrivals == [str(msg_id)]
 
 
@@ -139,7 +120,7 @@ async def test_retry_after_is_kept_in_the_database(settings, gateway):
     async def attempted() -> bool:
         return len(gateway.arrivals) >= 1
 
-    await _run_workers(s, 1, attempted)
+    await run_workers(s, attempted, n_workers=1)
     conn = await connect(s.database_url)
     try:
         row = await conn.fetchrow("SELECT status, next_attempt_at, last_status FROM outbox")
@@ -157,7 +138,7 @@ async def test_a_refused_message_is_parked_with_its_reason_and_an_operator_repla
     async def parked() -> bool:
         return (await _statuses(s.database_url))["parked"] == 1
 
-    await _run_workers(s, 1, parked)
+    await run_workers(s, parked, n_workers=1)
     from kuaichu.commands.staff import create_staff
 
     conn = await connect(s.database_url)
@@ -175,7 +156,7 @@ async def test_a_refused_message_is_parked_with_its_reason_and_an_operator_repla
     async def delivered() -> bool:
         return (await _statuses(s.database_url))["delivered"] == 1
 
-    await _run_workers(s, 1, delivered)
+    await run_workers(s, delivered, n_workers=1)
     assert gateway.arrivals == [str(msg_id), str(msg_id)]
 
 
