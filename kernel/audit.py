@@ -1,14 +1,24 @@
 """The audit trail: every state change appends an event (who, when, what, before/after). Append-only:
-the application role may insert and read but never update or delete (enforced by grants)."""
+the application role may insert and read but never update or delete (enforced by grants). The database chains
+each report's events as they are inserted (migration 0042, kernel/audit_chain.py verifies); personal data an
+event must carry goes in `personal`: stored encrypted beside the event under a random key of its own, and only
+its HMAC-SHA-256 under that key enters the chain, so erasing data and key leaves a chain that still verifies."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
+
+from kernel.crypto import Keyring
+from kernel.jsonenc import canonical
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,26 +29,79 @@ class AuditEvent:
     actor: tuple[str, str | None]  # (kind, id): ("party", "<uuid>"), ("staff", ...), ("system", "worker")
     report_id: UUID | None = None
     changes: Mapping[str, Any] = field(default_factory=dict)
+    personal: Mapping[str, Any] | None = None  # names, numbers, phones: committed to, never chained in clear
 
 
-async def record(conn: asyncpg.Connection, *events: AuditEvent) -> None:
+def commitment(key: bytes, personal: Mapping[str, Any]) -> bytes:
+    """HMAC-SHA-256 of the data's canonical JSON under the event's own key (hiding once the key is erased)."""
+    return hmac.new(key, canonical(personal), hashlib.sha256).digest()
+
+
+async def record(conn: asyncpg.Connection, *events: AuditEvent, keyring: Keyring | None = None) -> None:
     """Append events in the caller's transaction, in one round trip."""
-    await record_many(conn, events)
+    await record_many(conn, events, keyring=keyring)
 
 
-async def record_many(conn: asyncpg.Connection, events: Iterable[AuditEvent]) -> None:
-    rows = [
-        (e.report_id, e.entity, e.entity_id, e.action, e.actor[0], e.actor[1], dict(e.changes)) for e in events
-    ]
-    if not rows:
+# Events with personal data keep it in audit_personal, matched to their new ids by the (random) commitment.
+_INSERT = """
+WITH r AS (
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                         $8::bytea[], $9::bytea[], $10::bytea[])
+         WITH ORDINALITY AS r(report_id, entity, entity_id, action, actor_kind, actor_id, changes, commitment,
+                              hmac_key, data_enc, n)
+), e AS (
+    INSERT INTO audit_events (report_id, entity, entity_id, action, actor_kind, actor_id, changes,
+                              personal_commitment)
+    SELECT report_id, entity, entity_id, action, actor_kind, actor_id, changes, commitment FROM r ORDER BY n
+    RETURNING id, personal_commitment
+)
+INSERT INTO audit_personal (event_id, hmac_key, data_enc)
+SELECT e.id, r.hmac_key, r.data_enc FROM e JOIN r ON r.commitment = e.personal_commitment
+"""
+
+
+async def record_many(conn: asyncpg.Connection, events: Iterable[AuditEvent], *,
+                      keyring: Keyring | None = None) -> None:
+    # One order for the chains' head rows whatever the caller's: two batches over the same reports never
+    # wait for each other crosswise.
+    ordered = sorted(events, key=lambda e: "" if e.report_id is None else str(e.report_id))
+    if not ordered:
         return
-    await conn.execute(
-        """INSERT INTO audit_events (report_id, entity, entity_id, action, actor_kind, actor_id, changes)
-           SELECT r.report_id, r.entity, r.entity_id, r.action, r.actor_kind, r.actor_id, r.changes
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
-                AS r(report_id, entity, entity_id, action, actor_kind, actor_id, changes)""",
-        *[list(col) for col in zip(*rows, strict=True)],
-    )
+    rows = []
+    for e in ordered:
+        commit = key = data = None
+        if e.personal:
+            if keyring is None:
+                raise ValueError("an audit event with personal data needs the keyring to encrypt it")
+            key = secrets.token_bytes(32)
+            commit = commitment(key, e.personal)
+            data = keyring.seal(canonical(e.personal))
+        rows.append((e.report_id, e.entity, e.entity_id, e.action, e.actor[0], e.actor[1], dict(e.changes),
+                     commit, key, data))
+    if not any(r[7] for r in rows):
+        await conn.execute(
+            """INSERT INTO audit_events (report_id, entity, entity_id, action, actor_kind, actor_id, changes)
+               SELECT r.report_id, r.entity, r.entity_id, r.action, r.actor_kind, r.actor_id, r.changes
+               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
+                    WITH ORDINALITY AS r(report_id, entity, entity_id, action, actor_kind, actor_id, changes, n)
+               ORDER BY r.n""",
+            *[list(col) for col in zip(*[r[:7] for r in rows], strict=True)],
+        )
+        return
+    await conn.execute(_INSERT, *[list(col) for col in zip(*rows, strict=True)])
+
+
+async def personal_data(conn: asyncpg.Connection, keyring: Keyring, *, event_id: int) -> dict[str, Any] | None:
+    """The personal data an event committed to, checked against its commitment; None once erased."""
+    row = await conn.fetchrow(
+        """SELECT p.hmac_key, p.data_enc, e.personal_commitment FROM audit_personal p
+           JOIN audit_events e ON e.id = p.event_id WHERE p.event_id = $1::bigint""", event_id)
+    if row is None:
+        return None
+    data = keyring.unseal(row["data_enc"])
+    if not hmac.compare_digest(hmac.new(row["hmac_key"], data, hashlib.sha256).digest(), row["personal_commitment"]):
+        raise ValueError(f"audit event {event_id}: the personal data does not match its commitment")
+    return orjson.loads(data)
 
 
 async def for_report(conn: asyncpg.Connection, *, report_id: UUID, limit: int = 1000) -> list[asyncpg.Record]:

@@ -23,6 +23,8 @@ SUBCOMMANDS: dict[str, str] = {
     "calendar": "calendar",
     "insurer": "insurer",
     "court-sim": "court_sim",
+    "tsa-sim": "tsa_sim",
+    "audit": "audit",
 }
 
 

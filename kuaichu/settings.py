@@ -135,6 +135,17 @@ class Settings(BaseSettings):
 
     # The court platform (PRODUCT.md "Court platform interface"): where packages go, the secret we sign them
     # with, the secret the court signs its callbacks with, and how many 409/425 answers are retried.
+    # The tamper-evident audit trail (README, "Audit chain"): the worker seals committed events every
+    # audit_seal_interval_s and anchors the seal head with an RFC 3161 timestamp from the authority at tsa_url
+    # every audit_anchor_every_s or audit_anchor_every_events sealed events, whichever comes first (no anchors
+    # without a URL). `kuaichu up` runs a local authority (`kuaichu tsa-sim`, development only) on tsa_url, whose
+    # root certificate is var/tsa/ca.crt; tsa_ca_file is what `kuaichu audit verify` trusts.
+    tsa_url: str | None = None
+    tsa_ca_file: Path | None = None
+    tsa_timeout_s: float = Field(10.0, gt=0)
+    audit_seal_interval_s: float = Field(1.0, gt=0)
+    audit_anchor_every_s: float = Field(300.0, gt=0)
+    audit_anchor_every_events: int = Field(10_000, ge=1)
     court_url: str = "http://127.0.0.1:8090"
     court_outbound_secret: SecretStr = SecretStr(DEV_COURT_OUTBOUND_SECRET)
     court_inbound_secret: SecretStr = SecretStr(DEV_COURT_INBOUND_SECRET)

@@ -32,6 +32,7 @@ from kuaichu.settings import Settings, listening_url
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 READY_WITHIN_S = 60.0
+DEV_TSA_URL = "http://127.0.0.1:8091/"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -105,6 +106,13 @@ def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
         database = f"{_without_password(service)}  (the service's login kuaichu_app; {where})"
     # The owner's URL goes to the migration only: what serves requests never holds it.
     env = {k: v for k, v in os.environ.items() if k != "KUAICHU_MIGRATE_DATABASE_URL"} | {"DATABASE_URL": service}
+    # Like the court simulator, a local time-stamping authority answers on KUAICHU_TSA_URL (default :8091) when
+    # that is a loopback address; a remote URL is a real authority, whose certificate KUAICHU_TSA_CA_FILE names.
+    tsa = urlsplit(settings.tsa_url or DEV_TSA_URL)
+    local_tsa = tsa.hostname in ("127.0.0.1", "localhost")
+    if local_tsa:
+        env |= {"KUAICHU_TSA_URL": urlunsplit(tsa),
+                "KUAICHU_TSA_CA_FILE": str((settings.var_dir / "tsa" / "ca.crt").resolve())}
     try:
         reference = asyncio.run(_prepare(owner, service, settings, load_sample=not args.no_sample))
     except ReferenceFileError as exc:
@@ -115,6 +123,9 @@ def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
     commands = [("API", "api", ("serve",)), ("worker", "worker", ("worker",)),
                 ("court simulator", "court-sim", ("court-sim", "--host", court.hostname or "127.0.0.1",
                                                   "--port", str(court.port or 80), "--callback-url", api))]
+    if local_tsa:
+        commands.append(("time-stamping authority", "tsa-sim",
+                         ("tsa-sim", "--host", tsa.hostname or "127.0.0.1", "--port", str(tsa.port or 80))))
     with ExitStack() as files:
         children = []
         for name, stem, cmd in commands:
@@ -166,6 +177,10 @@ def _summary(settings: Settings, children: list[Child], *, api: str, database: s
         ("worker", f"outbox deliveries; development SMS in {_shown(settings.sms_dir / 'messages.jsonl')}  "
                    f"(log {log['worker']})"),
         ("court simulator", f"{settings.court_url}  (log {log['court simulator']})"),
+        *([("time-stamping authority", f"{settings.tsa_url or DEV_TSA_URL}  (development only; trusts "
+                                      f"{_shown(settings.var_dir / 'tsa' / 'ca.crt')}; log "
+                                      f"{log['time-stamping authority']})")]
+          if "time-stamping authority" in log else []),
         ("database", database),
         ("reference data", reference),
         ("staff token", f"{cli} staff create officer1 --role police --jurisdiction zj-330102,zj-330105  "

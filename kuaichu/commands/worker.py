@@ -12,6 +12,7 @@ from kuaichu.deliveries import handlers
 from kuaichu.features import services_for
 from kuaichu.handlers.assessment import sweeper as assessment_sweeper
 from kuaichu.housekeeping import housekeeping
+from kuaichu.sealer import sealer
 from kuaichu.settings import Settings
 from kuaichu.worker import Worker
 
@@ -33,8 +34,9 @@ async def serve_worker(
             timers = asyncio.create_task(assessment_sweeper(services, stop))  # assessment SLA/ETA/queue timers
             cleanup = asyncio.create_task(housekeeping(pool, stop, photos=services.photos,
                                                        stale_part_s=settings.photo_part_stale_s))
+            seals = asyncio.create_task(sealer(pool, services.http, settings, stop))  # audit seal and anchors
             await Worker(services, handlers(), topics=topics).run(stop)
-            await asyncio.gather(timers, cleanup)
+            await asyncio.gather(timers, cleanup, seals)
     finally:
         await pool.close()
 
