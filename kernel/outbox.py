@@ -18,6 +18,7 @@ from uuid import UUID
 
 import asyncpg
 
+from kernel import tracing
 from kernel.audit import AuditEvent, record, record_many
 
 
@@ -32,6 +33,7 @@ class Message:
     created_at: datetime
     ordering_key: str | None
     sequence: int | None
+    traceparent: str | None = None  # of the request that caused it (kernel/tracing.py)
 
 
 async def enqueue(
@@ -45,15 +47,17 @@ async def enqueue(
     sequence: int | None = None,
     not_before: datetime | None = None,
 ) -> UUID | None:
-    """Queue a message in the caller's transaction; None if one with this dedupe key already exists."""
+    """Queue a message in the caller's transaction; None if one with this dedupe key already exists. It carries
+    the trace context of the code queueing it (the request's, see kernel/tracing.py)."""
     msg_id = await conn.fetchval(
-        """INSERT INTO outbox (id, topic, dedupe_key, report_id, payload, ordering_key, sequence, next_attempt_at)
+        """INSERT INTO outbox (id, topic, dedupe_key, report_id, payload, ordering_key, sequence, next_attempt_at,
+                               traceparent)
            VALUES ($1::uuid, $2::text, $3::text, $4::uuid, $5::jsonb, $6::text,
                    CASE WHEN $6::text IS NULL THEN $7::bigint
                         ELSE coalesce($7::bigint, nextval('outbox_order_seq')) END,
-                   coalesce($8::timestamptz, now()))
+                   coalesce($8::timestamptz, now()), $9::text)
            ON CONFLICT (dedupe_key) DO NOTHING RETURNING id""",
-        uuid.uuid4(), topic, dedupe_key, report_id, payload, ordering_key, sequence, not_before,
+        uuid.uuid4(), topic, dedupe_key, report_id, payload, ordering_key, sequence, not_before, tracing.current(),
     )
     if msg_id is not None:
         await record(
@@ -79,7 +83,8 @@ WHERE o.id IN (
     ORDER BY c.next_attempt_at
     LIMIT $1::int
     FOR UPDATE SKIP LOCKED)
-RETURNING o.id, o.topic, o.dedupe_key, o.report_id, o.payload, o.attempts, o.created_at, o.ordering_key, o.sequence
+RETURNING o.id, o.topic, o.dedupe_key, o.report_id, o.payload, o.attempts, o.created_at, o.ordering_key, o.sequence,
+          o.traceparent
 """
 
 

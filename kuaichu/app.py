@@ -14,7 +14,8 @@ from kuaichu.db import create_pool
 from kuaichu.features import services_for
 from kuaichu.handlers.system import OPENAPI
 from kuaichu.keys import POOL, SERVICES, SETTINGS
-from kuaichu.looplag import loop_lag_ctx
+from kuaichu.looplag import LOOP_LAG, loop_lag_ctx
+from kuaichu.metrics import METRICS, Metrics, serving, timing_middleware
 from kuaichu.openapi import build_openapi
 from kuaichu.problems import problem_middleware
 from kuaichu.routes import all_routes
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings) -> web.Application:
     """Build the application; the pool and every feature's resources open in cleanup_ctx."""
+    metrics = Metrics()
     app = web.Application(
-        middlewares=[problem_middleware],
+        middlewares=[timing_middleware(metrics), problem_middleware],
         client_max_size=max(settings.max_photo_bytes + 64 * 1024, settings.max_json_bytes),
     )
     app[SETTINGS] = settings
@@ -37,7 +39,17 @@ def create_app(settings: Settings) -> web.Application:
         app.router.add_route(r.method, r.path, guarded(r, auth.authenticate))
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(loop_lag_ctx)
+    app[METRICS] = metrics
+    app.cleanup_ctx.append(_metrics_listener)
     return app
+
+
+async def _metrics_listener(app: web.Application) -> AsyncIterator[None]:
+    """/metrics on its own address (KUAICHU_METRICS_HOST:KUAICHU_METRICS_PORT), not the API's."""
+    settings, metrics = app[SETTINGS], app[METRICS]
+    metrics.loop_lag = app[LOOP_LAG]
+    async with serving(metrics, settings.metrics_host, settings.metrics_port):
+        yield
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:

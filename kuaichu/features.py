@@ -16,6 +16,7 @@ from accident.identity import OtpPolicy
 from accident.repository import creation_pipeline
 from accident.service import Intake, IntakePolicy
 from accident.storage import LocalPhotoStore
+from kernel import tracing
 from kernel.crypto import Keyring
 from kernel.sms import DevSmsSender, HttpSmsSender, SmsSender
 from kuaichu.context import Services
@@ -44,7 +45,9 @@ async def services_for(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[
     fault_sets = await install_template_sets(pool)
     # File I/O and other to_thread work of this process also runs below the loop's priority.
     asyncio.get_running_loop().set_default_executor(background_executor(4, "io"))
-    async with aiohttp.ClientSession() as http, contextlib.AsyncExitStack() as stack:
+    # Outbound requests carry the trace of what caused them (kernel/tracing.py).
+    async with aiohttp.ClientSession(trace_configs=[tracing.trace_config()]) as http, \
+            contextlib.AsyncExitStack() as stack:
         services = Services(
             settings=settings, pool=pool, keyring=keyring, http=http, sms=_sms(settings, http),
             otp_policy=OtpPolicy(

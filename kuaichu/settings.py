@@ -135,6 +135,12 @@ class Settings(BaseSettings):
 
     # The court platform (PRODUCT.md "Court platform interface"): where packages go, the secret we sign them
     # with, the secret the court signs its callbacks with, and how many 409/425 answers are retried.
+    # Prometheus metrics (kuaichu/metrics.py, README "Metrics") on listeners of their own, never the API's port:
+    # the API's on metrics_host:metrics_port, the worker's on metrics_host:worker_metrics_port (empty: none).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = 9464
+    worker_metrics_port: int | None = 9465
+
     # The tamper-evident audit trail (README, "Audit chain"): the worker seals committed events every
     # audit_seal_interval_s and anchors the seal head with an RFC 3161 timestamp from the authority at tsa_url
     # every audit_anchor_every_s or audit_anchor_every_events sealed events, whichever comes first (no anchors

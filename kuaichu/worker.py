@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 import tenacity
 
-from kernel import outbox
+from kernel import outbox, tracing
 from kernel.outbox import Message
 from kuaichu.context import Services
 
@@ -79,7 +79,7 @@ class Worker:
     """Delivers due messages with at most `concurrency` in flight; several workers may run at once."""
 
     def __init__(self, services: Services, handlers: dict[str, Deliver], *, name: str | None = None,
-                 topics: list[str] | None = None) -> None:
+                 topics: list[str] | None = None, observe: Callable[[Message, str], None] | None = None) -> None:
         s = services.settings
         self.services = services
         self.handlers = handlers
@@ -90,6 +90,7 @@ class Worker:
         # Successes are recorded in batches: one UPDATE and one audit INSERT for whatever finished meanwhile.
         self.delivered: list[tuple[Message, int | Delivered | None]] = []
         self.has_delivered = asyncio.Event()
+        self.observe = observe or (lambda msg, outcome: None)  # (message, delivered | retry | parked): metrics
 
     async def run(self, stop: asyncio.Event) -> None:
         claiming_done = asyncio.Event()
@@ -153,13 +154,16 @@ class Worker:
         try:
             if handler is None:
                 raise Park(f"no handler for topic {msg.topic!r}")
-            status = await handler(self.services, msg)
+            with tracing.within(msg.traceparent):  # the trace of the request that caused the message
+                status = await handler(self.services, msg)
         except Park as p:
+            self.observe(msg, "parked")
             async with pool.acquire() as conn, conn.transaction():
                 await outbox.park(conn, msg=msg, worker=self.name, reason=str(p), status=p.status)
             log.warning("message parked", extra={"message_id": str(msg.id), "topic": msg.topic, "reason": str(p)})
         except Exception as exc:
             retry = exc if isinstance(exc, Retry) else Retry(f"{type(exc).__name__}: {exc}")
+            self.observe(msg, "parked" if msg.attempts >= self.services.settings.outbox_max_attempts else "retry")
             if not isinstance(exc, Retry):
                 log.exception("delivery failed", extra={"message_id": str(msg.id), "topic": msg.topic})
             async with pool.acquire() as conn, conn.transaction():
@@ -171,5 +175,6 @@ class Worker:
                     await outbox.schedule_retry(conn, msg=msg, worker=self.name, delay_s=delay, error=str(retry),
                                                 status=retry.status)
         else:
+            self.observe(msg, "delivered")
             self.delivered.append((msg, status))
             self.has_delivered.set()

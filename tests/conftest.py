@@ -109,6 +109,8 @@ def settings(database_url: str, owner_database_url: str, tmp_path: Path) -> Sett
         outbox_backoff_base_s=0.05,
         outbox_backoff_max_s=0.5,
         outbox_poll_s=0.05,
+        metrics_port=None,  # tests that read metrics start a listener on a free port
+        worker_metrics_port=None,
     )
 
 

@@ -181,6 +181,9 @@ def _summary(settings: Settings, children: list[Child], *, api: str, database: s
                                       f"{_shown(settings.var_dir / 'tsa' / 'ca.crt')}; log "
                                       f"{log['time-stamping authority']})")]
           if "time-stamping authority" in log else []),
+        ("metrics", "  ".join(f"{who} http://{settings.metrics_host}:{port}/metrics" for who, port in
+                              (("API", settings.metrics_port), ("worker", settings.worker_metrics_port)) if port)
+         or "off (KUAICHU_METRICS_PORT, KUAICHU_WORKER_METRICS_PORT)"),
         ("database", database),
         ("reference data", reference),
         ("staff token", f"{cli} staff create officer1 --role police --jurisdiction zj-330102,zj-330105  "

@@ -12,6 +12,8 @@ from kuaichu.deliveries import handlers
 from kuaichu.features import services_for
 from kuaichu.handlers.assessment import sweeper as assessment_sweeper
 from kuaichu.housekeeping import housekeeping
+from kuaichu.looplag import LoopLag
+from kuaichu.metrics import Metrics, serving
 from kuaichu.sealer import sealer
 from kuaichu.settings import Settings
 from kuaichu.worker import Worker
@@ -30,13 +32,20 @@ async def serve_worker(
         loop.add_signal_handler(sig, stop.set)
     pool = await create_pool(require_db(settings), min_size=1, max_size=settings.db_pool_max)
     try:
-        async with services_for(settings, pool) as services:
+        lag = LoopLag()
+        metrics = Metrics(loop_lag=lag)
+        metrics.refresh = lambda: metrics.refresh_from(pool)
+        async with services_for(settings, pool) as services, \
+                serving(metrics, settings.metrics_host, settings.worker_metrics_port):
+            probe = asyncio.create_task(lag.probe())
             timers = asyncio.create_task(assessment_sweeper(services, stop))  # assessment SLA/ETA/queue timers
             cleanup = asyncio.create_task(housekeeping(pool, stop, photos=services.photos,
                                                        stale_part_s=settings.photo_part_stale_s))
             seals = asyncio.create_task(sealer(pool, services.http, settings, stop))  # audit seal and anchors
-            await Worker(services, handlers(), topics=topics).run(stop)
+            await Worker(services, handlers(), topics=topics,
+                         observe=lambda m, outcome: metrics.observe_delivery(m.topic, m.payload, outcome)).run(stop)
             await asyncio.gather(timers, cleanup, seals)
+            probe.cancel()
     finally:
         await pool.close()
 

@@ -16,9 +16,10 @@ ALTER TABLE audit_events
     ADD COLUMN personal_commitment bytea;
 
 CREATE TABLE audit_chain_heads (
-    chain text   PRIMARY KEY,
-    seq   bigint NOT NULL,
-    hash  bytea
+    chain     text   PRIMARY KEY,
+    seq       bigint NOT NULL,
+    prev_hash bytea,
+    hash      bytea  NOT NULL
 );
 
 CREATE TABLE audit_unsealed (
@@ -65,20 +66,18 @@ $$;
 -- Runs as the owner: the application never touches the heads or the queue of unsealed events itself.
 CREATE FUNCTION audit_chain_link() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    head_seq  bigint;
-    head_hash bytea;
 BEGIN
     NEW.chain := coalesce(NEW.report_id::text, 'system');
-    INSERT INTO audit_chain_heads AS h (chain, seq) VALUES (NEW.chain, 1)
-    ON CONFLICT (chain) DO UPDATE SET seq = h.seq + 1
-    RETURNING h.seq, h.hash INTO head_seq, head_hash;
-    NEW.seq := head_seq;
-    NEW.prev_hash := head_hash;
-    NEW.hash := sha256(convert_to(audit_preimage(NEW.chain, head_hash, NEW.at, NEW.entity, NEW.entity_id,
-                                                 NEW.action, NEW.actor_kind, NEW.actor_id, NEW.changes,
-                                                 NEW.personal_commitment), 'UTF8'));
-    UPDATE audit_chain_heads SET hash = NEW.hash WHERE chain = NEW.chain;
+    -- One statement takes the head's row lock, moves it on and links the event: in the UPDATE branch h.hash
+    -- is the head before this event.
+    INSERT INTO audit_chain_heads AS h (chain, seq, prev_hash, hash)
+    VALUES (NEW.chain, 1, NULL, sha256(convert_to(audit_preimage(
+                NEW.chain, NULL, NEW.at, NEW.entity, NEW.entity_id, NEW.action, NEW.actor_kind, NEW.actor_id,
+                NEW.changes, NEW.personal_commitment), 'UTF8')))
+    ON CONFLICT (chain) DO UPDATE SET seq = h.seq + 1, prev_hash = h.hash, hash = sha256(convert_to(audit_preimage(
+                NEW.chain, h.hash, NEW.at, NEW.entity, NEW.entity_id, NEW.action, NEW.actor_kind, NEW.actor_id,
+                NEW.changes, NEW.personal_commitment), 'UTF8'))
+    RETURNING h.seq, h.prev_hash, h.hash INTO NEW.seq, NEW.prev_hash, NEW.hash;
     INSERT INTO audit_unsealed (event_id) VALUES (NEW.id);
     RETURN NEW;
 END
@@ -89,21 +88,19 @@ REVOKE ALL ON FUNCTION audit_chain_link() FROM PUBLIC;
 DO $$
 DECLARE
     e record;
-    head_seq  bigint;
-    head_hash bytea;
-    h bytea;
+    link record;
 BEGIN
     FOR e IN SELECT * FROM audit_events ORDER BY id LOOP
-        INSERT INTO audit_chain_heads AS x (chain, seq) VALUES (coalesce(e.report_id::text, 'system'), 1)
-        ON CONFLICT (chain) DO UPDATE SET seq = x.seq + 1
-        RETURNING x.seq, x.hash INTO head_seq, head_hash;
-        h := sha256(convert_to(audit_preimage(coalesce(e.report_id::text, 'system'), head_hash, e.at, e.entity,
-                                              e.entity_id, e.action, e.actor_kind, e.actor_id, e.changes, NULL),
-                               'UTF8'));
-        UPDATE audit_events SET chain = coalesce(e.report_id::text, 'system'), seq = head_seq,
-                                prev_hash = head_hash, hash = h
+        INSERT INTO audit_chain_heads AS h (chain, seq, prev_hash, hash)
+        VALUES (coalesce(e.report_id::text, 'system'), 1, NULL, sha256(convert_to(audit_preimage(
+                    coalesce(e.report_id::text, 'system'), NULL, e.at, e.entity, e.entity_id, e.action, e.actor_kind,
+                    e.actor_id, e.changes, NULL), 'UTF8')))
+        ON CONFLICT (chain) DO UPDATE SET seq = h.seq + 1, prev_hash = h.hash, hash = sha256(convert_to(
+                    audit_preimage(h.chain, h.hash, e.at, e.entity, e.entity_id, e.action, e.actor_kind, e.actor_id,
+                                   e.changes, NULL), 'UTF8'))
+        RETURNING h.chain, h.seq, h.prev_hash, h.hash INTO link;
+        UPDATE audit_events SET chain = link.chain, seq = link.seq, prev_hash = link.prev_hash, hash = link.hash
         WHERE id = e.id;
-        UPDATE audit_chain_heads SET hash = h WHERE chain = coalesce(e.report_id::text, 'system');
         INSERT INTO audit_unsealed (event_id) VALUES (e.id);
     END LOOP;
 END

@@ -58,7 +58,8 @@ class Running:
 def start_up(home: Path, port: int, court_port: int) -> Running:
     """`kuaichu up` with PORT (and the court simulator's port, so as not to collide); waits for its summary."""
     env = {**_plain_env(), "PORT": str(port), "KUAICHU_COURT_URL": f"http://127.0.0.1:{court_port}",
-           "KUAICHU_TSA_URL": f"http://127.0.0.1:{_port()}/"}
+           "KUAICHU_TSA_URL": f"http://127.0.0.1:{_port()}/", "KUAICHU_METRICS_PORT": str(_port()),
+           "KUAICHU_WORKER_METRICS_PORT": str(_port())}
     proc = subprocess.Popen([sys.executable, "-m", "kuaichu.cli", "up"], cwd=home, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     assert proc.stdout is not None

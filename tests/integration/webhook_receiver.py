@@ -25,6 +25,7 @@ class Arrival:
     signatures: list[str]
     body: bytes
     event: dict
+    traceparent: str | None = None
 
 
 @dataclass
@@ -49,7 +50,8 @@ class Receiver:
             self.rejected.append(str(exc))
             return web.json_response({"error": str(exc)}, status=401)
         self.arrivals.append(Arrival(headers["webhook-id"], headers["webhook-timestamp"],
-                                     headers["webhook-signature"].split(" "), body, events[0]))
+                                     headers["webhook-signature"].split(" "), body, events[0],
+                                     request.headers.get("traceparent")))
         for mode in ("500", "hang", "410", "429", "400"):
             if self.fail[mode] > 0:
                 self.fail[mode] -= 1
