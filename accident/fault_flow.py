@@ -17,6 +17,7 @@ import asyncpg
 from accident import fault_flow_repository as frepo
 from accident import fault_review_repository as rrepo
 from accident import repository as repo
+from accident.evidence_records import proposal_record, record_sha256
 from accident.fault import TemplateSet
 from accident.fault_errors import FaultInputRefused, NotYourAccount, StaleVersion, UnknownParty
 from accident.fault_model import Outcome
@@ -202,7 +203,10 @@ async def recompute(conn: asyncpg.Connection, flow: FaultFlow, a: Acting, accoun
                                    "outcome": {"before": latest and latest["result"]["outcome"],
                                                "after": result["outcome"]},
                                    "template_set": {"before": None, "after": f"{ts.id}@{ts.version}"},
-                                   "voided_responses": {"before": None, "after": voided}}))
+                                   "voided_responses": {"before": None, "after": voided},
+                                   "content_sha256": {"before": None, "after": record_sha256(proposal_record(
+                                       report_id=report_id, version=version, set_id=ts.id,
+                                       set_version=ts.version, facts=facts_json(accounts), result=result))}}))
     if review:
         await frepo.open_review(conn, report_id=report_id, source="engine", reasons=result["review_reasons"], at=at)
     await set_status(conn, a, Status.IN_REVIEW if review else Status.PROPOSED, a.actor,

@@ -9,6 +9,7 @@ from uuid import UUID
 from accident import fault_review_repository as rrepo
 from accident import repository as repo
 from accident.errors import ReportNotFound
+from accident.evidence_records import determination_record, record_sha256
 from accident.fault_errors import FaultInputRefused, StaleVersion
 from accident.fault_flow import (
     FaultFlow,
@@ -86,7 +87,10 @@ async def determine(flow: FaultFlow, *, who: StaffPrincipal, report_id: UUID, sh
                for s in sorted(shares, key=lambda s: s["party"])]
         await record(conn, AuditEvent("determination", f"{report_id}:{version}", "issued", who.actor, report_id,
                                       {"shares": {"before": None, "after": out},
-                                       "articles": {"before": None, "after": articles}}))
+                                       "articles": {"before": None, "after": articles},
+                                       "content_sha256": {"before": None, "after": record_sha256(
+                                           determination_record(report_id=report_id, version=version,
+                                                                reason=reason, articles=articles, shares=out))}}))
         await set_status(conn, row, Status.DETERMINED, who.actor, "determined")
         await enqueue_settled(conn, report_id=report_id, outcome="determined", version=version, shares=out,
                               opt_ins={label: False for label in sorted(parties)})

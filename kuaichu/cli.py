@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, str] = {
     "court-sim": "court_sim",
     "tsa-sim": "tsa_sim",
     "audit": "audit",
+    "evidence": "evidence",
 }
 
 
