@@ -15,8 +15,10 @@ from uuid import UUID
 import asyncpg
 
 from accident import repository as repo
+from accident.anomalies import SimilarityPolicy, flag_near_duplicates, store_hashes
 from accident.errors import ReportNotFound
 from accident.model import OPEN_FOR_PHOTOS, Status, ensure
+from accident.photo_similarity import PerceptualHashes
 from accident.photos import (
     DEFAULT_MAX_FULL_DECODE_PIXELS,
     DEFAULT_MAX_PIXELS,
@@ -201,11 +203,14 @@ async def discard_unreferenced(pool: asyncpg.Pool, store: PhotoStore, sha256: st
 
 async def make_photo_derivatives(intake: Intake, store: PhotoStore, *, sha256: str, slots: asyncio.Semaphore,
                                  max_pixels: int = DEFAULT_MAX_PIXELS,
-                                 max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS) -> None:
+                                 max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS,
+                                 similarity: SimilarityPolicy | None = None) -> None:
     """Worker job: render preview and thumbnail once per original, then mark every photo of it ready.
 
     At most `slots` jobs hold an original and its pixels at once (each within the worker's image_job_memory_mb),
-    however many messages the worker has in flight."""
+    however many messages the worker has in flight. The preview's perceptual hashes are stored, and a photo
+    of another report with the same or nearly the same content raises a flag on both reports."""
+    hashes: tuple[PerceptualHashes, ...] = ()
     async with slots:
         data = await store.read(sha256)
         try:
@@ -217,6 +222,7 @@ async def make_photo_derivatives(intake: Intake, store: PhotoStore, *, sha256: s
             await store.put_derivative(sha256, "preview", derived.preview)
             await store.put_derivative(sha256, "thumbnail", derived.thumbnail)
             outcome, reason = "ready", None
+            hashes = derived.similarity
         del data
     async with intake.pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
@@ -229,6 +235,9 @@ async def make_photo_derivatives(intake: Intake, store: PhotoStore, *, sha256: s
                        {"derivatives": {"before": "pending", "after": outcome}, "reason": {"before": None,
                                                                                         "after": reason}})
             for r in rows])
+        if hashes:
+            await store_hashes(conn, sha256=sha256, variants=hashes)
+            await flag_near_duplicates(conn, sha256=sha256, policy=similarity or SimilarityPolicy())
 
 
 async def photo_for_download(

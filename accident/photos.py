@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from PIL import ExifTags, Image, PngImagePlugin
 
+from accident.photo_similarity import PerceptualHashes, variant_hashes
 from kernel.errors import DomainError
 
 MediaType = Literal["image/jpeg", "image/png"]
@@ -109,6 +110,7 @@ class Derivatives:
     thumbnail: bytes
     thumbnail_size: tuple[int, int]
     media_type: Literal["image/jpeg"] = "image/jpeg"
+    similarity: tuple[PerceptualHashes, ...] = ()  # of the upright preview (accident/photo_similarity.py)
 
 
 def inspect_upload(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS,
@@ -155,7 +157,8 @@ def make_derivatives(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS,
         preview = preview.transpose(_UPRIGHT[orientation])
     thumb_size = fit(preview.size, THUMBNAIL_PX)
     thumb = preview if preview.size == thumb_size else preview.resize(thumb_size, _SHRINK, reducing_gap=2)
-    return Derivatives(_jpeg(preview, 82), preview.size, _jpeg(thumb, 80), thumb.size)
+    return Derivatives(_jpeg(preview, 82), preview.size, _jpeg(thumb, 80), thumb.size,
+                       similarity=tuple(variant_hashes(preview)))
 
 
 def verify_png(data: bytes, *, max_pixels: int) -> tuple[int, int]:

@@ -7,6 +7,7 @@ import base64
 import logging
 from collections.abc import Awaitable, Callable
 
+from accident.anomalies import SimilarityPolicy
 from accident.photo_service import DERIVATIVES_TOPIC, make_photo_derivatives
 from claims.delivery import EndpointCache, WebhookRefused, WebhookRetry, deliver
 from claims.service import on_report_disputed, on_report_settled
@@ -58,7 +59,8 @@ async def deliver_photo_derivatives(services: Services, msg: Message) -> int | N
     if slots is None:  # one per process: the bound is on the worker's memory as a whole
         slots = services.extras[DERIVATIVE_SLOTS] = asyncio.Semaphore(s.image_job_slots)
     await make_photo_derivatives(services.intake, services.photos, sha256=msg.payload["sha256"], slots=slots,
-                                 max_pixels=s.max_image_pixels, max_full_decode_pixels=s.max_full_decode_pixels)
+                                 max_pixels=s.max_image_pixels, max_full_decode_pixels=s.max_full_decode_pixels,
+                                 similarity=SimilarityPolicy(s.anomaly_phash_max_bits, s.anomaly_dhash_max_bits))
     return None
 
 

@@ -47,6 +47,7 @@ UNION ALL
 SELECT 'assessment_overdue', count(*) FROM assessment_tasks
 WHERE status IN ('queued', 'offered', 'accepted') AND due_at < now() - interval '1 minute'
 """
+_FLAGS = "SELECT kind, count(*) AS n FROM anomaly_flags GROUP BY kind"
 _SEAL = """
 SELECT (SELECT count(*) FROM audit_unsealed) AS unsealed,
        coalesce(extract(epoch FROM now() - (SELECT max(anchored_at) FROM audit_anchors)), -1) AS anchor_age_s
@@ -86,6 +87,8 @@ class Metrics:
                                    ["destination"], registry=r)
         self.sla_breaches = Gauge("kuaichu_sla_breaches", "SLA breaches recorded so far (offers expired, ETAs "
                                   "missed) and tasks past their timer now", ["kind"], registry=r)
+        self.anomaly_flags = Gauge("kuaichu_anomaly_flags", "Anomaly signals raised so far, by kind", ["kind"],
+                                   registry=r)
         self.audit_unsealed = Gauge("kuaichu_audit_unsealed_events", "Committed audit events not yet sealed",
                                     registry=r)
         self.audit_anchor_age = Gauge("kuaichu_audit_anchor_age_seconds",
@@ -100,6 +103,7 @@ class Metrics:
             outbox = await conn.fetch(_OUTBOX)
             sla = await conn.fetch(_SLA)
             seal = await conn.fetchrow(_SEAL)
+            flags = await conn.fetch(_FLAGS)
         for gauge in (self.outbox_depth, self.outbox_oldest, self.outbox_parked):
             gauge.clear()
         for row in outbox:
@@ -108,6 +112,9 @@ class Metrics:
             self.outbox_parked.labels(row["destination"]).set(row["parked"])
         for row in sla:
             self.sla_breaches.labels(row["kind"]).set(row["n"])
+        self.anomaly_flags.labels("near_duplicate_photo").set(0)
+        for row in flags:
+            self.anomaly_flags.labels(row["kind"]).set(row["n"])
         self.audit_unsealed.set(seal["unsealed"])
         self.audit_anchor_age.set(float(seal["anchor_age_s"]))
 

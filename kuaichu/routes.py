@@ -5,6 +5,7 @@ from __future__ import annotations
 from kuaichu.api import Route
 from kuaichu.handlers import (
     admin,
+    anomalies,
     assessment,
     claims,
     court,
@@ -33,6 +34,7 @@ def all_routes() -> list[Route]:
         *photos.ROUTES,
         *fault_flow.ROUTES,
         *fault_review.ROUTES,
+        *anomalies.ROUTES,
         *admin.ROUTES,
         *insurers.ROUTES,
         *claims.ROUTES,

@@ -135,6 +135,11 @@ class Settings(BaseSettings):
 
     # The court platform (PRODUCT.md "Court platform interface"): where packages go, the secret we sign them
     # with, the secret the court signs its callbacks with, and how many 409/425 answers are retried.
+    # Anomaly signals (README "Anomaly signals"): a photo is flagged as a near-duplicate of another report's when
+    # some crop of each is within these many differing bits of pHash and of dHash (64 bits each).
+    anomaly_phash_max_bits: int = Field(8, ge=0, le=32)
+    anomaly_dhash_max_bits: int = Field(10, ge=0, le=32)
+
     # Prometheus metrics (kuaichu/metrics.py, README "Metrics") on listeners of their own, never the API's port:
     # the API's on metrics_host:metrics_port, the worker's on metrics_host:worker_metrics_port (empty: none).
     metrics_host: str = "127.0.0.1"

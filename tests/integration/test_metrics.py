@@ -112,6 +112,7 @@ async def test_the_worker_serves_deliveries_failures_outbox_depth_and_age_sla_br
     sla = families["kuaichu_sla_breaches"]
     assert {s.labels["kind"] for s in sla} == {"assessment_offer_expired", "assessment_eta_missed",
                                                "assessment_overdue"}
+    assert _value(families["kuaichu_anomaly_flags"], "kuaichu_anomaly_flags", kind="near_duplicate_photo") == 0
     assert _value(families["kuaichu_audit_unsealed_events"], "kuaichu_audit_unsealed_events") > 0
 
 
