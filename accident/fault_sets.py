@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -19,6 +18,7 @@ from accident.fault_conditions import (
     fold,
 )
 from accident.fault_model import COLLISIONS, JUNCTIONS, PARTY_FACTS, SET_FACTS, ReviewCode, ReviewReason
+from kernel.canonical import canonical_text, sha256_hex
 
 DEFAULT_SET = "national-online"
 # §4: one of four statute prefixes, then 第…条 [第…款] [第…项] in Chinese numerals.
@@ -186,8 +186,6 @@ def _plan(ts: TemplateSet, spec: _Spec, junction: str, collision: str, n: int) -
     )
 
 
-def canonical(content: Mapping[str, Any]) -> str:
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _texts(raw: Any, where: str) -> tuple[str, str]:
@@ -301,8 +299,8 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         rows = [replace(r, exempt=(*r.exempt, when)) if r.code in ex["codes"] else r for r in rows]
         for code in dict.fromkeys(ex["codes"]):
             exempt_parts[code] = (*exempt_parts[code], ex_parts)
-    body = canonical(content)
-    digest = hashlib.sha256(body.encode()).hexdigest()
+    body = canonical_text(content)
+    digest = sha256_hex(body.encode())
     declared = content.get("version")
     if not isinstance(declared, str) or not declared:
         raise TemplateSetError(f"{where}.version: a declared version string is required")

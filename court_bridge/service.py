@@ -13,7 +13,6 @@ from uuid import UUID
 import asyncpg
 import pydantic
 
-from accident.agreement import canonical_json, sha256_hex
 from court_bridge import repository as repo
 from court_bridge import sources
 from court_bridge.errors import BadCorrection, CaseNotFound, NotCorrectable
@@ -21,6 +20,7 @@ from court_bridge.package import build_package, correct
 from court_bridge.stored import from_store, seal_bytes, to_store
 from kernel import outbox
 from kernel.audit import AuditEvent, record
+from kernel.canonical import canonical_json, sha256_hex
 from kernel.crypto import Keyring
 from kernel.errors import field
 from kernel.photo_links import COURT, signed_photo_link
@@ -151,6 +151,22 @@ async def queue_update(conn: asyncpg.Connection, *, report_id: UUID, type: str, 
     await record(conn, AuditEvent("court_update", update_key(package_id, seq), "queued", ("system", "court-bridge"),
                                   report_id, {"type": {"before": None, "after": type}}))
     return seq
+
+
+@dataclass(frozen=True, slots=True)
+class CourtCases:
+    """The court bridge as the accident flow's port (`accident.ports.CourtCases`), built by the composition root."""
+
+    bridge: CourtBridge
+
+    async def open_case(self, conn: asyncpg.Connection, *, report_id: UUID, actor: tuple[str, str],
+                        now: datetime) -> str:
+        return await queue_case(conn, self.bridge, report_id=report_id, actor=actor, now=now)
+
+    async def update(self, conn: asyncpg.Connection, *, report_id: UUID, type: str, data: dict[str, Any],
+                     occurred_at: datetime, key: str | None = None) -> int | None:
+        return await queue_update(conn, report_id=report_id, type=type, data=data, occurred_at=occurred_at,
+                                  key=key)
 
 
 def _pointer(loc: Sequence[int | str]) -> str:

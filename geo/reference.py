@@ -27,6 +27,7 @@ from geo.reference_staff import (
     parse_outlets,
     validation_reason,
 )
+from kernel.canonical import canonical_json
 
 ZONES_FILE = "zones.geojson"
 INSURERS_FILE = "insurers.json"
@@ -70,8 +71,7 @@ def digest_of(docs: dict[str, Any]) -> str:
     """sha256 over canonical JSON (sorted keys, no spaces), so formatting changes are not a new version."""
     h = hashlib.sha256()
     for name in sorted(docs):
-        canonical = json.dumps(docs[name], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        h.update(name.encode() + b"\0" + canonical.encode() + b"\0")
+        h.update(name.encode() + b"\0" + canonical_json(docs[name]) + b"\0")
     return h.hexdigest()
 
 

@@ -13,9 +13,9 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from geo import assessment_staff as staff_uc
-from geo.assessment_record import DamageItem, submit_record
-from geo.assessment_service import AssessmentContext, AssessmentPolicy, on_report_settled, sweep
+from assessment import staff as staff_uc
+from assessment.record import DamageItem, submit_record
+from assessment.service import AssessmentContext, AssessmentPolicy, on_report_settled, sweep
 from geo.zones import ZoneHit
 from kernel.errors import InvalidInput, field
 from kernel.identity import StaffPrincipal

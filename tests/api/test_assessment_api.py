@@ -67,7 +67,7 @@ async def test_an_agreed_rural_report_reaches_a_coordinator_whose_record_is_hand
 
 
 async def test_staff_see_only_their_insurers_or_zones_tasks(client, settings):
-    from geo.assessment_service import on_report_settled
+    from assessment.service import on_report_settled
     from tests.integration.test_assessment_routing import ctx_of
 
     urban = await two_vehicles(client, settings)

@@ -7,8 +7,8 @@ import dataclasses
 import uuid
 from typing import Any
 
-from geo import assessment_staff
-from geo.assessment_service import AssessmentContext, AssessmentPolicy, on_report_settled, sweep
+from assessment import staff as assessment_staff
+from assessment.service import AssessmentContext, AssessmentPolicy, on_report_settled, sweep
 from kernel.crypto import new_token
 from kernel.identity import StaffPrincipal
 from kernel.sessions import STAFF_PREFIX

@@ -137,7 +137,7 @@ def test_photo_links_must_outlast_the_retry_schedule_by_a_week():
 
 
 async def test_an_assessment_task_read_returns_working_links_for_its_insurer(client, settings):
-    from geo.assessment_service import on_report_settled as route_tasks
+    from assessment.service import on_report_settled as route_tasks
 
     a = await create_report(client, settings.var_dir)
     status, _, _ = await join(client, settings.var_dir, a["share_code"]["code"])
