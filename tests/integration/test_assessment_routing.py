@@ -12,14 +12,13 @@ from assessment.service import AssessmentContext, AssessmentPolicy, on_report_se
 from kernel.crypto import new_token
 from kernel.identity import StaffPrincipal
 from kernel.sessions import STAFF_PREFIX
-from kuaichu.handlers.assessment import assessment_context
 from kuaichu.keys import SERVICES
 from tests.api.evidence import keyring_of
 from tests.api.flows import TONGLU, bearer, create_report, join
 
 
 def ctx_of(client: Any, **policy: float) -> AssessmentContext:
-    ctx = assessment_context(client.server.app[SERVICES])
+    ctx = client.server.app[SERVICES].assessment
     return dataclasses.replace(ctx, policy=AssessmentPolicy(**policy)) if policy else ctx
 
 
