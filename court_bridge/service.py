@@ -200,7 +200,7 @@ async def resend(conn: asyncpg.Connection, bridge: CourtBridge, *, package_id: s
     await repo.insert_package(conn, package_id=package_id, revision=revision, report_id=cur["report_id"],
                               body=to_store(body, bridge.keyring), sealed=sealed, digest=digest,
                               created_by=":".join(actor), reason=reason)
-    if not await repo.requeue_case(conn, dedupe_key=f"{CASE_TOPIC}:{package_id}",
+    if not await outbox.requeue_parked(conn, dedupe_key=f"{CASE_TOPIC}:{package_id}",
                                    payload=case_payload(package_id, revision, sealed)):
         raise NotCorrectable("案件材料仍在发送中", "The package's message is still being delivered")
     await record(conn, AuditEvent("court_package", case_key(package_id, revision), "revised", actor,
