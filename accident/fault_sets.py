@@ -153,7 +153,8 @@ def _plan(ts: TemplateSet, spec: _Spec, junction: str, collision: str, n: int) -
     label = f"{ts.id} {junction}/{collision}/{n}"
 
     def checks(parts: tuple[tuple[Part, ...], ...], defs: tuple[Check, ...], what: str) -> Callable:
-        preds, payloads = [], []
+        preds: list[Any] = []
+        payloads: list[Any] = []
         for p, c in zip(parts, defs, strict=True):
             left = fold(p, scopes, values, consts)
             if left is not None:
@@ -171,7 +172,7 @@ def _plan(ts: TemplateSet, spec: _Spec, junction: str, collision: str, n: int) -
             continue  # always exempt here
         rows.append((left, [e for e in unless if e is not None]))
         payloads.append(row)
-    mirrors = ()
+    mirrors: tuple[Any, ...] = ()
     if n == 2:
         mirrors = tuple(
             (PARTY_ORDER.index(m.fact), m.pairs, (m.zh, m.en))

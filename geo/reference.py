@@ -8,7 +8,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import shapely
 from pydantic import ValidationError
@@ -141,7 +141,7 @@ def _zone(feature: Any) -> ZoneIn:
         court_exempt=props.court_exempt,
         exempt_reason=props.exempt_reason,
         properties=dict(props.model_extra or {}),
-        geometry=geometry,
+        geometry=cast("dict[str, Any]", geometry),  # check_geometry refused anything but a polygonal object
     )
 
 

@@ -18,7 +18,15 @@ from kernel.identity import StaffPrincipal
 from kuaichu.api import Route, json_response, principal, read_model, staff
 from kuaichu.handlers.photos import PhotoTooLarge
 from kuaichu.keys import SERVICES
-from schemas.assessment import AcceptBody, DeclineBody, RecordIn
+from schemas.assessment import (
+    AcceptBody,
+    AssessmentQueue,
+    DeclineBody,
+    RecordIn,
+    TaskList,
+    TaskRead,
+    TaskWithPhotos,
+)
 from schemas.messages import pointer_errors
 
 MAX_RECORD_PHOTOS = 20
@@ -121,18 +129,19 @@ _ASSESSORS = staff("adjuster", "coordinator")
 _TASK = "/v1/assessment/tasks/{task_id}"
 ROUTES = [
     Route("GET", "/v1/assessment/tasks", my_tasks, "My assessment tasks (offered, accepted, on scene, done)",
-          auth=_ASSESSORS, tag="assessment"),
+          auth=_ASSESSORS, tag="assessment", responses={200: TaskList}),
     Route("GET", _TASK, show, "One task: adjusters see their insurer's, coordinators their zones'; with freshly "
           "signed links (for the task's insurer) to the report's photos, renewing a webhook's expired ones",
-          auth=(*_ASSESSORS, *staff("police", "admin")), tag="assessment"),
+          auth=(*_ASSESSORS, *staff("police", "admin")), tag="assessment", responses={200: TaskWithPhotos}),
     Route("POST", _TASK + "/accept", accept, "Accept an offered task with an ETA", auth=_ASSESSORS,
-          tag="assessment", body=AcceptBody, errors=(404, 409)),
+          tag="assessment", body=AcceptBody, responses={200: TaskRead}, errors=(404, 409)),
     Route("POST", _TASK + "/decline", decline, "Decline a task: it goes to the next candidate or the queue",
-          auth=_ASSESSORS, tag="assessment", body=DeclineBody, errors=(404, 409)),
+          auth=_ASSESSORS, tag="assessment", body=DeclineBody, responses={200: TaskRead}, errors=(404, 409)),
     Route("POST", _TASK + "/on-scene", on_scene, "Arrived on scene (stops the ETA timer)", auth=_ASSESSORS,
-          tag="assessment", errors=(404, 409)),
+          tag="assessment", responses={200: TaskRead}, errors=(404, 409)),
     Route("POST", _TASK + "/record", record, "Submit the on-scene record: photos, notes, damage items in fen",
-          auth=_ASSESSORS, tag="assessment", multipart=_MULTIPART, errors=(404, 409, 413)),
+          auth=_ASSESSORS, tag="assessment", multipart=_MULTIPART, responses={201: TaskRead},
+          errors=(404, 409, 413)),
     Route("GET", "/v1/assessment/queue", queue, "Tasks nobody could take, and flagged open tasks",
-          auth=staff("police", "admin"), tag="assessment"),
+          auth=staff("police", "admin"), tag="assessment", responses={200: AssessmentQueue}),
 ]

@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 import pytest
 from standardwebhooks import Webhook
 
+from tests.api.court_setup import court_case, package_row, pool_of, work
 from tests.api.fault_steps import staff_token
 from tests.api.flows import bearer
-from tests.api.test_court_flow import court, court_case, package_row, pool_of, work  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-def settings(settings, court):  # noqa: F811 - the recording court, and a short body timeout
+def settings(settings, court):  # the recording court, and a short body timeout
     return settings.model_copy(update={"court_url": court.url, "court_callback_read_timeout_s": 0.5})
 
 

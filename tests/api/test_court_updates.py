@@ -13,8 +13,8 @@ from kuaichu.commands.insurer import issue_credential
 from kuaichu.db import connect
 from tests.api import test_court_flow as flow
 from tests.api.claims_setup import keyring, settle, settled
+from tests.api.court_setup import court_case, package_row, pool_of, work
 from tests.api.flows import bearer
-from tests.api.test_court_flow import court_case, package_row, pool_of, work
 
 court, settings = flow.court, flow.settings  # the recording court on loopback, and the settings pointing at it
 

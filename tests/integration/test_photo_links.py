@@ -16,12 +16,12 @@ from kernel.photo_links import COURT, insurer, signed_photo_link
 from kuaichu.db import create_pool
 from kuaichu.settings import Settings
 from tests.api.claims_setup import keyring, settled, sql, tokens
+from tests.api.court_setup import court_case, package_row
 from tests.api.evidence import phone_jpeg, staff_token, upload
 from tests.api.flows import CONSENT, bearer, create_report, join
-from tests.api.test_court_flow import court_case, package_row
-from tests.integration.test_assessment_routing import ctx_of, token_of
-from tests.integration.test_assessment_routing import settled as routing_settled
-from tests.integration.test_webhooks import point_insurer, run_workers
+from tests.integration.assessment_setup import ctx_of, token_of
+from tests.integration.assessment_setup import settled as routing_settled
+from tests.integration.delivery import point_insurer, run_workers
 from tests.integration.webhook_receiver import Receiver, new_secret, start
 
 
