@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 from kuaichu.deliveries import handlers
@@ -39,6 +40,14 @@ class Court:
 
     def keys(self) -> list[str]:
         return [a["key"] for a in self.arrivals]
+
+
+@pytest.fixture(name="settings")
+def settings_with_court(settings: Any, court: Court) -> Any:
+    """The settings pointing at the recording court (fixture `court`, tests/api/conftest.py); a module takes it
+    as its `settings` with `settings = settings_with_court`."""
+    return settings.model_copy(update={"court_url": court.url, "court_conflict_max_attempts": 3,
+                                       "court_timeout_s": 2.0})
 
 
 async def court_case(client: Any, settings: Any, **overrides: Any) -> Case:

@@ -31,7 +31,7 @@ def signed(secret: str, body: dict, *, msg_id: str, at: datetime | None = None) 
                  "Content-Type": "application/json"}
 
 
-COURT_NUMBER = "（2026）浙0102民诉前调1号"  # what the recording court of test_court_flow answers
+COURT_NUMBER = "（2026）浙0102民诉前调1号"  # what the recording court of court_setup answers
 
 
 def event(package_id: str, type_: str, sequence: int, *, case_number: str = COURT_NUMBER, **data) -> dict:

@@ -6,19 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from standardwebhooks import Webhook
 
 from court_bridge.package import verify
 from schemas.court import DisputePackage
-from tests.api.court_setup import Court, court_case, package_row, pool_of, work
+from tests.api.court_setup import Court, court_case, package_row, pool_of, settings_with_court, work
 from tests.api.flows import SHENGSI, bearer
 
-
-@pytest.fixture
-def settings(settings, court):
-    return settings.model_copy(update={"court_url": court.url, "court_conflict_max_attempts": 3,
-                                       "court_timeout_s": 2.0})
+settings = settings_with_court  # the settings pointing at the recording court
 
 
 async def test_a_court_request_queues_revision_1_with_the_request_and_exempt_zones_queue_nothing(client, settings):

@@ -31,7 +31,8 @@ def test_no_test_module_imports_another_test_module() -> None:
     found = []
     for path in root.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+            names = ([node.module or "", *(f"{node.module}.{a.name}" for a in node.names)]
+                     if isinstance(node, ast.ImportFrom)
                      else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
             found += [f"{path.relative_to(root)}: {n}" for n in names
                       if n.startswith("tests.") and n.rsplit(".", 1)[-1].startswith("test_")]
