@@ -53,6 +53,23 @@ async def requeue_parked(conn: asyncpg.Connection, *, dedupe_key: str, payload: 
     ))
 
 
+async def wake(conn: asyncpg.Connection, *, topic: str, payload_has: dict[str, Any],
+               parked_by_status: int) -> int:
+    """Send again at once, from a fresh attempt count, the messages of `topic` whose payload has these members:
+    those waiting, and those parked by a `parked_by_status` answer (e.g. a receiver's 410 before it came back);
+    how many."""
+    return int(await conn.fetchval(
+        """WITH w AS (
+               UPDATE outbox SET status = 'pending', next_attempt_at = now(), attempts = 0,
+                             locked_by = NULL, locked_until = NULL
+               WHERE topic = $1::text AND payload @> $2::jsonb
+                 AND (status = 'pending' OR (status = 'parked' AND last_status = $3::int))
+               RETURNING 1)
+           SELECT count(*) FROM w""",
+        topic, payload_has, parked_by_status,
+    ))
+
+
 async def enqueue(
     conn: asyncpg.Connection,
     *,
