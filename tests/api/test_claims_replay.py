@@ -46,3 +46,24 @@ async def test_replay_lists_claims_whose_cover_changes_and_alters_nothing(client
     assert f"claim {claims['B']}" in text and "A commercial_third_party 500.00" in text and "A party 500.00" in text
     assert "2 claim(s) since" in text and "1 would change; nothing was altered" in text
     assert json.loads(before[0])  # the snapshot saw the claims
+
+
+async def test_replay_lists_the_lines_a_claim_opened_before_lines_existed_would_get(client, settings,
+                                                                                   owner_database_url):
+    _, _, claims = await opened_claims(client, settings, {"A": 70, "B": 30})
+    # As a claim stored before lines existed: no line at all.
+    owner = await connect(owner_database_url)
+    try:
+        await owner.execute("DELETE FROM claim_lines")
+    finally:
+        await owner.close()
+    conn = await connect(settings.database_url)
+    try:
+        out = io.StringIO()
+        changes = await replay(conn, since=datetime.now(UTC) - timedelta(days=1), out=out)
+        assert await conn.fetchval("SELECT count(*) FROM claim_lines") == 0  # nothing altered
+    finally:
+        await conn.close()
+    assert {c["claim_id"]: c["lines"] for c in changes} == {
+        claims["A"]: ["open line CPIC (liability, for B)"], claims["B"]: ["open line PICC (liability, for A)"]}
+    assert f"claim {claims['A']}" in out.getvalue() and "2 would change; nothing was altered" in out.getvalue()
