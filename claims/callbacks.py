@@ -21,7 +21,7 @@ from claims import repository as repo
 from claims.documents_model import item_in
 from claims.errors import AmountsDoNotAddUp, ClaimNotFound, ClaimTransitionRefused, PayoutNeedsReason, ReferenceReused
 from claims.lifecycle import STATUS_EN, STATUS_ZH, TERMINAL, ClaimStatus, IllegalClaimTransition, ensure_transition
-from claims.lines import owed_by
+from claims.lines import LINE_TERMINAL, owed_by
 from claims.service import ClaimsContext, recipients, redecide, sync_status
 from claims.views import insurer_view
 from claims.webhooks import enqueue_insurer_event
@@ -205,9 +205,20 @@ async def _payment(conn, who, c, body, now) -> None:
 
 
 async def _withdrawal(conn, who, c, body, now) -> None:
-    await _close(conn, who, c, S.WITHDRAWN, "withdrawn", now)
+    """The claimant withdrew: on a line, from that insurer; reported by the vehicle's own insurer without a
+    line, the whole claim (every open line)."""
+    if "line_id" in set(c.keys()):
+        await _close(conn, who, c, S.WITHDRAWN, "withdrawn", now)
+        return
+    open_ = [ln for ln in await repo.lines_of_claims(conn, claim_ids=[c["id"]]) if ln["status"] not in LINE_TERMINAL]
+    if not open_:
+        raise _refused(c, S.WITHDRAWN)
+    for ln in open_:
+        await _close(conn, who, ln, S.WITHDRAWN, "withdrawn", now)
 
 
+# What the vehicle's own insurer may do without a line: assess its insured's vehicle, report a withdrawal.
+OWN_INSURER_KINDS = frozenset({"assessment", "withdrawal"})
 APPLY: dict[str, tuple[Apply, int]] = {
     "documents": (_documents, 200), "assessment": (_assessment, 201), "decision": (_decision, 200),
     "payout_agreement": (_payout, 200), "payment": (_payment, 200), "withdrawal": (_withdrawal, 200),
@@ -236,8 +247,9 @@ async def apply_callback(ctx: ClaimsContext, *, who: InsurerPrincipal, claim_id:
     async with ctx.pool.acquire() as conn, conn.transaction():
         claim = await repo.claim(conn, claim_id=claim_id, lock=True)
         c = await repo.line(conn, claim_id=claim_id, insurer_code=who.insurer_code, lock=True)
-        if kind == "assessment" and c is None and claim is not None and claim["insurer_code"] == who.insurer_code:
-            c = claim  # the vehicle's own insurer assesses its insured's vehicle without a line of its own
+        if (kind in OWN_INSURER_KINDS and c is None and claim is not None
+                and claim["insurer_code"] == who.insurer_code):
+            c = claim  # the vehicle's own insurer, without a line of its own
         if c is None:
             raise ClaimNotFound("没有该理赔案件，或贵公司在该案件上没有赔付责任",
                                 "No claim with a line of this insurer")

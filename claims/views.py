@@ -116,11 +116,12 @@ def claim_view(c: Any, *, now: datetime, calendar: HolidayCalendar, line: dict[s
     reader's own) whose status, duties and money also stand at the top level as before lines existed; a
     reader without a line (the vehicle's own insurer, which assesses) sees the claim's status and no duties."""
     top = line or {}
+    keys = set(c.keys())
     return {
         "id": str(c["id"]), "report_id": str(c["report_id"]), "label": c["label"],
-        "insurer_code": c["claim_insurer_code"] if "claim_insurer_code" in c else c["insurer_code"],
-        "status": top.get("status", c["claim_status"] if "claim_status" in c else c["status"]),
-        "claim_status": c["claim_status"] if "claim_status" in c else c["status"],
+        "insurer_code": c["claim_insurer_code"] if "claim_insurer_code" in keys else c["insurer_code"],
+        "status": top.get("status", c["claim_status"] if "claim_status" in keys else c["status"]),
+        "claim_status": c["claim_status"] if "claim_status" in keys else c["status"],
         "applied_at": c["applied_at"].isoformat(), "documents": top.get("documents", []),
         "decision": top.get("decision"), "payout_fen": top.get("payout_fen"), "paid_fen": top.get("paid_fen"),
         "assessed_fen": c["assessed_fen"], "assessment_revision": c["assessment_revision"], "cover": c["cover"],

@@ -245,7 +245,8 @@ async def test_mutual_self_compensation_keeps_each_insurer_to_its_own_vehicle_an
     assert r.status == 409
     overdue = (await (await client.get("/v1/claims/overdue", headers=auth["admin"])).json())["claims"]
     assert overdue == []
-    closed = [(c, b["data"]["outcome"], b["data"]["claim_id"]) for c, b in await webhooks(settings, "claim.line_closed")]
+    closed = [(c, b["data"]["outcome"], b["data"]["claim_id"])
+              for c, b in await webhooks(settings, "claim.line_closed")]
     assert sorted(closed) == [("CPIC", "not_owing", claims["A"]), ("PICC", "not_owing", claims["B"])]
     r = await client.post(f"/v1/insurer/claims/{claims['A']}/assessment", json=assessment("m3", 200_001),
                           headers=auth["PICC"])
