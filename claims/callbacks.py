@@ -100,8 +100,10 @@ async def _documents(conn, who, c, body, now) -> None:
             fields["documents_requested_at"] = now  # telling the claimant nothing is needed meets §28
         await _step(conn, who, c, S.DOCUMENTS_COMPLETE, fields, now)
     elif body.stage == "complete":
-        await _step(conn, who, c, S.DOCUMENTS_COMPLETE,
-                    {"documents_complete_at": now, "documents_complete_how": "declared"}, now)
+        fields = {"documents_complete_at": now, "documents_complete_how": "declared"}
+        if c["documents_requested_at"] is None:
+            fields["documents_requested_at"] = now  # it holds everything: nothing left to ask (§28 met)
+        await _step(conn, who, c, S.DOCUMENTS_COMPLETE, fields, now)
     else:  # paper_received
         if c["status"] in {s.value for s in TERMINAL}:
             raise _refused(c, S.DOCUMENTS_COMPLETE)

@@ -33,7 +33,8 @@ class ClaimStatus(StrEnum):
 S = ClaimStatus
 TERMINAL = frozenset({S.CLOSED, S.WITHDRAWN, S.NOT_OWING})
 NEXT: dict[ClaimStatus, frozenset[ClaimStatus]] = {
-    S.OPENED: frozenset({S.DOCUMENTS_REQUESTED, S.WITHDRAWN}),
+    # documents_complete at once: the insurer states none are needed, or says it has them all (PRODUCT.md)
+    S.OPENED: frozenset({S.DOCUMENTS_REQUESTED, S.DOCUMENTS_COMPLETE, S.WITHDRAWN}),
     S.DOCUMENTS_REQUESTED: frozenset({S.DOCUMENTS_REQUESTED, S.DOCUMENTS_COMPLETE, S.WITHDRAWN}),  # more items
     S.DOCUMENTS_COMPLETE: frozenset({S.DECIDED, S.WITHDRAWN}),
     S.DECIDED: frozenset({S.PAYOUT_AGREED, S.CLOSED, S.WITHDRAWN}),  # closed: not covered
