@@ -114,36 +114,6 @@ async def reports_with_claims_since(conn: asyncpg.Connection, *, since: Any) -> 
         "SELECT DISTINCT report_id FROM claims WHERE applied_at >= $1::timestamptz ORDER BY report_id", since)]
 
 
-async def claims_of_insurer(conn: asyncpg.Connection, *, insurer_code: str, limit: int = 200) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        f"""SELECT {_CLAIM_COLUMNS} FROM claims c {_LATEST} WHERE c.insurer_code = $1::text
-            ORDER BY c.applied_at DESC LIMIT $2::int""",  # noqa: S608 - constants only
-        insurer_code, limit)
-
-
-async def overdue_claims(conn: asyncpg.Connection, *, listed: timedelta, decide: timedelta, pay: timedelta,
-                         insurer_code: str | None, limit: int, now: datetime) -> list[asyncpg.Record]:
-    """Open claims that may have a §28–§29 duty past due: a period of n days ends more than n days after its
-    event, so this narrows the scan and the pure rules say which are late."""
-    return await conn.fetch(
-        f"""SELECT {_CLAIM_COLUMNS} FROM claims c {_LATEST}
-            WHERE c.status NOT IN ('closed', 'withdrawn') AND ($4::text IS NULL OR c.insurer_code = $4::text)
-              AND ((c.documents_requested_at IS NULL AND c.applied_at + $1::interval < $6::timestamptz)
-                OR (c.documents_complete_at IS NOT NULL AND c.decided_at IS NULL
-                    AND c.documents_complete_at + $2::interval < $6::timestamptz)
-                OR (c.payout_agreed_at IS NOT NULL AND c.paid_at IS NULL
-                    AND c.payout_agreed_at + $3::interval < $6::timestamptz))
-            ORDER BY c.applied_at LIMIT $5::int""",  # noqa: S608 - constants only
-        listed, decide, pay, insurer_code, limit, now)
-
-
-async def open_claims_list(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        f"""SELECT {_CLAIM_COLUMNS} FROM claims c {_LATEST} WHERE c.status NOT IN ('closed', 'withdrawn')
-            ORDER BY c.applied_at LIMIT $1::int""",  # noqa: S608 - constants only
-        limit)
-
-
 async def update_claim(conn: asyncpg.Connection, *, claim_id: UUID, fields: dict[str, Any]) -> None:
     bad = set(fields) - UPDATABLE
     if bad:
@@ -294,10 +264,11 @@ async def unreceived_lines(conn: asyncpg.Connection, *, insurer_code: str, claim
 async def insurer_claim_ids(conn: asyncpg.Connection, *, insurer_code: str, limit: int) -> list[UUID]:
     """Claims the insurer reads: every one on which it has a line, and its own insured's (it assesses them)."""
     return [r["id"] for r in await conn.fetch(
-        """SELECT c.id FROM claims c
-           WHERE c.insurer_code = $1::text
-              OR EXISTS (SELECT 1 FROM claim_lines l WHERE l.claim_id = c.id AND l.insurer_code = $1::text)
-           ORDER BY c.applied_at DESC, c.id LIMIT $2::int""", insurer_code, limit)]
+        """SELECT id FROM (SELECT id, applied_at FROM claims WHERE insurer_code = $1::text
+                           UNION
+                           SELECT c.id, c.applied_at FROM claim_lines l JOIN claims c ON c.id = l.claim_id
+                           WHERE l.insurer_code = $1::text) x
+           ORDER BY applied_at DESC, id LIMIT $2::int""", insurer_code, limit)]
 
 
 async def overdue_lines(conn: asyncpg.Connection, *, listed: timedelta, decide: timedelta, pay: timedelta,
