@@ -312,7 +312,7 @@ async def document_requests(conn: asyncpg.Connection, *, line_ids: list[UUID]) -
            FROM claim_document_requests r
            LEFT JOIN LATERAL (SELECT id, media_type, size_bytes, sha256, uploaded_at FROM claim_documents x
                               WHERE x.request_id = r.id ORDER BY uploaded_at DESC, id LIMIT 1) d ON true
-           WHERE r.line_id = ANY($1::uuid[]) ORDER BY r.requested_at, r.id""", line_ids)
+           WHERE r.line_id = ANY($1::uuid[]) ORDER BY r.position""", line_ids)
 
 
 async def mark_paper_received(conn: asyncpg.Connection, *, line_id: UUID, request_ids: list[UUID],
@@ -360,3 +360,11 @@ async def insurer_reads(conn: asyncpg.Connection, *, claim_id: UUID, insurer_cod
         """SELECT EXISTS (SELECT 1 FROM claims WHERE id = $1::uuid AND insurer_code = $2::text)
                OR EXISTS (SELECT 1 FROM claim_lines WHERE claim_id = $1::uuid AND insurer_code = $2::text)""",
         claim_id, insurer_code))
+
+
+async def claims_by_ids(conn: asyncpg.Connection, *, claim_ids: list[UUID]) -> list[asyncpg.Record]:
+    """The claims in the order of `claim_ids`."""
+    rows = await conn.fetch(f"SELECT {_CLAIM_COLUMNS} FROM claims c {_LATEST} WHERE c.id = ANY($1::uuid[])",  # noqa: S608
+                            claim_ids)
+    by_id = {r["id"]: r for r in rows}
+    return [by_id[i] for i in claim_ids if i in by_id]

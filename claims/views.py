@@ -148,7 +148,7 @@ async def insurer_views(conn: asyncpg.Connection, *, claim_ids: list[Any], insur
                         now: datetime) -> list[dict[str, Any]]:
     """The claims as one insurer reads them: its own line on each (if any), and every line's status."""
     calendar = await repo.holiday_calendar(conn)
-    claims = [await repo.claim(conn, claim_id=i) for i in claim_ids]
+    claims = await repo.claims_by_ids(conn, claim_ids=list(claim_ids))
     lines = await repo.lines_of_claims(conn, claim_ids=list(claim_ids))
     mine = [ln for ln in lines if ln["insurer_code"] == insurer_code]
     documents = await repo.document_requests(conn, line_ids=[ln["line_id"] for ln in mine])

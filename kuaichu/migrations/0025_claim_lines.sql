@@ -44,12 +44,14 @@ CREATE TABLE claim_document_requests (
     description       text,       -- what `other` is (required for it)
     on_paper          boolean     NOT NULL DEFAULT false,
     requested_at      timestamptz NOT NULL DEFAULT now(),
+    position          bigint      GENERATED ALWAYS AS IDENTITY,  -- the order the insurer listed them in
     paper_received_at timestamptz,
     CONSTRAINT claim_document_requests_other CHECK (kind <> 'other' OR description IS NOT NULL)
 );
-CREATE INDEX claim_document_requests_line ON claim_document_requests (line_id, requested_at);
-GRANT UPDATE ON claim_document_requests TO kuaichu_app;
-REVOKE DELETE, TRUNCATE ON claim_document_requests FROM kuaichu_app;
+CREATE INDEX claim_document_requests_line ON claim_document_requests (line_id, position);
+-- What the insurer asked stays as asked: the service only records that a paper item arrived.
+REVOKE UPDATE, DELETE, TRUNCATE ON claim_document_requests FROM kuaichu_app;
+GRANT UPDATE (paper_received_at) ON claim_document_requests TO kuaichu_app;
 
 -- What the claimant uploaded for a request: the bytes sealed with the Keyring (personal data at rest).
 CREATE TABLE claim_documents (
