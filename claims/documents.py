@@ -82,9 +82,8 @@ async def give_consent(pool: asyncpg.Pool, *, report_id: UUID, party_id: UUID, c
         row = await repo.insert_document_consent(conn, line_id=line_id, party_id=party_id, kind=kind, given=given)
         action = "document_consent" if given else "document_consent_withdrawn"
         await record(conn, AuditEvent("claim", str(claim_id), action, ("party", str(party_id)), report_id, {
-                                          "line_id": {"before": None, "after": str(line_id)},
-                                          "kind": {"before": None, "after": kind},
-                                          "given": {"before": None, "after": given}}))
+            "line_id": {"before": None, "after": str(line_id)}, "kind": {"before": None, "after": kind},
+            "given": {"before": None, "after": given}}))
     return {"id": str(row["id"]), "line_id": str(line_id), "insurer_code": ln["insurer_code"], "kind": kind,
             "given": given, "given_at": row["given_at"]}
 

@@ -146,6 +146,9 @@ async def test_only_the_lines_insurer_reads_a_document_and_it_is_stored_encrypte
     r = await client.get(f"/v1/insurer/claims/{case['claims']['A']}/documents/{doc_id}", headers=case["auth"]["CPIC"])
     assert r.status == 404  # not under another claim either
     assert (await client.get(url)).status == 401
+    told = await sql(settings, "SELECT payload->>'insurer_code' AS code FROM outbox "
+                               "WHERE payload->>'event_type' = 'claim.document_uploaded'")
+    assert [r["code"] for r in told] == ["PICC"]  # the line's insurer hears of it, nobody else
     [row] = await sql(settings, "SELECT sealed FROM claim_documents")
     assert jpeg[:64] not in bytes(row["sealed"]) and jpeg[-64:] not in bytes(row["sealed"])
     # the other driver cannot upload to B's claim
