@@ -99,6 +99,7 @@ async def upload(pool: asyncpg.Pool, keyring: Keyring, *, report_id: UUID, party
     media_type, sha256 = await asyncio.get_running_loop().run_in_executor(check_in, check, data)
     now = datetime.now(UTC)
     async with pool.acquire() as conn, conn.transaction():
+        await repo.claim(conn, claim_id=claim_id, lock=True)  # the claim, then its line: as callbacks lock them
         ln = await repo.line(conn, claim_id=claim_id, insurer_code=req["insurer_code"], lock=True)
         req = await _request_of_claimant(conn, report_id=report_id, party_id=party_id, claim_id=claim_id,
                                          request_id=request_id)  # again, under the line's lock
