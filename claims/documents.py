@@ -23,6 +23,7 @@ import asyncpg
 import pypdf
 
 from accident.photos import NotAnImage, inspect_upload
+from accident.repository import parties_without_sharing
 from claims import repository as repo
 from claims.callbacks import complete_if_all_in
 from claims.documents_model import DOCUMENT_NAMES, SENSITIVE_KINDS
@@ -166,12 +167,15 @@ async def _request_of_claimant(conn: asyncpg.Connection, *, report_id: UUID, par
 
 async def read_for_insurer(pool: asyncpg.Pool, keyring: Keyring, *, insurer_code: str, claim_id: UUID,
                            document_id: UUID) -> tuple[str, bytes, str]:
-    """(media type, bytes, sha256) of a document on the insurer's own line; anyone else: not found. A sensitive
-    one whose consent was withdrawn is refused."""
+    """(media type, bytes, sha256) of a document on the insurer's own line; anyone else: not found. Refused once
+    the claimant withdrew its sharing consent (PIPL art. 23), or a sensitive one's separate consent (art. 29)."""
     async with pool.acquire() as conn:
         doc = await repo.document(conn, document_id=document_id)
         if doc is None or doc["claim_id"] != claim_id or doc["insurer_code"] != insurer_code:
             raise DocumentNotFound()
+        if doc["label"] in await parties_without_sharing(conn, report_id=doc["report_id"]):
+            raise DocumentConsentRequired("申请人已撤回共享案件信息的同意（《个人信息保护法》第二十三条）",
+                                          "The claimant withdrew consent to sharing the case (PIPL art. 23)")
         if doc["kind"] in SENSITIVE_KINDS:
             consents = await repo.document_consents(conn, line_ids=[doc["line_id"]])
             if not consents.get((doc["line_id"], doc["kind"])):

@@ -333,9 +333,11 @@ async def insert_document(conn: asyncpg.Connection, *, request_id: UUID, party_i
 
 async def document(conn: asyncpg.Connection, *, document_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT d.id, d.media_type, d.sha256, d.sealed, d.party_id, r.kind, r.line_id, l.claim_id, l.insurer_code
+        """SELECT d.id, d.media_type, d.sha256, d.sealed, d.party_id, r.kind, r.line_id, l.claim_id, l.insurer_code,
+                  c.report_id, c.label
            FROM claim_documents d JOIN claim_document_requests r ON r.id = d.request_id
-           JOIN claim_lines l ON l.id = r.line_id WHERE d.id = $1::uuid""", document_id)
+           JOIN claim_lines l ON l.id = r.line_id JOIN claims c ON c.id = l.claim_id
+           WHERE d.id = $1::uuid""", document_id)
 
 
 async def insert_document_consent(conn: asyncpg.Connection, *, line_id: UUID, party_id: UUID, kind: str,

@@ -18,6 +18,7 @@ from claims import repository as repo
 from kuaichu.db import connect
 from tests.api.claims_setup import opened_case, sql
 from tests.api.evidence import phone_jpeg
+from tests.api.flows import CONSENT
 
 BEIJING = timezone(timedelta(hours=8))
 
@@ -146,6 +147,14 @@ async def test_only_the_lines_insurer_reads_a_document_and_it_is_stored_encrypte
     r = await client.get(f"/v1/insurer/claims/{case['claims']['A']}/documents/{doc_id}", headers=case["auth"]["CPIC"])
     assert r.status == 404  # not under another claim either
     assert (await client.get(url)).status == 401
+    # the claimant withdraws sharing the case (PIPL art. 23): the insurer reads it no more; consenting again restores
+    r = await client.post(f"/v1/reports/{case['report_id']}/consent", json={**CONSENT, "sharing": False},
+                          headers=case["drivers"]["B"])
+    assert r.status == 200, await r.text()
+    r = await client.get(url, headers=case["auth"]["PICC"])
+    assert r.status == 403 and "第二十三条" in (await r.json())["zh"]["detail"]
+    await client.post(f"/v1/reports/{case['report_id']}/consent", json=CONSENT, headers=case["drivers"]["B"])
+    assert (await client.get(url, headers=case["auth"]["PICC"])).status == 200
     told = await sql(settings, "SELECT payload->>'insurer_code' AS code FROM outbox "
                                "WHERE payload->>'event_type' = 'claim.document_uploaded'")
     assert [r["code"] for r in told] == ["PICC"]  # the line's insurer hears of it, nobody else
