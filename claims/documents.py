@@ -22,6 +22,7 @@ from uuid import UUID
 import asyncpg
 import pypdf
 
+from accident.photo_service import PhotoLimits
 from accident.photos import NotAnImage, inspect_upload
 from accident.repository import parties_without_sharing
 from claims import repository as repo
@@ -32,6 +33,7 @@ from claims.errors import (
     ClaimTransitionRefused,
     DocumentConsentRequired,
     DocumentNotFound,
+    DocumentQuotaExceeded,
     NotADocument,
 )
 from claims.lines import LINE_TERMINAL
@@ -90,10 +92,11 @@ async def give_consent(pool: asyncpg.Pool, *, report_id: UUID, party_id: UUID, c
 
 
 async def upload(pool: asyncpg.Pool, keyring: Keyring, *, report_id: UUID, party_id: UUID, claim_id: UUID,
-                 request_id: UUID, data: bytes, check: Callable[[bytes], tuple[str, str]],
+                 request_id: UUID, data: bytes, check: Callable[[bytes], tuple[str, str]], limits: PhotoLimits,
                  check_in: Executor | None = None) -> tuple[int, dict[str, Any]]:
-    """Check the upload first, then store it sealed, tell the line's insurer, and complete the documents when it
-    was the last item; the same bytes again for the same item answer the stored upload (200)."""
+    """Check the upload first (the photo limits: per file, and per claim what a report may hold), then store it
+    sealed, tell the line's insurer, and complete the documents when it was the last item; the same bytes again
+    for the same item answer the stored upload (200)."""
     async with pool.acquire() as conn:
         req = await _request_of_claimant(conn, report_id=report_id, party_id=party_id, claim_id=claim_id,
                                          request_id=request_id)
@@ -107,6 +110,13 @@ async def upload(pool: asyncpg.Pool, keyring: Keyring, *, report_id: UUID, party
         if req["sha256"] == sha256:
             done = ln["status"] != "documents_requested"
             return 200, _uploaded(req, req["document_id"], req["uploaded_at"], complete=done)
+        count, used = await repo.documents_stored(conn, claim_id=claim_id)
+        if count + 1 > limits.max_photos or used + len(data) > limits.max_bytes:
+            mb = limits.max_bytes / (1024 * 1024)
+            raise DocumentQuotaExceeded(
+                f"每个理赔案件最多上传{limits.max_photos}份、合计{mb:g}MB的材料（替换过的文件也计算在内）",
+                f"A claim takes at most {limits.max_photos} uploads and {mb:g} MB together (replaced files count)",
+                max_documents=limits.max_photos, max_bytes=limits.max_bytes)
         row = await repo.insert_document(conn, request_id=request_id, party_id=party_id, media_type=media_type,
                                          size_bytes=len(data), sha256=sha256, sealed=keyring.seal(data))
         await record(conn, AuditEvent("claim", str(claim_id), "document_uploaded", ("party", str(party_id)),

@@ -59,3 +59,10 @@ class NotADocument(DomainError):
     kind = "unsupported"
     title_zh = "材料须为 JPEG、PNG 图片或 PDF 文件"
     title_en = "A document must be a JPEG or PNG image or a PDF"
+
+
+class DocumentQuotaExceeded(DomainError):
+    code = "document-quota-exceeded"
+    kind = "conflict"
+    title_zh = "本理赔案件的材料数量或总大小已达上限"
+    title_en = "The documents of this claim have reached their limit"

@@ -370,3 +370,12 @@ async def claims_by_ids(conn: asyncpg.Connection, *, claim_ids: list[UUID]) -> l
                             claim_ids)
     by_id = {r["id"]: r for r in rows}
     return [by_id[i] for i in claim_ids if i in by_id]
+
+
+async def documents_stored(conn: asyncpg.Connection, *, claim_id: UUID) -> tuple[int, int]:
+    """(uploads, bytes) stored for a claim, every line and every replaced file included."""
+    row = await conn.fetchrow(
+        """SELECT count(*) AS n, coalesce(sum(d.size_bytes), 0) AS used
+           FROM claim_documents d JOIN claim_document_requests r ON r.id = d.request_id
+           JOIN claim_lines l ON l.id = r.line_id WHERE l.claim_id = $1::uuid""", claim_id)
+    return int(row["n"]), int(row["used"])

@@ -8,6 +8,7 @@ from functools import partial
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from accident.photo_service import PhotoLimits
 from accident.service import access
 from claims import repository as repo
 from claims.callbacks import apply_callback
@@ -206,9 +207,12 @@ async def post_document(request: web.Request) -> web.Response:
     data = await _read_file(request, s.settings.max_photo_bytes)
     check = partial(inspect_document, max_pixels=s.settings.max_image_pixels,
                     max_full_decode_pixels=s.settings.max_full_decode_pixels)
+    cfg = s.settings
+    limits = PhotoLimits(max_photos=cfg.max_photos_per_report, max_bytes=cfg.max_photo_bytes_per_report,
+                         max_pixels=cfg.max_image_pixels, max_full_decode_pixels=cfg.max_full_decode_pixels)
     status, body = await upload_document(s.pool, s.keyring, report_id=report_id, party_id=party_id,
                                          claim_id=_claim_id(request), request_id=request_id, data=data, check=check,
-                                         check_in=s.image_executor)
+                                         limits=limits, check_in=s.image_executor)
     return json_response(DocumentUploaded.model_validate(body), status)
 
 

@@ -259,3 +259,21 @@ async def test_requests_come_from_the_closed_list(client, settings, case, body, 
     assert r.status == 422
     assert pointer in [e["pointer"] for e in (await r.json())["errors"]]
     assert await sql(settings, "SELECT 1 FROM claim_document_requests") == []
+
+
+async def test_a_claim_holds_documents_within_the_photo_limits(aiohttp_client, settings):
+    from kuaichu.app import create_app
+
+    client = await aiohttp_client(create_app(settings.model_copy(update={"max_photos_per_report": 2})))
+    report_id, auth, claims, drivers = await opened_case(client, settings, {"A": 100, "B": 0})
+    case = {"auth": auth, "url": f"/v1/insurer/claims/{claims['B']}"}
+    requested = await request_documents(client, case, "q1", {"kind": "vehicle_licence"},
+                                        {"kind": "driving_licence"}, {"kind": "repair_invoice"})
+    base = f"/v1/reports/{report_id}/claims/{claims['B']}/documents"
+    statuses = []
+    for shade, item in enumerate(requested["documents"]):
+        r = await client.post(f"{base}/{item['id']}", data=form(phone_jpeg(shade=shade * 30)), headers=drivers["B"])
+        statuses.append(r.status)
+    assert statuses == [201, 201, 409]
+    assert (await r.json())["type"].endswith("document-quota-exceeded")
+    assert len(await sql(settings, "SELECT 1 FROM claim_documents")) == 2
