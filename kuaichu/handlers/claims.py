@@ -6,7 +6,7 @@ import uuid
 from functools import partial
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from accident.photo_service import PhotoLimits
 from accident.service import access
@@ -17,16 +17,14 @@ from claims.documents import give_consent, inspect_document, read_for_insurer
 from claims.documents import upload as upload_document
 from claims.errors import ClaimNotFound, DocumentNotFound
 from claims.receipts import read_as_insurer
-from claims.service import ClaimsContext, photo_links
+from claims.service import photo_links
 from claims.views import driver_claims, overdue_list
 from kernel.errors import InvalidInput, field
 from kernel.identity import InsurerPrincipal
 from kuaichu.api import INSURER, PARTY, Route, json_response, principal, read_model, staff
-from kuaichu.context import Services
 from kuaichu.handlers.photos import MalformedMultipart, PhotoTooLarge
 from kuaichu.intake import report_id_of
 from kuaichu.keys import SERVICES
-from schemas.base import Strict
 from schemas.claims import (
     AssessmentCreate,
     ClaimList,
@@ -40,17 +38,12 @@ from schemas.claims import (
     DocumentsUpdate,
     DocumentUploaded,
     DriverClaimList,
+    ListQuery,
     OverdueQuery,
     PaymentCreate,
     PayoutAgreementCreate,
     WithdrawalCreate,
 )
-
-
-def claims_context(services: Services) -> ClaimsContext:
-    s = services.settings
-    return ClaimsContext(pool=services.pool, keyring=services.keyring, public_base_url=s.public_base_url,
-                         photo_link_ttl_s=s.photo_link_ttl_s)
 
 
 def _claim_id(request: web.Request) -> uuid.UUID:
@@ -69,16 +62,12 @@ def _insurer(request: web.Request) -> InsurerPrincipal:
 def callback(kind: str, model: type[BaseModel]):
     async def handler(request: web.Request) -> web.Response:
         body = await read_model(request, model)
-        status, view = await apply_callback(claims_context(request.app[SERVICES]), who=_insurer(request),
+        status, view = await apply_callback(request.app[SERVICES].claims, who=_insurer(request),
                                             claim_id=_claim_id(request), kind=kind, body=body)
         return json_response(view, status)
 
     handler.__name__ = f"insurer_{kind}"  # routes are named after their handlers
     return handler
-
-
-class ListQuery(Strict):
-    limit: int = Field(200, ge=1, le=1000)
 
 
 async def list_claims(request: web.Request) -> web.Response:
@@ -96,7 +85,7 @@ async def get_claim(request: web.Request) -> web.Response:
             raise ClaimNotFound("没有该理赔案件，或不属于贵公司", "No such claim for this insurer")
         photos = await repo.photos(conn, report_id=(await repo.claim(conn, claim_id=claim_id))["report_id"])
     [view] = await read_as_insurer(services.pool, insurer_code=who.insurer_code, claim_ids=[claim_id])
-    links = photo_links(claims_context(services), report_id=uuid.UUID(view["report_id"]), photos=photos,
+    links = photo_links(services.claims, report_id=uuid.UUID(view["report_id"]), photos=photos,
                         insurer_code=who.insurer_code)
     return json_response({**view, "photos": links})
 
