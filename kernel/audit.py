@@ -37,6 +37,25 @@ def commitment(key: bytes, personal: Mapping[str, Any]) -> bytes:
     return hmac.new(key, canonical(personal), hashlib.sha256).digest()
 
 
+def insert_sql(*, source: str, report_id: str, entity: str, entity_id: str, action: str, actor_kind: str,
+               actor_id: str, changes: str) -> str:
+    """The audit INSERT for a statement that also makes the change it records (a CTE, one round trip, e.g. in a
+    pipelined batch): `source` is what follows FROM (rows, a join, a WHERE), the others SQL expressions over it.
+    Audit rows are written only through this fragment, `record` and `record_many` (the database chains each
+    one as it is inserted, whichever way it comes)."""
+    return f"""INSERT INTO audit_events (report_id, entity, entity_id, action, actor_kind, actor_id, changes)
+    SELECT {report_id}, {entity}, {entity_id}, {action}, {actor_kind}, {actor_id}, {changes} FROM {source}"""  # noqa: S608 (SQL written in code; values are parameters)
+
+
+# In the callers' order (stable per report, see record_many).
+_RECORD_MANY = insert_sql(
+    source="""unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
+              WITH ORDINALITY AS r(report_id, entity, entity_id, action, actor_kind, actor_id, changes, n)
+              ORDER BY r.n""",
+    report_id="r.report_id", entity="r.entity", entity_id="r.entity_id", action="r.action",
+    actor_kind="r.actor_kind", actor_id="r.actor_id", changes="r.changes")
+
+
 async def record(conn: asyncpg.Connection, *events: AuditEvent, keyring: Keyring | None = None) -> None:
     """Append events in the caller's transaction, in one round trip."""
     await record_many(conn, events, keyring=keyring)
@@ -79,14 +98,7 @@ async def record_many(conn: asyncpg.Connection, events: Iterable[AuditEvent], *,
         rows.append((e.report_id, e.entity, e.entity_id, e.action, e.actor[0], e.actor[1], dict(e.changes),
                      commit, key, data))
     if not any(r[7] for r in rows):
-        await conn.execute(
-            """INSERT INTO audit_events (report_id, entity, entity_id, action, actor_kind, actor_id, changes)
-               SELECT r.report_id, r.entity, r.entity_id, r.action, r.actor_kind, r.actor_id, r.changes
-               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
-                    WITH ORDINALITY AS r(report_id, entity, entity_id, action, actor_kind, actor_id, changes, n)
-               ORDER BY r.n""",
-            *[list(col) for col in zip(*[r[:7] for r in rows], strict=True)],
-        )
+        await conn.execute(_RECORD_MANY, *[list(col) for col in zip(*[r[:7] for r in rows], strict=True)])
         return
     await conn.execute(_INSERT, *[list(col) for col in zip(*rows, strict=True)])
 

@@ -207,20 +207,20 @@ async def verify(conn: asyncpg.Connection, *, report_id: UUID | None = None) -> 
     if report_id is not None and str(report_id) not in by_chain and str(report_id) in heads:
         by_chain[str(report_id)] = []
     present: set[int] = set()
-    for chain, events in by_chain.items():
+    for chain, chain_rows in by_chain.items():
         out.chains += 1
-        out.events += len(events)
-        present.update(e["id"] for e in events)
-        out.findings.extend(_verify_chain(chain, events, heads.get(chain), sealed, pending))
+        out.events += len(chain_rows)
+        present.update(e["id"] for e in chain_rows)
+        out.findings.extend(_verify_chain(chain, chain_rows, heads.get(chain), sealed, pending))
     # Sealed events of the chains examined that are no longer there at all.
     missing = [i for i in sealed if i not in present]
     if missing:
         gone = await conn.fetch("SELECT id FROM audit_events WHERE id = ANY($1::bigint[])", missing)
         still = {g["id"] for g in gone}
         for i in missing:
-            chain = _chain_following(sealed[i], by_chain)
-            if i not in still and (report_id is None or chain is not None):
-                out.findings.append(Finding("deleted", chain or "an unknown chain",
+            owner = _chain_following(sealed[i], by_chain)
+            if i not in still and (report_id is None or owner is not None):
+                out.findings.append(Finding("deleted", owner or "an unknown chain",
                                             f"sealed as {sealed[i].hex()[:16]}…, no longer in audit_events", i))
     return out
 
@@ -236,36 +236,42 @@ def _b(value: bytes | None) -> bytes | None:
 
 def _verify_chain(chain: str, rows: list[asyncpg.Record], head: asyncpg.Record | None, sealed: dict[int, bytes],
                   pending: set[int]) -> list[Finding]:
-    found: list[Finding] = []
     # What each row's content hashes to, linked to its own stored prev (an edit shows here and only here).
-    content = {}
-    for r in rows:
-        content[r["id"]] = sha256(event_preimage(r, _b(r["prev_hash"])))
-    named: set[int] = set()
-    for r in rows:
-        rid, stored = r["id"], bytes(r["hash"])
-        if content[rid] != stored:
-            found.append(Finding("edited", chain, "its content no longer hashes to its stored hash", rid))
-            named.add(rid)
-        elif rid in sealed and sealed[rid] != stored:
-            other = next((i for i, h in sealed.items() if h == stored), None)
-            if other is not None:
-                found.append(Finding("reordered", chain, f"holds what was sealed as event {other}", rid))
-            else:
-                found.append(Finding("edited", chain, "rewritten with a hash of its own since it was sealed", rid))
-            named.add(rid)
-        elif rid not in sealed and rid not in pending:
-            found.append(Finding("inserted", chain, "never sealed and not waiting to be", rid))
-            named.add(rid)
-    # Follow the links from each event that starts a run (no predecessor present) and compare the linked
-    # order with the stored one: a run starting mid-chain follows a deleted event; events whose place in the
-    # links differs from their stored place were reordered.
+    content = {r["id"]: sha256(event_preimage(r, _b(r["prev_hash"]))) for r in rows}
+    found = [f for r in rows if (f := _row_finding(chain, r, content[r["id"]], sealed, pending)) is not None]
+    named = {f.event_id for f in found}
+    # Rows that only moved or were slipped in are left out of the links; edited ones keep their place.
     linked_rows = [r for r in rows if not (r["id"] in named and content[r["id"]] == bytes(r["hash"]))]
-    hashes = {bytes(r["hash"]) for r in linked_rows}
-    following = {_b(r["prev_hash"]): r for r in linked_rows}
+    found += _link_findings(chain, linked_rows, named)
+    found += _head_findings(chain, rows, head, named)
+    return found
+
+
+def _row_finding(chain: str, r: asyncpg.Record, content: bytes, sealed: dict[int, bytes],
+                 pending: set[int]) -> Finding | None:
+    rid, stored = r["id"], bytes(r["hash"])
+    if content != stored:
+        return Finding("edited", chain, "its content no longer hashes to its stored hash", rid)
+    if rid in sealed and sealed[rid] != stored:
+        other = next((i for i, h in sealed.items() if h == stored), None)
+        if other is not None:
+            return Finding("reordered", chain, f"holds what was sealed as event {other}", rid)
+        return Finding("edited", chain, "rewritten with a hash of its own since it was sealed", rid)
+    if rid not in sealed and rid not in pending:
+        return Finding("inserted", chain, "never sealed and not waiting to be", rid)
+    return None
+
+
+def _link_findings(chain: str, rows: list[asyncpg.Record], named: set[int | None]) -> list[Finding]:
+    """Follow the links from each event that starts a run (no predecessor present) and compare the linked order
+    with the stored one: a run starting mid-chain follows a deleted event; events whose place in the links
+    differs from their stored place were reordered."""
+    found: list[Finding] = []
+    hashes = {bytes(r["hash"]) for r in rows}
+    following = {_b(r["prev_hash"]): r for r in rows}
     linked: list[asyncpg.Record] = []
     seen: set[int] = set()
-    for r in linked_rows:
+    for r in rows:
         prev = _b(r["prev_hash"])
         if r["id"] in seen or (prev is not None and prev in hashes):
             continue
@@ -278,24 +284,26 @@ def _verify_chain(chain: str, rows: list[asyncpg.Record], head: asyncpg.Record |
             seen.add(node["id"])
             linked.append(node)
             node = following.get(bytes(node["hash"]))
-    for r in linked_rows:  # caught in a cycle of links: no start reaches them
-        if r["id"] not in seen:
-            linked.append(r)
-    for stored_row, linked_row in zip(linked_rows, linked, strict=True):
-        if stored_row["id"] != linked_row["id"] and stored_row["id"] not in named:
-            found.append(Finding("reordered", chain, "stored where event "
-                                 f"{linked_row['id']} belongs by the links", stored_row["id"]))
-    if head is not None:
-        last = rows[-1] if rows else None
-        if last is None or bytes(last["hash"]) != _b(head["hash"]):
-            if last is not None and last["id"] in named:
-                pass
-            elif last is None or head["seq"] > last["seq"]:
-                found.append(Finding("deleted", chain, f"the chain's last {head['seq'] - (last['seq'] if last else 0)}"
-                                     " event(s) are missing (the head says more were written)"))
-            else:
-                found.append(Finding("edited", chain, "the last event is not the chain's head"))
-    return found
+    linked += [r for r in rows if r["id"] not in seen]  # caught in a cycle of links: no start reaches them
+    return found + [
+        Finding("reordered", chain, f"stored where event {linked_row['id']} belongs by the links", stored_row["id"])
+        for stored_row, linked_row in zip(rows, linked, strict=True)
+        if stored_row["id"] != linked_row["id"] and stored_row["id"] not in named]
+
+
+def _head_findings(chain: str, rows: list[asyncpg.Record], head: asyncpg.Record | None,
+                   named: set[int | None]) -> list[Finding]:
+    """The chain must end at its head: a shorter chain lost its last events."""
+    last = rows[-1] if rows else None
+    if head is None or (last is not None and bytes(last["hash"]) == _b(head["hash"])):
+        return []
+    if last is not None and last["id"] in named:
+        return []
+    if last is None or head["seq"] > last["seq"]:
+        missing = head["seq"] - (last["seq"] if last else 0)
+        return [Finding("deleted", chain, f"the chain's last {missing} event(s) are missing (the head says more "
+                                          "were written)")]
+    return [Finding("edited", chain, "the last event is not the chain's head")]
 
 
 @dataclass(slots=True)

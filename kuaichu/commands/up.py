@@ -106,13 +106,7 @@ def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
         database = f"{_without_password(service)}  (the service's login kuaichu_app; {where})"
     # The owner's URL goes to the migration only: what serves requests never holds it.
     env = {k: v for k, v in os.environ.items() if k != "KUAICHU_MIGRATE_DATABASE_URL"} | {"DATABASE_URL": service}
-    # Like the court simulator, a local time-stamping authority answers on KUAICHU_TSA_URL (default :8091) when
-    # that is a loopback address; a remote URL is a real authority, whose certificate KUAICHU_TSA_CA_FILE names.
-    tsa = urlsplit(settings.tsa_url or DEV_TSA_URL)
-    local_tsa = tsa.hostname in ("127.0.0.1", "localhost")
-    if local_tsa:
-        env |= {"KUAICHU_TSA_URL": urlunsplit(tsa),
-                "KUAICHU_TSA_CA_FILE": str((settings.var_dir / "tsa" / "ca.crt").resolve())}
+    tsa_command = _local_tsa(settings, env)
     try:
         reference = asyncio.run(_prepare(owner, service, settings, load_sample=not args.no_sample))
     except ReferenceFileError as exc:
@@ -123,9 +117,7 @@ def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
     commands = [("API", "api", ("serve",)), ("worker", "worker", ("worker",)),
                 ("court simulator", "court-sim", ("court-sim", "--host", court.hostname or "127.0.0.1",
                                                   "--port", str(court.port or 80), "--callback-url", api))]
-    if local_tsa:
-        commands.append(("time-stamping authority", "tsa-sim",
-                         ("tsa-sim", "--host", tsa.hostname or "127.0.0.1", "--port", str(tsa.port or 80))))
+    commands += tsa_command
     with ExitStack() as files:
         children = []
         for name, stem, cmd in commands:
@@ -167,6 +159,19 @@ def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
         print(_tail(ended.log), file=sys.stderr)
         return 1
     return 0
+
+
+def _local_tsa(settings: Settings, env: dict[str, str]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Like the court simulator, a local time-stamping authority answers on KUAICHU_TSA_URL (default :8091) when
+    that is a loopback address (its root certificate given to the children); a remote URL is a real authority,
+    whose certificate KUAICHU_TSA_CA_FILE names."""
+    tsa = urlsplit(settings.tsa_url or DEV_TSA_URL)
+    if tsa.hostname not in ("127.0.0.1", "localhost"):
+        return []
+    env |= {"KUAICHU_TSA_URL": urlunsplit(tsa),
+            "KUAICHU_TSA_CA_FILE": str((settings.var_dir / "tsa" / "ca.crt").resolve())}
+    return [("time-stamping authority", "tsa-sim",
+             ("tsa-sim", "--host", tsa.hostname or "127.0.0.1", "--port", str(tsa.port or 80)))]
 
 
 def _summary(settings: Settings, children: list[Child], *, api: str, database: str, reference: str) -> str:

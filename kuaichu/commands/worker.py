@@ -10,8 +10,7 @@ from kuaichu.commands import require_db
 from kuaichu.db import create_pool
 from kuaichu.deliveries import handlers
 from kuaichu.features import services_for
-from kuaichu.handlers.assessment import sweeper as assessment_sweeper
-from kuaichu.housekeeping import housekeeping
+from kuaichu.housekeeping import assessment_timers, housekeeping
 from kuaichu.looplag import LoopLag
 from kuaichu.metrics import Metrics, serving
 from kuaichu.sealer import sealer
@@ -38,7 +37,8 @@ async def serve_worker(
         async with services_for(settings, pool) as services, \
                 serving(metrics, settings.metrics_host, settings.worker_metrics_port):
             probe = asyncio.create_task(lag.probe())
-            timers = asyncio.create_task(assessment_sweeper(services, stop))  # assessment SLA/ETA/queue timers
+            timers = asyncio.create_task(assessment_timers(services.assessment, stop,
+                                                          every_s=settings.assessment_sweep_s))
             cleanup = asyncio.create_task(housekeeping(pool, stop, photos=services.photos,
                                                        stale_part_s=settings.photo_part_stale_s))
             seals = asyncio.create_task(sealer(pool, services.http, settings, stop))  # audit seal and anchors
