@@ -200,6 +200,7 @@ def _audit_verify(settings, tsa_ca: Path, *extra: str) -> subprocess.CompletedPr
                           capture_output=True, text=True, timeout=120, check=False)
 
 
+@pytest.mark.timeout(400)  # four runs of the CLI, each a fresh interpreter
 async def test_audit_verify_names_each_edited_deleted_inserted_and_reordered_event(
         client, settings, owner_database_url, tsa):
     authority, url = tsa
