@@ -314,3 +314,19 @@ async def test_the_cli_prints_an_enrolment_link_and_a_reset_link_and_a_system_cl
     assert reset.stdout != made.stdout
     assert (await staff("reset", "super-2")).returncode != 0
     assert "no active staff account" in (await staff("reset", "nobody", "--password")).stderr
+
+
+async def test_failures_from_one_address_across_accounts_are_limited_too(settings, aiohttp_client):
+    app = await aiohttp_client(create_app(settings.model_copy(
+        update={"staff_sign_in_failures_per_address_per_hour": 3})))
+    b = Browser(app.make_url("/"))
+    try:
+        secret = await enrol(b, await new_person(settings, "admin", "ops-9"))
+        await a_minute_passes(settings, "ops-9")
+        assert (await sign_in(b, "ops-9", secret)).status == 201  # a success takes nothing from the budget
+        for name in ("ops-9", "someone", "else"):  # one wrong password on each of several accounts
+            await _problem(await sign_in(b, name, None, password="Summer2026!"), 401, "staff-sign-in-failed")
+        body = await _problem(await sign_in(b, "another", None, password="Summer2026!"), 429, "rate-limited")
+        assert body["limit"]["name"] == "staff-sign-in-failures-per-address-per-hour"
+    finally:
+        await b.close()
