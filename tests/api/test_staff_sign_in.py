@@ -330,3 +330,12 @@ async def test_failures_from_one_address_across_accounts_are_limited_too(setting
         assert body["limit"]["name"] == "staff-sign-in-failures-per-address-per-hour"
     finally:
         await b.close()
+
+
+async def test_the_enrolment_page_over_plain_http_elsewhere_says_to_use_https(client):
+    r = await client.get("/staff/enrol", headers={"Host": "192.168.1.20:8080"})
+    assert r.status == 403 and r.content_type == "text/html"
+    text = await r.text()
+    assert "https://" in text and "HTTPS" in text and "192.168.1.20:8080" in text
+    assert r.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert (await client.get("/staff/enrol", headers={"Host": "localhost:8080"})).status == 200
