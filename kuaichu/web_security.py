@@ -159,8 +159,8 @@ def insecure_page(request: web.Request) -> web.Response:
 <title>请使用 HTTPS · Use https — 快处 Kuaichu</title></head>
 <body><main>
 <h1>请通过 HTTPS 打开 <span lang="en">Open this over https</span></h1>
-<p>此地址（{html.escape(request.host)}）使用明文 HTTP，登录信息无法安全保存，照片也无法在手机上校验。请使用 https:// 地址，
-或在本机用 localhost 打开。</p>
+<p>此地址（{html.escape(request.host)}）使用明文 HTTP，登录信息无法安全保存，照片也无法在手机上校验。
+请使用 https:// 地址，或在本机用 localhost 打开。</p>
 <p lang="en">This address ({html.escape(request.host)}) is plain http: a sign-in cannot be kept safe here and photos
 cannot be checked on the phone. Use the https:// address, or localhost on the computer running the service.</p>
 </main></body>
