@@ -201,7 +201,8 @@ async def complete_enrolment(pool: asyncpg.Pool, keyring: Keyring, *, token: str
                                 totp_last_step = CASE WHEN $3::boolean THEN $5::bigint ELSE totp_last_step END,
                                 failed_sign_ins = 0, locked_until = NULL
                WHERE id = $1::uuid""",
-            row["staff_id"], password_hash, row["sets_totp"], keyring.encrypt(secret) if secret else None, step,
+            row["staff_id"], password_hash if row["sets_password"] else None, row["sets_totp"],
+            keyring.encrypt(secret) if secret else None, step,
         )
         await conn.execute("UPDATE staff_enrolments SET used_at = now() WHERE id = $1::uuid", row["id"])
         ended = await end_staff_sessions(conn, staff_id=row["staff_id"], reason="enrolment")

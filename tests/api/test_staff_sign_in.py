@@ -339,3 +339,26 @@ async def test_the_enrolment_page_over_plain_http_elsewhere_says_to_use_https(cl
     assert "https://" in text and "HTTPS" in text and "192.168.1.20:8080" in text
     assert r.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert (await client.get("/staff/enrol", headers={"Host": "localhost:8080"})).status == 200
+
+
+async def test_an_authenticator_reset_link_sets_the_authenticator_and_nothing_else(client, settings, browser):
+    from kuaichu import staff_accounts
+
+    await enrol(browser, await new_person(settings, "police", "officer-5"))
+    conn = await connect(settings.database_url)
+    try:
+        done = await staff_accounts.reset(conn, _keyring(settings), staff_accounts.policy_from(settings),
+                                          username="officer-5", password=False, totp=True, actor=("system", "cli:t"))
+    finally:
+        await conn.close()
+    info = await (await browser.call("POST", "/v1/staff/enrolment/open", json={"token": done["token"]})).json()
+    assert info["sets_totp"] and not info["sets_password"]
+    code = pyotp.TOTP(info["totp_secret"]).now()
+    r = await browser.call("POST", "/v1/staff/enrolment", json={
+        "token": done["token"], "password": "an attempt to change it", "totp_code": code})
+    assert r.status == 200 and (await r.json())["password_set"] is False
+    await a_minute_passes(settings, "officer-5")
+    await _problem(await sign_in(browser, "officer-5", info["totp_secret"], password="an attempt to change it"), 401,
+                   "staff-sign-in-failed")
+    await a_minute_passes(settings, "officer-5")
+    assert (await sign_in(browser, "officer-5", info["totp_secret"])).status == 201
