@@ -180,6 +180,8 @@ async def security_headers_middleware(request: web.Request, handler):  # type: i
     """Every page, script and style sheet the service serves gets the headers above (a handler's own values,
     e.g. a looser img-src, are kept); pages added later under / and /staff/ need do nothing."""
     response = await handler(request)
+    if response.prepared:  # streamed by its handler: its headers are already sent
+        return response
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.content_type in _PAGE_TYPES:
         for name, value in SECURITY_HEADERS.items():
