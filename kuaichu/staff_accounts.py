@@ -291,10 +291,14 @@ async def sign_in(pool: asyncpg.Pool, keyring: Keyring, policy: StaffPolicy, *, 
                        RETURNING expires_at""",
                     session_id, row["id"], keyring.token_hash(token), policy.session_ttl_s,
                 )
+                # A hash made with weaker parameters than today's is replaced while the password is at hand.
+                rehash = (await hash_password(password) if _HASHER.check_needs_rehash(row["password_hash"])
+                          else None)
                 await conn.execute(
                     """UPDATE staff SET failed_sign_ins = 0, locked_until = NULL,
-                              totp_last_step = coalesce($2::bigint, totp_last_step) WHERE id = $1::uuid""",
-                    row["id"], step,
+                              totp_last_step = coalesce($2::bigint, totp_last_step),
+                              password_hash = coalesce($3::text, password_hash) WHERE id = $1::uuid""",
+                    row["id"], step, rehash,
                 )
                 await record(conn, AuditEvent("staff", str(row["id"]), "signed_in", ("staff", str(row["id"])),
                                               changes={"session": {"before": None, "after": str(session_id)}}))

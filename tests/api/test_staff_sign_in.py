@@ -363,3 +363,15 @@ async def test_an_authenticator_reset_link_sets_the_authenticator_and_nothing_el
                    "staff-sign-in-failed")
     await a_minute_passes(settings, "officer-5")
     assert (await sign_in(browser, "officer-5", info["totp_secret"])).status == 201
+
+
+async def test_a_password_hashed_with_weaker_parameters_is_rehashed_at_sign_in(client, settings, browser):
+    from argon2 import PasswordHasher
+
+    await enrol(browser, await new_person(settings, "coordinator", "coord-5"))
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    await _sql(settings, "UPDATE staff SET password_hash = $1::text WHERE username = 'coord-5'", weak)
+    assert (await sign_in(browser, "coord-5", None)).status == 201
+    stored = (await _sql(settings, "SELECT password_hash FROM staff WHERE username = 'coord-5'"))[0]["password_hash"]
+    assert stored.startswith("$argon2id$") and stored != weak and not PasswordHasher().check_needs_rehash(stored)
+    assert (await sign_in(browser, "coord-5", None)).status == 201  # and it still opens
