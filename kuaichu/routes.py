@@ -6,6 +6,7 @@ from kuaichu.api import Route
 from kuaichu.handlers import (
     admin,
     assessment,
+    browser_sessions,
     claims,
     court,
     eligibility,
@@ -17,6 +18,7 @@ from kuaichu.handlers import (
     pages,
     photos,
     reports,
+    staff_pages,
     system,
 )
 
@@ -27,6 +29,7 @@ def all_routes() -> list[Route]:
         *eligibility.ROUTES,
         *fault.ROUTES,
         *identity.ROUTES,
+        *browser_sessions.ROUTES,
         *reports.ROUTES,
         *photos.ROUTES,
         *fault_flow.ROUTES,
@@ -37,4 +40,5 @@ def all_routes() -> list[Route]:
         *assessment.ROUTES,
         *court.ROUTES,
         *pages.ROUTES,
+        *staff_pages.ROUTES,
     ]
