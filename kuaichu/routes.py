@@ -8,6 +8,7 @@ from kuaichu.handlers import (
     assessment,
     claims,
     court,
+    driver,
     eligibility,
     fault,
     fault_flow,
@@ -39,4 +40,5 @@ def all_routes() -> list[Route]:
         *assessment.ROUTES,
         *court.ROUTES,
         *pages.ROUTES,
+        *driver.ROUTES,
     ]
