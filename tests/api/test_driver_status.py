@@ -7,7 +7,7 @@ import hashlib
 
 from kuaichu.housekeeping import sweep_once
 from kuaichu.keys import SERVICES
-from tests.api.evidence import phone_jpeg, upload
+from tests.api.evidence import phone_jpeg, run_worker, upload
 from tests.api.fault_steps import (
     A_REAR_ENDS_B,
     give_accounts,
@@ -17,8 +17,9 @@ from tests.api.fault_steps import (
     sign,
     staff_token,
 )
-from tests.api.flows import bearer, create_report, join, login, new_phone
+from tests.api.flows import TONGLU, bearer, create_report, join, login, new_phone
 from tests.api.test_driver_notifications import status_of
+from tests.integration.test_assessment_routing import token_of
 
 
 async def test_the_summary_tells_each_driver_where_the_report_is_and_what_to_do_next(client, settings):
@@ -162,3 +163,34 @@ async def test_a_party_saves_a_half_answered_step_in_its_report_and_drafts_expir
     await sweep_once(services.pool, uploads=services.uploads)
     assert await services.pool.fetchval("SELECT count(*) FROM drafts") == 0
 
+
+
+
+async def test_after_an_agreement_the_summary_shows_the_assessor_on_the_way_and_the_claims(client, settings):
+    case = await report_with_parties(client, settings, location=dict(TONGLU), address="桐庐县")
+    v = (await give_accounts(client, case, A_REAR_ENDS_B))["proposal"]["version"]
+    for label in ("A", "B"):
+        assert (await respond(client, case, label, v)).status == 200
+    for label in ("A", "B"):
+        assert (await sign(client, settings, case, label, v)).status == 200
+    pool = client.server.app[SERVICES].pool
+
+    async def routed_and_claimed() -> bool:
+        counts = await pool.fetchrow(
+            """SELECT (SELECT count(*) FROM assessment_tasks WHERE report_id = $1::uuid) AS tasks,
+                      (SELECT count(*) FROM claims WHERE report_id = $1::uuid) AS claims""", case.report_id)
+        return (counts["tasks"], counts["claims"]) == (2, 2)
+
+    await run_worker(client, routed_and_claimed)
+    coord = await token_of(client, settings, "coord.tonglu.1")
+    task_id = await pool.fetchval(
+        "SELECT id FROM assessment_tasks WHERE report_id = $1::uuid AND vehicle_label = 'A'", case.report_id)
+    r = await client.post(f"/v1/assessment/tasks/{task_id}/accept", json={"eta_minutes": 25}, headers=coord)
+    assert r.status == 200, await r.text()
+    s = await status_of(client, case.report_id, case.tokens["A"])
+    assert s["phase"] == "agreed" and s["next"]["action"] == "follow_claims"
+    mine = next(a for a in s["assessments"] if a["vehicle_label"] == "A")
+    assert (mine["status"], mine["assessor_kind"], mine["zone_kind"]) == ("accepted", "coordinator", "rural")
+    assert mine["assessor_name"] and mine["eta_at"] is not None
+    assert [(c["vehicle_label"], c["yours"]) for c in s["claims"]] == [("A", True), ("B", False)]
+    assert all(c["next_deadline"] is not None and c["zh"] for c in s["claims"])
