@@ -141,30 +141,35 @@ async def _claims(conn: asyncpg.Connection, report_id: UUID, label: str, now: da
     return out
 
 
-def _what_next(status: Status, *, label: str, photos: dict[str, Any], fault: dict[str, Any],
-               review: dict[str, Any], claims: list[dict[str, Any]], others_missing: bool) -> dict[str, str]:
-    mine = [c for c in claims if c["yours"]]
-    if status is Status.REFERRED_TO_122:
-        return _next("call_122")
+def _before_settlement(status: Status, *, label: str, photos: dict[str, Any], fault: dict[str, Any],
+                       others_missing: bool) -> dict[str, str] | None:
+    """The next step while the report is gathered and liability agreed; None once past that."""
     if status is Status.DRAFT:
+        missing = photos["required_missing"]
         if label != "A":
             return _next("wait_for_evidence")
-        missing = photos["required_missing"]
         if missing:
             return _next("take_photos", missing=("、".join(KIND_ZH[k] for k in missing), ", ".join(missing)))
         return _next("submit_evidence")
     if status is Status.AWAITING_PARTIES:
         return _next("invite_other_party") if others_missing else _next("wait_for_other_parties")
+    if status not in (Status.FACTS_COMPLETE, Status.PROPOSED):
+        return None
+    if not fault["your_account_given"]:
+        return _next("give_account")
     if status is Status.FACTS_COMPLETE:
-        return _next("give_account") if not fault["your_account_given"] else _next("wait_for_other_parties")
-    if status is Status.PROPOSED:
-        if not fault["your_account_given"]:
-            return _next("give_account")
-        if fault["your_response"] is None:
-            return _next("answer_proposal")
-        if not any(s["party"] == label for s in fault["signatures"]):
-            return _next("sign")
         return _next("wait_for_other_parties")
+    if fault["your_response"] is None:
+        return _next("answer_proposal")
+    if not any(s["party"] == label for s in fault["signatures"]):
+        return _next("sign")
+    return _next("wait_for_other_parties")
+
+
+def _after_settlement(status: Status, *, review: dict[str, Any], claims: list[dict[str, Any]]) -> dict[str, str]:
+    """The next step once the case is with the police, the court or the insurers."""
+    if status is Status.REFERRED_TO_122:
+        return _next("call_122")
     if status is Status.IN_REVIEW:
         return _next("wait_for_police")
     if status is Status.DETERMINED and review["your_response"] is None:
@@ -173,7 +178,7 @@ def _what_next(status: Status, *, label: str, photos: dict[str, Any], fault: dic
         return _next("offline_mediation")
     if status.value.startswith("court_") and status is not Status.COURT_WITHDRAWN:
         return _next("follow_court")
-    if any(c["status"] == "documents_requested" for c in mine):
+    if any(c["yours"] and c["status"] == "documents_requested" for c in claims):
         return _next("send_documents")
     if any(c["status"] not in ("closed", "withdrawn") for c in claims):
         return _next("follow_claims")
@@ -214,6 +219,7 @@ async def report_status(pool: asyncpg.Pool, *, who: Principal, report_id: UUID, 
             "notifications": await sent_to_party(conn, report_id=report_id, party_id=viewer.party_id),
             "draft": await draft_stamp(conn, scope=party_scope(viewer.party_id), now=now),
         }
-    out["next"] = _what_next(status, label=label, photos=photos, fault=fault, review=review, claims=claims,
-                             others_missing=len(parties) < row["vehicle_count"])
+    out["next"] = (_before_settlement(status, label=label, photos=photos, fault=fault,
+                                      others_missing=len(parties) < row["vehicle_count"])
+                   or _after_settlement(status, review=review, claims=claims))
     return out

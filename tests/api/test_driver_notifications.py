@@ -4,65 +4,16 @@ Chinese with a link into the app, and listed on the party's status page. Real HT
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import Counter
-from typing import Any
 
-import pytest
-
-from accident.notifications import TOPIC
-from kuaichu.deliveries import handlers
-from kuaichu.keys import SERVICES
-from kuaichu.worker import Worker
 from tests.api.claims_setup import settle, settled, sql, tokens
+from tests.api.court_setup import court_case, package_row, settings_with_court
+from tests.api.driver_steps import court_callback, deliver_texts, queued_texts, status_of, texts_to
 from tests.api.fault_steps import determine, dispute_to_review, police, report_with_parties
-from tests.api.flows import bearer, create_report, join, sms_messages
-from tests.api.test_court_callbacks import event, signed
-from tests.api.test_court_flow import court, court_case, package_row  # noqa: F401 (fixture)
+from tests.api.flows import create_report, join, sms_messages
 
-
-@pytest.fixture
-def settings(settings, court):  # noqa: F811 - the recording court of test_court_flow
-    return settings.model_copy(update={"court_url": court.url})
-
-
-async def _pending(client: Any) -> int:
-    return await client.server.app[SERVICES].pool.fetchval(
-        "SELECT count(*) FROM outbox WHERE topic = $1 AND status = 'pending'", TOPIC)
-
-
-async def deliver_texts(client: Any, *, limit_s: float = 15.0) -> None:
-    """The real worker, notification texts only, until none is pending."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(Worker(client.server.app[SERVICES], handlers(), name="sms-test",
-                                      topics=[TOPIC]).run(stop))
-    try:
-        for _ in range(int(limit_s / 0.05)):
-            if not await _pending(client):
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        stop.set()
-        await task
-    assert not await _pending(client)
-
-
-def texts_to(settings: Any, phone: str) -> list[str]:
-    return [m["text"] for m in sms_messages(settings.var_dir) if m["to"] == phone and "【快处】" in m["text"]
-            and "验证码" not in m["text"]]
-
-
-async def status_of(client: Any, report_id: str, token: str) -> dict[str, Any]:
-    r = await client.get(f"/v1/reports/{report_id}/status", headers=bearer(token))
-    assert r.status == 200, await r.text()
-    return await r.json()
-
-
-async def queued(client: Any, report_id: str) -> Counter:
-    rows = await client.server.app[SERVICES].pool.fetch(
-        "SELECT payload FROM outbox WHERE topic = $1 AND report_id = $2::uuid", TOPIC, report_id)
-    return Counter((r["payload"]["event"], r["payload"]["label"]) for r in rows)
+settings = settings_with_court
 
 
 async def test_party_a_is_texted_once_when_b_joins_with_a_link_into_the_app(client, settings):
@@ -70,7 +21,7 @@ async def test_party_a_is_texted_once_when_b_joins_with_a_link_into_the_app(clie
     rid = a["report"]["id"]
     status, _, _ = await join(client, settings.var_dir, a["share_code"]["code"])
     assert status == 201
-    assert await queued(client, rid) == Counter({("party_joined", "A"): 1})
+    assert await queued_texts(client, rid) == Counter({("party_joined", "A"): 1})
     await deliver_texts(client)
     await deliver_texts(client)  # a second worker pass sends nothing again
     [text] = texts_to(settings, a["phone"])
@@ -85,7 +36,7 @@ async def test_a_referral_to_122_when_b_joins_is_texted_to_a_with_what_to_do(cli
     rid = a["report"]["id"]
     status, _, _ = await join(client, settings.var_dir, a["share_code"]["code"], answers={"licence_valid": False})
     assert status == 200
-    assert await queued(client, rid) == Counter({("referred_to_122", "A"): 1})
+    assert await queued_texts(client, rid) == Counter({("referred_to_122", "A"): 1})
     await deliver_texts(client)
     [text] = texts_to(settings, a["phone"])
     assert "已转交警处理" in text and "122" in text and f"/r/{rid}" in text
@@ -101,7 +52,7 @@ async def test_both_drivers_are_texted_once_when_the_police_issue_a_determinatio
     officer = await police(settings)
     r = await determine(client, case, officer, {"A": "major", "B": "minor"})
     assert r.status == 201, await r.text()
-    assert await queued(client, case.report_id) == Counter({
+    assert await queued_texts(client, case.report_id) == Counter({
         ("party_joined", "A"): 1, ("police_determination", "A"): 1, ("police_determination", "B"): 1})
     await deliver_texts(client)
     for label in ("A", "B"):
@@ -130,7 +81,7 @@ async def test_the_claimant_is_texted_when_documents_are_requested_and_the_payou
     for path, body in steps:
         r = await client.post(f"{url}/{path}", json=body, headers=auth["PICC"])
         assert r.status == 200, await r.text()
-    assert await queued(client, rid) == Counter({
+    assert await queued_texts(client, rid) == Counter({
         ("party_joined", "A"): 1, ("documents_requested", "A"): 1, ("payout_agreed", "A"): 1,
         ("payout_paid", "A"): 1})
     await deliver_texts(client)
@@ -149,15 +100,13 @@ async def test_the_claimant_is_texted_when_documents_are_requested_and_the_payou
 async def test_both_drivers_are_texted_once_when_the_court_schedules_mediation(client, settings):
     case = await court_case(client, settings)
     pkg = (await package_row(client, case.report_id))["package_id"]
-    inbound = settings.court_inbound_secret.get_secret_value()
-    calls = [("cb-1", event(pkg, "accepted", 1)),
-             ("cb-2", event(pkg, "mediation_scheduled", 2, scheduled_at="2026-12-08T09:30:00Z")),
-             ("cb-2", event(pkg, "mediation_scheduled", 2, scheduled_at="2026-12-08T09:30:00Z"))]  # a retry
-    for msg_id, body in calls:
-        raw, headers = signed(inbound, body, msg_id=msg_id)
-        r = await client.post("/v1/court/callbacks", data=raw, headers=headers)
+    calls = [("cb-1", "accepted", 1, {}), ("cb-2", "mediation_scheduled", 2, {"scheduled_at": "2026-12-08T09:30:00Z"}),
+             ("cb-2", "mediation_scheduled", 2, {"scheduled_at": "2026-12-08T09:30:00Z"})]  # the court retries
+    for msg_id, type_, sequence, data in calls:
+        r = await court_callback(client, settings, package_id=pkg, type_=type_, sequence=sequence, msg_id=msg_id,
+                                 **data)
         assert r.status == 200, await r.text()
-    counts = await queued(client, case.report_id)
+    counts = await queued_texts(client, case.report_id)
     assert counts[("mediation_scheduled", "A")] == 1 and counts[("mediation_scheduled", "B")] == 1
     await deliver_texts(client)
     for label in ("A", "B"):

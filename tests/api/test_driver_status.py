@@ -7,6 +7,7 @@ import hashlib
 
 from kuaichu.housekeeping import sweep_once
 from kuaichu.keys import SERVICES
+from tests.api.driver_steps import status_of
 from tests.api.evidence import phone_jpeg, run_worker, upload
 from tests.api.fault_steps import (
     A_REAR_ENDS_B,
@@ -18,8 +19,7 @@ from tests.api.fault_steps import (
     staff_token,
 )
 from tests.api.flows import TONGLU, bearer, create_report, join, login, new_phone
-from tests.api.test_driver_notifications import status_of
-from tests.integration.test_assessment_routing import token_of
+from tests.integration.assessment_setup import token_of
 
 
 async def test_the_summary_tells_each_driver_where_the_report_is_and_what_to_do_next(client, settings):
