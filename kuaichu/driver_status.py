@@ -23,7 +23,7 @@ from claims import repository as claims_repo
 from claims.lifecycle import STATUS_EN as CLAIM_EN
 from claims.lifecycle import STATUS_ZH as CLAIM_ZH
 from claims.lifecycle import ClaimStatus
-from claims.views import claim_view
+from claims.views import driver_claims
 from court_bridge import views as court_views
 from kernel.identity import Principal
 from schemas.reports import REQUIRED_PHOTO_KINDS
@@ -122,23 +122,31 @@ async def _assessments(conn: asyncpg.Connection, report_id: UUID) -> list[dict[s
     return [dict(r) for r in rows]
 
 
-async def _claims(conn: asyncpg.Connection, report_id: UUID, label: str, now: datetime) -> list[dict[str, Any]]:
+async def _claims(conn: asyncpg.Connection, report_id: UUID, party_id: UUID, now: datetime) -> list[dict[str, Any]]:
+    """Every claim of the report with its status; yours with each insurer's line in brief (the documents still
+    to send, the next duty and its date, the money). The full lines: GET /v1/reports/{report_id}/claims."""
     rows = await claims_repo.claims_of_report(conn, report_id=report_id)
-    if not rows:
-        return []
-    calendar = await claims_repo.holiday_calendar(conn)
+    mine = {c["id"]: c for c in await driver_claims(conn, report_id=report_id, party_id=party_id, now=now)}
     out = []
     for c in rows:
-        v = claim_view(c, now=now, calendar=calendar)
-        due = next((d for d in v["deadlines"] if d["met_at"] is None), None)
         st = ClaimStatus(c["status"])
-        out.append({"claim_id": v["id"], "vehicle_label": c["label"], "yours": c["label"] == label,
-                    "insurer_code": c["insurer_code"], "status": c["status"], "zh": CLAIM_ZH[st], "en": CLAIM_EN[st],
-                    "documents": [str(d) for d in v["documents"]], "payout_fen": c["payout_fen"],
-                    "paid_fen": c["paid_fen"],
-                    "next_deadline": {"duty": due["duty"], "due_at": due["due_at"], "zh": due["zh"], "en": due["en"]}
-                    if due else None})
+        yours = str(c["id"]) in mine  # driver_claims names claims by their id as text
+        lines = [_line(ln) for ln in mine[str(c["id"])]["lines"]] if yours else []
+        out.append({"claim_id": str(c["id"]), "vehicle_label": c["label"], "yours": yours,
+                    "status": c["status"], "zh": CLAIM_ZH[st], "en": CLAIM_EN[st], "lines": lines})
     return out
+
+
+def _line(ln: dict[str, Any]) -> dict[str, Any]:
+    due = next((d for d in ln["deadlines"] if d["met_at"] is None), None)
+    awaited = ln["status"] == "documents_requested"  # once the insurer has them all, nothing is left to send
+    return {"line_id": ln["id"], "insurer_code": ln["insurer_code"], "insurer_name": ln["insurer_name"],
+            "status": ln["status"], "zh": ln["status_zh"], "en": ln["status_en"],
+            "documents_to_send": [{"zh": d["name_zh"], "en": d["name_en"]} for d in ln["documents"]
+                                  if awaited and not d["received"]],
+            "next_deadline": {"duty": due["duty"], "due_at": due["due_at"], "zh": due["zh"], "en": due["en"]}
+            if due else None,
+            "payout_fen": ln["payout_fen"], "paid_fen": ln["paid_fen"]}
 
 
 def _before_settlement(status: Status, *, label: str, photos: dict[str, Any], fault: dict[str, Any],
@@ -178,7 +186,7 @@ def _after_settlement(status: Status, *, review: dict[str, Any], claims: list[di
         return _next("offline_mediation")
     if status.value.startswith("court_") and status is not Status.COURT_WITHDRAWN:
         return _next("follow_court")
-    if any(c["yours"] and c["status"] == "documents_requested" for c in claims):
+    if any(ln["documents_to_send"] for c in claims for ln in c["lines"]):
         return _next("send_documents")
     if any(c["status"] not in ("closed", "withdrawn") for c in claims):
         return _next("follow_claims")
@@ -200,7 +208,7 @@ async def report_status(pool: asyncpg.Pool, *, who: Principal, report_id: UUID, 
         photos = await _photos(conn, report_id, viewer.party_id, limit=max_photos, now=now)
         state = await fault_state(conn, report_id=report_id)
         fault, review = _fault(state, label), _review(state, status, label)
-        claims = await _claims(conn, report_id, label, now)
+        claims = await _claims(conn, report_id, viewer.party_id, now)
         offline = None
         if status is Status.OFFLINE_MEDIATION:
             zone = await zone_exemption(conn, zone_id=row["zone_id"])

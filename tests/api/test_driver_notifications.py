@@ -72,18 +72,25 @@ async def test_the_claimant_is_texted_when_documents_are_requested_and_the_payou
     await settle(settings, settled(uuid.UUID(rid), {"A": 100, "B": 0}))
     claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
     url = f"/v1/insurer/claims/{claims['A']}"
-    steps = [("documents", {"reference": "s1", "stage": "requested", "items": ["行驶证", "驾驶证"]}),
-             ("documents", {"reference": "s1", "stage": "requested", "items": ["行驶证", "驾驶证"]}),  # a retry
+    h = auth["CPIC"]  # A's loss is owed by B's insurer (the no-fault limit)
+    asked = {"reference": "s1", "stage": "requested",
+             "items": [{"kind": "vehicle_licence", "on_paper": False}, {"kind": "driving_licence", "on_paper": False}]}
+    steps = [("documents", asked), ("documents", asked),  # the insurer retries its callback
              ("documents", {"reference": "s2", "stage": "complete"}),
              ("decision", {"reference": "s3", "covered": True}),
              ("payout-agreement", {"reference": "s4", "amount_fen": 123_456}),
              ("payment", {"reference": "s5", "amount_fen": 123_456})]
+    summaries = []
     for path, body in steps:
-        r = await client.post(f"{url}/{path}", json=body, headers=auth["PICC"])
+        r = await client.post(f"{url}/{path}", json=body, headers=h)
         assert r.status == 200, await r.text()
+        summaries.append(await status_of(client, rid, a["party_token"]))
     assert await queued_texts(client, rid) == Counter({
         ("party_joined", "A"): 1, ("documents_requested", "A"): 1, ("payout_agreed", "A"): 1,
         ("payout_paid", "A"): 1})
+    # While the documents are awaited the page lists what to send.
+    [line] = next(c for c in summaries[0]["claims"] if c["yours"])["lines"]
+    assert line["insurer_code"] == "CPIC" and len(line["documents_to_send"]) == 2
     await deliver_texts(client)
     summary = await status_of(client, rid, a["party_token"])
     assert [n["event"] for n in summary["notifications"]] == [
@@ -94,7 +101,8 @@ async def test_the_claimant_is_texted_when_documents_are_requested_and_the_payou
     assert any("1234.56元" in t and "确定赔偿金额" in t for t in texts)
     assert any("已向您支付赔款1234.56元" in t for t in texts)
     mine = next(c for c in summary["claims"] if c["yours"])
-    assert mine["status"] == "closed" and mine["paid_fen"] == 123_456 and mine["documents"] == ["行驶证", "驾驶证"]
+    assert mine["lines"][0]["paid_fen"] == 123_456 and mine["lines"][0]["documents_to_send"] == []
+    assert [c["yours"] for c in summary["claims"]] == [True, False]
 
 
 async def test_both_drivers_are_texted_once_when_the_court_schedules_mediation(client, settings):
