@@ -9,6 +9,7 @@ from kuaichu.handlers import (
     browser_sessions,
     claims,
     court,
+    driver,
     eligibility,
     fault,
     fault_flow,
@@ -16,6 +17,7 @@ from kuaichu.handlers import (
     identity,
     insurers,
     pages,
+    photo_uploads,
     photos,
     reports,
     staff_pages,
@@ -31,6 +33,7 @@ def all_routes() -> list[Route]:
         *identity.ROUTES,
         *browser_sessions.ROUTES,
         *reports.ROUTES,
+        *photo_uploads.ROUTES,  # before photos: its /photos/uploads/{id} must not read as a photo's variant
         *photos.ROUTES,
         *fault_flow.ROUTES,
         *fault_review.ROUTES,
@@ -41,4 +44,5 @@ def all_routes() -> list[Route]:
         *court.ROUTES,
         *pages.ROUTES,
         *staff_pages.ROUTES,
+        *driver.ROUTES,
     ]
