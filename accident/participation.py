@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -13,6 +12,7 @@ import asyncpg
 from accident import repository as repo
 from accident.errors import AlreadyParty, EvidenceIncomplete, ReportFull, ReportNotFound, WrongShareCode
 from accident.model import OPEN_FOR_PARTIES, Status, after_join, after_submit, ensure, next_label
+from accident.notifications import notify
 from accident.service import (
     Idempotency,
     Intake,
@@ -29,7 +29,7 @@ from accident.service import (
     verdict_for,
 )
 from accident.views import Viewer, eligibility_out, missing_photo_kinds, render_report
-from kernel import idempotency, outbox, ratelimit
+from kernel import idempotency, ratelimit
 from kernel.audit import AuditEvent, record
 from kernel.crypto import new_token
 from kernel.errors import field
@@ -86,24 +86,12 @@ async def join_report(
                 await ratelimit.give_back(conn, at, *(lim.bucket for lim in limits))
 
 
-REFERRAL_TEXT = {
-    "move_then_call_122": ("请先将车辆移至不妨碍交通的地方，再拨打122报警。",
-                           "Move the vehicles out of the way, then call 122."),
-    "call_122_stay": ("请不要移动车辆，留在现场并拨打122报警。", "Do not move the vehicles; stay and call 122."),
-}
-
-
-async def tell_referred(conn: asyncpg.Connection, k: Any, *, report_id: UUID, party: asyncpg.Record,
+async def tell_referred(conn: asyncpg.Connection, *, report_id: UUID, parties: list[asyncpg.Record],
                         action: str) -> None:
-    """Text a party already in the report that the case went to 122 when another party joined (the other's
+    """Text the parties already in the report that the case went to 122 when another party joined (the other's
     reasons are theirs, not told); once per party, through the outbox."""
-    zh, en = REFERRAL_TEXT.get(action, REFERRAL_TEXT["call_122_stay"])
-    text = (f"【快处】对方当事人加入时的情况表明，本起事故不能由双方自行协商处理，已转交警处理。{zh}"
-            f" Kuaichu: the other driver's answers show this accident cannot be settled between you. {en}")
-    phone = k.decrypt(bytes(party["phone_enc"]))
-    await outbox.enqueue(conn, topic="sms", dedupe_key=f"sms:referred:{report_id}:{party['id']}", report_id=report_id,
-                         payload={"to_enc": base64.b64encode(k.encrypt(phone)).decode(),
-                                  "text_enc": base64.b64encode(k.encrypt(text)).decode(), "purpose": "referral"})
+    await notify(conn, report_id=report_id, event="referred_to_122", key="join",
+                 labels=[p["label"] for p in parties], detail={"action": action})
 
 
 async def _join_locked(
@@ -123,13 +111,13 @@ async def _join_locked(
     verdict = verdict_for(body.case_answers, body.party, label)
     if not verdict.eligible:
         referral = eligibility_out(verdict)
-        await repo.set_status(conn, report_id=report_id, status=Status.REFERRED_TO_122.value, referral=referral)
+        await repo.set_status(conn, report_id=report_id, before=status, status=Status.REFERRED_TO_122,
+                              referral=referral)
         await repo.expire_share_codes(conn, report_id=report_id)
         await record(conn, AuditEvent("report", str(report_id), "referred_to_122", who.actor, report_id,
                                       {"status": {"before": status.value, "after": "referred_to_122"},
                                        "reasons": {"before": None, "after": [r.code for r in verdict.reasons]}}))
-        for p in parties:
-            await tell_referred(conn, k, report_id=report_id, party=p, action=referral["action"])
+        await tell_referred(conn, report_id=report_id, parties=parties, action=referral["action"])
         return 200, {"status": "referred_to_122", "eligibility": referral}
     party_id = uuid.uuid4()
     token = new_token(PARTY_PREFIX)
@@ -140,12 +128,14 @@ async def _join_locked(
               for e, a, ch in party_audit(label, body.party, body.consent)]
     new_status = after_join(status, vehicle_count=row["vehicle_count"], joined=len(parties) + 1)
     if new_status is not status:
-        await repo.set_status(conn, report_id=report_id, status=new_status.value)
+        await repo.set_status(conn, report_id=report_id, before=status, status=new_status)
         events.append(AuditEvent("report", str(report_id), "facts_complete", ("party", str(party_id)), report_id,
                                  {"status": {"before": status.value, "after": new_status.value}}))
     if len(parties) + 1 >= row["vehicle_count"]:
         await repo.expire_share_codes(conn, report_id=report_id)
     await record(conn, *events)
+    await notify(conn, report_id=report_id, event="party_joined", key=str(party_id),
+                 labels=[p["label"] for p in parties], detail={"label": label})
     view = await _view(conn, intake, report_id, Viewer(party_id=party_id))
     return 201, {"report": view, "party_id": str(party_id), "label": label, "party_token": token}
 
@@ -204,7 +194,7 @@ async def submit_evidence(intake: Intake, *, who: Principal, report_id: UUID) ->
             )
         joined = len(await repo.parties(conn, report_id=report_id))
         new_status = after_submit(vehicle_count=row["vehicle_count"], joined=joined)
-        await repo.set_status(conn, report_id=report_id, status=new_status.value)
+        await repo.set_status(conn, report_id=report_id, before=status, status=new_status)
         await record(conn, AuditEvent("report", str(report_id), "evidence_submitted", ("party", str(viewer.party_id)),
                                       report_id, {"status": {"before": status.value, "after": new_status.value}}))
         return await _view(conn, intake, report_id, viewer)
@@ -217,5 +207,8 @@ assert set(_PHOTO_ZH) == set(REQUIRED_PHOTO_KINDS)
 async def my_reports(intake: Intake, *, who: PhonePrincipal) -> dict[str, Any]:
     async with intake.pool.acquire() as conn:
         rows = await repo.reports_of_phone(conn, phone_hash=who.phone_hash)
+        if who.host_phone_hash is not None:  # on another's phone: only the reports shared with that phone
+            shared = {r["id"] for r in await repo.reports_of_phone(conn, phone_hash=who.host_phone_hash)}
+            rows = [r for r in rows if r["id"] in shared]
     return {"reports": [{"report_id": str(r["id"]), "label": r["label"], "status": r["status"],
                          "occurred_at": r["occurred_at"].isoformat(), "plate": r["plate"]} for r in rows]}

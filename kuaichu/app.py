@@ -20,6 +20,7 @@ from kuaichu.openapi import build_openapi
 from kuaichu.problems import problem_middleware
 from kuaichu.routes import all_routes
 from kuaichu.settings import Settings
+from kuaichu.web_security import security_headers_middleware
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ def create_app(settings: Settings) -> web.Application:
     """Build the application; the pool and every feature's resources open in cleanup_ctx."""
     metrics = Metrics()
     app = web.Application(
-        middlewares=[timing_middleware(metrics), problem_middleware],
+        middlewares=[timing_middleware(metrics), security_headers_middleware, problem_middleware],
         client_max_size=max(settings.max_photo_bytes + 64 * 1024, settings.max_json_bytes),
     )
     app[SETTINGS] = settings

@@ -7,8 +7,10 @@ from kuaichu.handlers import (
     admin,
     anomalies,
     assessment,
+    browser_sessions,
     claims,
     court,
+    driver,
     eligibility,
     evidence,
     fault,
@@ -17,8 +19,10 @@ from kuaichu.handlers import (
     identity,
     insurers,
     pages,
+    photo_uploads,
     photos,
     reports,
+    staff_pages,
     system,
 )
 
@@ -29,8 +33,10 @@ def all_routes() -> list[Route]:
         *eligibility.ROUTES,
         *fault.ROUTES,
         *identity.ROUTES,
+        *browser_sessions.ROUTES,
         *reports.ROUTES,
         *evidence.ROUTES,
+        *photo_uploads.ROUTES,  # before photos: its /photos/uploads/{id} must not read as a photo's variant
         *photos.ROUTES,
         *fault_flow.ROUTES,
         *fault_review.ROUTES,
@@ -41,4 +47,6 @@ def all_routes() -> list[Route]:
         *assessment.ROUTES,
         *court.ROUTES,
         *pages.ROUTES,
+        *staff_pages.ROUTES,
+        *driver.ROUTES,
     ]

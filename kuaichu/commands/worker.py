@@ -40,7 +40,8 @@ async def serve_worker(
             timers = asyncio.create_task(assessment_timers(services.assessment, stop,
                                                           every_s=settings.assessment_sweep_s))
             cleanup = asyncio.create_task(housekeeping(pool, stop, photos=services.photos,
-                                                       stale_part_s=settings.photo_part_stale_s))
+                                                       stale_part_s=settings.photo_part_stale_s,
+                                                       uploads=services.uploads))
             seals = asyncio.create_task(sealer(pool, services.http, settings, stop))  # audit seal and anchors
             await Worker(services, handlers(), topics=topics,
                          observe=lambda m, outcome: metrics.observe_delivery(m.topic, m.payload, outcome)).run(stop)
