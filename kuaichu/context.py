@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from accident.identity import OtpPolicy
+    from accident.photo_uploads import UploadSpool
     from accident.service import Intake
     from accident.storage import PhotoStore
     from kernel.sms import SmsSender
@@ -35,4 +36,5 @@ class Services:
     # One thread for photo inspection: pillow's EXIF parsing holds the GIL, and with one such thread the
     # event loop never waits behind several of them (uploads stay responsive under load).
     image_executor: Executor
+    uploads: UploadSpool  # spool files of resumable photo uploads
     extras: dict[str, Any] = field(default_factory=dict)

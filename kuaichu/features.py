@@ -13,6 +13,7 @@ import asyncpg
 
 from accident.fault_repository import install_template_sets
 from accident.identity import OtpPolicy
+from accident.photo_uploads import UploadSpool
 from accident.repository import creation_pipeline
 from accident.service import Intake, IntakePolicy
 from accident.storage import LocalPhotoStore
@@ -69,6 +70,7 @@ async def services_for(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[
             ),
             photos=LocalPhotoStore(settings.photo_dir),
             image_executor=stack.enter_context(background_executor(1, "image")),
+            uploads=UploadSpool(settings.upload_dir),
         )
         services.extras[FAULT_TEMPLATES] = fault_sets
         watcher = asyncio.create_task(zones.watch(pool))

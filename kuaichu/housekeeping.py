@@ -1,5 +1,6 @@
 """Periodic clean-up run beside the worker: rate-limit buckets whose hits all left their windows are deleted,
-and so are the temporary files of photo writes a crash interrupted."""
+and so are the temporary files of photo writes a crash interrupted, the bytes of resumable photo uploads that
+expired unfinished, and drafts past their time."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 
 import asyncpg
 
+from accident.photo_uploads import UploadSpool, expire_uploads
 from accident.storage import PhotoStore
 from kernel import ratelimit
 
@@ -16,10 +18,13 @@ log = logging.getLogger(__name__)
 
 
 async def housekeeping(pool: asyncpg.Pool, stop: asyncio.Event, *, every_s: float = 600.0,
-                       photos: PhotoStore | None = None, stale_part_s: float = 3600.0) -> None:
-    """Until `stop`: prune rate_buckets (a bucket keeps the hits of its longest window, a day at most) and remove
-    photo `.part` files older than `stale_part_s` (a write in progress renames its file within seconds)."""
+                       photos: PhotoStore | None = None, stale_part_s: float = 3600.0,
+                       uploads: UploadSpool | None = None) -> None:
+    """Until `stop`: prune rate_buckets (a bucket keeps the hits of its longest window, a day at most), remove
+    photo `.part` files older than `stale_part_s` (a write in progress renames its file within seconds), and
+    expire unfinished uploads (see `sweep_once`)."""
     while not stop.is_set():
+        await sweep_once(pool, uploads=uploads)
         if photos is not None:
             try:
                 swept = await photos.sweep_partials(stale_part_s)
@@ -35,3 +40,16 @@ async def housekeeping(pool: asyncpg.Pool, stop: asyncio.Event, *, every_s: floa
                 log.info("rate buckets pruned", extra={"removed": removed})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every_s)
+
+
+async def sweep_once(pool: asyncpg.Pool, *, uploads: UploadSpool | None) -> None:
+    """One pass over what expires: unfinished resumable uploads past their time (their bytes deleted) and
+    drafts past theirs."""
+    if uploads is not None:
+        try:
+            removed = await expire_uploads(pool, uploads)
+        except (OSError, asyncpg.PostgresError):
+            log.warning("expiring photo uploads failed", exc_info=True)
+        else:
+            if removed:
+                log.info("expired photo uploads removed", extra={"removed": removed})

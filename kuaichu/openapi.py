@@ -36,6 +36,8 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
             "tags": [r.tag],
             "responses": {},
         }
+        if r.description:
+            op["description"] = r.description
         params = [
             {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
             for n in _PARAM.findall(r.path)
@@ -55,12 +57,15 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
                     "schema": {"type": "string", "maxLength": 200},
                 }
             )
+        params += [dict(h, **{"in": "header"}) for h in r.headers]
         if params:
             op["parameters"] = params
         if r.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(r.body)}}}
         elif r.multipart is not None:
             op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": r.multipart}}}
+        elif r.raw_body is not None:
+            op["requestBody"] = {"required": True, "content": {m: {"schema": sc} for m, sc in r.raw_body.items()}}
         for status, model in r.responses.items():
             entry: dict[str, Any] = {"description": "OK" if status < 300 else "Result"}
             if model is not None:
@@ -68,9 +73,11 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
             op["responses"][str(status)] = entry
         for status, media in (r.raw_response or {}).items():
             op["responses"][str(status)] = {"description": "OK", "content": {media: {}}}
+        for status, headers in r.response_headers.items():
+            op["responses"].setdefault(str(status), {"description": "OK"})["headers"] = headers
         problem = {"content": {"application/problem+json": {"schema": _ref(Problem)}}}
         error_codes = set(r.errors) | {500}
-        if r.body is not None or r.multipart is not None or r.query is not None:
+        if r.body is not None or r.multipart is not None or r.raw_body is not None or r.query is not None:
             error_codes |= {400, 413, 415, 422}
         if PUBLIC not in r.auth:
             error_codes |= {401, 403, 404}

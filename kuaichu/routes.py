@@ -15,6 +15,7 @@ from kuaichu.handlers import (
     identity,
     insurers,
     pages,
+    photo_uploads,
     photos,
     reports,
     system,
@@ -28,6 +29,7 @@ def all_routes() -> list[Route]:
         *fault.ROUTES,
         *identity.ROUTES,
         *reports.ROUTES,
+        *photo_uploads.ROUTES,  # before photos: its /photos/uploads/{id} must not read as a photo's variant
         *photos.ROUTES,
         *fault_flow.ROUTES,
         *fault_review.ROUTES,

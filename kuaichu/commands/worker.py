@@ -32,7 +32,8 @@ async def serve_worker(
         async with services_for(settings, pool) as services:
             timers = asyncio.create_task(assessment_sweeper(services, stop))  # assessment SLA/ETA/queue timers
             cleanup = asyncio.create_task(housekeeping(pool, stop, photos=services.photos,
-                                                       stale_part_s=settings.photo_part_stale_s))
+                                                       stale_part_s=settings.photo_part_stale_s,
+                                                       uploads=services.uploads))
             await Worker(services, handlers(), topics=topics).run(stop)
             await asyncio.gather(timers, cleanup)
     finally:
