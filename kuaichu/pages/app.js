@@ -1,7 +1,8 @@
 // The driver's app: one page whose view follows the report's state on the service (and, before the report
 // exists, the draft kept on this phone). A reload, a new tab or a dropped connection resumes where the driver was.
 import { L, lang, pick, setLang, when } from "./i18n.js";
-import { adoptSession, authHeaders, forget, get, newKey, post, problemText, put, signedIn } from "./api.js";
+import { actAs, actingAs, authHeaders, forget, get, newKey, post, problemText, put, resume, secondSignedIn, signIn, signInSecond,
+         signedIn } from "./api.js";
 import { allPhotos, assignReport, clearAll, dropPhoto, loadDraft, onPhotos, queuePhoto, saveDraft, wake } from "./photos.js";
 import { FLAGS, QUESTIONS, accountOf } from "./facts.js";
 
@@ -23,6 +24,7 @@ const KINDS = {
 let draft = { key: "current" };
 let poll = null;
 let me = null;  // the phone's reports, when signed in
+let resumed = false;  // the browser's cookie sessions were looked up once
 let quiet = false;  // a re-check while waiting: change the screen only if what it says changed
 
 // ---- small DOM helpers (no inline script or style anywhere: the page's CSP forbids both) ----
@@ -89,10 +91,31 @@ function header() {
     h("a", { class: "tool call", href: "tel:122" }, T("拨打122", "Call 122")),
     signedIn() ? h("button", { type: "button", class: "tool", onclick: logout }, T("退出登录", "Log out")) : null,
   );
+  const banner = document.getElementById("acting");
+  banner.hidden = actingAs() !== "second-party";
+  banner.replaceChildren(actingAs() === "second-party" ? h("p", {}, T("现在由另一方驾驶人在这台手机上操作。", "The other driver is using this phone now."), " ",
+    h("button", { type: "button", class: "tool", onclick: async () => { actAs("driver"); me = null; sessionStorage.removeItem("kuaichu.acting"); route(); } },
+      T("交回本机驾驶人", "Hand back to this phone's driver"))) : "");
+}
+
+// One-phone mode: the other driver confirms on this phone with their own number and code.
+async function handOver(code) {
+  actAs("second-party");
+  me = null;
+  sessionStorage.setItem("kuaichu.acting", "second-party");
+  draft = { key: "second", role: "B", code, step: "eligibility", onePhone: true };
+  await saveDraft(draft);
+  route();
 }
 
 async function logout() {
   await post("/v1/auth/logout");
+  if (actingAs() === "second-party") {
+    forget("second-party");
+    sessionStorage.removeItem("kuaichu.acting");
+    say(T("另一方已退出。", "The other driver logged out."));
+    return route();
+  }
   forget();
   me = null;
   const pending = (await allPhotos()).some((p) => p.state === "queued" || p.state === "sending");
@@ -196,14 +219,18 @@ function loginView() {
     h("button", { type: "submit", class: "primary" }, T("登录", "Log in")));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const r = await post("/v1/auth/session", { phone: form.phone.value.trim(), code: form.code.value.trim() });
+    const phone = form.phone.value.trim();
+    const code = form.code.value.trim();
+    const r = actingAs() === "second-party" ? await signInSecond(phone, code) : await signIn(phone, code);
     if (!r.ok) { form.querySelector("#err").replaceChildren(errorBox(problemText(r))); return; }
-    adoptSession(r.data);
+    me = null;
     await remember({ phone: form.phone.value.trim(), step: draft.reportId ? draft.step : nextAfterLogin() });
     say(T("已登录。", "Logged in."));
     route();
   });
-  show(T("用手机号登录", "Log in with your phone"),
+  show(actingAs() === "second-party" ? T("另一方：用您自己的手机号登录", "Other driver: log in with your own number") : T("用手机号登录", "Log in with your phone"),
+    actingAs() === "second-party" ? h("p", { class: "note" }, T("验证码会发到您自己的手机上，本机驾驶人无法代替您操作。",
+      "The code goes to your own phone: this phone's driver cannot act for you.")) : null,
     h("p", {}, draft.reportId ? T("请重新登录，继续处理您的事故。", "Log in again to continue with your accident.")
       : T("我们会发一条短信验证码，证明这是您的手机。", "We text you a code to prove this is your phone.")), form);
 }
@@ -422,7 +449,7 @@ function uploadsBlock(list) {
 
 async function reportView() {
   const { r, f } = await loadReport();
-  if (r.status === 401) { forget(); return loginView(); }
+  if (r.status === 401) { forget(actingAs()); me = null; return loginView(); }
   if (r.offline) { show(T("网络不通", "No connection"), errorBox(problemText(r)), button(T("重试", "Try again"), route)); return later(4000); }
   if (!r.ok) { show(T("无法打开事故", "Cannot open the report"), errorBox(problemText(r)),
     button(T("回到首页", "Home"), async () => { draft = { key: "current" }; await saveDraft(draft); route(); }, "secondary")); return; }
@@ -473,7 +500,8 @@ async function shareView(report, photos) {
       h("p", { class: "code", "aria-label": T("分享码 ", "Share code ") + code.code.split("").join(" ") }, code.code),
       h("img", { src: `/app/share-qr.svg?code=${encodeURIComponent(code.code)}`, alt: T("分享码二维码：对方用手机扫码加入", "QR code: the other driver scans it to join"), width: "200", height: "200", class: "qr" }),
       h("p", {}, T("请对方用自己的手机扫二维码，或打开快处输入分享码。", "The other driver scans the QR code with their phone, or opens Kuaichu and types the code.")),
-      h("p", { class: "note" }, T("有效期至 ", "Valid until ") + when(code.expires_at))) : null,
+      h("p", { class: "note" }, T("有效期至 ", "Valid until ") + when(code.expires_at)),
+      button(T("对方在这台手机上确认", "The other driver confirms on this phone"), () => handOver(code.code), "secondary")) : null,
     missing.length ? h("p", { class: "note" }, T("照片还在上传：", "Photos still uploading: ") + missing.map((k) => T(KINDS[k][0], KINDS[k][1])).join(T("、", ", "))) : null,
     uploadsBlock(photos),
     photos.some((p) => p.state === "refused") ? button(T("重拍被拒绝的照片", "Retake refused photos"), async () => { await remember({ step: "photos" }); photosView(); }, "secondary") : null);
@@ -669,15 +697,15 @@ function insecureView() {
 async function route() {
   clearTimeout(poll);
   if (!window.isSecureContext || !(window.crypto && crypto.subtle) || !window.indexedDB) return insecureView();
-  draft = await loadDraft();
+  if (!resumed) { resumed = true; await resume(); if (sessionStorage.getItem("kuaichu.acting") === "second-party" && secondSignedIn()) actAs("second-party"); }
+  draft = await loadDraft(actingAs() === "second-party" ? "second" : "current");
   const code = new URLSearchParams(location.search).get("code");
   if (code && !draft.reportId && !draft.role) await remember({ role: "B", code: code.toUpperCase(), step: "eligibility" });
-  if (!signedIn() || !me) {
+  const logged = actingAs() === "second-party" ? secondSignedIn() : signedIn();
+  if (logged && !me) {
     const r = await get("/v1/me/reports");
     me = r.ok ? r.data : null;
-    if (r.ok && r.data && !signedIn()) adoptSession({});  // a cookie session: nothing to hold here
   }
-  const logged = Boolean(me);
   if (draft.reportId) return logged ? reportView() : loginView();
   switch (draft.step) {
     case "eligibility": return eligibilityView();

@@ -32,8 +32,9 @@ async function tx(store, mode, work) {
   });
 }
 
-export const loadDraft = async () => (await tx("draft", "readonly", (s) => s.get("current"))) || { key: "current" };
-export const saveDraft = (draft) => tx("draft", "readwrite", (s) => s.put({ ...draft, key: "current" }));
+// "current": this phone's driver; "second": the other driver confirming on this phone (one-phone mode).
+export const loadDraft = async (key = "current") => (await tx("draft", "readonly", (s) => s.get(key))) || { key };
+export const saveDraft = (draft) => tx("draft", "readwrite", (s) => s.put({ ...draft, key: draft.key || "current" }));
 export async function clearAll() {
   await tx("draft", "readwrite", (s) => s.clear());
   await tx("photos", "readwrite", (s) => s.clear());
@@ -94,6 +95,7 @@ async function run() {
     if (!next) break;
     const outcome = await send(next);
     await notify();
+    if (outcome === "again") continue;  // declare the photo anew (its upload expired)
     if (outcome === "retry") {  // the network dropped: try again later, patiently, from where it stopped
       timer = setTimeout(run, pause);
       pause = Math.min(pause * 2, 8000);
@@ -132,19 +134,28 @@ async function send(rec) {
   } else {
     const h = await call("HEAD", `${uploads(rec)}/${rec.uploadId}`);
     if (h.offline || h.status >= 500) return "retry";
-    if (h.status === 404 || h.status === 410) { rec.uploadId = null; rec.sent = 0; await putPhoto(rec); return "retry"; }
+    const status = h.headers.get("Upload-Status");
+    if (h.status === 404 || h.status === 410 || status === "expired") { rec.uploadId = null; rec.sent = 0; await putPhoto(rec); return "again"; }
+    if (status === "complete" || status === "failed") {
+      const g = await call("GET", `${uploads(rec)}/${rec.uploadId}`);
+      if (!g.ok) return "retry";
+      if (status === "complete") return stored(rec, g.data.photo);
+      refuse(rec, { status: 422, data: g.data.failure });
+      await putPhoto(rec);
+      return "done";
+    }
     rec.sent = Number(h.headers.get("Upload-Offset") || 0);
   }
   while (rec.sent < rec.size) {
     const end = Math.min(rec.sent + (rec.chunk || 512 * 1024), rec.size);
     const r = await call("PATCH", `${uploads(rec)}/${rec.uploadId}`, rec.blob.slice(rec.sent, end),
                          { "Upload-Offset": String(rec.sent), "Content-Type": "application/offset+octet-stream" });
-    if (r.offline || r.status >= 500 || r.status === 429) { await putPhoto(rec); return "retry"; }
+    if (r.offline || r.status >= 500 || r.status === 429 || r.status === 400) { await putPhoto(rec); return "retry"; }
     if (r.status === 409 && r.data && typeof r.data.offset === "number") { rec.sent = r.data.offset; continue; }
+    if (r.status === 410) { rec.uploadId = null; rec.sent = 0; await putPhoto(rec); return "again"; }
     if (!r.ok) { refuse(rec, r); await putPhoto(rec); return "done"; }
-    rec.sent = r.data && typeof r.data.offset === "number" ? r.data.offset : end;
-    if (r.data && r.data.status === "complete") return stored(rec, r.data.photo);
-    if (r.data && r.data.status === "failed") { refuse(rec, { status: 422, data: r.data.failure }); await putPhoto(rec); return "done"; }
+    if (r.status === 200 && r.data && r.data.status === "complete") return stored(rec, r.data.photo);
+    rec.sent = Number(r.headers.get("Upload-Offset") || end);
     await putPhoto(rec);
     notify();
   }
