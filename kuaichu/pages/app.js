@@ -165,6 +165,7 @@ function eligibilityView() {
       h("input", { id: "code", name: "code", value: draft.code || "", required: true, autocapitalize: "characters", autocomplete: "off" })) : null,
     CASE_Q.map(q), PARTY_Q.map(q), h("div", { id: "err" }),
     h("button", { type: "submit", class: "primary" }, T("下一步", "Next")));
+  form.addEventListener("change", () => remember({ answers: formValues(form) }));  // kept at once
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const v = formValues(form);
@@ -279,7 +280,9 @@ function locationView() {
 function photoState(p) {
   if (p.state === "stored") return T("已上传", "Stored");
   if (p.state === "refused") return T("被拒绝：", "Refused: ") + pick(p.error);
-  if (p.state === "sending") return T("正在上传 ", "Sending ") + Math.floor((100 * p.sent) / p.size) + "%";
+  const pct = Math.floor((100 * p.sent) / p.size);
+  if (p.state === "sending" && p.stalled) return T(`网络中断，已传 ${pct}%，恢复后自动继续`, `No network: ${pct}% sent, it continues by itself`);
+  if (p.state === "sending") return T("正在上传 ", "Sending ") + pct + "%";
   return p.reportId ? T("排队中，等待上传", "Queued, waiting to send") : T("已保存在手机上，提交信息后上传", "Saved on the phone; sent after your details");
 }
 
@@ -493,7 +496,8 @@ async function shareView(report, photos) {
     const s = await post(`/v1/reports/${report.id}/share-code`);
     if (s.ok) { code = s.data.share_code; await remember({ shareCode: code }); }
   }
-  const missing = report.missing_photo_kinds;
+  const storedHere = new Set(photos.filter((p) => p.state === "stored").map((p) => p.kind));
+  const missing = report.missing_photo_kinds.filter((k) => !storedHere.has(k));
   show(T("请对方加入", "Ask the other driver to join"), statusLine(report),
     code ? h("section", { class: "share", "aria-labelledby": "sc" },
       h("h2", { id: "sc" }, T("分享码", "Share code")),
@@ -540,9 +544,10 @@ function factsView(report) {
     fieldset(T("以下情况是否属实？（可多选，没有就不选）", "Do any of these apply to you? (tick any, or none)"),
       FLAGS.map(([v, zh, en]) => h("label", { class: "choice" }, h("input", { type: "checkbox", name: "flags", value: v }), " ", T(zh, en)))),
     h("div", { id: "err" }), h("button", { type: "submit", class: "primary" }, T("提交我的陈述", "Submit my account")));
-  form.addEventListener("change", () => {
+  form.addEventListener("change", () => {  // each answer is kept at once: a reload finds it again
     const v = formValues(form);
     for (const q of QUESTIONS) if (q.when) form.querySelector(`[data-q="${q.name}"]`).hidden = !q.when(v);
+    remember({ facts: v });
   });
   form.addEventListener("submit", async (e) => {
     e.preventDefault();

@@ -97,6 +97,9 @@ async function run() {
     await notify();
     if (outcome === "again") continue;  // declare the photo anew (its upload expired)
     if (outcome === "retry") {  // the network dropped: try again later, patiently, from where it stopped
+      next.stalled = true;
+      await putPhoto(next);
+      await notify();
       timer = setTimeout(run, pause);
       pause = Math.min(pause * 2, 8000);
       running = false;
@@ -118,6 +121,7 @@ function refuse(rec, r) {
 
 async function send(rec) {
   rec.state = "sending";
+  rec.stalled = false;
   await putPhoto(rec);
   await notify();
   if (!rec.uploadId) {

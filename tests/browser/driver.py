@@ -12,10 +12,12 @@ from playwright.async_api import BrowserContext, Page, expect
 from tests.api.flows import SHANGCHENG, id_number, last_code, new_phone
 from tests.browser.support import LiveService, Shots, accessible
 
-NO = ("有人受伤吗？", "护栏、信号灯等公共设施损坏了吗？", "有人故意造成事故吗？", "您喝酒了或服用了影响驾驶的药物吗？",
-      "有人驾车离开了现场吗？", "您的车装着危险品吗？", "您的车超员了吗？")
-YES = ("车辆还能开动、可以挪到路边吗？", "您的驾驶证有效吗？", "您的车买了交强险吗？", "您的车年检合格吗？", "您的车有号牌吗？")
-SHOTS = {"front_overview": "侧前方全景（车头45°）", "rear_overview": "侧后方全景（车尾45°）", "impact_point": "碰撞部位近景"}
+NO = ("有人受伤吗？", "护栏、信号灯等公共设施损坏了吗？", "有人故意造成事故吗？",
+      "您喝酒了或服用了影响驾驶的药物吗？", "有人驾车离开了现场吗？", "您的车装着危险品吗？", "您的车超员了吗？")
+YES = ("车辆还能开动、可以挪到路边吗？", "您的驾驶证有效吗？", "您的车买了交强险吗？", "您的车年检合格吗？",
+       "您的车有号牌吗？")
+SHOTS = {"front_overview": "侧前方全景（车头45°）", "rear_overview": "侧后方全景（车尾45°）",
+         "impact_point": "碰撞部位近景"}
 
 
 def photo(shade: int, size: tuple[int, int] = (640, 480), quality: int = 85) -> bytes:
@@ -26,7 +28,7 @@ def photo(shade: int, size: tuple[int, int] = (640, 480), quality: int = 85) -> 
     img = Image.new("RGB", size, (shade % 256, 255 - shade % 256, 90))
     px = img.load()
     for _ in range(size[0] * size[1] // 6):
-        px[rnd.randrange(size[0]), rnd.randrange(size[1])] = (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
+        px[rnd.randrange(size[0]), rnd.randrange(size[1])] = tuple(rnd.randrange(256) for _ in range(3))
     out = io.BytesIO()
     img.save(out, "JPEG", quality=quality)
     return out.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from playwright.async_api import expect
@@ -41,4 +42,4 @@ async def test_an_urban_rear_end_is_agreed_and_signed_on_two_phones(new_context,
     async with a.expect_download() as download:
         await a.get_by_role("link", name="下载协议书（PDF）").click()
     pdf = await (await download.value).path()
-    assert pdf is not None and Path(pdf).read_bytes()[:5] == b"%PDF-"
+    assert pdf is not None and (await asyncio.to_thread(Path(pdf).read_bytes))[:5] == b"%PDF-"
