@@ -6,6 +6,7 @@ from kuaichu.api import Route
 from kuaichu.handlers import (
     admin,
     assessment,
+    browser_sessions,
     claims,
     court,
     eligibility,
@@ -18,6 +19,7 @@ from kuaichu.handlers import (
     photo_uploads,
     photos,
     reports,
+    staff_pages,
     system,
 )
 
@@ -28,6 +30,7 @@ def all_routes() -> list[Route]:
         *eligibility.ROUTES,
         *fault.ROUTES,
         *identity.ROUTES,
+        *browser_sessions.ROUTES,
         *reports.ROUTES,
         *photo_uploads.ROUTES,  # before photos: its /photos/uploads/{id} must not read as a photo's variant
         *photos.ROUTES,
@@ -39,4 +42,5 @@ def all_routes() -> list[Route]:
         *assessment.ROUTES,
         *court.ROUTES,
         *pages.ROUTES,
+        *staff_pages.ROUTES,
     ]

@@ -20,14 +20,8 @@ from accident.service import SHARE_ALPHABET, normalise_share_code
 from kernel.errors import InvalidInput, NotFound, field
 from kuaichu.api import PUBLIC, Route
 from kuaichu.keys import SETTINGS
+from kuaichu.web_security import SECURITY_HEADERS
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-                               "img-src 'self' blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
 _CODE = re.compile(f"^[{SHARE_ALPHABET}]{{4}}-[{SHARE_ALPHABET}]{{4}}$")
 _TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".html": "text/html"}
 # Every file the app is made of; nothing else under kuaichu/pages is served.

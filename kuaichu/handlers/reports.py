@@ -7,7 +7,7 @@ from aiohttp import web
 from accident import consent, participation, service
 from kernel.audit import for_report
 from kernel.identity import PhonePrincipal
-from kuaichu.api import PARTY, PHONE, Route, json_response, principal, read_model, staff
+from kuaichu.api import PARTY, PHONE, Route, for_browser, json_response, principal, read_model, staff
 from kuaichu.intake import client_ip, idempotency_of, report_id_of
 from kuaichu.keys import SERVICES
 from schemas.reports import (
@@ -31,7 +31,7 @@ async def create_report(request: web.Request) -> web.Response:
     status, data = await service.create_report(
         request.app[SERVICES].intake, who=who, body=body, idem=idempotency_of(request, who, "create_report")
     )
-    return json_response(data, status)
+    return json_response(for_browser(request, data), status)
 
 
 async def join_report(request: web.Request) -> web.Response:
@@ -42,7 +42,7 @@ async def join_report(request: web.Request) -> web.Response:
         request.app[SERVICES].intake, who=who, body=body, ip=client_ip(request),
         idem=idempotency_of(request, who, "join_report"),
     )
-    return json_response(data, status)
+    return json_response(for_browser(request, data), status)
 
 
 async def get_report(request: web.Request) -> web.Response:
