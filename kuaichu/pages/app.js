@@ -599,6 +599,7 @@ function proposalView(report, fault, label, photos) {
     button(T("同意", "I agree"), () => respond("accept")),
     h("label", { for: "reason" }, T("不同意的理由", "Why you disagree")), reason, err,
     button(T("不同意，交交警审核", "I disagree: ask the police"), () => respond("dispute"), "secondary"));
+  later(5000);  // the other driver may answer first (a dispute ends this screen)
 }
 
 function signView(report, fault, label) {
@@ -676,7 +677,9 @@ async function statusBlock(report) {
       if (v && typeof v === "object" && (v.zh || v.en)) items.push(h("li", {}, pick(v)));
     }
   }
-  if (court.ok && court.data) items.push(h("li", {}, T("法院：", "Court: "), court.data.status || court.data.outcome || ""));
+  if (court.ok && court.data && court.data.state !== "not_sent") {
+    items.push(h("li", {}, T("法院：", "Court: "), pick(court.data), court.data.case_number ? ` (${court.data.case_number})` : ""));
+  }
   return h("section", { "aria-labelledby": "st" }, h("h2", { id: "st" }, T("后续进度", "What happens next")),
     items.length ? h("ul", {}, items) : h("p", {}, T("定损和理赔进度会在这里显示，有需要您处理的事会短信通知您。",
       "Assessment and claim progress will show here; we text you when something needs you.")));
@@ -687,7 +690,10 @@ async function statusView(report, fault, photos) {
   if (report.status === "in_review") lines.push(h("p", { role: "status" }, T("交警正在审核本案，认定后会短信通知您。请保持电话畅通。",
     "The police are reviewing the case and will text you their determination. Keep your phone on.")));
   if (report.status === "offline_mediation") lines.push(h("p", {}, T("本地区不接入线上法院，将安排线下调解。", "This area has no online court link: offline mediation will be arranged.")));
-  show(T("处理进度", "Progress"), statusLine(report), ...lines, fault && fault.proposal ? proposalBlock(fault) : null,
+  const disputes = fault ? fault.responses.filter((x) => x.response === "dispute") : [];
+  show(T("处理进度", "Progress"), statusLine(report), ...lines,
+    disputes.map((x) => h("p", {}, T(`${x.party} 方不同意责任建议，理由：`, `Party ${x.party} disagreed with the proposal: `), x.reason)),
+    fault && fault.proposal ? proposalBlock(fault) : null,
     await statusBlock(report), uploadsBlock(photos));
   later(10000);
 }
