@@ -92,10 +92,20 @@ function header() {
     signedIn() ? h("button", { type: "button", class: "tool", onclick: logout }, T("退出登录", "Log out")) : null,
   );
   const banner = document.getElementById("acting");
-  banner.hidden = actingAs() !== "second-party";
-  banner.replaceChildren(actingAs() === "second-party" ? h("p", {}, T("现在由另一方驾驶人在这台手机上操作。", "The other driver is using this phone now."), " ",
-    h("button", { type: "button", class: "tool", onclick: async () => { actAs("driver"); me = null; sessionStorage.removeItem("kuaichu.acting"); route(); } },
-      T("交回本机驾驶人", "Hand back to this phone's driver"))) : "");
+  const other = actingAs() === "second-party";
+  banner.hidden = !other && !secondSignedIn();
+  banner.replaceChildren(banner.hidden ? "" : h("p", {},
+    other ? T("现在由另一方驾驶人在这台手机上操作。", "The other driver is using this phone now.")
+      : T("另一方驾驶人也在这台手机上登录了。", "The other driver is also logged in on this phone."), " ",
+    h("button", { type: "button", class: "tool", onclick: () => switchTo(other ? "driver" : "second-party") },
+      other ? T("交回本机驾驶人", "Hand back to this phone's driver") : T("换另一方操作", "Let the other driver use it"))));
+}
+
+function switchTo(who) {
+  actAs(who);
+  me = null;
+  if (who === "second-party") sessionStorage.setItem("kuaichu.acting", who); else sessionStorage.removeItem("kuaichu.acting");
+  route();
 }
 
 // One-phone mode: the other driver confirms on this phone with their own number and code.
@@ -462,8 +472,11 @@ async function reportView() {
   const label = mine ? mine.label : draft.role;
   const photos = (await allPhotos()).filter((p) => p.reportId === report.id);
   if (report.status === "referred_to_122") return referralView(report.referral);
-  if (report.status === "draft" || report.status === "awaiting_parties") return shareView(report, photos);
   if (label !== "A" && !draft.reviewed) return reviewOtherView(report, photos);
+  if (label !== "A" && (report.status === "draft" || report.status === "awaiting_parties")) {
+    return waitingView(report, T("对方的照片还在上传，完成后即可继续。", "The other driver's photos are still uploading; you can go on once they are in."), photos);
+  }
+  if (report.status === "draft" || report.status === "awaiting_parties") return shareView(report, photos);
   const st = fault ? fault.status : report.status;
   if (st === "facts_complete") {
     if (fault.missing_accounts.includes(label)) return factsView(report);
@@ -478,6 +491,8 @@ async function reportView() {
 // Each photo's state changes in place (queued → sending n % → stored or refused), without redrawing the screen.
 function onPhotoChange() {
   onPhotos((list) => {
+    const mine = list.filter((p) => p.reportId && p.reportId === draft.reportId);
+    if (document.querySelector('.share[data-status="draft"]') && mine.length && mine.every((p) => p.state === "stored" || p.state === "refused")) later(50);
     for (const p of list) {
       for (const el of document.querySelectorAll(`[data-photo="${p.id}"]`)) el.textContent = photoState(p);
       const bar = document.querySelector(`progress[data-photo-bar="${p.id}"]`);
@@ -499,7 +514,7 @@ async function shareView(report, photos) {
   const storedHere = new Set(photos.filter((p) => p.state === "stored").map((p) => p.kind));
   const missing = report.missing_photo_kinds.filter((k) => !storedHere.has(k));
   show(T("请对方加入", "Ask the other driver to join"), statusLine(report),
-    code ? h("section", { class: "share", "aria-labelledby": "sc" },
+    code ? h("section", { class: "share", "data-status": report.status, "aria-labelledby": "sc" },
       h("h2", { id: "sc" }, T("分享码", "Share code")),
       h("p", { class: "code", "aria-label": T("分享码 ", "Share code ") + code.code.split("").join(" ") }, code.code),
       h("img", { src: `/app/share-qr.svg?code=${encodeURIComponent(code.code)}`, alt: T("分享码二维码：对方用手机扫码加入", "QR code: the other driver scans it to join"), width: "200", height: "200", class: "qr" }),
@@ -510,7 +525,7 @@ async function shareView(report, photos) {
     uploadsBlock(photos),
     photos.some((p) => p.state === "refused") ? button(T("重拍被拒绝的照片", "Retake refused photos"), async () => { await remember({ step: "photos" }); photosView(); }, "secondary") : null);
   wake();
-  later(4000);
+  later(3000);
 }
 
 function photoGallery(report) {
@@ -533,7 +548,7 @@ function reviewOtherView(report, photos) {
 
 function waitingView(report, text, photos) {
   show(T("请稍候", "Please wait"), statusLine(report), h("p", { role: "status" }, text), uploadsBlock(photos));
-  later(4000);
+  later(3000);
 }
 
 function factsView(report) {
@@ -708,7 +723,12 @@ function insecureView() {
 async function route() {
   clearTimeout(poll);
   if (!window.isSecureContext || !(window.crypto && crypto.subtle) || !window.indexedDB) return insecureView();
-  if (!resumed) { resumed = true; await resume(); if (sessionStorage.getItem("kuaichu.acting") === "second-party" && secondSignedIn()) actAs("second-party"); }
+  if (!resumed) {
+    resumed = true;
+    await resume();
+    if (sessionStorage.getItem("kuaichu.acting") === "second-party" && secondSignedIn()) actAs("second-party");
+    wake();  // photos left unsent by a closed tab or a reload go on from where they stopped
+  }
   draft = await loadDraft(actingAs() === "second-party" ? "second" : "current");
   const code = new URLSearchParams(location.search).get("code");
   if (code && !draft.reportId && !draft.role) await remember({ role: "B", code: code.toUpperCase(), step: "eligibility" });

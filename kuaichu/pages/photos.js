@@ -2,7 +2,7 @@
 // crypto.subtle) and sent untouched, never re-encoded. Sending is resumable: the service is told the size and
 // hash first, then gets chunks at the offset it reports, so a dropped connection resumes where it stopped.
 // The draft of the steps not yet saved by the service lives in the same database.
-import { call } from "./api.js";
+import { actingAs, call as apiCall } from "./api.js";
 
 const DB = "kuaichu";
 let opened = null;
@@ -55,7 +55,7 @@ export async function queuePhoto(file, kind, reportId) {
     id: crypto.randomUUID(), kind, reportId: reportId || null, name: file.name || "photo.jpg",
     type: file.type || "image/jpeg", size: bytes.byteLength, sha256: await sha256Hex(bytes),
     blob: new Blob([bytes], { type: file.type || "image/jpeg" }), state: "queued", sent: 0, uploadId: null,
-    error: null, at: Date.now(),
+    error: null, at: Date.now(), actor: actingAs(),
   };
   await putPhoto(rec);
   wake();
@@ -108,8 +108,28 @@ async function run() {
     pause = 1000;
   }
   running = false;
+  await submitWhenComplete();
   await notify();
 }
+
+// Once every photo of a report is in, the evidence is submitted (the other party can then go on), whichever
+// screen is shown and whoever is using the phone; the service refuses it while a required kind is missing.
+const submitted = new Set();
+async function submitWhenComplete() {
+  const byReport = new Map();
+  for (const p of await allPhotos()) if (p.reportId) byReport.set(p.reportId, [...(byReport.get(p.reportId) || []), p]);
+  for (const [reportId, list] of byReport) {
+    if (submitted.has(reportId) || !list.some((p) => p.state === "stored") || list.some((p) => p.state === "queued" || p.state === "sending")) continue;
+    owner = list[0].actor || "driver";
+    const r = await call("POST", `/v1/reports/${reportId}/submit`);
+    if (r.ok || r.status === 409) submitted.add(reportId);  // 409: past the evidence stage already
+  }
+}
+
+// Every request about a photo goes with the session of the driver who took it, even while the other driver
+// uses the phone (one-phone mode).
+let owner = "driver";
+const call = (method, path, body, extra) => apiCall(method, path, body, { ...(extra || {}), "X-Acting-As": owner });
 
 function uploads(rec) { return `/v1/reports/${rec.reportId}/photos/uploads`; }
 
@@ -120,6 +140,7 @@ function refuse(rec, r) {
 }
 
 async function send(rec) {
+  owner = rec.actor || "driver";
   rec.state = "sending";
   rec.stalled = false;
   await putPhoto(rec);

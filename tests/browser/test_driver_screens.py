@@ -9,23 +9,24 @@ from tests.api.flows import create_report
 from tests.browser.driver import answer, eligibility, phone_context, step
 
 
-async def test_an_injury_sends_the_driver_to_122_at_once_with_the_reason_and_a_call_button(new_context, shots):
+async def test_a_failed_gate_sends_a_or_b_to_122_at_once_with_the_reason_and_a_call_button(new_context, live, shots):
     page = await (await phone_context(new_context)).new_page()
     await page.goto("/")
     await page.get_by_role("button", name="我要报案（先开始的一方）").click()
     await eligibility(page, shots, "A", yes=("有人受伤吗？",))
-    await step(page, shots, "referral", "请拨打 122 报警")
+    await step(page, shots, "A referral", "请拨打 122 报警")
     await expect(page.get_by_role("alert")).to_contain_text("受伤")
     call = page.get_by_role("link", name="立即拨打 122")
     await expect(call).to_have_attribute("href", "tel:122")
     await expect(page.get_by_text("请不要移动车辆")).to_be_visible()
 
-
-async def test_party_b_whose_answers_fail_the_gate_is_referred_when_joining(new_context, live, shots):
+    # Party B, from the invitation link: the gate runs again on B's own answers when joining.
     async with aiohttp.ClientSession(live.url) as http:  # party A reported through the API, as any client may
         a = await create_report(http, live.settings.var_dir)
     page = await (await phone_context(new_context)).new_page()
-    await page.goto(f"/join?code={a['share_code']['code']}")
+    response = await page.goto(f"/join?code={a['share_code']['code']}")
+    assert response is not None and response.headers["referrer-policy"] == "no-referrer"
+    assert await page.locator("html").get_attribute("lang") == "zh-CN"
     await eligibility(page, shots, "B", yes=("您喝酒了或服用了影响驾驶的药物吗？",))
     await step(page, shots, "B referral", "请拨打 122 报警")
     await expect(page.get_by_role("alert")).to_contain_text("饮酒")
