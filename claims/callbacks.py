@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel
 
+from accident.notifications import notify
 from claims import repository as repo
 from claims.errors import AmountsDoNotAddUp, ClaimNotFound, ClaimTransitionRefused, PayoutNeedsReason, ReferenceReused
 from claims.lifecycle import STATUS_EN, STATUS_ZH, TERMINAL, ClaimStatus, IllegalClaimTransition, ensure_transition
@@ -76,6 +77,7 @@ async def _close(conn: asyncpg.Connection, who: InsurerPrincipal, c: asyncpg.Rec
 async def _documents(conn, who, c, body, now) -> None:
     if body.stage == "requested":
         await _step(conn, who, c, S.DOCUMENTS_REQUESTED, {"documents_requested_at": now, "documents": body.items}, now)
+        await notify(conn, report_id=c["report_id"], event="documents_requested", key=str(c["id"]), labels=[c["label"]])
     else:
         await _step(conn, who, c, S.DOCUMENTS_COMPLETE, {"documents_complete_at": now}, now)
 
@@ -142,6 +144,8 @@ async def _payout(conn, who, c, body, now) -> None:
     elif cover is None:
         fields["flags"] = _flag(c, "payout_before_cover", now, amount_fen=body.amount_fen, reason=body.reason)
     await _step(conn, who, c, S.PAYOUT_AGREED, fields, now)
+    await notify(conn, report_id=c["report_id"], event="payout_agreed", key=f"{c['id']}:{fields['payout_revision']}",
+                 labels=[c["label"]], detail={"amount_fen": body.amount_fen})
 
 
 async def _payment(conn, who, c, body, now) -> None:
@@ -150,6 +154,8 @@ async def _payment(conn, who, c, body, now) -> None:
         fields["flags"] = _flag(c, "payment_differs_from_agreement", now, paid_fen=body.amount_fen,
                                 agreed_fen=c["payout_fen"])
     await _step(conn, who, c, S.PAID, fields, now)
+    await notify(conn, report_id=c["report_id"], event="payout_paid", key=str(c["id"]), labels=[c["label"]],
+                 detail={"amount_fen": body.amount_fen})
     await _close(conn, who, {**dict(c), "status": S.PAID.value}, S.CLOSED, "paid", now, body.amount_fen)
 
 

@@ -10,6 +10,7 @@ import logging
 
 import asyncpg
 
+from accident.drafts import purge_expired
 from accident.photo_uploads import UploadSpool, expire_uploads
 from accident.storage import PhotoStore
 from kernel import ratelimit
@@ -53,3 +54,10 @@ async def sweep_once(pool: asyncpg.Pool, *, uploads: UploadSpool | None) -> None
         else:
             if removed:
                 log.info("expired photo uploads removed", extra={"removed": removed})
+    try:
+        purged = await purge_expired(pool)
+    except (OSError, asyncpg.PostgresError):
+        log.warning("deleting expired drafts failed", exc_info=True)
+    else:
+        if purged:
+            log.info("expired drafts deleted", extra={"removed": purged})

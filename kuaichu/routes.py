@@ -9,6 +9,7 @@ from kuaichu.handlers import (
     browser_sessions,
     claims,
     court,
+    driver,
     eligibility,
     fault,
     fault_flow,
@@ -43,4 +44,5 @@ def all_routes() -> list[Route]:
         *court.ROUTES,
         *pages.ROUTES,
         *staff_pages.ROUTES,
+        *driver.ROUTES,
     ]

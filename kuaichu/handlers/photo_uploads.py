@@ -57,7 +57,9 @@ def _headers(view: dict[str, Any], request: web.Request) -> dict[str, str]:
     headers = {"Upload-Offset": str(view["offset"]), "Upload-Length": str(view["size_bytes"]),
                "Upload-Expires": view["expires_at"].isoformat(), "Cache-Control": "no-store"}
     if view["photo"] is not None:
-        headers["Content-Location"] = f"/v1/reports/{request.match_info['report_id']}/photos/{view['photo']['id']}"
+        # the stored original, as GET …/photos/{photo_id}/original serves it
+        rid = request.match_info["report_id"]
+        headers["Content-Location"] = f"/v1/reports/{rid}/photos/{view['photo']['id']}/original"
     return headers
 
 

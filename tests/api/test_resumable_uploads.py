@@ -80,7 +80,8 @@ async def test_a_photo_sent_in_chunks_is_the_same_photo_as_a_one_shot_upload(cli
     assert {k: photo[k] for k in same} == {k: one_shot[k] for k in same}
     assert photo["sha256"] == hashlib.sha256(data).hexdigest() and photo["party_label"] == "A"
     # The original is kept byte for byte; the report lists it; the previews are queued like any photo's.
-    r = await client.get(f"/v1/reports/{rid}/photos/{photo['id']}/original", headers=bearer(token))
+    assert last.headers["Content-Location"] == f"/v1/reports/{rid}/photos/{photo['id']}/original"
+    r = await client.get(last.headers["Content-Location"], headers=bearer(token))
     assert await r.read() == data
     report = await (await client.get(f"/v1/reports/{rid}", headers=bearer(token))).json()
     assert [p["id"] for p in report["photos"]] == [photo["id"]]
