@@ -224,6 +224,9 @@ async def test_one_phone_mode_the_other_party_proves_their_own_phone_and_a_canno
         await conn.close()
     assert signer == "B"
 
+    # On A's phone B confirms A's report; B reports from B's own phone.
+    r = await browser.call("POST", "/v1/reports", acting="second-party", json=report_body(b_phone))
+    await _problem(r, 403, "forbidden")
     # B's session on A's phone reaches only what both share; B's other reports stay out of reach.
     await time_passes(settings, 61)  # B's next login code, a minute later
     elsewhere = await create_report(client, settings.var_dir, phone=b_phone)
