@@ -1,7 +1,7 @@
 // The driver's app: one page whose view follows the report's state on the service (and, before the report
 // exists, the draft kept on this phone). A reload, a new tab or a dropped connection resumes where the driver was.
-import { L, lang, pick, setLang, when } from "./i18n.js";
-import { actAs, actingAs, authHeaders, forget, get, newKey, post, problemText, put, resume, secondSignedIn, signIn, signInSecond,
+import { L, lang, pick, setLang, when, yuan } from "./i18n.js";
+import { actAs, actingAs, authHeaders, call, forget, get, newKey, post, problemText, put, resume, secondSignedIn, signIn, signInSecond,
          signedIn } from "./api.js";
 import { allPhotos, assignReport, clearAll, dropPhoto, loadDraft, onPhotos, queuePhoto, saveDraft, wake } from "./photos.js";
 import { FLAGS, QUESTIONS, accountOf } from "./facts.js";
@@ -58,7 +58,27 @@ function later(ms) {
   poll = setTimeout(() => { quiet = true; route().finally(() => { quiet = false; }); }, ms);
 }
 
-async function remember(changes) { Object.assign(draft, changes); await saveDraft(draft); }
+async function remember(changes) { Object.assign(draft, changes); await saveDraft(draft); syncDraft(); }
+
+// The draft goes to the service as well (encrypted there), so another tab or phone logged in with the same
+// number finds the answers: the phone's draft before its report exists, the party's draft after.
+let syncTimer = null;
+function syncDraft() {
+  clearTimeout(syncTimer);
+  const logged = actingAs() === "second-party" ? secondSignedIn() : signedIn();
+  if (!logged || !draft.step) return;
+  const snapshot = { ...draft };
+  syncTimer = setTimeout(() => {
+    const { key, createKey, respondKey, signKey, ...data } = snapshot;
+    const path = data.reportId ? `/v1/reports/${data.reportId}/parties/me/draft` : "/v1/me/draft";
+    put(path, { step: String(data.step).slice(0, 40), data });
+  }, 300);
+}
+
+async function fromServer(path) {
+  const r = await get(path);
+  return r.ok && r.data && r.data.data ? r.data.data : null;
+}
 
 function radios(name, options, current, required) {
   return options.map(([value, zh, en]) => h("label", { class: "choice" },
@@ -406,6 +426,7 @@ async function detailsView() {
       }
     }
     if (!r.ok) { err.replaceChildren(errorBox(problemText(r))); await remember({ createKey: null }); return; }
+    call("DELETE", "/v1/me/draft");  // the report holds it all now
     await remember({ reportId: r.data.report.id, shareCode: r.data.share_code || null, step: "report" });
     await assignReport(r.data.report.id);
     route();
@@ -479,7 +500,10 @@ async function reportView() {
   if (report.status === "draft" || report.status === "awaiting_parties") return shareView(report, photos);
   const st = fault ? fault.status : report.status;
   if (st === "facts_complete") {
-    if (fault.missing_accounts.includes(label)) return factsView(report);
+    if (fault.missing_accounts.includes(label)) {
+      if (!draft.facts) { const saved = await fromServer(`/v1/reports/${report.id}/parties/me/draft`); if (saved && saved.facts) draft.facts = saved.facts; }
+      return factsView(report);
+    }
     return waitingView(report, T("已收到您的陈述，等待对方填写。", "Your account is in; waiting for the other driver's."), photos);
   }
   if (st === "proposed") return proposalView(report, fault, label, photos);
@@ -659,6 +683,7 @@ async function agreementView(report, fault, photos) {
     placeBlock(report), partiesBlock(report), proposalBlock(fault),
     a.ok ? h("p", { class: "note" }, T("协议指纹 SHA-256：", "Agreement SHA-256: "), h("code", {}, fault.agreement.pdf_sha256.slice(0, 16) + "…")) : null,
     pdf, await statusBlock(report), uploadsBlock(photos));
+  later(15000);  // assessment, claims and texts move on by themselves
 }
 
 function determinationView(report, fault, label, photos) {
@@ -683,21 +708,33 @@ function determinationView(report, fault, label, photos) {
   if (mine) later(8000);
 }
 
+// Everything after the agreement or the police: assessment, assessor and ETA, claims with requested documents and
+// deadlines, court or offline mediation, and the texts sent to this driver (the service's status summary).
 async function statusBlock(report) {
-  const s = await get(`/v1/reports/${report.id}/status`);
-  const court = await get(`/v1/reports/${report.id}/court`);
-  const items = [];
-  if (s.ok && s.data) {
-    for (const [k, v] of Object.entries(s.data)) {
-      if (v && typeof v === "object" && (v.zh || v.en)) items.push(h("li", {}, pick(v)));
-    }
-  }
-  if (court.ok && court.data && court.data.state !== "not_sent") {
-    items.push(h("li", {}, T("法院：", "Court: "), pick(court.data), court.data.case_number ? ` (${court.data.case_number})` : ""));
-  }
-  return h("section", { "aria-labelledby": "st" }, h("h2", { id: "st" }, T("后续进度", "What happens next")),
-    items.length ? h("ul", {}, items) : h("p", {}, T("定损和理赔进度会在这里显示，有需要您处理的事会短信通知您。",
-      "Assessment and claim progress will show here; we text you when something needs you.")));
+  const r = await get(`/v1/reports/${report.id}/status`);
+  const s = r.ok ? r.data : null;
+  const section = (id, title, ...kids) => h("section", { "aria-labelledby": id }, h("h2", { id }, title), ...kids);
+  if (!s) return section("st", T("后续进度", "What happens next"), h("p", {}, problemText(r)));
+  const assess = s.assessments.map((a) => h("li", {}, T(`${a.vehicle_label} 车定损：`, `Vehicle ${a.vehicle_label} assessment: `),
+    a.assessor_name ? T(`${a.assessor_kind === "coordinator" ? "农村事故协理员" : "保险公司查勘员"} ${a.assessor_name}`,
+                        `${a.assessor_kind === "coordinator" ? "rural accident coordinator" : "insurer's adjuster"} ${a.assessor_name}`)
+      : T("正在安排查勘员", "an assessor is being found"),
+    a.eta_at ? T("，预计到达 ", ", expected ") + when(a.eta_at) : ""));
+  const claims = s.claims.map((c) => h("li", {}, h("strong", {}, T(`${c.vehicle_label} 车理赔`, `Claim for vehicle ${c.vehicle_label}`),
+    c.yours ? T("（您的车）", " (your vehicle)") : ""), T("：", ": "), pick(c),
+    c.documents.length ? h("p", {}, T("需要您提供：", "Documents asked of you: "), c.documents.join(T("、", ", "))) : null,
+    c.next_deadline ? h("p", {}, pick(c.next_deadline), T("，期限 ", ", due ") + when(c.next_deadline.due_at)) : null,
+    c.payout_fen !== null ? h("p", {}, T("赔付金额：", "Payout: "), yuan(c.payout_fen)) : null,
+    c.paid_fen !== null ? h("p", {}, T("已支付：", "Paid: "), yuan(c.paid_fen)) : null));
+  const court = s.court && s.court.state !== "not_sent" ? h("p", {}, pick(s.court), s.court.case_number ? ` (${s.court.case_number})` : "") : null;
+  const texts = s.notifications.map((n) => h("li", {}, when(n.queued_at), " ", pick(n)));
+  return h("div", {},
+    section("st", T("后续进度", "What happens next"), h("p", { class: "status" }, h("strong", {}, pick(s.status_text))),
+      h("p", {}, T("下一步：", "Next: "), pick(s.next))),
+    assess.length ? section("as", T("定损", "Damage assessment"), h("ul", {}, assess)) : null,
+    claims.length ? section("cl", T("理赔", "Claims"), h("ul", { class: "list" }, claims)) : null,
+    court ? section("ct", T("法院", "Court"), court) : null,
+    texts.length ? section("sms", T("已发给您的短信", "Texts sent to you"), h("ul", {}, texts)) : null);
 }
 
 async function statusView(report, fault, photos) {
@@ -736,6 +773,10 @@ async function route() {
   if (logged && !me) {
     const r = await get("/v1/me/reports");
     me = r.ok ? r.data : null;
+  }
+  if (logged && !draft.reportId && (!draft.step || draft.step === "login")) {  // a new phone or browser: the saved draft
+    const saved = await fromServer("/v1/me/draft");
+    if (saved && (saved.reportId || (saved.step && saved.step !== "login"))) { draft = { ...saved, key: draft.key }; await saveDraft(draft); }
   }
   if (draft.reportId) return logged ? reportView() : loginView();
   switch (draft.step) {

@@ -39,6 +39,8 @@ async def test_an_urban_rear_end_is_agreed_and_signed_on_two_phones(new_context,
     for who, page in (("A", a), ("B", b)):
         await step(page, shots, f"{who} agreement", "协议已签署")
         await expect(page.get_by_text("双方已签署《道路交通事故自行协商协议书》")).to_be_visible()
+    # The status part lists the texts the service sent to this driver: A was told that B joined.
+    await expect(a.get_by_role("region", name="已发给您的短信")).to_contain_text("加入")
     async with a.expect_download() as download:
         await a.get_by_role("link", name="下载协议书（PDF）").click()
     pdf = await (await download.value).path()
