@@ -34,8 +34,17 @@ async def test_a_failed_gate_sends_a_or_b_to_122_at_once_with_the_reason_and_a_c
 
 async def test_the_elderly_mode_has_large_text_and_large_targets_and_english_is_one_tap_away(new_context, shots):
     page = await (await phone_context(new_context)).new_page()
-    await page.goto("/")
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("Network.enable")
+    received: dict[str, int] = {}
+    cdp.on("Network.loadingFinished", lambda e: received.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    await page.goto("/", wait_until="networkidle")
+    first = sum(received.values())
     await step(page, shots, "home", "轻微事故，线上快处")
+    assert first <= 150 * 1024, first  # WEB.md's budget for the first page, compressed, everything included
+    received.clear()
+    await page.reload(wait_until="networkidle")
+    assert sum(received.values()) <= 50 * 1024, received  # and for a later page (the files are revalidated)
     await page.get_by_role("button", name="长辈版").click()
     await expect(page.get_by_role("button", name="长辈版")).to_have_attribute("aria-pressed", "true")
     await page.get_by_role("button", name="我要报案（先开始的一方）").click()
