@@ -141,30 +141,38 @@ async def _claims(conn: asyncpg.Connection, report_id: UUID, label: str, now: da
     return out
 
 
+def _next_in_draft(label: str, photos: dict[str, Any]) -> dict[str, str]:
+    if label != "A":
+        return _next("wait_for_evidence")
+    missing = photos["required_missing"]
+    if missing:
+        return _next("take_photos", missing=("、".join(KIND_ZH[k] for k in missing), ", ".join(missing)))
+    return _next("submit_evidence")
+
+
+def _next_on_proposal(label: str, fault: dict[str, Any]) -> dict[str, str]:
+    if not fault["your_account_given"]:
+        return _next("give_account")
+    if fault["your_response"] is None:
+        return _next("answer_proposal")
+    if not any(s["party"] == label for s in fault["signatures"]):
+        return _next("sign")
+    return _next("wait_for_other_parties")
+
+
 def _what_next(status: Status, *, label: str, photos: dict[str, Any], fault: dict[str, Any],
                review: dict[str, Any], claims: list[dict[str, Any]], others_missing: bool) -> dict[str, str]:
     mine = [c for c in claims if c["yours"]]
     if status is Status.REFERRED_TO_122:
         return _next("call_122")
     if status is Status.DRAFT:
-        if label != "A":
-            return _next("wait_for_evidence")
-        missing = photos["required_missing"]
-        if missing:
-            return _next("take_photos", missing=("、".join(KIND_ZH[k] for k in missing), ", ".join(missing)))
-        return _next("submit_evidence")
+        return _next_in_draft(label, photos)
     if status is Status.AWAITING_PARTIES:
         return _next("invite_other_party") if others_missing else _next("wait_for_other_parties")
     if status is Status.FACTS_COMPLETE:
         return _next("give_account") if not fault["your_account_given"] else _next("wait_for_other_parties")
     if status is Status.PROPOSED:
-        if not fault["your_account_given"]:
-            return _next("give_account")
-        if fault["your_response"] is None:
-            return _next("answer_proposal")
-        if not any(s["party"] == label for s in fault["signatures"]):
-            return _next("sign")
-        return _next("wait_for_other_parties")
+        return _next_on_proposal(label, fault)
     if status is Status.IN_REVIEW:
         return _next("wait_for_police")
     if status is Status.DETERMINED and review["your_response"] is None:

@@ -58,6 +58,56 @@ def _browser_headers(route: Route) -> list[dict[str, Any]]:
     return params
 
 
+def _parameters(r: Route) -> list[dict[str, Any]]:
+    """Path parameters, the query model's fields, and Idempotency-Key where the route honours it."""
+    params = [
+        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+        for n in _PARAM.findall(r.path)
+    ]
+    if r.query is not None:
+        schema = r.query.model_json_schema()
+        required = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
+    if r.idempotent:
+        params.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "Retries with the same key and body get the first answer; a different body → 422.",
+                "schema": {"type": "string", "maxLength": 200},
+            }
+        )
+    return params
+
+
+def _request_body(r: Route, ref: Any) -> dict[str, Any] | None:
+    """A JSON model, a multipart form, or raw bytes (e.g. a resumable upload's chunk)."""
+    if r.body is not None:
+        return {"required": True, "content": {"application/json": {"schema": ref(r.body)}}}
+    if r.multipart is not None:
+        return {"required": True, "content": {"multipart/form-data": {"schema": r.multipart}}}
+    if r.raw_body is not None:
+        return {"required": True, "content": {m: {"schema": sc} for m, sc in r.raw_body.items()}}
+    return None
+
+
+def _responses(r: Route, ref: Any) -> dict[str, Any]:
+    """The route's successful answers: JSON models, raw media types, and the headers they carry."""
+    out: dict[str, Any] = {}
+    for status, model in r.responses.items():
+        entry: dict[str, Any] = {"description": "OK" if status < 300 else "Result"}
+        if model is not None:
+            entry["content"] = {"application/json": {"schema": ref(model)}}
+        out[str(status)] = entry
+    for status, media in (r.raw_response or {}).items():
+        out[str(status)] = {"description": "OK", "content": {media: {}}}
+    for status, headers in r.response_headers.items():
+        out.setdefault(str(status), {"description": "OK"})["headers"] = headers
+    return out
+
+
 def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
     models: set[type[BaseModel]] = {Problem}
     for r in routes:
@@ -82,43 +132,13 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
         }
         if r.description:
             op["description"] = r.description
-        params = [
-            {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-            for n in _PARAM.findall(r.path)
-        ]
-        if r.query is not None:
-            schema = r.query.model_json_schema()
-            required = set(schema.get("required", []))
-            for name, prop in schema.get("properties", {}).items():
-                params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
-        if r.idempotent:
-            params.append(
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": False,
-                    "description": "Retries with the same key and body get the first answer; a different body → 422.",
-                    "schema": {"type": "string", "maxLength": 200},
-                }
-            )
-        params += [dict(h, **{"in": "header"}) for h in r.headers]
+        params = _parameters(r) + [dict(h, **{"in": "header"}) for h in r.headers]
         if params:
             op["parameters"] = params
-        if r.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(r.body)}}}
-        elif r.multipart is not None:
-            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": r.multipart}}}
-        elif r.raw_body is not None:
-            op["requestBody"] = {"required": True, "content": {m: {"schema": sc} for m, sc in r.raw_body.items()}}
-        for status, model in r.responses.items():
-            entry: dict[str, Any] = {"description": "OK" if status < 300 else "Result"}
-            if model is not None:
-                entry["content"] = {"application/json": {"schema": _ref(model)}}
-            op["responses"][str(status)] = entry
-        for status, media in (r.raw_response or {}).items():
-            op["responses"][str(status)] = {"description": "OK", "content": {media: {}}}
-        for status, headers in r.response_headers.items():
-            op["responses"].setdefault(str(status), {"description": "OK"})["headers"] = headers
+        body = _request_body(r, _ref)
+        if body is not None:
+            op["requestBody"] = body
+        op["responses"] = _responses(r, _ref)
         problem = {"content": {"application/problem+json": {"schema": _ref(Problem)}}}
         error_codes = set(r.errors) | {500}
         if r.body is not None or r.multipart is not None or r.raw_body is not None or r.query is not None:
