@@ -23,7 +23,7 @@ from claims import repository as claims_repo
 from claims.lifecycle import STATUS_EN as CLAIM_EN
 from claims.lifecycle import STATUS_ZH as CLAIM_ZH
 from claims.lifecycle import ClaimStatus
-from claims.views import claim_view
+from claims.views import line_view
 from court_bridge import views as court_views
 from kernel.identity import Principal
 from schemas.reports import REQUIRED_PHOTO_KINDS
@@ -123,19 +123,28 @@ async def _assessments(conn: asyncpg.Connection, report_id: UUID) -> list[dict[s
 
 
 async def _claims(conn: asyncpg.Connection, report_id: UUID, label: str, now: datetime) -> list[dict[str, Any]]:
+    """Each claim as its claimant's page shows it: over all the claim's lines (one per insurer that may owe), the
+    documents asked for, the next open statutory deadline, and the amounts agreed and paid."""
     rows = await claims_repo.claims_of_report(conn, report_id=report_id)
     if not rows:
         return []
     calendar = await claims_repo.holiday_calendar(conn)
+    lines = await claims_repo.lines_of_claims(conn, claim_ids=[c["id"] for c in rows])
+    requests = await claims_repo.document_requests(conn, line_ids=[ln["line_id"] for ln in lines])
     out = []
     for c in rows:
-        v = claim_view(c, now=now, calendar=calendar)
-        due = next((d for d in v["deadlines"] if d["met_at"] is None), None)
+        views = [line_view(ln, now=now, calendar=calendar, documents=list(requests), consents={}, for_insurer=False)
+                 for ln in lines if ln["id"] == c["id"]]
+        open_dues = sorted((d for v in views for d in v["deadlines"] if d["met_at"] is None),
+                           key=lambda d: d["due_at"])
+        due = open_dues[0] if open_dues else None
+        agreed = [v["payout_fen"] for v in views if v["payout_fen"] is not None]
+        paid = [v["paid_fen"] for v in views if v["paid_fen"] is not None]
         st = ClaimStatus(c["status"])
-        out.append({"claim_id": v["id"], "vehicle_label": c["label"], "yours": c["label"] == label,
+        out.append({"claim_id": str(c["id"]), "vehicle_label": c["label"], "yours": c["label"] == label,
                     "insurer_code": c["insurer_code"], "status": c["status"], "zh": CLAIM_ZH[st], "en": CLAIM_EN[st],
-                    "documents": [str(d) for d in v["documents"]], "payout_fen": c["payout_fen"],
-                    "paid_fen": c["paid_fen"],
+                    "documents": [d["name_zh"] for v in views for d in v["documents"]],
+                    "payout_fen": sum(agreed) if agreed else None, "paid_fen": sum(paid) if paid else None,
                     "next_deadline": {"duty": due["duty"], "due_at": due["due_at"], "zh": due["zh"], "en": due["en"]}
                     if due else None})
     return out

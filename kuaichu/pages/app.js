@@ -4,7 +4,7 @@ import { L, lang, pick, setLang, when, yuan } from "./i18n.js";
 import { actAs, actingAs, authHeaders, call, forget, get, newKey, post, problemText, put, resume, secondSignedIn, signIn, signInSecond,
          signedIn } from "./api.js";
 import { allPhotos, assignReport, clearAll, dropPhoto, loadDraft, onPhotos, queuePhoto, saveDraft, wake } from "./photos.js";
-import { FLAGS, QUESTIONS, accountOf } from "./facts.js";
+import { FLAGS, QUESTIONS, accountOf, plainLaw } from "./facts.js";
 
 const main = document.getElementById("view");
 const live = document.getElementById("live");
@@ -109,7 +109,7 @@ function header() {
                                    localStorage.setItem("kuaichu.elder", on ? "1" : "0"); header(); } },
       T("长辈版", "Large text")),
     h("a", { class: "tool call", href: "tel:122" }, T("拨打122", "Call 122")),
-    signedIn() ? h("button", { type: "button", class: "tool", onclick: logout }, T("退出登录", "Log out")) : null,
+    ...(signedIn() ? [h("button", { type: "button", class: "tool", onclick: logout }, T("退出登录", "Log out"))] : []),
   );
   const banner = document.getElementById("acting");
   const other = actingAs() === "second-party";
@@ -609,7 +609,9 @@ function proposalBlock(fault) {
       T(LIABILITY[x.liability][0], LIABILITY[x.liability][1]), ` (${x.share_percent}%)`))),
     res.matched.map((m) => h("div", { class: "rule" },
       h("p", {}, T(`依据（${m.party} 方的情形）：`, `Why (party ${m.party}): `), pick(m.title)),
-      h("p", { class: "law" }, T("法律依据：", "Legal basis: "), m.legal_basis.join(T("；", "; "))))),
+      h("p", { class: "law" }, T("法律依据：", "Legal basis: "), m.legal_basis.join(T("；", "; "))),
+      h("ul", { class: "plain" }, m.legal_basis.map((a) => plainLaw(a)).filter(Boolean)
+        .map(([zh, en]) => h("li", {}, T("意思是：", "In plain words: ") + T(zh, en)))))),
     res.review_reasons.length ? h("p", {}, res.review_reasons.map((x) => pick(x)).join(" ")) : null);
 }
 

@@ -52,3 +52,29 @@ export function accountOf(a) {
   }
   return body;
 }
+
+// The articles the rule templates cite, in plain words (the article's number stays beside it).
+const LAW = {
+  "道路交通安全法第三十五条": ["车辆靠右行驶。", "Vehicles keep to the right."],
+  "道路交通安全法第三十七条": ["专用车道只给规定的车辆走。", "A reserved lane is only for the vehicles it is reserved for."],
+  "道路交通安全法第三十八条": ["按信号灯走；有交警指挥时听交警的。", "Follow the lights, or the officer directing traffic."],
+  "道路交通安全法第三十九条": ["交警设置的禁行、限行要遵守。", "Obey closures and restrictions set by the police."],
+  "道路交通安全法第四十三条": ["跟前车要保持足够的安全距离，能及时刹住车；有些情况不得超车。", "Keep enough distance to stop behind the vehicle ahead; some places forbid overtaking."],
+  "道路交通安全法第四十四条": ["过路口按信号灯、标志标线走；没有的要减速，让优先的车先走。", "At junctions follow lights, signs and markings; without them, slow down and give way to those with priority."],
+  "道路交通安全法第五十三条": ["执行紧急任务的警车、消防车、救护车等，其他车要让行。", "Give way to police, fire and ambulance vehicles on an emergency."],
+  "道路交通安全法实施条例第三十八条": ["红灯停、绿灯行，黄灯亮时未过停止线的要停。", "Stop on red, go on green; on yellow, stop if not yet past the line."],
+  "道路交通安全法实施条例第四十四条": ["多车道时左快右慢，变道不能影响别的车。", "On multi-lane roads keep to the right lanes unless faster; changing lanes must not hinder others."],
+  "道路交通安全法实施条例第四十七条": ["超车要先打灯示意，从左边超，并留足距离。", "Signal before overtaking, pass on the left, and keep a safe distance."],
+  "道路交通安全法实施条例第四十九条": ["禁止掉头的地方不能掉头。", "No U-turn where it is forbidden."],
+  "道路交通安全法实施条例第五十条": ["倒车前要看清车后，确认安全。", "Check behind and make sure it is safe before reversing."],
+  "道路交通安全法实施条例第五十一条": ["有红绿灯的路口：按车道和灯走，转弯车让直行车。", "Junctions with lights: keep to your lane and light; turning vehicles give way to those going straight."],
+  "道路交通安全法实施条例第五十二条": ["没有红绿灯的路口：让标志优先的一方、让右边来车、转弯让直行。", "Junctions without lights: give way as signed, to traffic from the right, and when turning."],
+  "道路交通安全法实施条例第六十三条": ["临时停车不能妨碍其他车辆，开关车门不能妨碍他人。", "Stopping must not obstruct traffic; opening a door must not endanger others."],
+  "道路交通安全法实施条例第七十七条": ["乘车人开关车门不能妨碍其他车辆和行人。", "Passengers must not open doors into other traffic."],
+};
+
+// [zh, en] plain words for a cited article, or null.
+export function plainLaw(article) {
+  const key = Object.keys(LAW).filter((k) => article.startsWith(k)).sort((a, b) => b.length - a.length)[0];
+  return key ? LAW[key] : null;
+}

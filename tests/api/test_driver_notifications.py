@@ -9,22 +9,16 @@ import uuid
 from collections import Counter
 from typing import Any
 
-import pytest
-
 from accident.notifications import TOPIC
 from kuaichu.deliveries import handlers
 from kuaichu.keys import SERVICES
 from kuaichu.worker import Worker
 from tests.api.claims_setup import settle, settled, sql, tokens
+from tests.api.court_setup import court_case, event, package_row, settings_with_court, signed
 from tests.api.fault_steps import determine, dispute_to_review, police, report_with_parties
-from tests.api.flows import bearer, create_report, join, sms_messages
-from tests.api.test_court_callbacks import event, signed
-from tests.api.test_court_flow import court, court_case, package_row  # noqa: F401 (fixture)
+from tests.api.flows import create_report, join, sms_messages, status_of
 
-
-@pytest.fixture
-def settings(settings, court):  # noqa: F811 - the recording court of test_court_flow
-    return settings.model_copy(update={"court_url": court.url})
+settings = settings_with_court  # the recording court
 
 
 async def _pending(client: Any) -> int:
@@ -51,12 +45,6 @@ async def deliver_texts(client: Any, *, limit_s: float = 15.0) -> None:
 def texts_to(settings: Any, phone: str) -> list[str]:
     return [m["text"] for m in sms_messages(settings.var_dir) if m["to"] == phone and "【快处】" in m["text"]
             and "验证码" not in m["text"]]
-
-
-async def status_of(client: Any, report_id: str, token: str) -> dict[str, Any]:
-    r = await client.get(f"/v1/reports/{report_id}/status", headers=bearer(token))
-    assert r.status == 200, await r.text()
-    return await r.json()
 
 
 async def queued(client: Any, report_id: str) -> Counter:
@@ -116,13 +104,15 @@ async def test_both_drivers_are_texted_once_when_the_police_issue_a_determinatio
 async def test_the_claimant_is_texted_when_documents_are_requested_and_the_payout_agreed_and_paid(client, settings):
     a = await create_report(client, settings.var_dir)
     rid = a["report"]["id"]
-    assert (await join(client, settings.var_dir, a["share_code"]["code"]))[0] == 201
+    status, b, _ = await join(client, settings.var_dir, a["share_code"]["code"])
+    assert status == 201
     auth = await tokens(settings)
     await settle(settings, settled(uuid.UUID(rid), {"A": 100, "B": 0}))
     claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
-    url = f"/v1/insurer/claims/{claims['A']}"
-    steps = [("documents", {"reference": "s1", "stage": "requested", "items": ["行驶证", "驾驶证"]}),
-             ("documents", {"reference": "s1", "stage": "requested", "items": ["行驶证", "驾驶证"]}),  # a retry
+    url = f"/v1/insurer/claims/{claims['B']}"  # B's loss, on the line of A's insurer (A bears the liability)
+    requested = {"reference": "s1", "stage": "requested",
+                 "items": [{"kind": "vehicle_licence"}, {"kind": "driving_licence"}]}
+    steps = [("documents", requested), ("documents", requested),  # a retry
              ("documents", {"reference": "s2", "stage": "complete"}),
              ("decision", {"reference": "s3", "covered": True}),
              ("payout-agreement", {"reference": "s4", "amount_fen": 123_456}),
@@ -131,19 +121,18 @@ async def test_the_claimant_is_texted_when_documents_are_requested_and_the_payou
         r = await client.post(f"{url}/{path}", json=body, headers=auth["PICC"])
         assert r.status == 200, await r.text()
     assert await queued(client, rid) == Counter({
-        ("party_joined", "A"): 1, ("documents_requested", "A"): 1, ("payout_agreed", "A"): 1,
-        ("payout_paid", "A"): 1})
+        ("party_joined", "A"): 1, ("documents_requested", "B"): 1, ("payout_agreed", "B"): 1,
+        ("payout_paid", "B"): 1})
     await deliver_texts(client)
-    summary = await status_of(client, rid, a["party_token"])
-    assert [n["event"] for n in summary["notifications"]] == [
-        "party_joined", "documents_requested", "payout_agreed", "payout_paid"]
+    summary = await status_of(client, rid, b["party_token"])
+    assert [n["event"] for n in summary["notifications"]] == ["documents_requested", "payout_agreed", "payout_paid"]
     assert all(n["state"] == "sent" for n in summary["notifications"])
     texts = [m["text"] for m in sms_messages(settings.var_dir) if "保险公司" in m["text"]]
     assert len(texts) == 3
     assert any("1234.56元" in t and "确定赔偿金额" in t for t in texts)
     assert any("已向您支付赔款1234.56元" in t for t in texts)
     mine = next(c for c in summary["claims"] if c["yours"])
-    assert mine["status"] == "closed" and mine["paid_fen"] == 123_456 and mine["documents"] == ["行驶证", "驾驶证"]
+    assert mine["paid_fen"] == 123_456 and mine["documents"] == ["行驶证", "驾驶证"]
 
 
 async def test_both_drivers_are_texted_once_when_the_court_schedules_mediation(client, settings):

@@ -7,6 +7,7 @@ import hashlib
 
 from kuaichu.housekeeping import sweep_once
 from kuaichu.keys import SERVICES
+from tests.api.claims_setup import tokens
 from tests.api.evidence import phone_jpeg, run_worker, upload
 from tests.api.fault_steps import (
     A_REAR_ENDS_B,
@@ -17,9 +18,8 @@ from tests.api.fault_steps import (
     sign,
     staff_token,
 )
-from tests.api.flows import TONGLU, bearer, create_report, join, login, new_phone
-from tests.api.test_driver_notifications import status_of
-from tests.integration.test_assessment_routing import token_of
+from tests.api.flows import TONGLU, bearer, create_report, join, login, new_phone, status_of
+from tests.integration.assessment_setup import token_of
 
 
 async def test_the_summary_tells_each_driver_where_the_report_is_and_what_to_do_next(client, settings):
@@ -193,4 +193,12 @@ async def test_after_an_agreement_the_summary_shows_the_assessor_on_the_way_and_
     assert (mine["status"], mine["assessor_kind"], mine["zone_kind"]) == ("accepted", "coordinator", "rural")
     assert mine["assessor_name"] and mine["eta_at"] is not None
     assert [(c["vehicle_label"], c["yours"]) for c in s["claims"]] == [("A", True), ("B", False)]
-    assert all(c["next_deadline"] is not None and c["zh"] for c in s["claims"])
+    # A line's statutory duties run from its insurer's receipt of the application (its first read here: the
+    # fixture insurers' webhook endpoints are unreachable), so the claimant sees a deadline from then on.
+    assert all(c["zh"] and c["next_deadline"] is None for c in s["claims"])
+    auth = await tokens(settings)
+    claim_a = next(c["claim_id"] for c in s["claims"] if c["vehicle_label"] == "A")
+    assert (await client.get(f"/v1/insurer/claims/{claim_a}", headers=auth["CPIC"])).status == 200
+    s = await status_of(client, case.report_id, case.tokens["A"])
+    mine = next(c for c in s["claims"] if c["yours"])
+    assert mine["next_deadline"] is not None and mine["next_deadline"]["zh"]

@@ -58,6 +58,7 @@ async def test_the_elderly_mode_has_large_text_and_large_targets_and_english_is_
     await answer(page, "有人受伤吗？", "否")
     await page.reload()  # the choice stays, and so does the answer
     await expect(page.get_by_role("button", name="长辈版")).to_have_attribute("aria-pressed", "true")
+    await expect(page.locator("header")).not_to_contain_text("null")  # the tools bar says only what it offers
     await page.get_by_role("button", name="English").click()
     await step(page, shots, "elderly in English", "A few questions first")
     await expect(page.locator("html")).to_have_attribute("lang", "en")
