@@ -19,7 +19,7 @@ import asyncpg
 from kernel import outbox
 from kernel.crypto import Keyring
 
-TOPIC = "sms.notification"
+TOPIC = "sms.notification"  # also written out in sent_to_party and migration 0038's index
 Event = Literal["party_joined", "referred_to_122", "police_determination", "documents_requested", "payout_agreed",
                 "payout_paid", "mediation_scheduled"]
 
@@ -99,10 +99,11 @@ async def compose(conn: asyncpg.Connection, keyring: Keyring, *, public_base_url
 
 async def sent_to_party(conn: asyncpg.Connection, *, report_id: UUID, party_id: UUID) -> list[dict[str, Any]]:
     """The party's notifications, oldest first: event, what it said, queued/sent/failed and when."""
+    # The topic written out (not a parameter), so that every plan can use the partial index outbox_notifications.
     rows = await conn.fetch(
         """SELECT payload, status, created_at, delivered_at FROM outbox
-           WHERE report_id = $1::uuid AND topic = $2::text AND payload->>'party_id' = $3::text
-           ORDER BY created_at, id""", report_id, TOPIC, str(party_id))
+           WHERE report_id = $1::uuid AND topic = 'sms.notification' AND payload->>'party_id' = $2::text
+           ORDER BY created_at, id""", report_id, str(party_id))
     out = []
     for r in rows:
         p = r["payload"]

@@ -95,9 +95,8 @@ async def _documents(conn, who, c, body, now) -> None:
         await _step(conn, who, c, S.DOCUMENTS_REQUESTED, {"documents_requested_at": now} if first else {}, now)
         await repo.insert_document_requests(conn, line_id=c["line_id"],
                                             items=[i.model_dump(mode="json") for i in body.items])
-        if first:  # the driver is texted once per line's request, not for each item added later
-            await notify(conn, report_id=c["report_id"], event="documents_requested", key=str(c["line_id"]),
-                         labels=[c["label"]])
+        await notify(conn, report_id=c["report_id"], event="documents_requested",
+                     key=f"{c['line_id']}:{body.reference}", labels=[c["label"]])
     elif body.stage == "none_needed":
         fields = {"documents_complete_at": now, "documents_complete_how": "none_needed"}
         if c["documents_requested_at"] is None:
@@ -200,8 +199,8 @@ async def _payout(conn, who, c, body, now) -> None:
         fields["flags"] = _flag(c, "payout_before_cover", now, amount_fen=body.amount_fen, reason=body.reason)
     await _step(conn, who, c, S.PAYOUT_AGREED, fields, now)
     await notify(conn, report_id=c["report_id"], event="payout_agreed",
-                 key=f"{c['line_id']}:{fields['payout_revision']}",
-                 labels=[c["label"]], detail={"amount_fen": body.amount_fen})
+                 key=f"{c['line_id']}:{fields['payout_revision']}", labels=[c["label"]],
+                 detail={"amount_fen": body.amount_fen})
 
 
 async def _payment(conn, who, c, body, now) -> None:

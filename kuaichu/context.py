@@ -47,6 +47,7 @@ class Services:
     # One thread for photo inspection: pillow's EXIF parsing holds the GIL, and with one such thread the
     # event loop never waits behind several of them (uploads stay responsive under load).
     image_executor: Executor
+    uploads: UploadSpool  # spool files of resumable photo uploads
     # Feature contexts, each built once per process.
     fault_templates: Mapping[str, TemplateSet]  # rule template sets by id, loaded (and installed) at start
     fault_flow: FaultFlow
@@ -58,4 +59,3 @@ class Services:
     webhook_endpoints: EndpointCache  # insurers' webhook endpoints, cached briefly
     sharing_checks: PipelinedStatement  # consent checks of messages leaving together share a round trip
     derivative_slots: asyncio.Semaphore  # preview jobs at once: the bound is on the worker's memory as a whole
-    uploads: UploadSpool  # spool files of resumable photo uploads

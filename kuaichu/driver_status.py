@@ -23,7 +23,7 @@ from claims import repository as claims_repo
 from claims.lifecycle import STATUS_EN as CLAIM_EN
 from claims.lifecycle import STATUS_ZH as CLAIM_ZH
 from claims.lifecycle import ClaimStatus
-from claims.views import line_view
+from claims.views import driver_claims
 from court_bridge import views as court_views
 from kernel.identity import Principal
 from schemas.reports import REQUIRED_PHOTO_KINDS
@@ -122,46 +122,51 @@ async def _assessments(conn: asyncpg.Connection, report_id: UUID) -> list[dict[s
     return [dict(r) for r in rows]
 
 
-async def _claims(conn: asyncpg.Connection, report_id: UUID, label: str, now: datetime) -> list[dict[str, Any]]:
-    """Each claim as its claimant's page shows it: over all the claim's lines (one per insurer that may owe), the
-    documents asked for, the next open statutory deadline, and the amounts agreed and paid."""
+async def _claims(conn: asyncpg.Connection, report_id: UUID, party_id: UUID, now: datetime) -> list[dict[str, Any]]:
+    """Every claim of the report with its status; yours with each insurer's line in brief (the documents still
+    to send, the next duty and its date, the money). The full lines: GET /v1/reports/{report_id}/claims."""
     rows = await claims_repo.claims_of_report(conn, report_id=report_id)
-    if not rows:
-        return []
-    calendar = await claims_repo.holiday_calendar(conn)
-    lines = await claims_repo.lines_of_claims(conn, claim_ids=[c["id"] for c in rows])
-    requests = await claims_repo.document_requests(conn, line_ids=[ln["line_id"] for ln in lines])
+    mine = {c["id"]: c for c in await driver_claims(conn, report_id=report_id, party_id=party_id, now=now)}
     out = []
     for c in rows:
-        views = [line_view(ln, now=now, calendar=calendar, documents=list(requests), consents={}, for_insurer=False)
-                 for ln in lines if ln["id"] == c["id"]]
-        open_dues = sorted((d for v in views for d in v["deadlines"] if d["met_at"] is None),
-                           key=lambda d: d["due_at"])
-        due = open_dues[0] if open_dues else None
-        agreed = [v["payout_fen"] for v in views if v["payout_fen"] is not None]
-        paid = [v["paid_fen"] for v in views if v["paid_fen"] is not None]
         st = ClaimStatus(c["status"])
-        out.append({"claim_id": str(c["id"]), "vehicle_label": c["label"], "yours": c["label"] == label,
-                    "insurer_code": c["insurer_code"], "status": c["status"], "zh": CLAIM_ZH[st], "en": CLAIM_EN[st],
-                    "documents": [d["name_zh"] for v in views for d in v["documents"]],
-                    "payout_fen": sum(agreed) if agreed else None, "paid_fen": sum(paid) if paid else None,
-                    "next_deadline": {"duty": due["duty"], "due_at": due["due_at"], "zh": due["zh"], "en": due["en"]}
-                    if due else None})
+        yours = str(c["id"]) in mine  # driver_claims names claims by their id as text
+        lines = [_line(ln) for ln in mine[str(c["id"])]["lines"]] if yours else []
+        out.append({"claim_id": str(c["id"]), "vehicle_label": c["label"], "yours": yours,
+                    "status": c["status"], "zh": CLAIM_ZH[st], "en": CLAIM_EN[st], "lines": lines})
     return out
 
 
-def _next_in_draft(label: str, photos: dict[str, Any]) -> dict[str, str]:
-    if label != "A":
-        return _next("wait_for_evidence")
-    missing = photos["required_missing"]
-    if missing:
-        return _next("take_photos", missing=("、".join(KIND_ZH[k] for k in missing), ", ".join(missing)))
-    return _next("submit_evidence")
+def _line(ln: dict[str, Any]) -> dict[str, Any]:
+    due = next((d for d in ln["deadlines"] if d["met_at"] is None), None)
+    awaited = ln["status"] == "documents_requested"  # once the insurer has them all, nothing is left to send
+    return {"line_id": ln["id"], "insurer_code": ln["insurer_code"], "insurer_name": ln["insurer_name"],
+            "status": ln["status"], "zh": ln["status_zh"], "en": ln["status_en"],
+            "documents_to_send": [{"zh": d["name_zh"], "en": d["name_en"]} for d in ln["documents"]
+                                  if awaited and not d["received"]],
+            "next_deadline": {"duty": due["duty"], "due_at": due["due_at"], "zh": due["zh"], "en": due["en"]}
+            if due else None,
+            "payout_fen": ln["payout_fen"], "paid_fen": ln["paid_fen"]}
 
 
-def _next_on_proposal(label: str, fault: dict[str, Any]) -> dict[str, str]:
+def _before_settlement(status: Status, *, label: str, photos: dict[str, Any], fault: dict[str, Any],
+                       others_missing: bool) -> dict[str, str] | None:
+    """The next step while the report is gathered and liability agreed; None once past that."""
+    if status is Status.DRAFT:
+        missing = photos["required_missing"]
+        if label != "A":
+            return _next("wait_for_evidence")
+        if missing:
+            return _next("take_photos", missing=("、".join(KIND_ZH[k] for k in missing), ", ".join(missing)))
+        return _next("submit_evidence")
+    if status is Status.AWAITING_PARTIES:
+        return _next("invite_other_party") if others_missing else _next("wait_for_other_parties")
+    if status not in (Status.FACTS_COMPLETE, Status.PROPOSED):
+        return None
     if not fault["your_account_given"]:
         return _next("give_account")
+    if status is Status.FACTS_COMPLETE:
+        return _next("wait_for_other_parties")
     if fault["your_response"] is None:
         return _next("answer_proposal")
     if not any(s["party"] == label for s in fault["signatures"]):
@@ -169,19 +174,10 @@ def _next_on_proposal(label: str, fault: dict[str, Any]) -> dict[str, str]:
     return _next("wait_for_other_parties")
 
 
-def _what_next(status: Status, *, label: str, photos: dict[str, Any], fault: dict[str, Any],
-               review: dict[str, Any], claims: list[dict[str, Any]], others_missing: bool) -> dict[str, str]:
-    mine = [c for c in claims if c["yours"]]
+def _after_settlement(status: Status, *, review: dict[str, Any], claims: list[dict[str, Any]]) -> dict[str, str]:
+    """The next step once the case is with the police, the court or the insurers."""
     if status is Status.REFERRED_TO_122:
         return _next("call_122")
-    if status is Status.DRAFT:
-        return _next_in_draft(label, photos)
-    if status is Status.AWAITING_PARTIES:
-        return _next("invite_other_party") if others_missing else _next("wait_for_other_parties")
-    if status is Status.FACTS_COMPLETE:
-        return _next("give_account") if not fault["your_account_given"] else _next("wait_for_other_parties")
-    if status is Status.PROPOSED:
-        return _next_on_proposal(label, fault)
     if status is Status.IN_REVIEW:
         return _next("wait_for_police")
     if status is Status.DETERMINED and review["your_response"] is None:
@@ -190,7 +186,7 @@ def _what_next(status: Status, *, label: str, photos: dict[str, Any], fault: dic
         return _next("offline_mediation")
     if status.value.startswith("court_") and status is not Status.COURT_WITHDRAWN:
         return _next("follow_court")
-    if any(c["status"] == "documents_requested" for c in mine):
+    if any(ln["documents_to_send"] for c in claims for ln in c["lines"]):
         return _next("send_documents")
     if any(c["status"] not in ("closed", "withdrawn") for c in claims):
         return _next("follow_claims")
@@ -212,7 +208,7 @@ async def report_status(pool: asyncpg.Pool, *, who: Principal, report_id: UUID, 
         photos = await _photos(conn, report_id, viewer.party_id, limit=max_photos, now=now)
         state = await fault_state(conn, report_id=report_id)
         fault, review = _fault(state, label), _review(state, status, label)
-        claims = await _claims(conn, report_id, label, now)
+        claims = await _claims(conn, report_id, viewer.party_id, now)
         offline = None
         if status is Status.OFFLINE_MEDIATION:
             zone = await zone_exemption(conn, zone_id=row["zone_id"])
@@ -231,6 +227,7 @@ async def report_status(pool: asyncpg.Pool, *, who: Principal, report_id: UUID, 
             "notifications": await sent_to_party(conn, report_id=report_id, party_id=viewer.party_id),
             "draft": await draft_stamp(conn, scope=party_scope(viewer.party_id), now=now),
         }
-    out["next"] = _what_next(status, label=label, photos=photos, fault=fault, review=review, claims=claims,
-                             others_missing=len(parties) < row["vehicle_count"])
+    out["next"] = (_before_settlement(status, label=label, photos=photos, fault=fault,
+                                      others_missing=len(parties) < row["vehicle_count"])
+                   or _after_settlement(status, review=review, claims=claims))
     return out

@@ -91,6 +91,7 @@ async def services_for(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[
             settings=settings, pool=pool, keyring=keyring, http=http, sms=sms, otp_policy=otp_policy,
             zones=zones, intake=intake, photos=photos,
             image_executor=stack.enter_context(background_executor(1, "image")),
+            uploads=UploadSpool(settings.upload_dir),
             fault_templates=fault_sets,
             fault_flow=FaultFlow(intake=intake, sets=fault_sets, sms=sms, otp=otp_policy, photos=photos,
                                  court=CourtCases(court)),
@@ -106,7 +107,6 @@ async def services_for(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[
             webhook_endpoints=EndpointCache(pool),
             sharing_checks=sharing_check_pipeline(pool),
             derivative_slots=asyncio.Semaphore(settings.image_job_slots),
-            uploads=UploadSpool(settings.upload_dir),
         )
         watcher = asyncio.create_task(zones.watch(pool))
         try:

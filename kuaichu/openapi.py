@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -59,7 +60,8 @@ def _browser_headers(route: Route) -> list[dict[str, Any]]:
 
 
 def _parameters(r: Route) -> list[dict[str, Any]]:
-    """Path parameters, the query model's fields, and Idempotency-Key where the route honours it."""
+    """Path parameters, the query model's fields, Idempotency-Key where the route honours it, and the route's
+    own request headers."""
     params = [
         {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
         for n in _PARAM.findall(r.path)
@@ -79,11 +81,11 @@ def _parameters(r: Route) -> list[dict[str, Any]]:
                 "schema": {"type": "string", "maxLength": 200},
             }
         )
-    return params
+    return params + [dict(h, **{"in": "header"}) for h in r.headers]
 
 
-def _request_body(r: Route, ref: Any) -> dict[str, Any] | None:
-    """A JSON model, a multipart form, or raw bytes (e.g. a resumable upload's chunk)."""
+def _request_body(r: Route, ref: Callable[[type[BaseModel]], dict[str, str]]) -> dict[str, Any] | None:
+    """A JSON body by its model, a multipart form, or raw bytes (one schema per media type)."""
     if r.body is not None:
         return {"required": True, "content": {"application/json": {"schema": ref(r.body)}}}
     if r.multipart is not None:
@@ -93,19 +95,19 @@ def _request_body(r: Route, ref: Any) -> dict[str, Any] | None:
     return None
 
 
-def _responses(r: Route, ref: Any) -> dict[str, Any]:
+def _answers(r: Route, ref: Callable[[type[BaseModel]], dict[str, str]]) -> dict[str, Any]:
     """The route's successful answers: JSON models, raw media types, and the headers they carry."""
-    out: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
     for status, model in r.responses.items():
         entry: dict[str, Any] = {"description": "OK" if status < 300 else "Result"}
         if model is not None:
             entry["content"] = {"application/json": {"schema": ref(model)}}
-        out[str(status)] = entry
+        answers[str(status)] = entry
     for status, media in (r.raw_response or {}).items():
-        out[str(status)] = {"description": "OK", "content": {media: {}}}
+        answers[str(status)] = {"description": "OK", "content": {media: {}}}
     for status, headers in r.response_headers.items():
-        out.setdefault(str(status), {"description": "OK"})["headers"] = headers
-    return out
+        answers.setdefault(str(status), {"description": "OK"})["headers"] = headers
+    return answers
 
 
 def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
@@ -132,13 +134,13 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
         }
         if r.description:
             op["description"] = r.description
-        params = _parameters(r) + [dict(h, **{"in": "header"}) for h in r.headers]
+        params = _parameters(r)
         if params:
             op["parameters"] = params
         body = _request_body(r, _ref)
         if body is not None:
             op["requestBody"] = body
-        op["responses"] = _responses(r, _ref)
+        op["responses"] = _answers(r, _ref)
         problem = {"content": {"application/problem+json": {"schema": _ref(Problem)}}}
         error_codes = set(r.errors) | {500}
         if r.body is not None or r.multipart is not None or r.raw_body is not None or r.query is not None:

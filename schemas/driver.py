@@ -110,18 +110,29 @@ class Deadline(Out):
     en: str
 
 
+class ClaimLineBrief(Out):
+    """One insurer's part of your claim, in brief (the whole line: GET /v1/reports/{report_id}/claims)."""
+
+    line_id: str
+    insurer_code: str
+    insurer_name: str | None
+    status: str
+    zh: str
+    en: str
+    documents_to_send: list[Said] = Field(description="documents the insurer asked for that are not in yet")
+    next_deadline: Deadline | None
+    payout_fen: int | None
+    paid_fen: int | None
+
+
 class ClaimSummary(Out):
     claim_id: str
     vehicle_label: str
     yours: bool
-    insurer_code: str
     status: str
     zh: str
     en: str
-    documents: list[str] = Field(description="documents the insurer asked for")
-    next_deadline: Deadline | None
-    payout_fen: int | None
-    paid_fen: int | None
+    lines: list[ClaimLineBrief] = Field(description="your claim's lines, one per insurer (empty for others' claims)")
 
 
 class NotificationSent(Out):

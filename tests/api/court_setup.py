@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiohttp import web
-from standardwebhooks import Webhook
 
 from kuaichu.deliveries import handlers
 from kuaichu.keys import SERVICES
@@ -88,19 +85,3 @@ async def work(client: Any, until: Callable[[], Any], *, limit_s: float = 15.0) 
 async def package_row(client: Any, report_id: str) -> Any:
     return await pool_of(client).fetchrow(
         "SELECT * FROM court_packages WHERE report_id = $1::uuid ORDER BY revision DESC LIMIT 1", report_id)
-
-
-def signed(secret: str, body: dict, *, msg_id: str, at: datetime | None = None) -> tuple[bytes, dict[str, str]]:
-    raw = json.dumps(body, ensure_ascii=False).encode()
-    at = (at or datetime.now(UTC)).replace(microsecond=0)
-    return raw, {"webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())),
-                 "webhook-signature": Webhook(secret).sign(msg_id, at, raw.decode()),
-                 "Content-Type": "application/json"}
-
-
-COURT_NUMBER = "（2026）浙0102民诉前调1号"  # what the recording court of court_setup answers
-
-
-def event(package_id: str, type_: str, sequence: int, *, case_number: str = COURT_NUMBER, **data) -> dict:
-    return {"type": type_, "package_id": package_id, "case_number": case_number, "sequence": sequence,
-            "occurred_at": datetime.now(UTC).isoformat(), "data": data}

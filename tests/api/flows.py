@@ -124,10 +124,3 @@ async def join(client: Any, var_dir: Path, share_code: str, *, plate: str = "浙
     body = {"share_code": share_code, "case_answers": dict(ELIGIBLE_CASE), "party": p, "consent": dict(CONSENT)}
     r = await client.post("/v1/reports/join", json=body, headers=bearer(session))
     return r.status, await r.json(), session
-
-
-async def status_of(client: Any, report_id: str, token: str) -> dict[str, Any]:
-    """The report's status summary as this party's page reads it."""
-    r = await client.get(f"/v1/reports/{report_id}/status", headers=bearer(token))
-    assert r.status == 200, await r.text()
-    return await r.json()

@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from standardwebhooks import Webhook
 
-from tests.api.court_setup import COURT_NUMBER, court_case, event, package_row, pool_of, signed, work
+from tests.api.court_setup import court_case, package_row, pool_of, work
 from tests.api.fault_steps import staff_token
 from tests.api.flows import bearer
 
@@ -20,6 +21,22 @@ from tests.api.flows import bearer
 @pytest.fixture
 def settings(settings, court):  # the recording court, and a short body timeout
     return settings.model_copy(update={"court_url": court.url, "court_callback_read_timeout_s": 0.5})
+
+
+def signed(secret: str, body: dict, *, msg_id: str, at: datetime | None = None) -> tuple[bytes, dict[str, str]]:
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    at = (at or datetime.now(UTC)).replace(microsecond=0)
+    return raw, {"webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())),
+                 "webhook-signature": Webhook(secret).sign(msg_id, at, raw.decode()),
+                 "Content-Type": "application/json"}
+
+
+COURT_NUMBER = "（2026）浙0102民诉前调1号"  # what the recording court of court_setup answers
+
+
+def event(package_id: str, type_: str, sequence: int, *, case_number: str = COURT_NUMBER, **data) -> dict:
+    return {"type": type_, "package_id": package_id, "case_number": case_number, "sequence": sequence,
+            "occurred_at": datetime.now(UTC).isoformat(), "data": data}
 
 
 async def delivered_case(client, settings):

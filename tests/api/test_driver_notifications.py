@@ -4,53 +4,16 @@ Chinese with a link into the app, and listed on the party's status page. Real HT
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import Counter
-from typing import Any
 
-from accident.notifications import TOPIC
-from kuaichu.deliveries import handlers
-from kuaichu.keys import SERVICES
-from kuaichu.worker import Worker
 from tests.api.claims_setup import settle, settled, sql, tokens
-from tests.api.court_setup import court_case, event, package_row, settings_with_court, signed
+from tests.api.court_setup import court_case, package_row, settings_with_court
+from tests.api.driver_steps import court_callback, deliver_texts, queued_texts, status_of, texts_to
 from tests.api.fault_steps import determine, dispute_to_review, police, report_with_parties
-from tests.api.flows import create_report, join, sms_messages, status_of
+from tests.api.flows import create_report, join, sms_messages
 
-settings = settings_with_court  # the recording court
-
-
-async def _pending(client: Any) -> int:
-    return await client.server.app[SERVICES].pool.fetchval(
-        "SELECT count(*) FROM outbox WHERE topic = $1 AND status = 'pending'", TOPIC)
-
-
-async def deliver_texts(client: Any, *, limit_s: float = 15.0) -> None:
-    """The real worker, notification texts only, until none is pending."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(Worker(client.server.app[SERVICES], handlers(), name="sms-test",
-                                      topics=[TOPIC]).run(stop))
-    try:
-        for _ in range(int(limit_s / 0.05)):
-            if not await _pending(client):
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        stop.set()
-        await task
-    assert not await _pending(client)
-
-
-def texts_to(settings: Any, phone: str) -> list[str]:
-    return [m["text"] for m in sms_messages(settings.var_dir) if m["to"] == phone and "【快处】" in m["text"]
-            and "验证码" not in m["text"]]
-
-
-async def queued(client: Any, report_id: str) -> Counter:
-    rows = await client.server.app[SERVICES].pool.fetch(
-        "SELECT payload FROM outbox WHERE topic = $1 AND report_id = $2::uuid", TOPIC, report_id)
-    return Counter((r["payload"]["event"], r["payload"]["label"]) for r in rows)
+settings = settings_with_court
 
 
 async def test_party_a_is_texted_once_when_b_joins_with_a_link_into_the_app(client, settings):
@@ -58,7 +21,7 @@ async def test_party_a_is_texted_once_when_b_joins_with_a_link_into_the_app(clie
     rid = a["report"]["id"]
     status, _, _ = await join(client, settings.var_dir, a["share_code"]["code"])
     assert status == 201
-    assert await queued(client, rid) == Counter({("party_joined", "A"): 1})
+    assert await queued_texts(client, rid) == Counter({("party_joined", "A"): 1})
     await deliver_texts(client)
     await deliver_texts(client)  # a second worker pass sends nothing again
     [text] = texts_to(settings, a["phone"])
@@ -73,7 +36,7 @@ async def test_a_referral_to_122_when_b_joins_is_texted_to_a_with_what_to_do(cli
     rid = a["report"]["id"]
     status, _, _ = await join(client, settings.var_dir, a["share_code"]["code"], answers={"licence_valid": False})
     assert status == 200
-    assert await queued(client, rid) == Counter({("referred_to_122", "A"): 1})
+    assert await queued_texts(client, rid) == Counter({("referred_to_122", "A"): 1})
     await deliver_texts(client)
     [text] = texts_to(settings, a["phone"])
     assert "已转交警处理" in text and "122" in text and f"/r/{rid}" in text
@@ -89,7 +52,7 @@ async def test_both_drivers_are_texted_once_when_the_police_issue_a_determinatio
     officer = await police(settings)
     r = await determine(client, case, officer, {"A": "major", "B": "minor"})
     assert r.status == 201, await r.text()
-    assert await queued(client, case.report_id) == Counter({
+    assert await queued_texts(client, case.report_id) == Counter({
         ("party_joined", "A"): 1, ("police_determination", "A"): 1, ("police_determination", "B"): 1})
     await deliver_texts(client)
     for label in ("A", "B"):
@@ -104,49 +67,54 @@ async def test_both_drivers_are_texted_once_when_the_police_issue_a_determinatio
 async def test_the_claimant_is_texted_when_documents_are_requested_and_the_payout_agreed_and_paid(client, settings):
     a = await create_report(client, settings.var_dir)
     rid = a["report"]["id"]
-    status, b, _ = await join(client, settings.var_dir, a["share_code"]["code"])
-    assert status == 201
+    assert (await join(client, settings.var_dir, a["share_code"]["code"]))[0] == 201
     auth = await tokens(settings)
     await settle(settings, settled(uuid.UUID(rid), {"A": 100, "B": 0}))
     claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
-    url = f"/v1/insurer/claims/{claims['B']}"  # B's loss, on the line of A's insurer (A bears the liability)
-    requested = {"reference": "s1", "stage": "requested",
-                 "items": [{"kind": "vehicle_licence"}, {"kind": "driving_licence"}]}
-    steps = [("documents", requested), ("documents", requested),  # a retry
+    url = f"/v1/insurer/claims/{claims['A']}"
+    h = auth["CPIC"]  # A's loss is owed by B's insurer (the no-fault limit)
+    asked = {"reference": "s1", "stage": "requested",
+             "items": [{"kind": "vehicle_licence", "on_paper": False}, {"kind": "driving_licence", "on_paper": False}]}
+    steps = [("documents", asked), ("documents", asked),  # the insurer retries its callback
              ("documents", {"reference": "s2", "stage": "complete"}),
              ("decision", {"reference": "s3", "covered": True}),
              ("payout-agreement", {"reference": "s4", "amount_fen": 123_456}),
              ("payment", {"reference": "s5", "amount_fen": 123_456})]
+    summaries = []
     for path, body in steps:
-        r = await client.post(f"{url}/{path}", json=body, headers=auth["PICC"])
+        r = await client.post(f"{url}/{path}", json=body, headers=h)
         assert r.status == 200, await r.text()
-    assert await queued(client, rid) == Counter({
-        ("party_joined", "A"): 1, ("documents_requested", "B"): 1, ("payout_agreed", "B"): 1,
-        ("payout_paid", "B"): 1})
+        summaries.append(await status_of(client, rid, a["party_token"]))
+    assert await queued_texts(client, rid) == Counter({
+        ("party_joined", "A"): 1, ("documents_requested", "A"): 1, ("payout_agreed", "A"): 1,
+        ("payout_paid", "A"): 1})
+    # While the documents are awaited the page lists what to send.
+    [line] = next(c for c in summaries[0]["claims"] if c["yours"])["lines"]
+    assert line["insurer_code"] == "CPIC" and len(line["documents_to_send"]) == 2
     await deliver_texts(client)
-    summary = await status_of(client, rid, b["party_token"])
-    assert [n["event"] for n in summary["notifications"]] == ["documents_requested", "payout_agreed", "payout_paid"]
+    summary = await status_of(client, rid, a["party_token"])
+    assert [n["event"] for n in summary["notifications"]] == [
+        "party_joined", "documents_requested", "payout_agreed", "payout_paid"]
     assert all(n["state"] == "sent" for n in summary["notifications"])
     texts = [m["text"] for m in sms_messages(settings.var_dir) if "保险公司" in m["text"]]
     assert len(texts) == 3
     assert any("1234.56元" in t and "确定赔偿金额" in t for t in texts)
     assert any("已向您支付赔款1234.56元" in t for t in texts)
     mine = next(c for c in summary["claims"] if c["yours"])
-    assert mine["paid_fen"] == 123_456 and mine["documents"] == ["行驶证", "驾驶证"]
+    assert mine["lines"][0]["paid_fen"] == 123_456 and mine["lines"][0]["documents_to_send"] == []
+    assert [c["yours"] for c in summary["claims"]] == [True, False]
 
 
 async def test_both_drivers_are_texted_once_when_the_court_schedules_mediation(client, settings):
     case = await court_case(client, settings)
     pkg = (await package_row(client, case.report_id))["package_id"]
-    inbound = settings.court_inbound_secret.get_secret_value()
-    calls = [("cb-1", event(pkg, "accepted", 1)),
-             ("cb-2", event(pkg, "mediation_scheduled", 2, scheduled_at="2026-12-08T09:30:00Z")),
-             ("cb-2", event(pkg, "mediation_scheduled", 2, scheduled_at="2026-12-08T09:30:00Z"))]  # a retry
-    for msg_id, body in calls:
-        raw, headers = signed(inbound, body, msg_id=msg_id)
-        r = await client.post("/v1/court/callbacks", data=raw, headers=headers)
+    calls = [("cb-1", "accepted", 1, {}), ("cb-2", "mediation_scheduled", 2, {"scheduled_at": "2026-12-08T09:30:00Z"}),
+             ("cb-2", "mediation_scheduled", 2, {"scheduled_at": "2026-12-08T09:30:00Z"})]  # the court retries
+    for msg_id, type_, sequence, data in calls:
+        r = await court_callback(client, settings, package_id=pkg, type_=type_, sequence=sequence, msg_id=msg_id,
+                                 **data)
         assert r.status == 200, await r.text()
-    counts = await queued(client, case.report_id)
+    counts = await queued_texts(client, case.report_id)
     assert counts[("mediation_scheduled", "A")] == 1 and counts[("mediation_scheduled", "B")] == 1
     await deliver_texts(client)
     for label in ("A", "B"):

@@ -8,6 +8,7 @@ import hashlib
 from kuaichu.housekeeping import sweep_once
 from kuaichu.keys import SERVICES
 from tests.api.claims_setup import tokens
+from tests.api.driver_steps import status_of
 from tests.api.evidence import phone_jpeg, run_worker, upload
 from tests.api.fault_steps import (
     A_REAR_ENDS_B,
@@ -18,7 +19,7 @@ from tests.api.fault_steps import (
     sign,
     staff_token,
 )
-from tests.api.flows import TONGLU, bearer, create_report, join, login, new_phone, status_of
+from tests.api.flows import TONGLU, bearer, create_report, join, login, new_phone
 from tests.integration.assessment_setup import token_of
 
 
@@ -193,12 +194,20 @@ async def test_after_an_agreement_the_summary_shows_the_assessor_on_the_way_and_
     assert (mine["status"], mine["assessor_kind"], mine["zone_kind"]) == ("accepted", "coordinator", "rural")
     assert mine["assessor_name"] and mine["eta_at"] is not None
     assert [(c["vehicle_label"], c["yours"]) for c in s["claims"]] == [("A", True), ("B", False)]
-    # A line's statutory duties run from its insurer's receipt of the application (its first read here: the
-    # fixture insurers' webhook endpoints are unreachable), so the claimant sees a deadline from then on.
-    assert all(c["zh"] and c["next_deadline"] is None for c in s["claims"])
-    auth = await tokens(settings)
-    claim_a = next(c["claim_id"] for c in s["claims"] if c["vehicle_label"] == "A")
-    assert (await client.get(f"/v1/insurer/claims/{claim_a}", headers=auth["CPIC"])).status == 200
+    [line] = s["claims"][0]["lines"]  # A's loss is owed by B's insurer; B's claim is B's to read
+    assert line["insurer_code"] == "CPIC" and line["zh"] and s["claims"][1]["lines"] == []
+    # The insurer reads the claim (its receipt: the statutory duties start) and asks A for documents: that is
+    # A's next step, with what to send.
+    cpic = (await tokens(settings))["CPIC"]
+    claim_a = s["claims"][0]["claim_id"]
+    assert (await client.get(f"/v1/insurer/claims/{claim_a}", headers=cpic)).status == 200
+    [line] = (await status_of(client, case.report_id, case.tokens["A"]))["claims"][0]["lines"]
+    assert line["next_deadline"]["duty"] == "documents_listed" and "保险公司应于" in line["next_deadline"]["zh"]
+    r = await client.post(f"/v1/insurer/claims/{claim_a}/documents", headers=cpic, json={
+        "reference": "docs-1", "stage": "requested", "items": [{"kind": "repair_invoice", "on_paper": False}]})
+    assert r.status == 200, await r.text()
     s = await status_of(client, case.report_id, case.tokens["A"])
-    mine = next(c for c in s["claims"] if c["yours"])
-    assert mine["next_deadline"] is not None and mine["next_deadline"]["zh"]
+    assert s["next"]["action"] == "send_documents"
+    [line] = s["claims"][0]["lines"]
+    assert line["documents_to_send"] == [{"zh": "维修发票", "en": "repair invoice"}]
+    assert (await status_of(client, case.report_id, case.tokens["B"]))["next"]["action"] == "follow_claims"

@@ -5,47 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 from typing import Any
 
 import pytest
-from PIL import Image
 
 from kuaichu.housekeeping import sweep_once
 from kuaichu.keys import SERVICES
+from tests.api.driver_steps import CHUNK, declare, grainy_photo, send, send_all
 from tests.api.evidence import phone_jpeg, upload
 from tests.api.flows import bearer, create_report
-
-CHUNK = "application/offset+octet-stream"
-
-
-def _photo(shade: int = 7) -> bytes:
-    """A phone photo of several hundred kilobytes (grainy, as a real scene is), with the EXIF time and GPS of
-    tests.api.evidence.phone_jpeg."""
-    exif = Image.open(io.BytesIO(phone_jpeg(shade=shade))).getexif()
-    im = Image.merge("RGB", [Image.effect_noise((960, 720), 40 + shade + i) for i in range(3)])
-    out = io.BytesIO()
-    im.save(out, "JPEG", quality=90, exif=exif)
-    return out.getvalue()
-
-
-async def declare(client: Any, rid: str, token: str, data: bytes, kind: str = "front_overview",
-                  sha256: str | None = None) -> Any:
-    return await client.post(f"/v1/reports/{rid}/photos/uploads", headers=bearer(token), json={
-        "kind": kind, "size_bytes": len(data), "sha256": sha256 or hashlib.sha256(data).hexdigest()})
-
-
-async def send(client: Any, location: str, token: str, offset: int, chunk: bytes) -> Any:
-    return await client.patch(location, data=chunk, headers={
-        **bearer(token), "Content-Type": CHUNK, "Upload-Offset": str(offset)})
-
-
-async def send_all(client: Any, location: str, token: str, data: bytes, size: int, start: int = 0) -> Any:
-    r = None
-    for offset in range(start, len(data), size):
-        r = await send(client, location, token, offset, data[offset:offset + size])
-        assert r.status in (200, 204), await r.text()
-    return r
 
 
 def _spool_files(settings: Any) -> list[str]:
@@ -58,7 +26,7 @@ async def _rows(client: Any, sql: str, *args: Any) -> Any:
 
 
 async def test_a_photo_sent_in_chunks_is_the_same_photo_as_a_one_shot_upload(client, settings):
-    data = _photo()
+    data = grainy_photo()
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
     r = await declare(client, rid, token, data)
@@ -108,7 +76,7 @@ async def _cut_mid_chunk(client: Any, path: str, token: str, offset: int, chunk:
 
 
 async def test_a_connection_cut_mid_chunk_resumes_from_the_offset_head_tells(client, settings):
-    data = _photo(shade=9)
+    data = grainy_photo(shade=9)
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
     location = (await declare(client, rid, token, data)).headers["Location"]
@@ -128,7 +96,7 @@ async def test_a_connection_cut_mid_chunk_resumes_from_the_offset_head_tells(cli
 
 
 async def test_a_wrong_offset_is_refused_with_the_stored_offset_and_a_resent_chunk_is_harmless(client, settings):
-    data = _photo(shade=11)
+    data = grainy_photo(shade=11)
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
     location = (await declare(client, rid, token, data)).headers["Location"]
@@ -160,7 +128,7 @@ async def test_a_wrong_offset_is_refused_with_the_stored_offset_and_a_resent_chu
 
 
 async def test_bytes_that_do_not_match_the_declared_hash_are_discarded(client, settings):
-    data = _photo(shade=13)
+    data = grainy_photo(shade=13)
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
     r = await declare(client, rid, token, data, sha256=hashlib.sha256(b"another photo").hexdigest())
@@ -185,7 +153,7 @@ async def test_bytes_that_do_not_match_the_declared_hash_are_discarded(client, s
 
 
 async def test_an_unfinished_upload_expires_and_its_bytes_are_deleted(client, settings):
-    data = _photo(shade=15)
+    data = grainy_photo(shade=15)
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
     r = await declare(client, rid, token, data)
@@ -208,8 +176,8 @@ async def test_an_unfinished_upload_expires_and_its_bytes_are_deleted(client, se
     assert again.status == 201 and (await again.json())["upload_id"] != upload_id
 
 
-async def test_completing_twice_or_declaring_again_never_makes_a_second_photo(client, settings):
-    data = _photo(shade=17)
+async def test_completing_twice_or_declaring_again_never_makes_a_secondgrainy_photo(client, settings):
+    data = grainy_photo(shade=17)
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
     r = await declare(client, rid, token, data)
@@ -243,9 +211,9 @@ async def test_what_can_be_refused_before_a_byte_is_sent_is_refused_at_declarati
     assert {e["pointer"] for e in (await r.json())["errors"]} == {"#/kind", "#/sha256"}
     # Another party's report, or another party's upload: not found.
     other = await create_report(client, settings.var_dir)
-    r = await declare(client, other["report"]["id"], token, _photo())
+    r = await declare(client, other["report"]["id"], token, grainy_photo())
     assert r.status == 404
-    mine = (await declare(client, rid, token, _photo())).headers["Location"]
+    mine = (await declare(client, rid, token, grainy_photo())).headers["Location"]
     r = await client.head(mine.replace(rid, other["report"]["id"]), headers=bearer(other["party_token"]))
     assert r.status == 404
 
@@ -262,6 +230,6 @@ async def test_uploads_under_way_count_towards_the_reports_photo_limit(two_photo
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
     assert (await upload(client, rid, token, "scene", phone_jpeg(shade=1))).status == 201
-    assert (await declare(client, rid, token, _photo(shade=2))).status == 201
-    r = await declare(client, rid, token, _photo(shade=3))
+    assert (await declare(client, rid, token, grainy_photo(shade=2))).status == 201
+    r = await declare(client, rid, token, grainy_photo(shade=3))
     assert r.status == 409 and (await r.json())["type"] == "/problems/too-many-photos"
