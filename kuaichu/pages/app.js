@@ -724,10 +724,12 @@ async function statusBlock(report) {
     a.eta_at ? T("，预计到达 ", ", expected ") + when(a.eta_at) : ""));
   const claims = s.claims.map((c) => h("li", {}, h("strong", {}, T(`${c.vehicle_label} 车理赔`, `Claim for vehicle ${c.vehicle_label}`),
     c.yours ? T("（您的车）", " (your vehicle)") : ""), T("：", ": "), pick(c),
-    c.documents.length ? h("p", {}, T("需要您提供：", "Documents asked of you: "), c.documents.join(T("、", ", "))) : null,
-    c.next_deadline ? h("p", {}, pick(c.next_deadline), T("，期限 ", ", due ") + when(c.next_deadline.due_at)) : null,
-    c.payout_fen !== null ? h("p", {}, T("赔付金额：", "Payout: "), yuan(c.payout_fen)) : null,
-    c.paid_fen !== null ? h("p", {}, T("已支付：", "Paid: "), yuan(c.paid_fen)) : null));
+    (c.lines || []).map((ln) => h("div", { class: "line" },
+      h("p", {}, lang() === "en" ? ln.insurer_code : (ln.insurer_name || ln.insurer_code), T("：", ": "), pick(ln)),
+      ln.documents_to_send.length ? h("p", {}, T("需要您提供：", "Documents asked of you: "), ln.documents_to_send.map(pick).join(T("、", ", "))) : null,
+      ln.next_deadline ? h("p", {}, pick(ln.next_deadline), T("，期限 ", ", due ") + when(ln.next_deadline.due_at)) : null,
+      ln.payout_fen !== null ? h("p", {}, T("赔付金额：", "Payout: "), yuan(ln.payout_fen)) : null,
+      ln.paid_fen !== null ? h("p", {}, T("已支付：", "Paid: "), yuan(ln.paid_fen)) : null))));
   const court = s.court && s.court.state !== "not_sent" ? h("p", {}, pick(s.court), s.court.case_number ? ` (${s.court.case_number})` : "") : null;
   const texts = s.notifications.map((n) => h("li", {}, when(n.queued_at), " ", pick(n)));
   return h("div", {},
