@@ -57,10 +57,9 @@ async def _fill(owner: str) -> list[tuple[str, int, int]]:
             """INSERT INTO photo_similarity (sha256, variant, phash, dhash, band0, band1, band2, band3)
                SELECT 'bench-' || g, 0, p, d, (p & 65535)::int, ((p >> 16) & 65535)::int, ((p >> 32) & 65535)::int,
                       ((p >> 48) & 65535)::int
-               FROM generate_series(1, $1::int) g,
-                    LATERAL (SELECT ((random() * 4294967295)::bigint << 32) # (random() * 4294967295)::bigint AS p,
-                                    ((random() * 4294967295)::bigint << 32) # (random() * 4294967295)::bigint AS d
-                             OFFSET 0) h""", STORED)
+               FROM (SELECT g, ((random() * 4294967295)::bigint << 32) # (random() * 4294967295)::bigint AS p,
+                            ((random() * 4294967295)::bigint << 32) # (random() * 4294967295)::bigint AS d
+                     FROM generate_series(1, $1::int) g) h""", STORED)
         await conn.execute("""ALTER TABLE photo_similarity
                                   ADD CONSTRAINT photo_similarity_pkey PRIMARY KEY (sha256, variant);
                               CREATE INDEX photo_similarity_band0 ON photo_similarity (band0);
