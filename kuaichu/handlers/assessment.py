@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from geo import assessment_staff as staff_uc
+from geo import assessor_map
 from geo.assessment_record import DamageItem, submit_record
 from geo.assessment_service import AssessmentContext, AssessmentPolicy, on_report_settled, sweep
 from geo.zones import ZoneHit
@@ -26,6 +27,7 @@ from kuaichu.handlers.photos import PhotoTooLarge
 from kuaichu.keys import SERVICES
 from schemas.common import MultilineText, Text
 from schemas.messages import pointer_errors
+from schemas.zone_map import ZoneMap
 
 MAX_RECORD_PHOTOS = 20
 log = logging.getLogger(__name__)
@@ -164,6 +166,12 @@ async def record(request: web.Request) -> web.Response:
                                              notes=body.notes, items=items, photos=photos), 201)
 
 
+async def served_zones(request: web.Request) -> web.Response:
+    async with request.app[SERVICES].pool.acquire() as conn:
+        data = await assessor_map.served_zones(conn, who=_who(request))
+    return json_response(ZoneMap.model_validate(data))
+
+
 async def queue(request: web.Request) -> web.Response:
     return json_response(await staff_uc.queue(_ctx(request)))
 
@@ -181,6 +189,9 @@ _TASK = "/v1/assessment/tasks/{task_id}"
 ROUTES = [
     Route("GET", "/v1/assessment/tasks", my_tasks, "My assessment tasks (offered, accepted, on scene, done)",
           auth=_ASSESSORS, tag="assessment"),
+    Route("GET", "/v1/assessment/zones", served_zones,
+          "The counties I serve as GeoJSON (simplified outlines, my open tasks in each), to draw a map without tiles",
+          auth=_ASSESSORS, tag="assessment", responses={200: ZoneMap}),
     Route("GET", _TASK, show, "One task: adjusters see their insurer's, coordinators their zones'; with freshly "
           "signed links (for the task's insurer) to the report's photos, renewing a webhook's expired ones",
           auth=(*_ASSESSORS, *staff("police", "admin")), tag="assessment"),
