@@ -1,0 +1,43 @@
+"""County outlines for the workbench's maps: every zone of the reference data as SVG path data, light enough
+for a page, with the projection that places a scene on the right county."""
+
+from __future__ import annotations
+
+import re
+
+from shapely.geometry import Point, Polygon
+
+from tests.api.fault_steps import police
+from tests.api.flows import FIXTURE_ZONES, SHANGCHENG, TONGLU
+
+
+def _polygon(d: str) -> Polygon:
+    first = d.split("Z")[0].lstrip("M")
+    return Polygon([tuple(map(float, p.split())) for p in first.split("L")])
+
+
+async def test_every_county_is_drawn_and_a_scene_lands_inside_its_own(client, settings):
+    r = await client.get("/v1/zones/outlines", headers=await police(settings))
+    assert r.status == 200, await r.text()
+    data = await r.json()
+    assert sorted(z["id"] for z in data["zones"]) == sorted(FIXTURE_ZONES)
+    _, _, width, height = map(float, data["view_box"].split())
+    proj = data["projection"]
+    shapes = {z["id"]: _polygon(z["d"]) for z in data["zones"]}
+    for zone, where in (("zj-330102", SHANGCHENG), ("zj-330122", TONGLU)):
+        x, y = (where["lon"] - proj["lon0"]) * proj["kx"], (proj["lat0"] - where["lat"]) * proj["ky"]
+        assert 0 <= x <= width and 0 <= y <= height
+        assert shapes[zone].contains(Point(x, y)), zone
+        assert not any(s.contains(Point(x, y)) for z, s in shapes.items() if z != zone)
+    assert all(re.fullmatch(r"(M[-\d. L]+Z)+", z["d"]) for z in data["zones"])
+    assert len(await r.read()) < 60_000  # five counties at ~500 m: small enough for a page on a phone
+
+
+async def test_a_chosen_set_of_counties_is_fitted_to_the_box_and_an_unknown_caller_is_refused(client, settings):
+    r = await client.get("/v1/zones/outlines?zones=zj-330122", headers=await police(settings))
+    data = await r.json()
+    assert [z["name"] for z in data["zones"]] == ["桐庐县"]
+    xs = [float(v) for v in re.findall(r"[-\d.]+", data["zones"][0]["d"])[::2]]
+    assert min(xs) >= 0 and max(xs) <= 1000 and max(xs) - min(xs) > 900  # the one county fills the width
+    r = await client.get("/v1/zones/outlines")
+    assert r.status == 401
