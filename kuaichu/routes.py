@@ -18,6 +18,7 @@ from kuaichu.handlers import (
     photos,
     reports,
     system,
+    zone_outlines,
 )
 
 
@@ -37,4 +38,5 @@ def all_routes() -> list[Route]:
         *assessment.ROUTES,
         *court.ROUTES,
         *pages.ROUTES,
+        *zone_outlines.ROUTES,
     ]
