@@ -219,5 +219,8 @@ assert set(_PHOTO_ZH) == set(REQUIRED_PHOTO_KINDS)
 async def my_reports(intake: Intake, *, who: PhonePrincipal) -> dict[str, Any]:
     async with intake.pool.acquire() as conn:
         rows = await repo.reports_of_phone(conn, phone_hash=who.phone_hash)
+        if who.host_phone_hash is not None:  # on another's phone: only the reports shared with that phone
+            shared = {r["id"] for r in await repo.reports_of_phone(conn, phone_hash=who.host_phone_hash)}
+            rows = [r for r in rows if r["id"] in shared]
     return {"reports": [{"report_id": str(r["id"]), "label": r["label"], "status": r["status"],
                          "occurred_at": r["occurred_at"].isoformat(), "plate": r["plate"]} for r in rows]}

@@ -6,6 +6,7 @@ from kuaichu.api import Route
 from kuaichu.handlers import (
     admin,
     assessment,
+    browser_sessions,
     claims,
     court,
     eligibility,
@@ -18,6 +19,7 @@ from kuaichu.handlers import (
     pages,
     photos,
     reports,
+    staff_pages,
     system,
     zone_outlines,
 )
@@ -29,6 +31,7 @@ def all_routes() -> list[Route]:
         *eligibility.ROUTES,
         *fault.ROUTES,
         *identity.ROUTES,
+        *browser_sessions.ROUTES,
         *reports.ROUTES,
         *photos.ROUTES,
         *fault_flow.ROUTES,
@@ -41,4 +44,5 @@ def all_routes() -> list[Route]:
         *court.ROUTES,
         *pages.ROUTES,
         *zone_outlines.ROUTES,
+        *staff_pages.ROUTES,
     ]

@@ -96,6 +96,16 @@ class Settings(BaseSettings):
     # How long a verified token's principal is cached in-process, counted from the moment its lookup started:
     # a revocation committed this long before a request is seen by every process. At most 1 s.
     auth_cache_ttl_s: float = Field(1.0, ge=0, le=1.0)
+    # Browsers: the other party's session on a driver's phone (one-phone mode) lasts at most this long.
+    second_party_session_ttl_s: int = Field(30 * 60, ge=60)
+    # Staff sign-in: a session ends after staff_session_ttl_s, or staff_idle_s without a request; an enrolment
+    # link is good for staff_enrolment_ttl_s; staff_lock_failures failed sign-ins in a row lock the account
+    # for staff_lock_s.
+    staff_session_ttl_s: int = Field(12 * 3600, ge=60)
+    staff_idle_s: int = Field(30 * 60, ge=60)
+    staff_enrolment_ttl_s: int = Field(24 * 3600, ge=60)
+    staff_lock_failures: int = Field(5, ge=1)
+    staff_lock_s: int = Field(15 * 60, ge=1)
     # Lifts every rate limit for benchmark runs only; never set in production.
     bench_disable_rate_limits: bool = False
 
