@@ -13,6 +13,7 @@ from kuaichu.handlers import (
     fault_flow,
     fault_review,
     identity,
+    inquiries,
     insurers,
     operations,
     pages,
@@ -38,5 +39,6 @@ def all_routes() -> list[Route]:
         *claims.ROUTES,
         *assessment.ROUTES,
         *court.ROUTES,
+        *inquiries.ROUTES,
         *pages.ROUTES,
     ]
