@@ -19,6 +19,7 @@ from kuaichu.handlers import (
     pages,
     photos,
     reports,
+    supervision,
     system,
 )
 
@@ -40,5 +41,6 @@ def all_routes() -> list[Route]:
         *assessment.ROUTES,
         *court.ROUTES,
         *inquiries.ROUTES,
+        *supervision.ROUTES,
         *pages.ROUTES,
     ]

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import asyncpg
-
 from claims.calendar import calendar_with
 from tests.api.evidence import outbox_done, run_worker, staff_token
 from tests.api.fault_steps import police, report_with_parties
 from tests.api.flows import bearer, sms_messages
-from tests.api.test_review_workbench import _officer_of
+from tests.api.workbench_steps import as_owner, officer_of
 
 COMPLAINT = {"kind": "complaint", "about_case": True, "subject": "insurer",
              "text": "保险公司超过期限仍未联系我定损。\n请尽快处理。"}
@@ -19,14 +17,6 @@ COMPLAINT = {"kind": "complaint", "about_case": True, "subject": "insurer",
 
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-async def _owner(settings, sql: str, *args):
-    conn = await asyncpg.connect(settings.migrate_database_url)
-    try:
-        return await conn.fetch(sql, *args)
-    finally:
-        await conn.close()
 
 
 async def test_a_complaint_is_answered_from_the_queue_and_the_answer_reaches_the_driver_once(client, settings):
@@ -41,10 +31,10 @@ async def test_a_complaint_is_answered_from_the_queue_and_the_answer_reaches_the
     assert _at(sent["due_at"]) == expected_due and sent["breached"] is False
     again = await client.post(url, json=COMPLAINT, headers=headers)
     assert again.status == 201 and (await again.json())["id"] == sent["id"]  # a retry sends nothing new
-    [stored] = await _owner(settings, "SELECT text_enc FROM inquiries")
+    [stored] = await as_owner(settings, "SELECT text_enc FROM inquiries")
     assert "保险公司".encode() not in bytes(stored["text_enc"])  # encrypted at rest
 
-    outsider = await _officer_of(settings, "shengsi-9", ["zj-330922"])
+    outsider = await officer_of(settings, "shengsi-9", ["zj-330922"])
     r = await client.get("/v1/inquiries", headers=outsider)
     assert (await r.json())["inquiries"] == []
     r = await client.post(f"/v1/inquiries/{sent['id']}/answer", json={"text": "已转交"}, headers=outsider)
@@ -93,7 +83,7 @@ async def test_the_queue_is_oldest_first_and_flags_late_answers(client, settings
                               headers=bearer(case.tokens["A"]))
         assert r.status == 201
         ids.append((await r.json())["id"])
-    await _owner(settings, "UPDATE inquiries SET created_at = created_at - interval '3 days', "
+    await as_owner(settings, "UPDATE inquiries SET created_at = created_at - interval '3 days', "
                  "due_at = due_at - interval '3 days' WHERE id = $1::uuid", ids[1])
     r = await client.get("/v1/inquiries", headers=await police(settings))
     queue = (await r.json())["inquiries"]
