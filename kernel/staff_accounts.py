@@ -18,8 +18,23 @@ from kernel.errors import DomainError, NotFound, field
 from kernel.sessions import STAFF_PREFIX
 
 ROLES = ("police", "adjuster", "coordinator", "court", "admin")
-# Roles whose accounts see reports by zone (staff.jurisdiction); extend when a zone-bound role is added.
-ZONED_ROLES = ("police",)
+# Roles whose accounts see reports by zone (staff.jurisdiction): their zones are required and settable. A
+# supervisor is such a role (accepted here once the staff table admits it).
+ZONED_ROLES = ("police", "supervisor")
+# Who may read the oversight views (inquiry queue, supervision aggregates): admins everywhere, zone-bound roles
+# within their jurisdiction. `zones_overseen` is the one check; extend these tuples, not the callers.
+OVERSEERS_EVERYWHERE = ("admin",)
+OVERSEERS_BY_ZONE = ("police", "supervisor")
+
+
+async def zones_overseen(conn: asyncpg.Connection, *, staff_id: UUID, role: str) -> list[str] | None:
+    """The zones a staff member oversees: None for every zone, else its jurisdiction (empty: none at all)."""
+    if role in OVERSEERS_EVERYWHERE:
+        return None
+    if role not in OVERSEERS_BY_ZONE:
+        return []
+    zones = await conn.fetchval("SELECT jurisdiction FROM staff WHERE id = $1::uuid AND active", staff_id)
+    return list(zones or [])
 
 
 class StaffAccountRefused(DomainError):

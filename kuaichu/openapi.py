@@ -66,8 +66,8 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
             if model is not None:
                 entry["content"] = {"application/json": {"schema": _ref(model)}}
             op["responses"][str(status)] = entry
-        for status, media in (r.raw_response or {}).items():
-            op["responses"][str(status)] = {"description": "OK", "content": {media: {}}}
+        for status, media in (r.raw_response or {}).items():  # beside a JSON model of the same status, if any
+            op["responses"].setdefault(str(status), {"description": "OK"}).setdefault("content", {})[media] = {}
         problem = {"content": {"application/problem+json": {"schema": _ref(Problem)}}}
         error_codes = set(r.errors) | {500}
         if r.body is not None or r.multipart is not None or r.query is not None:

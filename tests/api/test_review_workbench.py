@@ -5,32 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-import asyncpg
-
-from kuaichu.commands.staff import create_staff
-from kuaichu.db import connect
-from tests.api.evidence import GPS_LAT, GPS_LON, keyring_of, phone_jpeg, upload
+from tests.api.evidence import GPS_LAT, GPS_LON, phone_jpeg, upload
 from tests.api.fault_steps import dispute_to_review, police, report_with_parties
 from tests.api.flows import SHENGSI, bearer
-
-
-async def _officer_of(settings, username: str, zones: list[str]) -> dict[str, str]:
-    conn = await connect(settings.database_url)
-    try:
-        return bearer(await create_staff(conn, keyring_of(settings), username=username, role="police",
-                                         name=None, insurer=None, jurisdiction=zones))
-    finally:
-        await conn.close()
+from tests.api.workbench_steps import as_owner, officer_of
 
 
 async def _age_review(settings, report_id: str, days: float) -> None:
     """As if the review had opened `days` ago (the owner may rewrite what the service may not)."""
-    conn = await asyncpg.connect(settings.migrate_database_url)
-    try:
-        await conn.execute("UPDATE fault_reviews SET opened_at = opened_at - make_interval(secs => $2::float8) "
-                           "WHERE report_id = $1::uuid", report_id, days * 86_400)
-    finally:
-        await conn.close()
+    await as_owner(settings, "UPDATE fault_reviews SET opened_at = opened_at - make_interval(secs => $2::float8) "
+                   "WHERE report_id = $1::uuid", report_id, days * 86_400)
 
 
 def _at(text: str) -> datetime:
@@ -89,7 +73,7 @@ async def test_the_case_file_sets_both_accounts_side_by_side_and_photos_against_
 async def test_a_reviewer_outside_the_jurisdiction_sees_nothing_of_the_case(client, settings):
     case = await report_with_parties(client, settings)  # 上城区
     await dispute_to_review(client, case)
-    outsider = await _officer_of(settings, "shengsi-2", ["zj-330922"])
+    outsider = await officer_of(settings, "shengsi-2", ["zj-330922"])
     r = await client.get(f"/v1/police/reviews/{case.report_id}", headers=outsider)
     assert r.status == 404
     body = await r.json()

@@ -1,0 +1,31 @@
+"""Shared steps of the workbench tests: police accounts of a chosen jurisdiction, and the owner's hand on rows
+the service itself may not rewrite (to put a review or an inquiry in the past)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from kuaichu.commands.staff import create_staff
+from kuaichu.db import connect
+from tests.api.evidence import keyring_of
+from tests.api.flows import bearer
+
+
+async def officer_of(settings: Any, username: str, zones: list[str]) -> dict[str, str]:
+    """A police account reviewing `zones`, made as `kuaichu staff create --jurisdiction` makes it."""
+    conn = await connect(settings.database_url)
+    try:
+        return bearer(await create_staff(conn, keyring_of(settings), username=username, role="police",
+                                         name=None, insurer=None, jurisdiction=zones))
+    finally:
+        await conn.close()
+
+
+async def as_owner(settings: Any, sql: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(settings.migrate_database_url)
+    try:
+        return await conn.fetch(sql, *args)
+    finally:
+        await conn.close()
