@@ -23,6 +23,7 @@ from kuaichu.handlers import (
     staff_pages,
     supervision,
     system,
+    workbench,
     zone_outlines,
 )
 
@@ -47,6 +48,7 @@ def all_routes() -> list[Route]:
         *inquiries.ROUTES,
         *supervision.ROUTES,
         *pages.ROUTES,
+        *workbench.ROUTES,
         *zone_outlines.ROUTES,
         *staff_pages.ROUTES,
     ]
