@@ -27,8 +27,9 @@ class Member:
     password: str
     totp_secret: str | None
 
-    def code(self, steps_ahead: int = 0) -> str:
-        """The authenticator code of the current 30 s step (or a later one: a code is good once)."""
+    def code(self, steps_ahead: int = 1) -> str:
+        """An authenticator code the service takes now: the next 30 s step's (it accepts one step either side,
+        and only a step later than the last one used, which enrolment spent on the current step)."""
         assert self.totp_secret
         totp = pyotp.TOTP(self.totp_secret)
         return totp.at(time.time() + steps_ahead * totp.interval)
@@ -49,9 +50,7 @@ async def _enrol(live: LiveService, token: str, username: str) -> Member:
         body: dict[str, Any] = {"token": token, "password": password}
         secret = info.get("totp_secret")
         if info.get("sets_totp"):
-            # The previous step's code: the sign-in that follows uses the current one (each code is good once).
-            totp = pyotp.TOTP(secret)
-            body["totp_code"] = totp.at(time.time() - totp.interval)
+            body["totp_code"] = pyotp.TOTP(secret).at(time.time())  # the sign-in then uses the next step's
         r = await http.post("/v1/staff/enrolment", json=body)
         assert r.status == 200, await r.text()
     return Member(username, password, secret if info.get("sets_totp") else None)
@@ -98,6 +97,12 @@ async def signed_in_page(new_context, live: LiveService, who: Member, kind: str 
     page = await context.new_page()
     await sign_in(page, who, then=then)
     return context, page
+
+
+async def transferred(page: Page) -> int:
+    """Bytes this page load brought over the network (the page, its scripts and styles, its API calls)."""
+    return await page.evaluate("""() => performance.getEntriesByType('navigation')
+        .concat(performance.getEntriesByType('resource')).reduce((t, e) => t + (e.transferSize || 0), 0)""")
 
 
 class Http:

@@ -40,17 +40,20 @@ export function place(projection, lat, lon) {
   return [(lon - projection.lon0) * projection.kx, (projection.lat0 - lat) * projection.ky];
 }
 
-// `fill(zone)` → {cls, colour, text}: the class or colour of a county and what it says to a screen reader.
-export function drawMap(container, data, { title, fill, points = [], labels = false } = {}) {
+// `fill(zone)` → {cls, colour, text}: the class or colour of a county and what it says (its tooltip, and to a
+// screen reader unless `summary` is given: then the map is one picture with that summary, and a table beside
+// it carries the numbers).
+export function drawMap(container, data, { title, fill, points = [], labels = false, summary = null } = {}) {
   const titleId = `${container.id || "map"}-title`;
-  const svg = s("svg", { viewBox: data.view_box, role: "group", "aria-labelledby": titleId,
+  const svg = s("svg", { viewBox: data.view_box, role: summary ? "img" : "group", "aria-labelledby": titleId,
     preserveAspectRatio: "xMidYMid meet" });
-  svg.append(s("title", { id: titleId }, title || "地图 Map"));
+  svg.append(s("title", { id: titleId }, summary ? `${title}：${summary}` : title || "地图 Map"));
   for (const z of data.zones) {
     const f = fill ? fill(z) : {};
+    const said = `${z.name}${f.text ? "：" + f.text : ""}`;
     const p = s("path", { d: z.d, class: f.cls || "other", fill: f.colour || null, "data-zone": z.id,
-      role: "img", "aria-label": `${z.name}${f.text ? "：" + f.text : ""}` });
-    p.append(s("title", {}, `${z.name}${f.text ? "：" + f.text : ""}`));
+      role: summary ? null : "img", "aria-label": summary ? null : said });
+    p.append(s("title", {}, said));
     svg.append(p);
   }
   if (labels) {
