@@ -54,10 +54,10 @@ _CASE = f"""
 _TASKS = f"""
 <h1>{_bi("查勘任务", "Assessment tasks")}</h1>
 <div class="split">
-<section aria-labelledby="map-h"><h2 id="map-h">{_bi("服务区域地图", "Map of your counties")}</h2>
-<div id="map" class="map"></div></section>
 <section aria-labelledby="list-h"><h2 id="list-h">{_bi("任务列表", "Task list")}</h2>
 <div id="tasks" aria-live="polite"></div></section>
+<section aria-labelledby="map-h"><h2 id="map-h">{_bi("服务区域地图", "Map of your counties")}</h2>
+<div id="map" class="map"></div></section>
 </div>
 """
 
@@ -86,10 +86,11 @@ _WEBHOOKS = f"""
 
 _ACCOUNTS = f"""
 <h1>{_bi("员工账号", "Staff accounts")}</h1>
-<div id="accounts" aria-live="polite"></div>
 <section aria-labelledby="new-h"><h2 id="new-h">{_bi("新建账号", "New account")}</h2>
 <form id="new-account" class="form"></form>
 <div id="new-result" role="status" aria-live="polite"></div></section>
+<h2>{_bi("全部账号", "All accounts")}</h2>
+<div id="accounts" aria-live="polite"></div>
 """
 
 _SUPERVISION = f"""

@@ -71,6 +71,26 @@ async def test_five_failed_sign_ins_lock_an_account_and_an_operator_replays_a_pa
     await expect(page.locator("#parked")).to_contain_text("暂无")
     await shots(page, "after replay")
 
+    # The insurer's endpoint and its secret: a rotation shows the new secret once, the old one keeps signing.
+    await page.get_by_role("link", name="回调").click()
+    picc = page.locator("section.card").filter(has_text="PICC")
+    await picc.get_by_role("button", name="轮换 PICC 的密钥").click()
+    await expect(picc.locator("code.secret")).to_contain_text("whsec_")
+    await expect(picc.get_by_role("row")).to_have_count(3)  # header, the old secret, the new one
+    await shots(page, "secret rotated")
+    await accessible(page)
+
+    # A new colleague: the account and the one-time link to hand over.
+    await page.get_by_role("link", name="账号").click()
+    await page.locator("#new-account").get_by_label("用户名").fill("officer-new")
+    await page.get_by_label("角色").select_option("police")
+    await page.locator("#new-account").get_by_label("辖区").fill("zj-330102")
+    await page.get_by_role("button", name="创建账号").click()
+    await expect(page.locator("#new-result code.secret")).to_contain_text("/staff/enrol#token=")
+    await expect(page.get_by_role("row").filter(has_text="officer-new")).to_contain_text("zj-330102")
+    await shots(page, "account created")
+    await accessible(page)
+
 
 async def test_a_complaint_is_answered_from_the_queue_and_the_supervision_map_counts_every_county(
         new_context, live, shots):

@@ -14,6 +14,11 @@ function row(a) {
   if (a.active) {
     const off = h("button", { type: "button", class: "danger", "aria-label": `停用 Deactivate ${a.username}` }, bi("停用", "Deactivate"));
     off.addEventListener("click", async () => {
+      if (!off.dataset.armed) {  // two steps, so a slip of the finger does not end someone's access
+        off.dataset.armed = "1";
+        off.replaceChildren(...bi(`确认停用 ${a.username}`, `Confirm: deactivate ${a.username}`));
+        return;
+      }
       try {
         await api("POST", `/v1/admin/staff/${encodeURIComponent(a.username)}/deactivate`);
         await load(`${a.username} 已停用，其登录已结束。`, `${a.username} is deactivated; their sessions ended.`);
@@ -78,10 +83,13 @@ function newForm() {
     const zones = v("zones").split(",").map((z) => z.trim()).filter(Boolean);
     if (zones.length) body.jurisdiction = zones;
     try {
-      const r = await api("POST", "/v1/admin/staff", body);
+      await api("POST", "/v1/admin/staff", body);
+      // A person signs in with a password (and an authenticator where the role needs one) set through a
+      // one-time link: issue it now, to hand over in person.
+      const link = await api("POST", `/v1/admin/staff/${encodeURIComponent(body.username)}/reset`, { password: true, totp: true });
       out.replaceChildren(h("div", { class: "ok" }, h("p", {}, bi(`账号 ${body.username} 已创建。`, `Account ${body.username} created.`)),
-        r.enrolment_url ? [h("p", {}, bi("一次性设置链接（24小时内有效，请当面交给本人）：", "One-time set-up link (24 h; hand it over in person):")),
-          h("code", {}, r.enrolment_url)] : null));
+        h("p", {}, bi("一次性设置链接（24小时内有效，请当面交给本人）：", "One-time set-up link (24 h; hand it over in person):")),
+        h("code", { class: "secret" }, link.enrolment_url)));
       form.reset();
       await load();
     } catch (err) { showProblem(out, err); }

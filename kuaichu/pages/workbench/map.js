@@ -58,7 +58,7 @@ export function drawMap(container, data, { title, fill, points = [], labels = fa
   }
   if (labels) {
     for (const z of data.zones) {
-      svg.append(s("text", { x: z.label_x, y: z.label_y, "font-size": 11, "text-anchor": "middle", fill: "#1a1f24",
+      svg.append(s("text", { x: z.label_x, y: z.label_y, "font-size": 22, "text-anchor": "middle", fill: "#1a1f24",
         "aria-hidden": "true" }, z.name));
     }
   }
