@@ -14,7 +14,7 @@ from accident.errors import CodeExpired, WrongCode
 from kernel import ratelimit
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring, new_token
-from kernel.errors import DomainError, RateLimited
+from kernel.errors import DomainError, RateLimited, Unauthenticated
 from kernel.identity import PhonePrincipal
 from kernel.ratelimit import Limit, Window
 from kernel.sessions import PHONE_PREFIX
@@ -214,10 +214,12 @@ async def open_second_party_session(
             """INSERT INTO phone_sessions (id, token_hash, phone_hash, expires_at, transport, host_session_id)
                SELECT $1::uuid, $2::bytea, $3::bytea, least(h.expires_at, now() + make_interval(secs => $5::int)),
                       'second_party', h.id
-               FROM phone_sessions h WHERE h.id = $4::uuid
+               FROM phone_sessions h WHERE h.id = $4::uuid AND h.revoked_at IS NULL AND h.expires_at > now()
                RETURNING expires_at""",
             session_id, keyring.token_hash(token), phone_hash, host.session_id, ttl_s,
         )
+        if expires_at is None:  # the device's session ended a moment ago
+            raise Unauthenticated("本机的登录已结束，请重新登录", "This device's session has ended; sign in again")
         # Earlier second-party sessions of this device end: one other party at a time.
         ended = await conn.fetch(
             """UPDATE phone_sessions SET revoked_at = now()

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import orjson
 import pydantic
 from aiohttp import web
 
@@ -184,6 +185,18 @@ def guarded(route: Route, authenticate: Authenticator) -> Handler:
         return await route.handler(request)
 
     return handler
+
+
+def for_browser(request: web.Request, data: dict[str, Any] | bytes) -> dict[str, Any] | bytes:
+    """An answer as a cookie-authenticated browser gets it: without the bearer credential it may carry
+    (`party_token`), which a script would otherwise read; API clients get it as it is."""
+    cred = request.get(CREDENTIAL)
+    if cred is None or cred.cookie is None:
+        return data
+    obj = orjson.loads(data) if isinstance(data, bytes) else data
+    if isinstance(obj, dict) and obj.get("party_token"):
+        return {**obj, "party_token": None}
+    return data
 
 
 def require_staff(request: web.Request, *roles: str) -> StaffPrincipal:

@@ -8,10 +8,54 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from kuaichu.api import PUBLIC, Route
+from kuaichu.api import PARTY, PHONE, PUBLIC, Route
+from kuaichu.web_security import (
+    ACTING,
+    ACTING_HEADER,
+    CSRF_HEADER,
+    DRIVER_COOKIE,
+    SAFE_METHODS,
+    SECOND_PARTY_COOKIE,
+    STAFF_COOKIE,
+)
 from schemas.problem import Problem
 
 _PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::[^}]*)?\}")
+
+
+COOKIE_SCHEMES = {
+    "driverCookie": (DRIVER_COOKIE, "A driver signed in on this browser (POST /v1/auth/browser-session); HttpOnly"),
+    "secondPartyCookie": (SECOND_PARTY_COOKIE, "The other party confirming on this phone (POST "
+                          "/v1/auth/browser-session/second-party); used only with `X-Acting-As: second-party`"),
+    "staffCookie": (STAFF_COOKIE, "A staff member signed in to the workbench (POST /v1/staff/session); HttpOnly"),
+}
+
+
+def _cookie_security(auth: tuple[str, ...]) -> list[dict[str, list[str]]]:
+    out = []
+    if PARTY in auth or PHONE in auth:
+        out += [{"driverCookie": []}, {"secondPartyCookie": []}]
+    if any(rule.startswith("staff:") for rule in auth):
+        out.append({"staffCookie": []})
+    return out
+
+
+def _browser_headers(route: Route) -> list[dict[str, Any]]:
+    """The headers a browser authenticated by cookie sends (ignored with a bearer token)."""
+    if not _cookie_security(route.auth):
+        return []
+    params: list[dict[str, Any]] = [{
+        "name": ACTING_HEADER, "in": "header", "required": False,
+        "description": "with cookies only: which cookie acts (driver, second-party, staff); default: the staff "
+                       "cookie on a staff route, else the driver's",
+        "schema": {"type": "string", "enum": sorted(ACTING)}}]
+    if route.method not in SAFE_METHODS:
+        params.append({
+            "name": CSRF_HEADER, "in": "header", "required": False,
+            "description": "required with a cookie (with this service's Origin): the csrf_token of the cookie's "
+                           "session endpoint; 403 csrf-token-invalid / origin-refused otherwise",
+            "schema": {"type": "string"}})
+    return params
 
 
 def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
@@ -74,7 +118,8 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
             error_codes |= {400, 413, 415, 422}
         if PUBLIC not in r.auth:
             error_codes |= {401, 403, 404}
-            op["security"] = [{"bearer": []}]
+            op["security"] = [{"bearer": []}, *_cookie_security(r.auth)]
+            op.setdefault("parameters", []).extend(_browser_headers(r))
         for code in sorted(error_codes):
             op["responses"].setdefault(str(code), {"description": "Problem", **problem})
         paths.setdefault(path, {})[r.method.lower()] = op
@@ -91,6 +136,10 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": defs,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                **{name: {"type": "apiKey", "in": "cookie", "name": cookie, "description": text}
+                   for name, (cookie, text) in COOKIE_SCHEMES.items()},
+            },
         },
     }

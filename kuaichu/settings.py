@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     staff_enrolment_ttl_s: int = Field(24 * 3600, ge=60)
     staff_lock_failures: int = Field(5, ge=1)
     staff_lock_s: int = Field(15 * 60, ge=1)
+    staff_sign_in_failures_per_address_per_hour: int = Field(30, ge=1)
     # Lifts every rate limit for benchmark runs only; never set in production.
     bench_disable_rate_limits: bool = False
 

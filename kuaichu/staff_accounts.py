@@ -22,6 +22,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from kernel import ratelimit
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring, new_token
 from kernel.errors import DomainError, InvalidInput, RateLimited, Unauthenticated, field
@@ -44,12 +45,16 @@ class StaffPolicy:
     enrolment_ttl_s: int
     lock_failures: int
     lock_s: int
+    failures_per_address_per_hour: int = 30
+    rate_limits: bool = True
 
 
 def policy_from(settings: Settings) -> StaffPolicy:
     return StaffPolicy(session_ttl_s=settings.staff_session_ttl_s, idle_s=settings.staff_idle_s,
                        enrolment_ttl_s=settings.staff_enrolment_ttl_s, lock_failures=settings.staff_lock_failures,
-                       lock_s=settings.staff_lock_s)
+                       lock_s=settings.staff_lock_s,
+                       failures_per_address_per_hour=settings.staff_sign_in_failures_per_address_per_hour,
+                       rate_limits=not settings.bench_disable_rate_limits)
 
 
 class SignInFailed(DomainError):
@@ -196,7 +201,8 @@ async def complete_enrolment(pool: asyncpg.Pool, keyring: Keyring, *, token: str
                                 totp_last_step = CASE WHEN $3::boolean THEN $5::bigint ELSE totp_last_step END,
                                 failed_sign_ins = 0, locked_until = NULL
                WHERE id = $1::uuid""",
-            row["staff_id"], password_hash, row["sets_totp"], keyring.encrypt(secret) if secret else None, step,
+            row["staff_id"], password_hash if row["sets_password"] else None, row["sets_totp"],
+            keyring.encrypt(secret) if secret else None, step,
         )
         await conn.execute("UPDATE staff_enrolments SET used_at = now() WHERE id = $1::uuid", row["id"])
         ended = await end_staff_sessions(conn, staff_id=row["staff_id"], reason="enrolment")
@@ -219,12 +225,20 @@ async def end_staff_sessions(conn: asyncpg.Connection, *, staff_id: uuid.UUID, r
 
 
 async def sign_in(pool: asyncpg.Pool, keyring: Keyring, policy: StaffPolicy, *, username: str, password: str,
-                  totp_code: str | None) -> dict[str, Any]:
+                  totp_code: str | None, ip: str) -> dict[str, Any]:
     """Check password and (where the role needs it, or the person set one up) TOTP; open a session.
 
     The account's row is locked while its password is checked, so attempts at once are counted one by one.
     """
     async with pool.acquire() as conn:
+        # Every attempt takes a hit of the address's budget first (committed); a successful one gives it back, so
+        # only failures count: trying a few passwords on many accounts stops here, not at each account's lock.
+        n = policy.failures_per_address_per_hour
+        per_address = ratelimit.Limit(f"staff-sign-in:address:{ip}", (ratelimit.Window(
+            "staff-sign-in-failures-per-address-per-hour", n, 3600,
+            f"同一网络地址每小时最多{n}次员工登录失败",
+            f"One network address fails at most {n} staff sign-ins an hour"),))
+        at = await ratelimit.take(conn, per_address, enabled=policy.rate_limits)
         outcome: DomainError | None = None
         async with conn.transaction():
             row = await conn.fetchrow(
@@ -277,15 +291,20 @@ async def sign_in(pool: asyncpg.Pool, keyring: Keyring, policy: StaffPolicy, *, 
                        RETURNING expires_at""",
                     session_id, row["id"], keyring.token_hash(token), policy.session_ttl_s,
                 )
+                # A hash made with weaker parameters than today's is replaced while the password is at hand.
+                rehash = (await hash_password(password) if _HASHER.check_needs_rehash(row["password_hash"])
+                          else None)
                 await conn.execute(
                     """UPDATE staff SET failed_sign_ins = 0, locked_until = NULL,
-                              totp_last_step = coalesce($2::bigint, totp_last_step) WHERE id = $1::uuid""",
-                    row["id"], step,
+                              totp_last_step = coalesce($2::bigint, totp_last_step),
+                              password_hash = coalesce($3::text, password_hash) WHERE id = $1::uuid""",
+                    row["id"], step, rehash,
                 )
                 await record(conn, AuditEvent("staff", str(row["id"]), "signed_in", ("staff", str(row["id"])),
                                               changes={"session": {"before": None, "after": str(session_id)}}))
         if outcome is not None:  # the failure is committed first: a refused attempt still counts
             raise outcome
+        await ratelimit.give_back(conn, at, per_address.bucket)
     return {"token": token, "session_id": session_id, "expires_at": expires_at, "username": row["username"],
             "display_name": row["display_name"], "role": row["role"],
             "jurisdiction": list(row["jurisdiction"]) if row["jurisdiction"] is not None else None}

@@ -19,6 +19,7 @@ service and `X-CSRF-Token`, the token the session endpoints return for that cook
 from __future__ import annotations
 
 import hmac
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -141,6 +142,34 @@ def clear_cookie(response: web.StreamResponse, name: str) -> None:
     response.headers["Cache-Control"] = "no-store"
 
 
+def served_insecurely(request: web.Request, public_base_url: str | None) -> bool:
+    """A page opened over plain http on a host other than localhost: no secure context, so the browser would
+    neither keep the Secure cookies nor compute SHA-256 in the page. (Behind the https reverse proxy production
+    needs, KUAICHU_PUBLIC_BASE_URL is https and the page is taken as served securely.)"""
+    if request.secure or (public_base_url or "").startswith("https://"):
+        return False
+    return (request.url.host or "").strip("[]") not in LOOPBACK_HOSTS
+
+
+def insecure_page(request: web.Request) -> web.Response:
+    """What a page answers instead when `served_insecurely`: why, and what to open instead (both languages)."""
+    body = f"""<!doctype html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>请使用 HTTPS · Use https — 快处 Kuaichu</title></head>
+<body><main>
+<h1>请通过 HTTPS 打开 <span lang="en">Open this over https</span></h1>
+<p>此地址（{html.escape(request.host)}）使用明文 HTTP，登录信息无法安全保存，照片也无法在手机上校验。
+请使用 https:// 地址，或在本机用 localhost 打开。</p>
+<p lang="en">This address ({html.escape(request.host)}) is plain http: a sign-in cannot be kept safe here and photos
+cannot be checked on the phone. Use the https:// address, or localhost on the computer running the service.</p>
+</main></body>
+</html>
+"""
+    return web.Response(status=403, text=body, content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})
+
+
 def page_headers(**overrides: str) -> dict[str, str]:
     """The security headers of a page, for a handler that sets them itself (e.g. with `Cache-Control`)."""
     return {**SECURITY_HEADERS, **overrides}
@@ -151,6 +180,8 @@ async def security_headers_middleware(request: web.Request, handler):  # type: i
     """Every page, script and style sheet the service serves gets the headers above (a handler's own values,
     e.g. a looser img-src, are kept); pages added later under / and /staff/ need do nothing."""
     response = await handler(request)
+    if response.prepared:  # streamed by its handler: its headers are already sent
+        return response
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.content_type in _PAGE_TYPES:
         for name, value in SECURITY_HEADERS.items():

@@ -212,13 +212,16 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     token = new_token(STAFF_PREFIX)
 
     async def rotate(conn: asyncpg.Connection) -> str:
-        n = await conn.execute(
-            "UPDATE staff SET token_hash = $2::bytea WHERE username = $1::text",
-            args.username,
-            keyring.token_hash(token),
-        )
-        if n.endswith(" 0"):
+        person = await conn.fetchval(
+            """SELECT password_hash IS NOT NULL OR EXISTS (SELECT 1 FROM staff_enrolments e WHERE e.staff_id = s.id)
+               FROM staff s WHERE username = $1::text""", args.username)
+        if person is None:
             raise SystemExit(f"kuaichu: no staff account named {args.username!r}")
+        if person:  # bearer tokens are for system clients: a person signs in (reset them instead)
+            raise SystemExit(f"kuaichu: {args.username!r} is a person's account: they sign in with a password "
+                             f"(use `kuaichu staff reset {args.username} --password`)")
+        await conn.execute("UPDATE staff SET token_hash = $2::bytea WHERE username = $1::text", args.username,
+                           keyring.token_hash(token))
         return token
 
     print(with_conn(settings, rotate))

@@ -15,6 +15,7 @@ from kernel.masking import mask_phone
 from kuaichu import staff_accounts
 from kuaichu.api import PHONE, PUBLIC, Route, credential, json_response, principal, read_model, staff
 from kuaichu.auth import TOKEN_CACHE
+from kuaichu.intake import client_ip
 from kuaichu.keys import SERVICES, SETTINGS
 from kuaichu.web_security import (
     DRIVER_COOKIE,
@@ -101,7 +102,7 @@ async def staff_sign_in(request: web.Request) -> web.Response:
     s = request.app[SERVICES]
     settings = request.app[SETTINGS]
     done = await staff_accounts.sign_in(s.pool, s.keyring, staff_accounts.policy_from(settings), username=body.username,
-                                        password=body.password, totp_code=body.totp_code)
+                                        password=body.password, totp_code=body.totp_code, ip=client_ip(request))
     response = json_response(StaffSession(
         username=done["username"], display_name=done["display_name"], role=done["role"],
         jurisdiction=done["jurisdiction"], csrf_token=s.keyring.csrf_token(done["token"]),

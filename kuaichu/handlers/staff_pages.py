@@ -10,6 +10,8 @@ from importlib.resources import files
 from aiohttp import web
 
 from kuaichu.api import PUBLIC, Route
+from kuaichu.keys import SETTINGS
+from kuaichu.web_security import insecure_page, served_insecurely
 
 ENROL_PAGE = """<!doctype html>
 <html lang="zh-CN">
@@ -56,6 +58,8 @@ def _asset(name: str) -> bytes:
 
 
 async def enrol_page(request: web.Request) -> web.Response:
+    if served_insecurely(request, request.app[SETTINGS].public_base_url):
+        return insecure_page(request)
     return web.Response(text=ENROL_PAGE, content_type="text/html", charset="utf-8",
                         headers={"Cache-Control": "no-store"})
 
@@ -67,7 +71,8 @@ async def enrol_script(request: web.Request) -> web.Response:
 
 ROUTES = [
     Route("GET", "/staff/enrol", enrol_page, "The enrolment page a staff member opens from the one-time link "
-          "(HTML; the token is in the fragment, #token=…)", auth=(PUBLIC,), tag="pages",
+          "(HTML; the token is in the fragment, #token=…); over plain http on a host other than localhost, a 403 page "
+          "saying to use https", auth=(PUBLIC,), tag="pages",
           raw_response={200: "text/html"}),
     Route("GET", "/staff/enrol.js", enrol_script, "The enrolment page's script", auth=(PUBLIC,), tag="pages",
           raw_response={200: "text/javascript"}),

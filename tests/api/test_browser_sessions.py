@@ -153,6 +153,7 @@ async def test_one_phone_mode_the_other_party_proves_their_own_phone_and_a_canno
     r = await browser.call("POST", "/v1/reports", json=report_body(a_phone))
     assert r.status == 201, await r.text()
     created = await r.json()
+    assert created["party_token"] is None  # a browser's script never holds a credential
     rid, share = created["report"]["id"], created["share_code"]["code"]
     for shade, kind in enumerate(("front_overview", "rear_overview", "impact_point"), start=1):
         form = aiohttp.FormData()
@@ -187,7 +188,8 @@ async def test_one_phone_mode_the_other_party_proves_their_own_phone_and_a_canno
                    403, "csrf-token-invalid")
     r = await browser.call("POST", "/v1/reports/join", acting="second-party", json=await _join_body(share, b_phone))
     assert r.status == 201, await r.text()
-    assert (await r.json())["label"] == "B"
+    joined = await r.json()
+    assert joined["label"] == "B" and joined["party_token"] is None
 
     for label, who in (("A", None), ("B", "second-party")):
         r = await browser.call("PUT", f"/v1/reports/{rid}/fault/accounts/{label}", acting=who,
@@ -222,6 +224,9 @@ async def test_one_phone_mode_the_other_party_proves_their_own_phone_and_a_canno
         await conn.close()
     assert signer == "B"
 
+    # On A's phone B confirms A's report; B reports from B's own phone.
+    r = await browser.call("POST", "/v1/reports", acting="second-party", json=report_body(b_phone))
+    await _problem(r, 403, "forbidden")
     # B's session on A's phone reaches only what both share; B's other reports stay out of reach.
     await time_passes(settings, 61)  # B's next login code, a minute later
     elsewhere = await create_report(client, settings.var_dir, phone=b_phone)
@@ -262,6 +267,8 @@ async def test_the_other_partys_session_ends_on_its_own_and_is_never_taken_for_t
     r = await client.get("/v1/me/reports", headers={"Cookie": f"__Host-kuaichu-second-party={b_token}",
                                                     "X-Acting-As": "second-party"})
     await _problem(r, 401, "unauthenticated")
+    # Asking for the other party with no such cookie left never falls back to the driver's session.
+    await _problem(await browser.call("GET", "/v1/me/reports", acting="second-party"), 401, "unauthenticated")
     assert (await browser.call("GET", "/v1/me/reports")).status == 200
 
 
@@ -278,3 +285,23 @@ async def test_pages_carry_the_security_headers(client):
         assert r.headers["X-Content-Type-Options"] == "nosniff"
     body = await (await client.get("/staff/enrol")).text()
     assert "<script>" not in body and " on" + "click=" not in body and "style=" not in body
+
+
+async def test_openapi_describes_the_cookies_the_anti_forgery_header_and_one_phone_mode(client):
+    doc = await (await client.get("/v1/openapi.json")).json()
+    schemes = doc["components"]["securitySchemes"]
+    assert {schemes[n]["name"] for n in ("driverCookie", "secondPartyCookie", "staffCookie")} == {
+        "__Host-kuaichu-driver", "__Host-kuaichu-second-party", "__Host-kuaichu-staff"}
+    join = doc["paths"]["/v1/reports/join"]["post"]
+    assert {"driverCookie": []} in join["security"] and {"bearer": []} in join["security"]
+    assert {p["name"] for p in join["parameters"]} >= {"X-CSRF-Token", "X-Acting-As"}
+    second = doc["paths"]["/v1/auth/browser-session/second-party"]["post"]
+    assert "X-Acting-As: second-party" in second["summary"] and "never acts as the other party" in second["summary"]
+    for path, method in (("/v1/auth/browser-session", "post"), ("/v1/staff/session", "post"),
+                         ("/v1/staff/session", "delete"), ("/v1/staff/enrolment", "post"),
+                         ("/v1/staff/enrolment/open", "post"), ("/v1/admin/staff/{username}/reset", "post")):
+        op = doc["paths"][path][method]
+        assert op["summary"] and ({"200", "201"} & set(op["responses"])), (path, method)
+    review = doc["paths"]["/v1/police/reviews"]["get"]
+    assert {"staffCookie": []} in review["security"]
+    assert "X-CSRF-Token" not in {p["name"] for p in review.get("parameters", [])}  # a read

@@ -289,6 +289,7 @@ async def test_signing_in_from_a_plain_http_page_elsewhere_is_refused(client, se
                    401, "staff-sign-in-failed")
 
 
+@pytest.mark.timeout(300)  # five runs of the command, each a new process
 async def test_the_cli_prints_an_enrolment_link_and_a_reset_link_and_a_system_client_gets_a_token(settings):
     env = {**os.environ, "DATABASE_URL": settings.database_url, "KUAICHU_PUBLIC_BASE_URL": "https://kuaichu.example"}
     env.pop("KUAICHU_ENVIRONMENT", None)
@@ -312,5 +313,65 @@ async def test_the_cli_prints_an_enrolment_link_and_a_reset_link_and_a_system_cl
     assert reset.returncode == 0, reset.stderr
     assert reset.stdout.startswith("https://kuaichu.example/staff/enrol#token=kse_")
     assert reset.stdout != made.stdout
-    assert (await staff("reset", "super-2")).returncode != 0
-    assert "no active staff account" in (await staff("reset", "nobody", "--password")).stderr
+    person = await staff("rotate-token", "super-2")  # no bearer token for a person
+    assert person.returncode != 0 and "person's account" in person.stderr
+
+
+async def test_failures_from_one_address_across_accounts_are_limited_too(settings, aiohttp_client):
+    app = await aiohttp_client(create_app(settings.model_copy(
+        update={"staff_sign_in_failures_per_address_per_hour": 3})))
+    b = Browser(app.make_url("/"))
+    try:
+        secret = await enrol(b, await new_person(settings, "admin", "ops-9"))
+        await a_minute_passes(settings, "ops-9")
+        assert (await sign_in(b, "ops-9", secret)).status == 201  # a success takes nothing from the budget
+        for name in ("ops-9", "someone", "else"):  # one wrong password on each of several accounts
+            await _problem(await sign_in(b, name, None, password="Summer2026!"), 401, "staff-sign-in-failed")
+        body = await _problem(await sign_in(b, "another", None, password="Summer2026!"), 429, "rate-limited")
+        assert body["limit"]["name"] == "staff-sign-in-failures-per-address-per-hour"
+    finally:
+        await b.close()
+
+
+async def test_the_enrolment_page_over_plain_http_elsewhere_says_to_use_https(client):
+    r = await client.get("/staff/enrol", headers={"Host": "192.168.1.20:8080"})
+    assert r.status == 403 and r.content_type == "text/html"
+    text = await r.text()
+    assert "https://" in text and "HTTPS" in text and "192.168.1.20:8080" in text
+    assert r.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert (await client.get("/staff/enrol", headers={"Host": "localhost:8080"})).status == 200
+
+
+async def test_an_authenticator_reset_link_sets_the_authenticator_and_nothing_else(client, settings, browser):
+    from kuaichu import staff_accounts
+
+    await enrol(browser, await new_person(settings, "police", "officer-5"))
+    conn = await connect(settings.database_url)
+    try:
+        done = await staff_accounts.reset(conn, _keyring(settings), staff_accounts.policy_from(settings),
+                                          username="officer-5", password=False, totp=True, actor=("system", "cli:t"))
+    finally:
+        await conn.close()
+    info = await (await browser.call("POST", "/v1/staff/enrolment/open", json={"token": done["token"]})).json()
+    assert info["sets_totp"] and not info["sets_password"]
+    code = pyotp.TOTP(info["totp_secret"]).now()
+    r = await browser.call("POST", "/v1/staff/enrolment", json={
+        "token": done["token"], "password": "an attempt to change it", "totp_code": code})
+    assert r.status == 200 and (await r.json())["password_set"] is False
+    await a_minute_passes(settings, "officer-5")
+    await _problem(await sign_in(browser, "officer-5", info["totp_secret"], password="an attempt to change it"), 401,
+                   "staff-sign-in-failed")
+    await a_minute_passes(settings, "officer-5")
+    assert (await sign_in(browser, "officer-5", info["totp_secret"])).status == 201
+
+
+async def test_a_password_hashed_with_weaker_parameters_is_rehashed_at_sign_in(client, settings, browser):
+    from argon2 import PasswordHasher
+
+    await enrol(browser, await new_person(settings, "coordinator", "coord-5"))
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    await _sql(settings, "UPDATE staff SET password_hash = $1::text WHERE username = 'coord-5'", weak)
+    assert (await sign_in(browser, "coord-5", None)).status == 201
+    stored = (await _sql(settings, "SELECT password_hash FROM staff WHERE username = 'coord-5'"))[0]["password_hash"]
+    assert stored.startswith("$argon2id$") and stored != weak and not PasswordHasher().check_needs_rehash(stored)
+    assert (await sign_in(browser, "coord-5", None)).status == 201  # and it still opens
