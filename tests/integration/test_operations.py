@@ -182,3 +182,21 @@ async def test_an_admin_creates_scopes_and_deactivates_a_police_account(client, 
     assert r.status == 404
     conn_rows = await client.get("/v1/admin/staff?active=false", headers=admin_token)
     assert [a["username"] for a in (await conn_rows.json())["accounts"]] == ["officer.x"]
+
+
+async def test_housekeeping_removes_the_heartbeats_of_workers_silent_for_a_week(settings, owner_database_url):
+    from kernel import heartbeat
+
+    owner = await connect(owner_database_url)
+    try:
+        await owner.execute("""INSERT INTO worker_heartbeats (name, started_at, beat_at) VALUES
+                               ('gone:1', now() - interval '9 days', now() - interval '8 days'),
+                               ('alive:2', now() - interval '9 days', now())""")
+    finally:
+        await owner.close()
+    conn = await connect(settings.database_url)  # as the service: its grants allow the pruning
+    try:
+        assert await heartbeat.prune(conn) == 1
+        assert [r["name"] for r in await heartbeat.workers(conn, stale_after_s=30)] == ["alive:2"]
+    finally:
+        await conn.close()
