@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 # Debian packages the service needs at run time: the agreement PDF's fonts (accident/agreement_fonts.py).
 DEB_PACKAGES := fonts-wqy-zenhei fonts-hanazono
+# Debian packages only the tests need: the browser the page tests drive.
+DEB_TEST_PACKAGES := chromium
 
-.PHONY: run test lint bench clean-var system-packages lock
+.PHONY: run test lint bench clean-var system-packages test-system-packages lock
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,20 +27,27 @@ lock:
 	rm -rf .lock-venv
 
 ## Install the Debian packages above when missing (as root; otherwise stop and name them).
-system-packages:
-	@for p in $(DEB_PACKAGES); do \
+define install_debian
+	@for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" && continue; \
 	  if [ "$$(id -u)" != 0 ]; then echo "missing Debian package $$p: install it with 'sudo apt-get install -y $$p'" >&2; exit 1; fi; \
 	  apt-cache show $$p >/dev/null 2>&1 || apt-get update || exit 1; \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y $$p || exit 1; \
 	done
+endef
+
+system-packages:
+	$(call install_debian,$(DEB_PACKAGES))
+
+test-system-packages:
+	$(call install_debian,$(DEB_PACKAGES) $(DEB_TEST_PACKAGES))
 
 ## Start the service (embedded PostgreSQL under ./var unless DATABASE_URL is set), its worker and the court simulator.
 run: $(STAMP) system-packages
 	$(BIN)/kuaichu up
 
 ## Lint, import contracts and the whole test suite (embedded PostgreSQL unless TEST_DATABASE_URL is set).
-test: $(STAMP) system-packages lint
+test: $(STAMP) test-system-packages lint
 	env -u DATABASE_URL $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)

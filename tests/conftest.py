@@ -120,7 +120,13 @@ async def client(settings: Settings, aiohttp_client):
     return await aiohttp_client(create_app(settings))
 
 
+# Page tests drive a browser over the same database; CI's second pass (`-m db`, another PostgreSQL) skips them.
+NOT_DB_PASS = ("browser",)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        if any(item.get_closest_marker(m) for m in NOT_DB_PASS) or Path(str(item.fspath)).parent.name in NOT_DB_PASS:
+            continue
         if {"database_url", "owner_database_url", "pg_server_dsn"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
