@@ -102,6 +102,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return f"{args.username}: {', '.join(args.zones)}"
 
         print(with_conn(settings, set_zones))
+        return 0
     if args.staff_command == "deactivate":
         with_conn(settings, lambda conn: deactivate_staff(conn, username=args.username, by=_operator()))
         print(f"staff account {args.username!r} deactivated")

@@ -200,3 +200,30 @@ async def test_housekeeping_removes_the_heartbeats_of_workers_silent_for_a_week(
         assert [r["name"] for r in await heartbeat.workers(conn, stale_after_s=30)] == ["alive:2"]
     finally:
         await conn.close()
+
+
+async def test_the_jurisdiction_command_changes_the_zones_and_leaves_the_token_alone(settings, client):
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    from tests.api.workbench_steps import officer_of
+
+    officer = await officer_of(settings, "officer.cli", ["zj-330102"])
+    env = {**os.environ, "DATABASE_URL": settings.database_url}
+    env.pop("KUAICHU_ENVIRONMENT", None)
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "kuaichu.cli", "staff", "jurisdiction",
+                                                    "officer.cli", "zj-330102,zj-330922"],
+                                   env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "officer.cli: zj-330102, zj-330922"  # and no new token printed
+    r = await client.get("/v1/police/reviews", headers=officer)
+    assert r.status == 200  # the officer's token still works
+    conn = await connect(settings.database_url)
+    try:
+        zones = await conn.fetchval("SELECT jurisdiction FROM staff WHERE username = 'officer.cli'")
+        actor = await conn.fetchval("SELECT actor_id FROM audit_events WHERE action = 'jurisdiction_changed'")
+    finally:
+        await conn.close()
+    assert zones == ["zj-330102", "zj-330922"] and actor.startswith("cli:")
