@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import uuid
 
 import asyncpg
 
-from kernel import staff_accounts as accounts
+from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring, new_token
-from kernel.errors import DomainError
 from kernel.sessions import STAFF_PREFIX
 from kuaichu.commands import with_conn
 from kuaichu.settings import Settings
@@ -42,33 +42,49 @@ def _zones(text: str) -> list[str]:
 
 
 async def _check_zones(conn: asyncpg.Connection, zones: list[str]) -> None:
-    try:
-        await accounts.check_zones(conn, zones)
-    except DomainError as exc:
-        raise SystemExit(f"kuaichu: {exc.detail_en}") from None
+    known = {r["id"] for r in await conn.fetch("SELECT id FROM zones WHERE id = ANY($1::text[])", zones)}
+    unknown = [z for z in zones if z not in known]
+    if unknown:
+        raise SystemExit(f"kuaichu: unknown zone(s) {', '.join(unknown)} (see the zones of the reference data)")
 
 
 async def create_staff(
     conn: asyncpg.Connection, keyring: Keyring, *, username: str, role: str, name: str | None, insurer: str | None,
-    jurisdiction: list[str] | None = None, by: str = "cli",
+    jurisdiction: list[str] | None = None,
 ) -> str:
     """Insert a staff account; return its token (shown once, stored only as a hash)."""
+    if role == "adjuster" and not insurer:
+        raise SystemExit("kuaichu: an adjuster needs --insurer")
+    if role == "police" and not jurisdiction:
+        raise SystemExit("kuaichu: a police account needs --jurisdiction (the zones it reviews)")
+    if jurisdiction:
+        await _check_zones(conn, jurisdiction)
+    if insurer and not await conn.fetchval("SELECT 1 FROM insurers WHERE code = $1::text", insurer):
+        raise SystemExit(f"kuaichu: unknown insurer {insurer!r} (load reference data first)")
+    token = new_token(STAFF_PREFIX)
     try:
-        async with conn.transaction():
-            _, token = await accounts.create(conn, keyring, username=username, role=role, name=name,
-                                             insurer=insurer, jurisdiction=jurisdiction, actor=("system", f"cli:{by}"))
-    except DomainError as exc:
-        raise SystemExit(f"kuaichu: {exc.detail_en}") from None
+        await conn.execute(
+            """INSERT INTO staff (id, username, role, insurer_code, display_name, token_hash, jurisdiction)
+               VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::bytea, $7::text[])""",
+            uuid.uuid4(), username, role, insurer, name or username, keyring.token_hash(token), jurisdiction,
+        )
+    except asyncpg.UniqueViolationError:
+        raise SystemExit(f"kuaichu: a staff account named {username!r} exists (use rotate-token)") from None
     return token
 
 
 async def deactivate_staff(conn: asyncpg.Connection, *, username: str, by: str) -> None:
     """Deactivate an account, recorded in the audit trail; SystemExit when there is no such active account."""
-    try:
-        async with conn.transaction():
-            await accounts.deactivate(conn, username=username, actor=("system", f"cli:{by}"))
-    except DomainError as exc:
-        raise SystemExit(f"kuaichu: {exc.detail_en}") from None
+    async with conn.transaction():
+        staff_id = await conn.fetchval(
+            "UPDATE staff SET active = false WHERE username = $1::text AND active RETURNING id", username
+        )
+        if staff_id is None:
+            known = await conn.fetchval("SELECT 1 FROM staff WHERE username = $1::text", username)
+            raise SystemExit(f"kuaichu: staff account {username!r} is already inactive" if known
+                             else f"kuaichu: no staff account named {username!r}")
+        await record(conn, AuditEvent("staff", str(staff_id), "deactivated", ("system", f"cli:{by}"),
+                                      changes={"active": {"before": True, "after": False}}))
 
 
 def _operator() -> str:
@@ -86,19 +102,24 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             settings,
             lambda conn: create_staff(
                 conn, keyring, username=args.username, role=args.role, name=args.name, insurer=args.insurer,
-                jurisdiction=args.jurisdiction, by=_operator(),
+                jurisdiction=args.jurisdiction,
             ),
         )
         print(token)
         return 0
     if args.staff_command == "jurisdiction":
         async def set_zones(conn: asyncpg.Connection) -> str:
-            try:
-                async with conn.transaction():
-                    await accounts.set_jurisdiction(conn, username=args.username, zones=args.zones,
-                                                    actor=("system", f"cli:{_operator()}"))
-            except DomainError as exc:
-                raise SystemExit(f"kuaichu: {exc.detail_en}") from None
+            await _check_zones(conn, args.zones)
+            async with conn.transaction():
+                before = await conn.fetchrow("SELECT id, role, jurisdiction FROM staff WHERE username = $1::text",
+                                             args.username)
+                if before is None or before["role"] != "police":
+                    raise SystemExit(f"kuaichu: no police account named {args.username!r}")
+                await conn.execute("UPDATE staff SET jurisdiction = $2::text[] WHERE id = $1::uuid", before["id"],
+                                   args.zones)
+                await record(conn, AuditEvent("staff", str(before["id"]), "jurisdiction_changed", ("staff", "cli"),
+                                              None, {"jurisdiction": {"before": before["jurisdiction"],
+                                                                      "after": args.zones}}))
             return f"{args.username}: {', '.join(args.zones)}"
 
         print(with_conn(settings, set_zones))

@@ -226,4 +226,4 @@ async def test_the_jurisdiction_command_changes_the_zones_and_leaves_the_token_a
         actor = await conn.fetchval("SELECT actor_id FROM audit_events WHERE action = 'jurisdiction_changed'")
     finally:
         await conn.close()
-    assert zones == ["zj-330102", "zj-330922"] and actor.startswith("cli:")
+    assert zones == ["zj-330102", "zj-330922"] and actor.startswith("cli")
