@@ -20,10 +20,11 @@ import asyncpg
 from accident.errors import ReportNotFound
 from accident.service import Idempotency, Intake, access
 from claims import repository as claims_repo
-from kernel import idempotency, outbox
+from kernel import idempotency, outbox, ratelimit
 from kernel.audit import AuditEvent, record
 from kernel.errors import DomainError, NotFound
 from kernel.identity import Principal, StaffPrincipal
+from kernel.ratelimit import Limit, Window
 from kernel.staff_accounts import zones_overseen
 
 SMS_ANSWER_CHARS = 300  # the answer as texted; longer answers are cut with a pointer to the app
@@ -69,10 +70,18 @@ async def _one(conn: asyncpg.Connection, inquiry_id: UUID) -> asyncpg.Record | N
     return await conn.fetchrow(_SELECT + " WHERE i.id = $1::uuid", inquiry_id)
 
 
+def party_limit(party_id: UUID, per_hour: int) -> Limit:
+    return Limit(f"inquiry:party:{party_id}", (Window(
+        "inquiries-per-party-per-hour", per_hour, 3600,
+        f"每位当事人每小时最多提交{per_hour}条咨询或投诉", f"A party sends at most {per_hour} inquiries an hour"),))
+
+
 async def ask(intake: Intake, *, who: Principal, report_id: UUID, kind: str, about_case: bool, subject: str | None,
-              text: str, working_days: int, idem: Idempotency | None) -> dict[str, Any]:
+              text: str, working_days: int, idem: Idempotency | None, per_hour: int = 5,
+              rate_limits: bool = True) -> dict[str, Any]:
     """A party sends a question or complaint; it is due by the end of `working_days` working days after it
-    came in (民法典 §201/§203 counting over the holiday calendar, as claim deadlines)."""
+    came in (民法典 §201/§203 counting over the holiday calendar, as claim deadlines). At most `per_hour` an
+    hour from one party (a retry with the same Idempotency-Key is not counted again)."""
     async with intake.pool.acquire() as conn, conn.transaction():
         if idem is not None and (stored := await idempotency.claim(conn, scope=idem.scope, key=idem.key,
                                                                    request_hash=idem.request_hash)):
@@ -82,6 +91,7 @@ async def ask(intake: Intake, *, who: Principal, report_id: UUID, kind: str, abo
         viewer = await access(conn, who, report_id)
         if viewer.party_id is None:
             raise ReportNotFound()
+        await ratelimit.take(conn, party_limit(viewer.party_id, per_hour), enabled=rate_limits)
         now = intake.now()
         due = (await claims_repo.holiday_calendar(conn)).due(now, working_days).at
         inquiry_id = uuid.uuid4()

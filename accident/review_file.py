@@ -15,7 +15,7 @@ from uuid import UUID
 
 from accident import repository as repo
 from accident.errors import ReportNotFound
-from accident.fault_review import review_due
+from accident.fault_review import SHARES, review_due
 from accident.fault_sets import TemplateSet
 from accident.fault_view import fault_state
 from accident.service import Intake, access
@@ -110,4 +110,5 @@ async def case_file(intake: Intake, sets: Mapping[str, TemplateSet], *, who: Sta
                      "actor_kind": h["actor_kind"], "actor_id": h["actor_id"], "at": h["at"],
                      "changes": h["changes"]} for h in history],
         "articles": citable_articles(sets),
+        "liability_options": [{"liability": k, "share_percent": v} for k, v in SHARES.items()],
     }

@@ -36,3 +36,10 @@ async def workers(conn: asyncpg.Connection, *, stale_after_s: float, keep_stoppe
     return [{**dict(r), "topics": list(r["topics"]) if r["topics"] is not None else None,
              "state": "stopped" if r["stopped_at"] is not None
              else "stalled" if r["beat_age_s"] > stale_after_s else "running"} for r in rows]
+
+
+async def prune(conn: asyncpg.Connection, *, silent_for_s: float = 7 * 86_400.0) -> int:
+    """Remove the rows of workers that have not beaten for `silent_for_s`; how many were removed."""
+    done = await conn.execute("DELETE FROM worker_heartbeats WHERE beat_at < now() - make_interval(secs => $1::float8)",
+                              silent_for_s)
+    return int(done.split()[-1])

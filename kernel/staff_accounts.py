@@ -1,7 +1,9 @@
-"""Staff accounts: create (the bearer token shown once), set a police account's jurisdiction, deactivate, list.
+"""Staff accounts for the operators' admin API: create (the bearer token shown once), set a police account's
+jurisdiction, deactivate, list; and which zones a staff member oversees.
 
-The same functions serve `kuaichu staff ...` and the operators' admin API; every change is audited with who
-made it. Refusals are domain errors in both languages (the command prints their English text).
+The rules are those of `kuaichu staff` (kuaichu/commands/staff.py): an adjuster names its insurer, a police
+account its jurisdiction, zones and insurers must exist, a username is taken once. Every change is audited with
+the admin who made it; refusals are domain errors in both languages with a pointer to the field.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Periodic clean-up run beside the worker: rate-limit buckets whose hits all left their windows are deleted,
-and so are the temporary files of photo writes a crash interrupted."""
+and so are the temporary files of photo writes a crash interrupted and the heartbeats of workers silent for a
+week."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 import asyncpg
 
 from accident.storage import PhotoStore
-from kernel import ratelimit
+from kernel import heartbeat, ratelimit
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,10 @@ async def housekeeping(pool: asyncpg.Pool, stop: asyncio.Event, *, every_s: floa
         with contextlib.suppress(OSError, asyncpg.PostgresError):
             async with pool.acquire() as conn:
                 removed = await ratelimit.prune(conn)
+                silent = await heartbeat.prune(conn)
             if removed:
                 log.info("rate buckets pruned", extra={"removed": removed})
+            if silent:
+                log.info("silent workers' heartbeats removed", extra={"removed": silent})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every_s)

@@ -161,6 +161,7 @@ class Settings(BaseSettings):
     # this many working days after it came in (counted as claims deadlines are, over the holiday calendar).
     police_review_sla_s: float = Field(3 * 86_400.0, gt=0)
     inquiry_answer_working_days: int = Field(1, ge=1, le=30)
+    inquiries_per_party_per_hour: int = Field(5, ge=1)
     # The worker writes its heartbeat this often; operators see a worker as stalled after three missed beats.
     worker_heartbeat_s: float = Field(10.0, gt=0)
 

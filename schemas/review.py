@@ -66,6 +66,11 @@ class ArticleList(Out):
     articles: list[CitableArticle]
 
 
+class LiabilityOption(Out):
+    liability: Literal["full", "major", "equal", "minor", "none"]
+    share_percent: int
+
+
 class CaseFile(Out):
     report: ReportRead
     review: ReviewState | None = Field(description="The latest police review of the report, if any")
@@ -75,3 +80,5 @@ class CaseFile(Out):
     fault: FaultStateRead
     history: list[AuditEventRead]
     articles: list[CitableArticle]
+    liability_options: list[LiabilityOption] = Field(
+        description="The categories a determination gives each party (程序规定 §60), shares adding up to 100")

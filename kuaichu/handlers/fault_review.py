@@ -83,8 +83,9 @@ async def post_court_withdrawal(request: web.Request) -> web.Response:
 
 _F = "/v1/reports/{report_id}/fault"
 ROUTES = [
-    Route("GET", "/v1/police/reviews", list_reviews, "Reports waiting for a police determination, oldest first",
-          auth=staff("police"), tag="police-review", responses={200: ReviewQueue}),
+    Route("GET", "/v1/police/reviews", list_reviews,
+          "Reports waiting for a police determination, oldest first, with due times (police: their jurisdiction; "
+          "admins: all)", auth=staff("police", "admin"), tag="police-review", responses={200: ReviewQueue}),
     Route("GET", "/v1/police/reviews/{report_id}", case_file,
           "The case file for the determination: both accounts side by side, photos with their EXIF time and place "
           "against the reported ones, the proposal and why, the review's due time, history, citable articles",

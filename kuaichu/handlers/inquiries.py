@@ -30,6 +30,8 @@ async def post_inquiry(request: web.Request) -> web.Response:
     data = await inquiries.ask(s.intake, who=who, report_id=report_id_of(request), kind=body.kind,
                                about_case=body.about_case, subject=body.subject, text=body.text,
                                working_days=s.settings.inquiry_answer_working_days,
+                               per_hour=s.settings.inquiries_per_party_per_hour,
+                               rate_limits=not s.settings.bench_disable_rate_limits,
                                idem=idempotency_of(request, who, "inquiry"))
     return json_response(InquiryRead.model_validate(data), 201)
 
@@ -69,7 +71,7 @@ ROUTES = [
     Route("POST", _REPORT, post_inquiry,
           "Ask a question or make a complaint (about this case or in general); answered by the case's jurisdiction",
           auth=(PARTY,), tag="inquiries", body=InquiryCreate, responses={201: InquiryRead}, idempotent=True,
-          errors=(404, 422)),
+          errors=(404, 422, 429)),
     Route("GET", _REPORT, my_inquiries, "My inquiries and complaints in this report, with their answers",
           auth=(PARTY,), tag="inquiries", responses={200: InquiryList}, errors=(404,)),
     Route("GET", "/v1/inquiries", inquiry_queue,

@@ -10,6 +10,6 @@ CREATE TABLE worker_heartbeats (
     topics      text[]
 );
 
--- The service writes and reads its own heartbeats; old rows are removed by the owner's housekeeping only.
+-- The service writes and reads its own heartbeats (and, from 0041, prunes the silent ones).
 REVOKE DELETE, TRUNCATE ON worker_heartbeats FROM kuaichu_app;
 GRANT SELECT, INSERT, UPDATE ON worker_heartbeats TO kuaichu_app;

@@ -103,3 +103,17 @@ async def test_only_parties_of_the_report_ask_and_texts_are_checked(client, sett
     assert r.status == 422 and (await r.json())["errors"][0]["pointer"] == "#/subject"
     r = await client.post(url, json=COMPLAINT, headers=await police(settings))
     assert r.status == 403
+
+
+async def test_a_party_sends_at_most_five_inquiries_an_hour(client, settings):
+    case = await report_with_parties(client, settings)
+    url = f"/v1/reports/{case.report_id}/inquiries"
+    for i in range(5):
+        r = await client.post(url, json={"kind": "question", "text": f"问题{i}"}, headers=bearer(case.tokens["A"]))
+        assert r.status == 201
+    r = await client.post(url, json={"kind": "question", "text": "问题5"}, headers=bearer(case.tokens["A"]))
+    assert r.status == 429 and (await r.json())["limit"]["name"] == "inquiries-per-party-per-hour"
+    r = await client.post(url, json={"kind": "question", "text": "问题B"}, headers=bearer(case.tokens["B"]))
+    assert r.status == 201  # the other party has its own budget
+    [count] = await as_owner(settings, "SELECT count(*) AS n FROM inquiries")
+    assert count["n"] == 6

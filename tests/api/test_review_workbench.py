@@ -65,6 +65,8 @@ async def test_the_case_file_sets_both_accounts_side_by_side_and_photos_against_
     history = [(h["entity"], h["action"]) for h in file["history"]]
     assert ("fault_account", "submitted") in history and ("fault_response", "dispute") in history, history
     assert [h["id"] for h in file["history"]] == sorted(h["id"] for h in file["history"])
+    assert [(o["liability"], o["share_percent"]) for o in file["liability_options"]] == [
+        ("full", 100), ("major", 70), ("equal", 50), ("minor", 30), ("none", 0)]
     articles = {a["article"]: a for a in file["articles"]}
     assert "道路交通事故处理程序规定第六十条" in articles
     assert "道路交通安全法第四十三条" in articles and articles["道路交通安全法第四十三条"]["scenarios"]
@@ -92,7 +94,7 @@ async def test_a_reviewer_outside_the_jurisdiction_sees_nothing_of_the_case(clie
 
 async def test_the_articles_list_is_for_police_and_admins(client, settings):
     r = await client.get("/v1/police/articles", headers=await police(settings))
-    assert r.status == 200
+    assert r.status == 200, await r.text()
     arts = [a["article"] for a in (await r.json())["articles"]]
     assert len(arts) == len(set(arts)) > 3
     r = await client.get("/v1/police/articles")

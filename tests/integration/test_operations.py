@@ -182,3 +182,48 @@ async def test_an_admin_creates_scopes_and_deactivates_a_police_account(client, 
     assert r.status == 404
     conn_rows = await client.get("/v1/admin/staff?active=false", headers=admin_token)
     assert [a["username"] for a in (await conn_rows.json())["accounts"]] == ["officer.x"]
+
+
+async def test_housekeeping_removes_the_heartbeats_of_workers_silent_for_a_week(settings, owner_database_url):
+    from kernel import heartbeat
+
+    owner = await connect(owner_database_url)
+    try:
+        await owner.execute("""INSERT INTO worker_heartbeats (name, started_at, beat_at) VALUES
+                               ('gone:1', now() - interval '9 days', now() - interval '8 days'),
+                               ('alive:2', now() - interval '9 days', now())""")
+    finally:
+        await owner.close()
+    conn = await connect(settings.database_url)  # as the service: its grants allow the pruning
+    try:
+        assert await heartbeat.prune(conn) == 1
+        assert [r["name"] for r in await heartbeat.workers(conn, stale_after_s=30)] == ["alive:2"]
+    finally:
+        await conn.close()
+
+
+async def test_the_jurisdiction_command_changes_the_zones_and_leaves_the_token_alone(settings, client):
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    from tests.api.workbench_steps import officer_of
+
+    officer = await officer_of(settings, "officer.cli", ["zj-330102"])
+    env = {**os.environ, "DATABASE_URL": settings.database_url}
+    env.pop("KUAICHU_ENVIRONMENT", None)
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "kuaichu.cli", "staff", "jurisdiction",
+                                                    "officer.cli", "zj-330102,zj-330922"],
+                                   env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "officer.cli: zj-330102, zj-330922"  # and no new token printed
+    r = await client.get("/v1/police/reviews", headers=officer)
+    assert r.status == 200  # the officer's token still works
+    conn = await connect(settings.database_url)
+    try:
+        zones = await conn.fetchval("SELECT jurisdiction FROM staff WHERE username = 'officer.cli'")
+        actor = await conn.fetchval("SELECT actor_id FROM audit_events WHERE action = 'jurisdiction_changed'")
+    finally:
+        await conn.close()
+    assert zones == ["zj-330102", "zj-330922"] and actor.startswith("cli")
