@@ -6,6 +6,8 @@ exemption is data in the set (accident/templates/*.json), so a province can ship
 
 from __future__ import annotations
 
+from typing import Any
+
 from accident.fault_conditions import TemplateSetError
 from accident.fault_model import (
     Allocation,
@@ -79,10 +81,10 @@ def assess(ts: TemplateSet, facts: Facts) -> Decision:
         plan = ts.plan(context.junction, context.collision, n)
     mirrors, contradictions, match_rows, modifiers = plan
     # a party's facts in PARTY_ORDER; None is unknown
-    a = [p.movement, p.impact, p.signal, p.priority, p.other_from, p.flags]
+    a: list[Any] = [p.movement, p.impact, p.signal, p.priority, p.other_from, p.flags]
     if n == 2:
         q = parties[1]
-        b = [q.movement, q.impact, q.signal, q.priority, q.other_from, q.flags]
+        b: list[Any] = [q.movement, q.impact, q.signal, q.priority, q.other_from, q.flags]
         # the set's mirror rules: infer a lone view, report views that do not mirror each other
         bad: list[tuple[str, str]] = []
         for k, pairs, text in mirrors:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -19,6 +18,7 @@ from accident.fault_conditions import (
     fold,
 )
 from accident.fault_model import COLLISIONS, JUNCTIONS, PARTY_FACTS, SET_FACTS, ReviewCode, ReviewReason
+from kernel.canonical import canonical_text, sha256_hex
 
 DEFAULT_SET = "national-online"
 # §4: one of four statute prefixes, then 第…条 [第…款] [第…项] in Chinese numerals.
@@ -153,7 +153,8 @@ def _plan(ts: TemplateSet, spec: _Spec, junction: str, collision: str, n: int) -
     label = f"{ts.id} {junction}/{collision}/{n}"
 
     def checks(parts: tuple[tuple[Part, ...], ...], defs: tuple[Check, ...], what: str) -> Callable:
-        preds, payloads = [], []
+        preds: list[Any] = []
+        payloads: list[Any] = []
         for p, c in zip(parts, defs, strict=True):
             left = fold(p, scopes, values, consts)
             if left is not None:
@@ -171,7 +172,7 @@ def _plan(ts: TemplateSet, spec: _Spec, junction: str, collision: str, n: int) -
             continue  # always exempt here
         rows.append((left, [e for e in unless if e is not None]))
         payloads.append(row)
-    mirrors = ()
+    mirrors: tuple[Any, ...] = ()
     if n == 2:
         mirrors = tuple(
             (PARTY_ORDER.index(m.fact), m.pairs, (m.zh, m.en))
@@ -186,8 +187,6 @@ def _plan(ts: TemplateSet, spec: _Spec, junction: str, collision: str, n: int) -
     )
 
 
-def canonical(content: Mapping[str, Any]) -> str:
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _texts(raw: Any, where: str) -> tuple[str, str]:
@@ -301,8 +300,8 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         rows = [replace(r, exempt=(*r.exempt, when)) if r.code in ex["codes"] else r for r in rows]
         for code in dict.fromkeys(ex["codes"]):
             exempt_parts[code] = (*exempt_parts[code], ex_parts)
-    body = canonical(content)
-    digest = hashlib.sha256(body.encode()).hexdigest()
+    body = canonical_text(content)
+    digest = sha256_hex(body.encode())
     declared = content.get("version")
     if not isinstance(declared, str) or not declared:
         raise TemplateSetError(f"{where}.version: a declared version string is required")

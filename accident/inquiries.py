@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -19,7 +20,6 @@ import asyncpg
 
 from accident.errors import ReportNotFound
 from accident.service import Idempotency, Intake, access
-from claims import repository as claims_repo
 from kernel import idempotency, outbox, ratelimit
 from kernel.audit import AuditEvent, record
 from kernel.errors import DomainError, NotFound
@@ -76,12 +76,16 @@ def party_limit(party_id: UUID, per_hour: int) -> Limit:
         f"每位当事人每小时最多提交{per_hour}条咨询或投诉", f"A party sends at most {per_hour} inquiries an hour"),))
 
 
+DueAfter = Callable[[asyncpg.Connection, datetime, int], Awaitable[datetime]]
+
+
 async def ask(intake: Intake, *, who: Principal, report_id: UUID, kind: str, about_case: bool, subject: str | None,
-              text: str, working_days: int, idem: Idempotency | None, per_hour: int = 5,
+              text: str, working_days: int, due_after: DueAfter, idem: Idempotency | None, per_hour: int = 5,
               rate_limits: bool = True) -> dict[str, Any]:
     """A party sends a question or complaint; it is due by the end of `working_days` working days after it
-    came in (民法典 §201/§203 counting over the holiday calendar, as claim deadlines). At most `per_hour` an
-    hour from one party (a retry with the same Idempotency-Key is not counted again)."""
+    came in (民法典 §201/§203 counting over the holiday calendar, as claim deadlines: `due_after(conn, at, days)`,
+    which the composition root supplies from the claims calendar). At most `per_hour` an hour from one party (a
+    retry with the same Idempotency-Key is not counted again)."""
     async with intake.pool.acquire() as conn, conn.transaction():
         if idem is not None and (stored := await idempotency.claim(conn, scope=idem.scope, key=idem.key,
                                                                    request_hash=idem.request_hash)):
@@ -93,7 +97,7 @@ async def ask(intake: Intake, *, who: Principal, report_id: UUID, kind: str, abo
             raise ReportNotFound()
         await ratelimit.take(conn, party_limit(viewer.party_id, per_hour), enabled=rate_limits)
         now = intake.now()
-        due = (await claims_repo.holiday_calendar(conn)).due(now, working_days).at
+        due = await due_after(conn, now, working_days)
         inquiry_id = uuid.uuid4()
         await conn.execute(
             """INSERT INTO inquiries (id, report_id, party_id, kind, about_case, subject, text_enc, created_at,

@@ -154,3 +154,7 @@ class ClaimList(Out):
 class OverdueQuery(Strict):
     insurer: Text | None = Field(None, max_length=32)
     limit: int = Field(200, ge=1, le=1000)
+
+
+class ListQuery(Strict):
+    limit: int = Field(200, ge=1, le=1000)

@@ -6,21 +6,19 @@ import uuid
 from datetime import UTC, datetime
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from accident.service import access
 from claims import repository as repo
 from claims.callbacks import apply_callback
 from claims.disagreement import record_disagreement
 from claims.errors import ClaimNotFound
-from claims.service import ClaimsContext, photo_links
+from claims.service import photo_links
 from claims.views import claim_view, insurer_claims, overdue_list
 from kernel.identity import InsurerPrincipal
 from kuaichu.api import INSURER, PARTY, Route, json_response, principal, read_model, staff
-from kuaichu.context import Services
 from kuaichu.intake import report_id_of
 from kuaichu.keys import SERVICES
-from schemas.base import Strict
 from schemas.claims import (
     AssessmentCreate,
     ClaimList,
@@ -30,17 +28,12 @@ from schemas.claims import (
     DisagreementCreate,
     DisagreementRecorded,
     DocumentsUpdate,
+    ListQuery,
     OverdueQuery,
     PaymentCreate,
     PayoutAgreementCreate,
     WithdrawalCreate,
 )
-
-
-def claims_context(services: Services) -> ClaimsContext:
-    s = services.settings
-    return ClaimsContext(pool=services.pool, keyring=services.keyring, public_base_url=s.public_base_url,
-                         photo_link_ttl_s=s.photo_link_ttl_s)
 
 
 def _claim_id(request: web.Request) -> uuid.UUID:
@@ -59,16 +52,12 @@ def _insurer(request: web.Request) -> InsurerPrincipal:
 def callback(kind: str, model: type[BaseModel]):
     async def handler(request: web.Request) -> web.Response:
         body = await read_model(request, model)
-        status, view = await apply_callback(claims_context(request.app[SERVICES]), who=_insurer(request),
+        status, view = await apply_callback(request.app[SERVICES].claims, who=_insurer(request),
                                             claim_id=_claim_id(request), kind=kind, body=body)
         return json_response(view, status)
 
     handler.__name__ = f"insurer_{kind}"  # routes are named after their handlers
     return handler
-
-
-class ListQuery(Strict):
-    limit: int = Field(200, ge=1, le=1000)
 
 
 async def list_claims(request: web.Request) -> web.Response:
@@ -84,7 +73,7 @@ async def get_claim(request: web.Request) -> web.Response:
         calendar = await repo.holiday_calendar(conn)
         if c is None or c["insurer_code"] != _insurer(request).insurer_code:
             raise ClaimNotFound("没有该理赔案件，或不属于贵公司", "No such claim for this insurer")
-        photos = photo_links(claims_context(request.app[SERVICES]), report_id=c["report_id"],
+        photos = photo_links(request.app[SERVICES].claims, report_id=c["report_id"],
                              photos=await repo.photos(conn, report_id=c["report_id"]), insurer_code=c["insurer_code"])
     return json_response({**claim_view(c, now=datetime.now(UTC), calendar=calendar), "photos": photos})
 

@@ -14,14 +14,7 @@ from kuaichu.auth import TOKEN_CACHE
 from kuaichu.intake import client_ip
 from kuaichu.keys import SERVICES
 from kuaichu.web_security import DRIVER_COOKIE, SECOND_PARTY_COOKIE, clear_cookie
-from schemas.base import Out
-from schemas.identity import MyReports, OtpRequest, OtpSent, SessionCreate, SessionCreated, SessionsEnded
-
-
-class PrivacyNotice(Out):
-    version: str
-    zh: str
-    en: str
+from schemas.identity import MyReports, OtpRequest, OtpSent, PrivacyNotice, SessionCreate, SessionCreated, SessionsEnded
 
 
 async def request_otp(request: web.Request) -> web.Response:

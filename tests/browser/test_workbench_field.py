@@ -6,12 +6,12 @@ from __future__ import annotations
 import aiohttp
 from playwright.async_api import expect
 
-from geo.assessment_service import on_report_settled
+from assessment.service import on_report_settled
 from kuaichu.keys import SERVICES
 from tests.api.evidence import phone_jpeg
 from tests.browser.support import accessible
 from tests.browser.workbench import Http, enrol_existing, sign_in, transferred
-from tests.integration.test_assessment_routing import ctx_of, settled, two_vehicles
+from tests.integration.assessment_setup import ctx_of, settled, two_vehicles
 
 
 async def test_an_adjuster_accepts_arrives_and_records_with_photos_on_a_phone(new_context, live, shots):

@@ -16,12 +16,12 @@ from kernel.photo_links import COURT, insurer, signed_photo_link
 from kuaichu.db import create_pool
 from kuaichu.settings import Settings
 from tests.api.claims_setup import keyring, settled, sql, tokens
+from tests.api.court_setup import court_case, package_row
 from tests.api.evidence import phone_jpeg, staff_token, upload
 from tests.api.flows import CONSENT, bearer, create_report, join
-from tests.api.test_court_flow import court_case, package_row
-from tests.integration.test_assessment_routing import ctx_of, token_of
-from tests.integration.test_assessment_routing import settled as routing_settled
-from tests.integration.test_webhooks import point_insurer, run_workers
+from tests.integration.assessment_setup import ctx_of, token_of
+from tests.integration.assessment_setup import settled as routing_settled
+from tests.integration.delivery import point_insurer, run_workers
 from tests.integration.webhook_receiver import Receiver, new_secret, start
 
 
@@ -137,7 +137,7 @@ def test_photo_links_must_outlast_the_retry_schedule_by_a_week():
 
 
 async def test_an_assessment_task_read_returns_working_links_for_its_insurer(client, settings):
-    from geo.assessment_service import on_report_settled as route_tasks
+    from assessment.service import on_report_settled as route_tasks
 
     a = await create_report(client, settings.var_dir)
     status, _, _ = await join(client, settings.var_dir, a["share_code"]["code"])
