@@ -3,12 +3,14 @@
 The reference GeoJSON is precise to metres and weighs megabytes for a province; a map on a page needs a few
 hundred metres and a few tens of kilobytes. Each zone is simplified (topology kept), projected to a plane
 (equirectangular, x scaled by the cosine of the middle latitude, so a county keeps its shape at Zhejiang's
-latitudes) and written as path data in whole units of a box `width` wide. The projection is returned too, so a
-page places a point (a task, a scene) with x = (lon − lon0)·kx, y = (lat0 − lat)·ky.
+latitudes) and written as path data in whole units of a box `width` wide (an absolute move, then relative
+lines). The projection is returned too, so a page places a point (a task, a scene) with x = (lon − lon0)·kx,
+y = (lat0 − lat)·ky.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -48,14 +50,19 @@ def outlines(zones: Iterable[ZoneShape], *, width: int = 1000, margin: int = 10)
     height = math.ceil((max_y - min_y) * ky + 2 * margin)
 
     def ring(coords: Iterable[tuple[float, ...]]) -> str:
-        points: list[str] = []
-        last = None
+        """One ring: an absolute move, then relative lines in whole units (a unit is a pixel of a 1000 px map;
+        small relative numbers compress well)."""
+        points: list[tuple[int, int]] = []
         for lon, lat, *_ in coords:
-            p = (round((lon - lon0) * kx, 1), round((lat0 - lat) * ky, 1))
-            if p != last:
-                points.append(f"{p[0]:g} {p[1]:g}")
-                last = p
-        return ("M" + "L".join(points) + "Z") if len(points) >= 3 else ""
+            p = (round((lon - lon0) * kx), round((lat0 - lat) * ky))
+            if not points or p != points[-1]:
+                points.append(p)
+        if len(points) > 1 and points[-1] == points[0]:
+            points.pop()
+        if len(points) < 3:
+            return ""
+        steps = "".join(f"l{b[0] - a[0]} {b[1] - a[1]}" for a, b in itertools.pairwise(points))
+        return f"M{points[0][0]} {points[0][1]}{steps}z"
 
     def polygons(g: Any) -> list[Polygon]:
         if isinstance(g, Polygon):

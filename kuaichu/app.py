@@ -10,6 +10,7 @@ from aiohttp import web
 
 from kuaichu import auth
 from kuaichu.api import guarded
+from kuaichu.compression import compression_middleware
 from kuaichu.db import create_pool
 from kuaichu.features import services_for
 from kuaichu.handlers.system import OPENAPI
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings) -> web.Application:
     """Build the application; the pool and every feature's resources open in cleanup_ctx."""
     app = web.Application(
-        middlewares=[security_headers_middleware, problem_middleware],
+        middlewares=[security_headers_middleware, compression_middleware, problem_middleware],
         client_max_size=max(settings.max_photo_bytes + 64 * 1024, settings.max_json_bytes),
     )
     app[SETTINGS] = settings

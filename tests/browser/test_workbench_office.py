@@ -18,7 +18,7 @@ from kuaichu.reference_loader import load_reference_dir
 from tests.api.fault_steps import report_with_parties, upload_required
 from tests.api.flows import FIXTURE_ZONES, TONGLU, bearer, create_report, sms_messages
 from tests.browser.support import accessible
-from tests.browser.workbench import Http, member, signed_in_page
+from tests.browser.workbench import Http, member, signed_in_page, transferred
 from tests.integration.delivery import enqueue_disputes, point_insurer
 from tests.integration.webhook_receiver import new_secret, start
 
@@ -144,6 +144,8 @@ async def test_a_complaint_is_answered_from_the_queue_and_the_supervision_map_co
                for z in ("zj-330102", "zj-330122", "zj-330105", "zj-330106", "zj-330922")}
     assert colours["zj-330102"] != colours["zj-330122"] != colours["zj-330105"]
     assert colours["zj-330105"] == colours["zj-330106"] == colours["zj-330922"]  # no case: the lightest
+    await page.wait_for_load_state("networkidle")
+    assert await transferred(page) <= 50_000  # WEB.md's budget for a later page, the province's outlines included
     await shots(page, "supervision map")
     await accessible(page)
     async with page.expect_download() as download:
