@@ -46,13 +46,15 @@ test-system-packages:
 run: $(STAMP) system-packages
 	$(BIN)/kuaichu up
 
-## Lint, import contracts and the whole test suite (embedded PostgreSQL unless TEST_DATABASE_URL is set).
+## Lint (complexity included), import contracts, type checks and the whole test suite (embedded PostgreSQL unless
+## TEST_DATABASE_URL is set).
 test: $(STAMP) test-system-packages lint
 	env -u DATABASE_URL $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## Benchmarks under the protocol of BENCH.md; `make bench ONLY=<name>` runs one.
 bench: $(STAMP)

@@ -7,8 +7,6 @@ impact points and each party's liability, and it is signed by the parties togeth
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -90,10 +88,3 @@ def build_agreement(*, report: dict[str, Any], parties: list[dict[str, Any]], ac
     }
 
 
-def canonical_json(content: dict[str, Any]) -> bytes:
-    """The agreement's bytes as hashed and served: sorted keys, UTF-8, no insignificant whitespace."""
-    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -126,7 +126,7 @@ class _Doc:
             self.ops.append(_small(f"{marks}：本文件字体无法显示的字符，以其码位标示；协议 JSON 中为原字符。"))
             self.t = _Text(_strings(self.ops))
         pdf = self.pdf = FPDF(format="A4", unit="mm")
-        pdf.str_alias_nb_pages = None  # a "{nb}" in someone's name stays "{nb}"
+        pdf.str_alias_nb_pages = None  # type: ignore[assignment]  # a "{nb}" in someone's name stays "{nb}"
         pdf.set_margins(MARGIN, 16, MARGIN)
         pdf.set_auto_page_break(True, margin=18)
         pdf.set_creation_date(datetime.fromisoformat(content["created_at"]))
@@ -141,7 +141,7 @@ class _Doc:
                 pdf.add_font(family, fname=path)
                 # HarfBuzz wrote the bounding boxes; recomputing them makes fontTools decode and re-encode every
                 # glyph when fpdf2 embeds the font, most of a rendering's time.
-                pdf.fonts[family].ttfont.recalcBBoxes = False
+                pdf.fonts[family].ttfont.recalcBBoxes = False  # type: ignore[union-attr]  # TrueType, as added
             pdf.set_fallback_fonts([family for family, _ in subsets[1:]], exact_match=False)
             pdf.add_page()
             for op, *args in self.ops:

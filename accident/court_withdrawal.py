@@ -15,7 +15,6 @@ from accident.fault_errors import NotTheRequester
 from accident.fault_flow import FaultFlow, acting_party, answer, replayed, set_status
 from accident.model import Status, ensure
 from accident.service import Idempotency
-from court_bridge.service import queue_update
 from kernel.audit import AuditEvent, record
 from kernel.identity import Principal
 
@@ -42,6 +41,6 @@ async def withdraw_court_request(flow: FaultFlow, *, who: Principal, report_id: 
                                       {"withdrawn_at": {"before": None, "after": now.isoformat()},
                                        "reason": {"before": None, "after": reason}}))
         await set_status(conn, a, Status.COURT_WITHDRAWN, a.actor, "court_request_withdrawn")
-        await queue_update(conn, report_id=report_id, type="withdrawal", occurred_at=now, key="withdrawal",
-                           data={"party": a.label, "reason": reason, "previous_status": a.status.value})
+        await flow.court.update(conn, report_id=report_id, type="withdrawal", occurred_at=now, key="withdrawal",
+                                data={"party": a.label, "reason": reason, "previous_status": a.status.value})
         return await answer(conn, idem, report_id)

@@ -24,9 +24,9 @@ from accident.fault_proposal import Account, decision_json, facts_json, propose
 from accident.fault_view import fault_state
 from accident.identity import OtpPolicy
 from accident.model import Status, ensure
+from accident.ports import CourtCases
 from accident.service import Idempotency, Intake, access
 from accident.storage import PhotoStore
-from court_bridge.service import CourtBridge, queue_case
 from kernel import idempotency, outbox
 from kernel.audit import AuditEvent, record
 from kernel.errors import field
@@ -47,6 +47,7 @@ class FaultFlow:
     sms: SmsSender
     otp: OtpPolicy
     photos: PhotoStore
+    court: CourtCases
     set_id: str = "national-online"
 
     @property
@@ -266,7 +267,7 @@ def court_message(*, outcome: Status, zone: str, exempt_reason: str | None) -> d
 
 
 async def request_court_handling(conn: asyncpg.Connection, a: Acting, *, determination_version: int, reason: str,
-                                 at: datetime, court: CourtBridge) -> dict[str, str]:
+                                 at: datetime, court: CourtCases) -> dict[str, str]:
     """Record a disputing party's request for court handling and move the report on, in the caller's transaction.
 
     Court-exempt zones (zones.court_exempt) go to offline mediation instead; elsewhere the dispute package's
@@ -281,5 +282,5 @@ async def request_court_handling(conn: asyncpg.Connection, a: Acting, *, determi
                                    "reason": {"before": None, "after": reason}}))
     await set_status(conn, a, outcome, a.actor, outcome.value)
     if outcome is Status.COURT_REQUESTED:
-        await queue_case(conn, court, report_id=a.report["id"], actor=a.actor, now=at)
+        await court.open_case(conn, report_id=a.report["id"], actor=a.actor, now=at)
     return court_message(outcome=outcome, zone=zone["name"], exempt_reason=zone["exempt_reason"])

@@ -3,57 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from typing import get_args
 
-# §2 is a fixed contract: these names and values are what the phone UI asks for.
-JUNCTIONS = frozenset({"none", "signalised", "unsignalised", "roundabout"})
-COLLISIONS = frozenset(
-    {
-        "rear_end",
-        "head_on",
-        "side_impact",
-        "sideswipe_same_direction",
-        "sideswipe_opposite_direction",
-        "single_vehicle",
-    }
+from schemas.fault_vocabulary import (
+    Collision,
+    Direction,
+    FaultLiability,
+    FaultOutcome,
+    Flag,
+    Impact,
+    Junction,
+    Movement,
+    Priority,
+    ReviewCode,
+    Signal,
 )
-MOVEMENTS = frozenset(
-    {
-        "straight",
-        "turning_left",
-        "turning_right",
-        "u_turn",
-        "reversing",
-        "changing_lane",
-        "overtaking",
-        "entering_road",
-        "entering_roundabout",
-        "in_roundabout",
-        "stopped",
-        "parked",
-        "rolling",
-    }
-)
-IMPACTS = frozenset({"front", "rear", "left", "right"})
-SIGNALS = frozenset({"green", "yellow", "red", "none"})
-PRIORITIES = frozenset({"major_road", "yield_sign", "none"})
-DIRECTIONS = frozenset({"ahead", "behind", "left", "right", "opposite"})
-FLAGS = frozenset(
-    {
-        "wrong_way",
-        "u_turn_prohibited",
-        "wrong_guide_lane",
-        "reserved_lane",
-        "prohibited_road",
-        "ignored_officer",
-        "door_opened",
-        "emergency_on_duty",
-        "overtook_on_right",
-        "lawfully_parked",
-        "stopped_unlawfully",
-        "no_hazard_lights",
-    }
-)
+
+# §2's values, as schemas.fault_vocabulary declares them.
+JUNCTIONS = frozenset(get_args(Junction))
+COLLISIONS = frozenset(get_args(Collision))
+MOVEMENTS = frozenset(get_args(Movement))
+IMPACTS = frozenset(get_args(Impact))
+SIGNALS = frozenset(get_args(Signal))
+PRIORITIES = frozenset(get_args(Priority))
+DIRECTIONS = frozenset(get_args(Direction))
+FLAGS = frozenset(get_args(Flag))
 
 CONTEXT_FACTS: dict[str, frozenset] = {"junction": JUNCTIONS, "collision": COLLISIONS}
 CASE_FACTS: dict[str, frozenset] = {"party_count": frozenset({1, 2})}
@@ -68,26 +42,8 @@ PARTY_FACTS: dict[str, frozenset] = {
 SET_FACTS = frozenset({"flags"})  # facts whose value is a set of names, tested with contains/not_contains
 
 
-class Outcome(StrEnum):
-    DETERMINED = "determined"
-    NEEDS_REVIEW = "needs_review"
-
-
-class Liability(StrEnum):
-    FULL = "full"
-    EQUAL = "equal"
-    NONE = "none"
-
-
-class ReviewCode(StrEnum):
-    """The closed set of review reasons of §4, in the order §3 lists them."""
-
-    MULTI_VEHICLE = "multi_vehicle"
-    CONTRADICTORY_FACTS = "contradictory_facts"
-    DECLARED_MISMATCH = "declared_mismatch"
-    MODIFIER = "modifier"
-    NO_SCENARIO = "no_scenario"
-
+Outcome = FaultOutcome
+Liability = FaultLiability
 
 SHARE_PERCENT = {Liability.FULL: 100, Liability.EQUAL: 50, Liability.NONE: 0}
 

@@ -25,7 +25,6 @@ from accident.fault_flow import (
 from accident.fault_sets import LEGAL_BASIS
 from accident.model import Status, ensure
 from accident.service import Idempotency, access
-from court_bridge.service import CourtBridge, queue_update
 from kernel.audit import AuditEvent, record
 from kernel.errors import field
 from kernel.identity import Principal, StaffPrincipal
@@ -99,8 +98,9 @@ async def determine(flow: FaultFlow, *, who: StaffPrincipal, report_id: UUID, sh
         await set_status(conn, row, Status.DETERMINED, who.actor, "determined")
         await enqueue_settled(conn, report_id=report_id, outcome="determined", version=version, shares=out,
                               opt_ins={label: False for label in sorted(parties)})
-        await queue_update(conn, report_id=report_id, type="determination", occurred_at=now, key=f"d{version}",
-                           data={"version": version, "shares": out, "reason": reason, "legal_basis": articles})
+        await flow.court.update(conn, report_id=report_id, type="determination", occurred_at=now,
+                                key=f"d{version}", data={"version": version, "shares": out, "reason": reason,
+                                                         "legal_basis": articles})
         return await answer(conn, idem, report_id)
 
 
@@ -156,8 +156,6 @@ async def ask_for_court(flow: FaultFlow, *, who: Principal, report_id: UUID, rea
             ensure(a.status, frozenset(), action_zh="在未对认定提出异议时申请法院处理",
                    action_en="ask for court handling without disputing the determination")
         message = await request_court_handling(conn, a, determination_version=current["version"], reason=reason,
-                                               at=flow.intake.now(), court=CourtBridge(
-                                                   keyring=flow.intake.keyring,
-                                                   public_base_url=flow.intake.policy.public_base_url))
+                                               at=flow.intake.now(), court=flow.court)
         return await answer(conn, idem, report_id, message=message)
 

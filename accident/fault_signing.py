@@ -18,7 +18,7 @@ import asyncpg
 from accident import fault_flow_repository as frepo
 from accident import identity
 from accident import repository as repo
-from accident.agreement import build_agreement, canonical_json, sha256_hex
+from accident.agreement import build_agreement
 from accident.agreement_pdf import render_agreement_pdf
 from accident.fault_errors import FaultInputRefused, NoAgreement, StaleVersion
 from accident.fault_flow import Acting, FaultFlow, acting_party, answer, enqueue_settled, replayed, set_status
@@ -30,6 +30,7 @@ from accident.service import Idempotency, access
 from accident.views import address, policy_number
 from kernel import idempotency
 from kernel.audit import AuditEvent, record
+from kernel.canonical import canonical_json, sha256_hex
 from kernel.errors import DomainError, NotFound, field
 from kernel.identity import Principal
 from kernel.masking import mask_phone

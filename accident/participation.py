@@ -19,7 +19,8 @@ from accident.service import (
     access,
     check_consent,
     check_phone,
-    encrypted_party,
+    new_consent,
+    new_party,
     new_share_code,
     normalise_share_code,
     party_audit,
@@ -131,13 +132,10 @@ async def _join_locked(
             await tell_referred(conn, k, report_id=report_id, party=p, action=referral["action"])
         return 200, {"status": "referred_to_122", "eligibility": referral}
     party_id = uuid.uuid4()
-    await repo.insert_party(conn, id=party_id, report_id=report_id, label=label, phone_hash=who.phone_hash,
-                            **encrypted_party(k, body.party))
-    await repo.insert_consent(conn, id=uuid.uuid4(), report_id=report_id, party_id=party_id,
-                              notice_version=body.consent.notice_version, location=body.consent.location,
-                              sharing=body.consent.sharing)
     token = new_token(PARTY_PREFIX)
-    await repo.insert_party_token(conn, token_hash=k.token_hash(token), report_id=report_id, party_id=party_id)
+    await repo.insert_party(conn, repo.JoiningParty(
+        party=new_party(k, body.party, party_id=party_id, report_id=report_id, label=label, phone_hash=who.phone_hash),
+        consent=new_consent(body.consent), token_hash=k.token_hash(token)))
     events = [AuditEvent(e, str(party_id), a, ("party", str(party_id)), report_id, ch)
               for e, a, ch in party_audit(label, body.party, body.consent)]
     new_status = after_join(status, vehicle_count=row["vehicle_count"], joined=len(parties) + 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -9,8 +11,95 @@ import asyncpg
 
 from accident.errors import DuplicatePlate, UnknownInsurer
 from accident.model import FINISHED, Status
-from kernel.errors import field
+from kernel import audit, idempotency, outbox
+from kernel.errors import field as field_error
 from kernel.pipeline import PipelinedStatement
+from kernel.sql import named, nested
+
+
+@dataclass(frozen=True, slots=True)
+class NewParty:
+    """A party's row as report creation and joining both write it (personal data already encrypted)."""
+
+    id: UUID
+    report_id: UUID
+    label: str
+    phone_hash: bytes
+    phone_enc: bytes
+    name_enc: bytes
+    id_number_enc: bytes
+    id_kind: str
+    plate: str
+    vehicle_type: str
+    insurer_code: str
+    policy_number_enc: bytes
+    answers: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NewConsent:
+    id: UUID
+    notice_version: str
+    location: bool
+    sharing: bool
+
+
+def _party_ctes(source: str) -> str:
+    """The party, its consent and its token, as CTEs `p`, `c`, `t` of a statement whose parameters have `party`,
+    `consent`, `token_hash` and `at` (None: the database's now); written once `source` yields a row."""
+    return f"""p AS (
+    INSERT INTO parties (id, report_id, label, phone_hash, phone_enc, name_enc, id_number_enc, id_kind, plate,
+                         vehicle_type, insurer_code, policy_number_enc, answers, joined_at)
+    SELECT :party.id::uuid, :party.report_id::uuid, :party.label::text, :party.phone_hash::bytea,
+           :party.phone_enc::bytea, :party.name_enc::bytea, :party.id_number_enc::bytea, :party.id_kind::text,
+           :party.plate::text, :party.vehicle_type::text, :party.insurer_code::text, :party.policy_number_enc::bytea,
+           :party.answers::jsonb, coalesce(:at::timestamptz, now()) FROM {source}
+    RETURNING id
+), c AS (
+    INSERT INTO consents (id, report_id, party_id, notice_version, location, sharing, given_at)
+    SELECT :consent.id::uuid, :party.report_id::uuid, p.id, :consent.notice_version::text, :consent.location::bool,
+           :consent.sharing::bool, coalesce(:at::timestamptz, now()) FROM p RETURNING 1
+), t AS (
+    INSERT INTO party_tokens (token_hash, report_id, party_id, created_at)
+    SELECT :token_hash::bytea, :party.report_id::uuid, p.id, coalesce(:at::timestamptz, now()) FROM p RETURNING 1
+)"""  # noqa: S608 (SQL written in code; values are parameters)
+
+
+@dataclass(frozen=True, slots=True)
+class NewReport:
+    """Everything report creation writes, by name (bound to `_CREATE` by kernel.sql.named)."""
+
+    idem_scope: str | None
+    idem_key: str | None
+    idem_request_hash: bytes | None
+    idem_response: dict[str, Any]
+    report_id: UUID
+    status: str
+    occurred_at: datetime
+    lat: float
+    lon: float
+    address_enc: bytes | None
+    zone_id: str
+    near_boundary: bool
+    weather: str | None
+    vehicle_count: int
+    case_answers: dict[str, Any]
+    at: datetime
+    token_hash: bytes
+    party: NewParty = field(metadata=nested(NewParty))
+    consent: NewConsent = field(metadata=nested(NewConsent))
+    share_code_hash: bytes | None = None
+    share_expires_at: datetime | None = None
+    audit_entities: list[str] = field(default_factory=list)
+    audit_entity_ids: list[str] = field(default_factory=list)
+    audit_actions: list[str] = field(default_factory=list)
+    audit_changes: list[dict[str, Any]] = field(default_factory=list)
+    message_id: UUID | None = None
+    message_dedupe_key: str | None = None
+    message_payload: dict[str, Any] | None = None
+    report_limit: dict[str, Any] | None = None  # kernel.ratelimit.spec, None when limits are off
+    invitation_limit: dict[str, Any] | None = None
+
 
 # Creating a report is one statement: the phone's creation (and invitation) limits, idempotency claim, report,
 # party, consent, party token, share code, audit events and the invitation message, so a retry or a crash can
@@ -19,66 +108,78 @@ from kernel.pipeline import PipelinedStatement
 # report's invitation hit is given back by service.create_report). An unknown
 # insurer code (a common slip) writes nothing and is answered by a flag, not by the foreign key's error, which
 # would roll back the other creations pipelined with it (kernel.pipeline). The audit events are timed by the
-# database's clock, as every audit event is (the application role may not set `at`).
-_CREATE = """
+# database's clock, as every audit event is (the application role may not set `at`). The kernel's tables
+# (idempotency keys, audit events, outbox) are written by the kernel's own SQL fragments.
+_IDEM_TAKEN = idempotency.taken_sql(scope=":idem_scope::text", key=":idem_key::text")
+_IDEM_CLAIM = idempotency.insert_sql(
+    source="allowed WHERE :idem_scope::text IS NOT NULL", scope=":idem_scope::text", key=":idem_key::text",
+    request_hash=":idem_request_hash::bytea", status_code="201", response=":idem_response::jsonb")
+_AUDIT = audit.insert_sql(
+    source="""go, unnest(:audit_entities::text[], :audit_entity_ids::text[], :audit_actions::text[],
+                         :audit_changes::jsonb[]) AS e(entity, entity_id, action, changes)""",
+    report_id=":report_id::uuid", entity="e.entity", entity_id="e.entity_id", action="e.action",
+    actor_kind="'party'", actor_id=":party.id::text", changes="e.changes")
+_INVITATION = outbox.insert_sql(
+    source="r WHERE :message_id::uuid IS NOT NULL", id=":message_id::uuid", topic="'sms'",
+    dedupe_key=":message_dedupe_key::text", report_id="r.id", payload=":message_payload::jsonb")
+_CREATE = named(f"""
 WITH insurer AS (
-    SELECT EXISTS (SELECT 1 FROM insurers WHERE code = $25::text) AS known
+    SELECT EXISTS (SELECT 1 FROM insurers WHERE code = :party.insurer_code::text) AS known
 ), fresh AS (
-    SELECT 1 FROM insurer WHERE insurer.known AND ($1::text IS NULL OR NOT EXISTS (
-        SELECT 1 FROM idempotency_keys WHERE scope = $1::text AND key = $2::text))
+    SELECT 1 FROM insurer WHERE insurer.known AND (:idem_scope::text IS NULL OR NOT {_IDEM_TAKEN})
 ), inv AS (
-    SELECT rate_take($43::jsonb) AS at FROM fresh
+    SELECT rate_take(:invitation_limit::jsonb) AS at FROM fresh
 ), lim AS (
-    SELECT rate_take($42::jsonb) AS at FROM fresh WHERE $43::jsonb IS NULL OR EXISTS (SELECT 1 FROM inv)
+    SELECT rate_take(:report_limit::jsonb) AS at FROM fresh
+    WHERE :invitation_limit::jsonb IS NULL OR EXISTS (SELECT 1 FROM inv)
 ), allowed AS (
-    SELECT 1 FROM insurer WHERE insurer.known AND ($42::jsonb IS NULL OR EXISTS (SELECT 1 FROM lim))
+    SELECT 1 FROM insurer WHERE insurer.known AND (:report_limit::jsonb IS NULL OR EXISTS (SELECT 1 FROM lim))
 ), idem AS (
-    INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response)
-    SELECT $1::text, $2::text, $3::bytea, 201, $4::jsonb FROM allowed WHERE $1::text IS NOT NULL
-    ON CONFLICT (scope, key) DO NOTHING RETURNING 1
+    {_IDEM_CLAIM}
 ), go AS (
-    SELECT 1 AS ok FROM allowed WHERE $1::text IS NULL OR EXISTS (SELECT 1 FROM idem)
+    SELECT 1 AS ok FROM allowed WHERE :idem_scope::text IS NULL OR EXISTS (SELECT 1 FROM idem)
 ), r AS (
     INSERT INTO reports (id, status, occurred_at, lat, lon, address_enc, zone_id, near_boundary, weather,
                          vehicle_count, case_answers, created_at, updated_at)
-    SELECT $5::uuid, $6::text, $7::timestamptz, $8::float8, $9::float8, $10::bytea, $11::text, $12::bool,
-           $13::text, $14::int, $15::jsonb, $16::timestamptz, $16::timestamptz FROM go
+    SELECT :report_id::uuid, :status::text, :occurred_at::timestamptz, :lat::float8, :lon::float8,
+           :address_enc::bytea, :zone_id::text, :near_boundary::bool, :weather::text, :vehicle_count::int,
+           :case_answers::jsonb, :at::timestamptz, :at::timestamptz FROM go
     RETURNING id
-), p AS (
-    INSERT INTO parties (id, report_id, label, phone_hash, phone_enc, name_enc, id_number_enc, id_kind, plate,
-                         vehicle_type, insurer_code, policy_number_enc, answers, joined_at)
-    SELECT $17::uuid, r.id, 'A', $18::bytea, $19::bytea, $20::bytea, $21::bytea, $22::text, $23::text, $24::text,
-           $25::text, $26::bytea, $27::jsonb, $16::timestamptz FROM r
-    RETURNING id
-), c AS (
-    INSERT INTO consents (id, report_id, party_id, notice_version, location, sharing, given_at)
-    SELECT $28::uuid, $5::uuid, p.id, $29::text, $30::bool, $31::bool, $16::timestamptz FROM p RETURNING 1
-), t AS (
-    INSERT INTO party_tokens (token_hash, report_id, party_id, created_at)
-    SELECT $32::bytea, $5::uuid, p.id, $16::timestamptz FROM p RETURNING 1
-), s AS (
+), {_party_ctes("r")}, s AS (
     INSERT INTO share_codes (code_hash, report_id, expires_at, created_at)
-    SELECT $33::bytea, r.id, $34::timestamptz, $16::timestamptz FROM r WHERE $33::bytea IS NOT NULL RETURNING 1
+    SELECT :share_code_hash::bytea, r.id, :share_expires_at::timestamptz, :at::timestamptz FROM r
+    WHERE :share_code_hash::bytea IS NOT NULL RETURNING 1
 ), a AS (
-    INSERT INTO audit_events (report_id, entity, entity_id, action, actor_kind, actor_id, changes)
-    SELECT $5::uuid, e.entity, e.entity_id, e.action, 'party', $17::text, e.changes
-    FROM go, unnest($35::text[], $36::text[], $37::text[], $38::jsonb[]) AS e(entity, entity_id, action, changes)
+    {_AUDIT}
     RETURNING 1
 ), o AS (
-    INSERT INTO outbox (id, topic, dedupe_key, report_id, payload)
-    SELECT $39::uuid, 'sms', $40::text, r.id, $41::jsonb FROM r WHERE $39::uuid IS NOT NULL RETURNING 1
+    {_INVITATION}
+    RETURNING 1
 )
 SELECT (SELECT known FROM insurer) AS insurer_known, (SELECT count(*) FROM r) AS created,
-       EXISTS (SELECT 1 FROM fresh) AND $42::jsonb IS NOT NULL AND NOT EXISTS (SELECT 1 FROM lim) AS limited,
+       EXISTS (SELECT 1 FROM fresh) AND :report_limit::jsonb IS NOT NULL AND NOT EXISTS (SELECT 1 FROM lim) AS limited,
        (SELECT at FROM lim) AS report_hit_at, (SELECT at FROM inv) AS invitation_hit_at,
        (SELECT count(*) FROM c) + (SELECT count(*) FROM t) + (SELECT count(*) FROM s)
      + (SELECT count(*) FROM a) + (SELECT count(*) FROM o) AS side_rows
-"""
+""", NewReport)  # noqa: S608
+
+
+@dataclass(frozen=True, slots=True)
+class JoiningParty:
+    party: NewParty = field(metadata=nested(NewParty))
+    consent: NewConsent = field(metadata=nested(NewConsent))
+    token_hash: bytes
+    at: datetime | None = None
+
+
+# A party joining a report: the same party, consent and token rows as creation writes, in one statement.
+_JOIN_SQL = f"WITH {_party_ctes('(SELECT 1) one')} SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM t)"  # noqa: S608
+_JOIN = named(_JOIN_SQL, JoiningParty)
 
 
 def _unknown_insurer() -> UnknownInsurer:
     return UnknownInsurer("保险公司代码不存在，请从列表中选择", "Unknown insurer code; pick one from the list",
-                          errors=[field("#/party/insurance/insurer_code", "没有这家保险公司，请从列表中选择",
+                          errors=[field_error("#/party/insurance/insurer_code", "没有这家保险公司，请从列表中选择",
                                          "Unknown insurer: pick one from GET /v1/insurers")])
 
 
@@ -88,21 +189,21 @@ def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
     if name == "parties_insurer_code_fkey":
         return _unknown_insurer()
     if name == "parties_report_plate_key":
-        return DuplicatePlate(errors=[field("#/party/vehicle/plate", "这个号牌已在本事故中",
+        return DuplicatePlate(errors=[field_error("#/party/vehicle/plate", "这个号牌已在本事故中",
                                             "This plate is already in the report")])
     return exc
 
 
 def creation_pipeline(pool: asyncpg.Pool, *, max_batch: int, max_in_flight: int) -> PipelinedStatement:
     """Concurrent creations share round trips and commits; each still commits (or fails) as a whole."""
-    return PipelinedStatement(pool, _CREATE, max_batch=max_batch, max_in_flight=max_in_flight)
+    return PipelinedStatement(pool, _CREATE.sql, max_batch=max_batch, max_in_flight=max_in_flight)
 
 
-async def create_report(creations: PipelinedStatement, *args: Any) -> asyncpg.Record:
+async def create_report(creations: PipelinedStatement, new: NewReport) -> asyncpg.Record:
     """Run the creation statement: `created` 0 when the idempotency key was already taken or a limit refused
     (`limited`), and the times of the rate-limit hits it took (to give back if nothing was created)."""
     try:
-        row = await creations.fetchrow(*args)
+        row = await creations.fetchrow(*_CREATE.args(new))
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise translate(exc) from None
     if not row["insurer_known"]:
@@ -186,20 +287,6 @@ async def expire_share_codes(conn: asyncpg.Connection, *, report_id: UUID) -> No
     )
 
 
-async def insert_party(conn: asyncpg.Connection, **f: Any) -> None:
-    try:
-        await conn.execute(
-            """INSERT INTO parties (id, report_id, label, phone_hash, phone_enc, name_enc, id_number_enc, id_kind,
-                                    plate, vehicle_type, insurer_code, policy_number_enc, answers)
-               VALUES ($1::uuid, $2::uuid, $3::text, $4::bytea, $5::bytea, $6::bytea, $7::bytea, $8::text, $9::text,
-                       $10::text, $11::text, $12::bytea, $13::jsonb)""",
-            f["id"], f["report_id"], f["label"], f["phone_hash"], f["phone_enc"], f["name_enc"], f["id_number_enc"],
-            f["id_kind"], f["plate"], f["vehicle_type"], f["insurer_code"], f["policy_number_enc"], f["answers"],
-        )
-    except asyncpg.IntegrityConstraintViolationError as exc:
-        raise translate(exc) from None
-
-
 async def insert_consent(conn: asyncpg.Connection, **f: Any) -> None:
     await conn.execute(
         """INSERT INTO consents (id, report_id, party_id, notice_version, location, sharing)
@@ -208,11 +295,12 @@ async def insert_consent(conn: asyncpg.Connection, **f: Any) -> None:
     )
 
 
-async def insert_party_token(conn: asyncpg.Connection, *, token_hash: bytes, report_id: UUID, party_id: UUID) -> None:
-    await conn.execute(
-        "INSERT INTO party_tokens (token_hash, report_id, party_id) VALUES ($1::bytea, $2::uuid, $3::uuid)",
-        token_hash, report_id, party_id,
-    )
+async def insert_party(conn: asyncpg.Connection, joining: JoiningParty) -> None:
+    """A joining party with its consent and token."""
+    try:
+        await conn.fetchval(_JOIN.sql, *_JOIN.args(joining))
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        raise translate(exc) from None
 
 
 _WITHOUT_SHARING = """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
 import uuid
 from collections.abc import Callable
@@ -138,18 +139,26 @@ def check_phone(keyring: Keyring, who: PhonePrincipal, party: PartyIn) -> None:
         )
 
 
-def encrypted_party(keyring: Keyring, party: PartyIn) -> dict[str, Any]:
-    return {
-        "phone_enc": keyring.encrypt(party.driver.phone),
-        "name_enc": keyring.encrypt(party.driver.name),
-        "id_number_enc": keyring.encrypt(party.driver.id_number),
-        "id_kind": party.driver.id_kind,
-        "plate": party.vehicle.plate,
-        "vehicle_type": party.vehicle.type,
-        "insurer_code": party.insurance.insurer_code,
-        "policy_number_enc": keyring.encrypt(party.insurance.policy_number),
-        "answers": party.answers.model_dump(),
-    }
+def new_party(keyring: Keyring, party: PartyIn, *, party_id: UUID, report_id: UUID, label: str,
+              phone_hash: bytes) -> repo.NewParty:
+    """The party's row from its request (personal data encrypted): the one place creating and joining build it."""
+    return repo.NewParty(
+        id=party_id, report_id=report_id, label=label, phone_hash=phone_hash,
+        phone_enc=keyring.encrypt(party.driver.phone),
+        name_enc=keyring.encrypt(party.driver.name),
+        id_number_enc=keyring.encrypt(party.driver.id_number),
+        id_kind=party.driver.id_kind,
+        plate=party.vehicle.plate,
+        vehicle_type=party.vehicle.type,
+        insurer_code=party.insurance.insurer_code,
+        policy_number_enc=keyring.encrypt(party.insurance.policy_number),
+        answers=party.answers.model_dump(),
+    )
+
+
+def new_consent(consent: Any) -> repo.NewConsent:
+    return repo.NewConsent(id=uuid.uuid4(), notice_version=consent.notice_version, location=consent.location,
+                           sharing=consent.sharing)
 
 
 def party_audit(label: str, party: PartyIn, consent: Any) -> list[tuple[str, str, dict]]:
@@ -205,18 +214,18 @@ async def create_report(
     lat, lon, zone = _locate(intake, body)
     k = intake.keyring
     now = intake.now()
-    report_id, party_id, consent_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    report_id, party_id = uuid.uuid4(), uuid.uuid4()
     token = new_token(PARTY_PREFIX)
     share = new_share_code() if body.vehicle_count > 1 else None
     share_expires = now + timedelta(seconds=intake.policy.share_code_ttl_s)
     check_phone(k, who, body.party)
-    enc = encrypted_party(k, body.party)
+    party = new_party(k, body.party, party_id=party_id, report_id=report_id, label="A", phone_hash=who.phone_hash)
     report_row = {"id": report_id, "status": Status.DRAFT.value, "occurred_at": occurred_at, "lat": lat, "lon": lon,
                   "address": body.address, "zone_id": zone.zone_id, "zone_name": zone.zone_name,
                   "zone_kind": zone.kind, "near_boundary": zone.near_boundary, "weather": body.weather,
                   "vehicle_count": body.vehicle_count, "referral": None, "version": 1, "created_at": now,
                   "updated_at": now}
-    party_row = {"id": party_id, "label": "A", "phone_hash": who.phone_hash, "joined_at": now, **enc,
+    party_row = {**dataclasses.asdict(party), "joined_at": now,
                  "plain": {"name": body.party.driver.name, "id_number": body.party.driver.id_number,
                            "phone": body.party.driver.phone, "policy_number": body.party.insurance.policy_number}}
     view = render_report(report_row, [party_row], [], viewer=Viewer(party_id=party_id), keyring=k)
@@ -238,21 +247,21 @@ async def create_report(
         audit.append(("message", str(invite[0]), "queued", {"topic": {"before": None, "after": "sms"}}))
     reports, invitations = creation_limits(intake.policy, who.phone_hash)
     on = intake.policy.rate_limits
-    row = await repo.create_report(
-        intake.creations,
-        idem.scope if idem else None, idem.key if idem else None, idem.request_hash if idem else None,
-        {"enc": sealed},
-        report_id, Status.DRAFT.value, occurred_at, lat, lon, k.encrypt_or_none(body.address), zone.zone_id,
-        zone.near_boundary,
-        body.weather, body.vehicle_count, body.case_answers.model_dump(), now,
-        party_id, who.phone_hash, enc["phone_enc"], enc["name_enc"], enc["id_number_enc"], enc["id_kind"],
-        enc["plate"], enc["vehicle_type"], enc["insurer_code"], enc["policy_number_enc"], enc["answers"],
-        consent_id, body.consent.notice_version, body.consent.location, body.consent.sharing,
-        k.token_hash(token), k.token_hash(share) if share else None, share_expires,
-        [a[0] for a in audit], [a[1] for a in audit], [a[2] for a in audit], [a[3] for a in audit],
-        invite[0] if invite else None, invite[1] if invite else None, invite[2] if invite else None,
-        ratelimit.spec(reports) if on else None, ratelimit.spec(invitations) if on and invite else None,
-    )
+    row = await repo.create_report(intake.creations, repo.NewReport(
+        idem_scope=idem.scope if idem else None, idem_key=idem.key if idem else None,
+        idem_request_hash=idem.request_hash if idem else None, idem_response={"enc": sealed},
+        report_id=report_id, status=Status.DRAFT.value, occurred_at=occurred_at, lat=lat, lon=lon,
+        address_enc=k.encrypt_or_none(body.address), zone_id=zone.zone_id, near_boundary=zone.near_boundary,
+        weather=body.weather, vehicle_count=body.vehicle_count, case_answers=body.case_answers.model_dump(), at=now,
+        token_hash=k.token_hash(token), party=party, consent=new_consent(body.consent),
+        share_code_hash=k.token_hash(share) if share else None, share_expires_at=share_expires,
+        audit_entities=[a[0] for a in audit], audit_entity_ids=[a[1] for a in audit],
+        audit_actions=[a[2] for a in audit], audit_changes=[a[3] for a in audit],
+        message_id=invite[0] if invite else None, message_dedupe_key=invite[1] if invite else None,
+        message_payload=invite[2] if invite else None,
+        report_limit=ratelimit.spec(reports) if on else None,
+        invitation_limit=ratelimit.spec(invitations) if on and invite else None,
+    ))
     if row["created"]:
         return 201, answer
     async with intake.pool.acquire() as conn:

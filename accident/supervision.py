@@ -21,7 +21,7 @@ from typing import Any
 
 import asyncpg
 
-from claims.calendar import BEIJING
+from kernel.local_time import BEIJING
 
 # Time from report to agreement, in minutes: [lower, upper) buckets people read at a glance.
 AGREEMENT_BUCKETS: tuple[tuple[str, float, float | None], ...] = (

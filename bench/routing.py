@@ -74,7 +74,7 @@ async def _with_database(dsn: str, zones: ZoneIndex, cands: list[Candidate], poi
                          ) -> list[float]:
     import asyncpg
 
-    from geo import assessment_repository as repo
+    from assessment import repository as repo
     from geo.routing import decide
 
     conn = await asyncpg.connect(dsn)

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from kernel import outbox
 from kernel.audit import AuditEvent, record
 
 TOPIC = "insurer.webhook"
@@ -71,16 +72,7 @@ async def enable(conn: asyncpg.Connection, *, code: str, actor: tuple[str, str |
     await conn.execute(
         """UPDATE insurers SET webhook_disabled_at = NULL, webhook_disabled_reason = NULL WHERE code = $1::text""",
         code)
-    woken = await conn.fetchval(
-        """WITH w AS (
-               UPDATE outbox SET status = 'pending', next_attempt_at = now(), attempts = 0,
-                             locked_by = NULL, locked_until = NULL
-               WHERE topic = $2::text AND payload->>'insurer_code' = $1::text
-                 AND (status = 'pending' OR (status = 'parked' AND last_status = 410))
-               RETURNING 1)
-           SELECT count(*) FROM w""",
-        code, TOPIC,
-    )
+    woken = await outbox.wake(conn, topic=TOPIC, payload_has={"insurer_code": code}, parked_by_status=410)
     await record(conn, AuditEvent("insurer", code, "webhook_enabled", actor, None, {
         "webhook_disabled_at": {"before": str(before["webhook_disabled_at"]), "after": None},
         "messages_woken": {"before": None, "after": woken}}))

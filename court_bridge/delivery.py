@@ -13,11 +13,11 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from accident.agreement import canonical_json
 from court_bridge import repository as repo
 from court_bridge.client import CourtEndpoint, CourtRefused, CourtRetry, post
 from court_bridge.service import case_key, update_key
 from court_bridge.stored import open_bytes
+from kernel.canonical import canonical_json
 from kernel.crypto import Keyring
 
 

@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from accident.agreement import COLLISION_ZH, IMPACT_ZH, VEHICLE_ZH, WEATHER_ZH, canonical_json, sha256_hex
+from accident.agreement import COLLISION_ZH, IMPACT_ZH, VEHICLE_ZH, WEATHER_ZH
+from kernel.canonical import canonical_json, sha256_hex
 from schemas.court import SCHEMA_VERSION, DisputePackage
 
 CANONICALIZATION = "JSON; keys sorted; separators ',' ':'; UTF-8 unescaped; integrity member excluded"

@@ -9,6 +9,8 @@ from uuid import UUID
 
 import asyncpg
 
+from kernel import audit
+
 _PACKAGE = """SELECT package_id, revision, report_id, body, digest, state, case_number, problem, last_status,
                      attempts, conflicts, reason, created_by, created_at, last_attempt_at, delivered_at
               FROM court_packages"""
@@ -59,10 +61,9 @@ WITH t AS (
     WHERE package_id = $1::text AND {key} = $2::int AND state <> 'delivered'
     RETURNING report_id, state, conflicts
 )
-INSERT INTO audit_events (report_id, entity, entity_id, action, actor_kind, actor_id, changes)
-SELECT report_id, $7::text, $1::text || $8::text || $2::int, $9::text, 'system', 'court-bridge', $10::jsonb FROM t
-WHERE $9::text IS NOT NULL
-"""
+""" + audit.insert_sql(source="t WHERE $9::text IS NOT NULL", report_id="report_id", entity="$7::text",  # noqa: S608
+                       entity_id="$1::text || $8::text || $2::int", action="$9::text", actor_kind="'system'",
+                       actor_id="'court-bridge'", changes="$10::jsonb")
 _CASE_OUTCOME = _OUTCOME.format(table="court_packages", key="revision",
                                 extra="""last_attempt_at = now(), case_number = coalesce($11::text, case_number),
                                          delivered_at = CASE WHEN $3::text = 'delivered' THEN now() END""")
@@ -98,18 +99,23 @@ WITH t AS (
     WHERE x.package_id = d.package_id AND x.{key} = d.key AND x.state <> 'delivered'
     RETURNING x.report_id, x.package_id, x.{key} AS key, d.status, d.case_number
 )
-INSERT INTO audit_events (report_id, entity, entity_id, action, actor_kind, actor_id, changes)
-SELECT report_id, '{entity}', package_id || '{sep}' || key, 'delivered', 'system', 'court-bridge',
-       jsonb_build_object('state', jsonb_build_object('before', 'queued', 'after', 'delivered'),
-                          'status', jsonb_build_object('before', NULL, 'after', status){changes})
-FROM t
 """
-_CASES_DELIVERED = _DELIVERED.format(
+
+
+def _delivered(*, table: str, key: str, entity: str, sep: str, extra: str, changes: str) -> str:
+    return _DELIVERED.format(table=table, key=key, extra=extra) + audit.insert_sql(
+        source="t", report_id="report_id", entity=f"'{entity}'", entity_id=f"package_id || '{sep}' || key",
+        action="'delivered'", actor_kind="'system'", actor_id="'court-bridge'",
+        changes=f"""jsonb_build_object('state', jsonb_build_object('before', 'queued', 'after', 'delivered'),
+                          'status', jsonb_build_object('before', NULL, 'after', status){changes})""")
+
+
+_CASES_DELIVERED = _delivered(
     table="court_packages", key="revision", entity="court_package", sep=".",
     extra=", last_attempt_at = now(), case_number = d.case_number",
     changes=",\n 'case_number', jsonb_build_object('before', NULL, 'after', case_number)")
-_UPDATES_DELIVERED = _DELIVERED.format(table="court_updates", key="sequence", entity="court_update", sep=".u",
-                                       extra="", changes="")
+_UPDATES_DELIVERED = _delivered(table="court_updates", key="sequence", entity="court_update", sep=".u",
+                                extra="", changes="")
 
 
 async def cases_delivered(conn: asyncpg.Connection, outcomes: list[tuple[str, int, int, str]]) -> None:
@@ -202,19 +208,6 @@ async def callbacks(conn: asyncpg.Connection, *, package_id: str) -> list[asyncp
            FROM court_callbacks WHERE package_id = $1::text ORDER BY sequence, received_at""",
         package_id,
     )
-
-
-async def requeue_case(conn: asyncpg.Connection, *, dedupe_key: str, payload: dict[str, Any]) -> bool:
-    """Point the package's parked case message at a new revision and queue it again, first in its ordering key.
-
-    The one message per package keeps sequence 0, so updates still wait for the case's own 201/200.
-    """
-    return bool(await conn.fetchval(
-        """UPDATE outbox SET payload = $2::jsonb, status = 'pending', attempts = 0, next_attempt_at = now(),
-                             locked_until = NULL, last_error = NULL, last_status = NULL
-           WHERE dedupe_key = $1::text AND status = 'parked' RETURNING true""",
-        dedupe_key, payload,
-    ))
 
 
 async def court_has_case(conn: asyncpg.Connection, *, report_id: UUID) -> bool:

@@ -13,7 +13,6 @@ from uuid import UUID
 import asyncpg
 import pydantic
 
-from accident.agreement import canonical_json, sha256_hex
 from court_bridge import repository as repo
 from court_bridge import sources
 from court_bridge.errors import BadCorrection, CaseNotFound, NotCorrectable
@@ -21,6 +20,7 @@ from court_bridge.package import build_package, correct
 from court_bridge.stored import from_store, seal_bytes, to_store
 from kernel import outbox
 from kernel.audit import AuditEvent, record
+from kernel.canonical import canonical_json, sha256_hex
 from kernel.crypto import Keyring
 from kernel.errors import field
 from kernel.photo_links import COURT, signed_photo_link
@@ -153,6 +153,22 @@ async def queue_update(conn: asyncpg.Connection, *, report_id: UUID, type: str, 
     return seq
 
 
+@dataclass(frozen=True, slots=True)
+class CourtCases:
+    """The court bridge as the accident flow's port (`accident.ports.CourtCases`), built by the composition root."""
+
+    bridge: CourtBridge
+
+    async def open_case(self, conn: asyncpg.Connection, *, report_id: UUID, actor: tuple[str, str],
+                        now: datetime) -> str:
+        return await queue_case(conn, self.bridge, report_id=report_id, actor=actor, now=now)
+
+    async def update(self, conn: asyncpg.Connection, *, report_id: UUID, type: str, data: dict[str, Any],
+                     occurred_at: datetime, key: str | None = None) -> int | None:
+        return await queue_update(conn, report_id=report_id, type=type, data=data, occurred_at=occurred_at,
+                                  key=key)
+
+
 def _pointer(loc: Sequence[int | str]) -> str:
     return "#/" + "/".join(str(p) for p in loc)
 
@@ -184,7 +200,7 @@ async def resend(conn: asyncpg.Connection, bridge: CourtBridge, *, package_id: s
     await repo.insert_package(conn, package_id=package_id, revision=revision, report_id=cur["report_id"],
                               body=to_store(body, bridge.keyring), sealed=sealed, digest=digest,
                               created_by=":".join(actor), reason=reason)
-    if not await repo.requeue_case(conn, dedupe_key=f"{CASE_TOPIC}:{package_id}",
+    if not await outbox.requeue_parked(conn, dedupe_key=f"{CASE_TOPIC}:{package_id}",
                                    payload=case_payload(package_id, revision, sealed)):
         raise NotCorrectable("案件材料仍在发送中", "The package's message is still being delivered")
     await record(conn, AuditEvent("court_package", case_key(package_id, revision), "revised", actor,

@@ -1,7 +1,8 @@
 """What the dispute package is built from, read in the caller's transaction; one function per query.
 
-Claims and assessments belong to the claims feature, whose tables may not exist in every deployment (or may
-still be changing): they are read only when present, inside a savepoint, and read as none otherwise.
+Every table read here, claims and assessments included, is part of the schema the migrations create: a missing
+table or column is an error that fails the caller's transaction (and, for a message, the outbox retries and
+then parks it), never a package silently missing what the court should see.
 """
 
 from __future__ import annotations
@@ -94,35 +95,26 @@ async def photos(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.R
     )
 
 
-async def _optional(conn: asyncpg.Connection, tables: tuple[str, ...], sql: str, *args: Any) -> list[dict]:
-    """Rows of a query on another feature's tables; none when a table or column is missing."""
-    present = await conn.fetchval("SELECT bool_and(to_regclass(t) IS NOT NULL) FROM unnest($1::text[]) t",
-                                  list(tables))
-    if not present:
-        return []
-    try:
-        async with conn.transaction():  # a savepoint: a schema mismatch must not abort the caller's transaction
-            return [dict(r) for r in await conn.fetch(sql, *args)]
-    except (asyncpg.UndefinedColumnError, asyncpg.UndefinedTableError):
-        return []
-
-
 async def claims(conn: asyncpg.Connection, *, report_id: UUID) -> list[dict[str, Any]]:
-    return await _optional(
-        conn, ("claims",),
-        """SELECT id::text AS claim_id, label AS party, insurer_code, status, payout_fen, paid_fen, applied_at
-           FROM claims WHERE report_id = $1::uuid ORDER BY label""",
+    rows = await conn.fetch(
+        """SELECT c.id::text AS claim_id, c.label AS party, c.insurer_code, c.status,
+                  coalesce((SELECT sum(l.payout_fen) FROM claim_lines l WHERE l.claim_id = c.id), c.payout_fen)::bigint
+                      AS payout_fen,
+                  coalesce((SELECT sum(l.paid_fen) FROM claim_lines l WHERE l.claim_id = c.id), c.paid_fen)::bigint
+                      AS paid_fen, c.applied_at
+           FROM claims c WHERE c.report_id = $1::uuid ORDER BY c.label""",
         report_id,
     )
+    return [dict(r) for r in rows]
 
 
 async def assessments(conn: asyncpg.Connection, *, report_id: UUID) -> list[dict[str, Any]]:
     """The current (highest) assessment revision of each claim of the report."""
-    return await _optional(
-        conn, ("claims", "claim_assessments"),
+    rows = await conn.fetch(
         """SELECT DISTINCT ON (a.claim_id) a.claim_id::text AS claim_id, c.label AS party, a.revision,
                   a.total_fen, a.vehicle_only, a.items, a.created_at AS assessed_at
            FROM claim_assessments a JOIN claims c ON c.id = a.claim_id
            WHERE c.report_id = $1::uuid ORDER BY a.claim_id, a.revision DESC""",
         report_id,
     )
+    return [dict(r) for r in rows]

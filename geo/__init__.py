@@ -1,1 +1,1 @@
-"""Zones, coordinates and the routing of damage assessment."""
+"""Zones, coordinates, reference data and the pure routing decision (nearest assessor) that `assessment` uses."""

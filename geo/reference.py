@@ -8,7 +8,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import shapely
 from pydantic import ValidationError
@@ -27,6 +27,7 @@ from geo.reference_staff import (
     parse_outlets,
     validation_reason,
 )
+from kernel.canonical import canonical_json
 
 ZONES_FILE = "zones.geojson"
 INSURERS_FILE = "insurers.json"
@@ -70,8 +71,7 @@ def digest_of(docs: dict[str, Any]) -> str:
     """sha256 over canonical JSON (sorted keys, no spaces), so formatting changes are not a new version."""
     h = hashlib.sha256()
     for name in sorted(docs):
-        canonical = json.dumps(docs[name], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        h.update(name.encode() + b"\0" + canonical.encode() + b"\0")
+        h.update(name.encode() + b"\0" + canonical_json(docs[name]) + b"\0")
     return h.hexdigest()
 
 
@@ -141,7 +141,7 @@ def _zone(feature: Any) -> ZoneIn:
         court_exempt=props.court_exempt,
         exempt_reason=props.exempt_reason,
         properties=dict(props.model_extra or {}),
-        geometry=geometry,
+        geometry=cast("dict[str, Any]", geometry),  # check_geometry refused anything but a polygonal object
     )
 
 

@@ -50,7 +50,9 @@ def parse_coordinators(doc: Any, *, zones: Mapping[str, str]) -> tuple[Coordinat
 def check_usernames(adjusters: Iterable[AdjusterIn], coordinators: Iterable[CoordinatorIn]) -> None:
     """One staff account is one adjuster or one coordinator: a username used twice is refused."""
     seen: dict[str, str] = {}
-    for file, rows in ((ADJUSTERS_FILE, list(adjusters)), (COORDINATORS_FILE, list(coordinators))):
+    groups: tuple[tuple[str, list[AdjusterIn | CoordinatorIn]], ...] = (
+        (ADJUSTERS_FILE, list(adjusters)), (COORDINATORS_FILE, list(coordinators)))
+    for file, rows in groups:
         problems = []
         for i, row in enumerate(rows):
             here = f"{file} [{i}]"

@@ -37,6 +37,19 @@ def check_key(key: str) -> str:
     return key
 
 
+def taken_sql(*, scope: str, key: str) -> str:
+    """Whether a key is taken, as an SQL condition for a statement that claims it itself (`insert_sql`)."""
+    return f"EXISTS (SELECT 1 FROM idempotency_keys WHERE scope = {scope} AND key = {key})"  # noqa: S608 (SQL written in code; values are parameters)
+
+
+def insert_sql(*, source: str, scope: str, key: str, request_hash: str, status_code: str, response: str) -> str:
+    """The key's claim with its stored answer, for a statement that also does the work (a CTE, one round trip,
+    e.g. in a pipelined batch); returns a row only when this statement took the key."""
+    return f"""INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response)
+    SELECT {scope}, {key}, {request_hash}, {status_code}, {response} FROM {source}
+    ON CONFLICT (scope, key) DO NOTHING RETURNING 1"""  # noqa: S608 (SQL written in code; values are parameters)
+
+
 async def claim(conn: asyncpg.Connection, *, scope: str, key: str, request_hash: bytes) -> Stored | None:
     """Inside the caller's transaction: None if this request owns the key now, else the stored answer.
 

@@ -34,6 +34,42 @@ class Message:
     sequence: int | None
 
 
+def insert_sql(*, source: str, id: str, topic: str, dedupe_key: str, report_id: str, payload: str) -> str:
+    """The outbox INSERT of an unordered message for a statement that also makes the change causing it (a CTE,
+    one round trip, e.g. in a pipelined batch): `source` is what follows FROM, the others SQL expressions.
+    The statement audits the message itself (see kernel.audit.insert_sql), as `enqueue` does."""
+    return f"""INSERT INTO outbox (id, topic, dedupe_key, report_id, payload)
+    SELECT {id}, {topic}, {dedupe_key}, {report_id}, {payload} FROM {source}"""  # noqa: S608 (SQL written in code; values are parameters)
+
+
+async def requeue_parked(conn: asyncpg.Connection, *, dedupe_key: str, payload: dict[str, Any]) -> bool:
+    """Give a parked message a new payload and queue it again at once, in its place in its ordering key
+    (same id, sequence and dedupe key); False when it is not parked (e.g. still being delivered)."""
+    return bool(await conn.fetchval(
+        """UPDATE outbox SET payload = $2::jsonb, status = 'pending', attempts = 0, next_attempt_at = now(),
+                             locked_until = NULL, last_error = NULL, last_status = NULL
+           WHERE dedupe_key = $1::text AND status = 'parked' RETURNING true""",
+        dedupe_key, payload,
+    ))
+
+
+async def wake(conn: asyncpg.Connection, *, topic: str, payload_has: dict[str, Any],
+               parked_by_status: int) -> int:
+    """Send again at once, from a fresh attempt count, the messages of `topic` whose payload has these members:
+    those waiting, and those parked by a `parked_by_status` answer (e.g. a receiver's 410 before it came back);
+    how many."""
+    return int(await conn.fetchval(
+        """WITH w AS (
+               UPDATE outbox SET status = 'pending', next_attempt_at = now(), attempts = 0,
+                             locked_by = NULL, locked_until = NULL
+               WHERE topic = $1::text AND payload @> $2::jsonb
+                 AND (status = 'pending' OR (status = 'parked' AND last_status = $3::int))
+               RETURNING 1)
+           SELECT count(*) FROM w""",
+        topic, payload_has, parked_by_status,
+    ))
+
+
 async def enqueue(
     conn: asyncpg.Connection,
     *,

@@ -6,20 +6,10 @@ replayed once the party consents (`POST /v1/reports/{id}/consent`).
 
 from __future__ import annotations
 
-from accident.repository import parties_without_sharing_via, sharing_check_pipeline
+from accident.repository import parties_without_sharing_via
 from kernel.outbox import Message
-from kernel.pipeline import PipelinedStatement
 from kuaichu.context import Services
 from kuaichu.worker import Deliver, Park
-
-_CHECKS = "consent_gate.sharing_checks"  # Services.extras key: the process's pipelined consent checks
-
-
-def _checks(services: Services) -> PipelinedStatement:
-    checks = services.extras.get(_CHECKS)
-    if checks is None:
-        checks = services.extras[_CHECKS] = sharing_check_pipeline(services.pool)
-    return checks
 
 
 def with_sharing_consent(deliver: Deliver) -> Deliver:
@@ -28,7 +18,7 @@ def with_sharing_consent(deliver: Deliver) -> Deliver:
 
     async def gated(services: Services, msg: Message):  # type: ignore[no-untyped-def]
         if msg.report_id is not None:
-            missing = await parties_without_sharing_via(_checks(services), report_id=msg.report_id)
+            missing = await parties_without_sharing_via(services.sharing_checks, report_id=msg.report_id)
             if missing:
                 raise Park(f"party {', '.join(missing)} has not consented to sharing the case (PIPL art. 23)")
         return await deliver(services, msg)

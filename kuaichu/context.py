@@ -1,10 +1,13 @@
-"""Services: the resources a process builds once at start-up and hands to handlers and workers."""
+"""Services: the resources a process builds once at start-up (kuaichu/features.py) and hands to handlers and
+workers. Every field is typed; a new feature context is a new field here, built in `features.services_for`."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import asyncpg
 
@@ -14,9 +17,17 @@ from kuaichu.settings import Settings
 if TYPE_CHECKING:
     import aiohttp
 
+    from accident.fault import TemplateSet
+    from accident.fault_flow import FaultFlow
     from accident.identity import OtpPolicy
     from accident.service import Intake
     from accident.storage import PhotoStore
+    from assessment.service import AssessmentContext
+    from claims.delivery import EndpointCache
+    from claims.service import ClaimsContext
+    from court_bridge.delivery import CourtDelivery
+    from court_bridge.service import CourtBridge
+    from kernel.pipeline import PipelinedStatement
     from kernel.sms import SmsSender
     from kuaichu.zone_runtime import ZoneRuntime
 
@@ -35,4 +46,14 @@ class Services:
     # One thread for photo inspection: pillow's EXIF parsing holds the GIL, and with one such thread the
     # event loop never waits behind several of them (uploads stay responsive under load).
     image_executor: Executor
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Feature contexts, each built once per process.
+    fault_templates: Mapping[str, TemplateSet]  # rule template sets by id, loaded (and installed) at start
+    fault_flow: FaultFlow
+    claims: ClaimsContext
+    assessment: AssessmentContext
+    court: CourtBridge
+    # The worker's delivery state, shared by all its deliveries.
+    court_delivery: CourtDelivery
+    webhook_endpoints: EndpointCache  # insurers' webhook endpoints, cached briefly
+    sharing_checks: PipelinedStatement  # consent checks of messages leaving together share a round trip
+    derivative_slots: asyncio.Semaphore  # preview jobs at once: the bound is on the worker's memory as a whole

@@ -2,35 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from accident.photo_service import DERIVATIVES_TOPIC, make_photo_derivatives
-from claims.delivery import EndpointCache, WebhookRefused, WebhookRetry, deliver
+from assessment.service import on_report_settled as route_settled
+from claims.delivery import WebhookRefused, WebhookRetry, deliver
+from claims.receipts import record_deliveries
 from claims.service import on_report_disputed, on_report_settled
 from claims.webhooks import TOPIC as INSURER_WEBHOOK
 from court_bridge import repository as court_repo
-from court_bridge.client import CourtEndpoint, CourtRefused, CourtRetry
-from court_bridge.delivery import CourtDelivery, deliver_case, deliver_update
+from court_bridge.client import CourtRefused, CourtRetry
+from court_bridge.delivery import deliver_case, deliver_update
 from court_bridge.service import CASE_TOPIC, UPDATE_TOPIC
 from kernel.outbox import Message
 from kernel.sms import SmsError
 from kuaichu.consent_gate import with_sharing_consent
 from kuaichu.context import Services
-from kuaichu.handlers.assessment import route_assessments
-from kuaichu.handlers.claims import claims_context
 from kuaichu.worker import Deliver, Delivered, Park, Retry
 
 log = logging.getLogger(__name__)
-DERIVATIVE_SLOTS = "photo.derivative_slots"  # Services.extras key: the semaphore of image jobs
 
 
 
 async def open_claims(services: Services, msg: Message) -> None:
     """One claim per vehicle, opened once however often the message comes; claim.opened to each insurer."""
-    await on_report_settled(claims_context(services), payload=msg.payload)
+    await on_report_settled(services.claims, payload=msg.payload)
+
+
+async def route_assessments(services: Services, msg: Message) -> None:
+    """One assessment task per vehicle, routed at once; a redelivery creates nothing."""
+    await route_settled(services.assessment, payload=msg.payload)
 
 
 # Who hears that a report's liability is settled (agreed or determined): assessment routing, claims, ...
@@ -54,22 +58,23 @@ async def deliver_sms(services: Services, msg: Message) -> int | None:
 
 async def deliver_photo_derivatives(services: Services, msg: Message) -> int | None:
     s = services.settings
-    slots = services.extras.get(DERIVATIVE_SLOTS)
-    if slots is None:  # one per process: the bound is on the worker's memory as a whole
-        slots = services.extras[DERIVATIVE_SLOTS] = asyncio.Semaphore(s.image_job_slots)
-    await make_photo_derivatives(services.intake, services.photos, sha256=msg.payload["sha256"], slots=slots,
+    await make_photo_derivatives(services.intake, services.photos, sha256=msg.payload["sha256"],
+                                 slots=services.derivative_slots,
                                  max_pixels=s.max_image_pixels, max_full_decode_pixels=s.max_full_decode_pixels)
     return None
 
 
-async def deliver_insurer_webhook(services: Services, msg: Message) -> int | None:
+async def deliver_insurer_webhook(services: Services, msg: Message) -> int | Delivered | None:
     """Signed afresh per attempt; same webhook-id and body bytes every time."""
-    cache = services.extras.get(INSURER_WEBHOOK)
-    if cache is None:
-        cache = services.extras[INSURER_WEBHOOK] = EndpointCache(services.pool)
     try:
-        return await deliver(cache=cache, http=services.http, message_id=msg.id, payload=msg.payload,
-                             timeout_s=services.settings.http_timeout_s, keyring=services.keyring)
+        status = await deliver(cache=services.webhook_endpoints, http=services.http, message_id=msg.id,
+                               payload=msg.payload, timeout_s=services.settings.http_timeout_s,
+                               keyring=services.keyring)
+        line = msg.payload.get("receipt_of_line")
+        if line is None:
+            return status
+        # claim.opened delivered: the line's receipt of the application (交强险条例 §28), recorded with the delivery
+        return Delivered(status, record_deliveries, (line, datetime.now(UTC)))
     except WebhookRetry as exc:
         raise Retry(str(exc), after_s=exc.after_s, status=exc.status) from exc
     except WebhookRefused as exc:
@@ -87,19 +92,8 @@ async def deliver_report_settled(services: Services, msg: Message) -> int | None
 
 async def deliver_report_disputed(services: Services, msg: Message) -> int | None:
     """A dispute becomes a report.disputed webhook to each insurer of the report's parties."""
-    await on_report_disputed(claims_context(services), payload=msg.payload, occurred_at=msg.created_at)
+    await on_report_disputed(services.claims, payload=msg.payload, occurred_at=msg.created_at)
     return None
-
-
-def _court(services: Services) -> CourtDelivery:
-    ctx = services.extras.get(CASE_TOPIC)
-    if ctx is None:
-        s = services.settings
-        ctx = services.extras[CASE_TOPIC] = CourtDelivery(
-            pool=services.pool, http=services.http, keyring=services.keyring,
-            endpoint=CourtEndpoint(s.court_url, s.court_outbound_secret.get_secret_value(), s.court_timeout_s),
-            conflict_max=s.court_conflict_max_attempts)
-    return ctx
 
 
 async def deliver_court(services: Services, msg: Message) -> Delivered:
@@ -108,9 +102,9 @@ async def deliver_court(services: Services, msg: Message) -> Delivered:
     final = msg.attempts >= services.settings.outbox_max_attempts
     try:
         if msg.topic == CASE_TOPIC:
-            status, outcome = await deliver_case(_court(services), payload=msg.payload, final=final)
+            status, outcome = await deliver_case(services.court_delivery, payload=msg.payload, final=final)
             return Delivered(status, court_repo.cases_delivered, outcome)
-        status, outcome = await deliver_update(_court(services), payload=msg.payload, final=final)
+        status, outcome = await deliver_update(services.court_delivery, payload=msg.payload, final=final)
         return Delivered(status, court_repo.updates_delivered, outcome)
     except CourtRetry as exc:
         raise Retry(str(exc), after_s=exc.after_s, status=exc.status) from exc

@@ -1,6 +1,6 @@
-"""Periodic clean-up run beside the worker: rate-limit buckets whose hits all left their windows are deleted,
-and so are the temporary files of photo writes a crash interrupted and the heartbeats of workers silent for a
-week."""
+"""Periodic work beside the worker: the assessment timers, and clean-up (rate-limit buckets whose hits all left
+their windows are deleted, and so are the temporary files of photo writes a crash interrupted and the heartbeats
+of workers silent for a week)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,22 @@ import logging
 import asyncpg
 
 from accident.storage import PhotoStore
+from assessment.service import AssessmentContext, sweep
 from kernel import heartbeat, ratelimit
 
 log = logging.getLogger(__name__)
+
+
+async def assessment_timers(ctx: AssessmentContext, stop: asyncio.Event, *, every_s: float) -> None:
+    """Sweep the assessment timers (missed offers and ETAs, queued tasks) every `every_s` until stopped; a failed
+    pass is logged and retried."""
+    while not stop.is_set():
+        try:
+            await sweep(ctx)
+        except (OSError, asyncpg.PostgresError):
+            log.exception("assessment sweep failed; retrying")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every_s)
 
 
 async def housekeeping(pool: asyncpg.Pool, stop: asyncio.Event, *, every_s: float = 600.0,

@@ -14,6 +14,30 @@ from schemas.problem import Problem
 _PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::[^}]*)?\}")
 
 
+def _parameters(r: Route) -> list[dict[str, Any]]:
+    """Path parameters, the query model's fields, and Idempotency-Key where the route honours it."""
+    params = [
+        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+        for n in _PARAM.findall(r.path)
+    ]
+    if r.query is not None:
+        schema = r.query.model_json_schema()
+        required = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
+    if r.idempotent:
+        params.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "description": "Retries with the same key and body get the first answer; a different body → 422.",
+                "schema": {"type": "string", "maxLength": 200},
+            }
+        )
+    return params
+
+
 def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
     models: set[type[BaseModel]] = {Problem}
     for r in routes:
@@ -36,25 +60,7 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
             "tags": [r.tag],
             "responses": {},
         }
-        params = [
-            {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-            for n in _PARAM.findall(r.path)
-        ]
-        if r.query is not None:
-            schema = r.query.model_json_schema()
-            required = set(schema.get("required", []))
-            for name, prop in schema.get("properties", {}).items():
-                params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
-        if r.idempotent:
-            params.append(
-                {
-                    "name": "Idempotency-Key",
-                    "in": "header",
-                    "required": False,
-                    "description": "Retries with the same key and body get the first answer; a different body → 422.",
-                    "schema": {"type": "string", "maxLength": 200},
-                }
-            )
+        params = _parameters(r)
         if params:
             op["parameters"] = params
         if r.body is not None:

@@ -298,3 +298,16 @@ class CaseSummary(Out):
     en: str
     case_number: str | None
     events: list[CourtEvent]
+
+
+class CaseQuery(Strict):
+    state: DeliveryState | None = None
+    limit: int = Field(100, ge=1, le=500)
+
+
+class CallbackAck(Out):
+    webhook_id: str
+    result: Literal["processed", "recorded_not_applied", "duplicate"] = Field(
+        description="processed: applied; recorded_not_applied: kept for operators, the case did not move; "
+                    "duplicate: this webhook-id was processed before, nothing changed")
+    report_status: str | None = None

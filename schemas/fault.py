@@ -8,50 +8,19 @@ from pydantic import Field
 
 from schemas.base import Out, Strict
 from schemas.common import Text
-
-Junction = Literal["none", "signalised", "unsignalised", "roundabout"]
-Collision = Literal[
-    "rear_end",
-    "head_on",
-    "side_impact",
-    "sideswipe_same_direction",
-    "sideswipe_opposite_direction",
-    "single_vehicle",
-]
-Movement = Literal[
-    "straight",
-    "turning_left",
-    "turning_right",
-    "u_turn",
-    "reversing",
-    "changing_lane",
-    "overtaking",
-    "entering_road",
-    "entering_roundabout",
-    "in_roundabout",
-    "stopped",
-    "parked",
-    "rolling",
-]
-Impact = Literal["front", "rear", "left", "right"]
-Signal = Literal["green", "yellow", "red", "none"]
-Priority = Literal["major_road", "yield_sign", "none"]
-Direction = Literal["ahead", "behind", "left", "right", "opposite"]
-Flag = Literal[
-    "wrong_way",
-    "u_turn_prohibited",
-    "wrong_guide_lane",
-    "reserved_lane",
-    "prohibited_road",
-    "ignored_officer",
-    "door_opened",
-    "emergency_on_duty",
-    "overtook_on_right",
-    "lawfully_parked",
-    "stopped_unlawfully",
-    "no_hazard_lights",
-]
-ReviewCode = Literal["multi_vehicle", "contradictory_facts", "declared_mismatch", "modifier", "no_scenario"]
+from schemas.fault_vocabulary import (
+    Collision,
+    Direction,
+    FaultLiability,
+    FaultOutcome,
+    Flag,
+    Impact,
+    Junction,
+    Movement,
+    Priority,
+    ReviewCode,
+    Signal,
+)
 
 
 class FaultContext(Strict):
@@ -93,7 +62,7 @@ class Title(Out):
 
 class AllocationRead(Out):
     party: str
-    liability: Literal["full", "equal", "none"]
+    liability: FaultLiability
     share_percent: Literal[100, 50, 0]
 
 
@@ -116,7 +85,7 @@ class ReviewReasonRead(Out):
 
 
 class FaultDecisionRead(Out):
-    outcome: Literal["determined", "needs_review"]
+    outcome: FaultOutcome
     allocations: list[AllocationRead]
     matched: list[MatchedScenario]
     template_set: TemplateSetRef

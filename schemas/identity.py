@@ -47,3 +47,9 @@ class MyReports(Out):
 
 class SessionsEnded(Out):
     ended: int = Field(description="how many phone sessions stopped working (party tokens are not touched)")
+
+
+class PrivacyNotice(Out):
+    version: str
+    zh: str
+    en: str

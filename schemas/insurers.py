@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field
 
 from schemas.base import Out
@@ -15,3 +17,26 @@ class InsurerRead(Out):
 
 class InsurerList(Out):
     insurers: list[InsurerRead]
+
+
+class InsurerWebhookState(Out):
+    code: str
+    name: str
+    webhook_url: str | None
+    enabled: bool
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    secrets: int
+    pending: int
+    parked: int
+    last_delivered_at: datetime | None
+
+
+class InsurerWebhookList(Out):
+    insurers: list[InsurerWebhookState]
+
+
+class WebhookEnabled(Out):
+    code: str
+    enabled: bool
+    messages_woken: int

@@ -114,10 +114,16 @@ def settings(database_url: str, owner_database_url: str, tmp_path: Path) -> Sett
 
 @pytest.fixture
 async def client(settings: Settings, aiohttp_client):
+    """The service on a loopback port; every 2xx JSON answer is checked against its route's declared model."""
     # settings (and its database) first, so the database outlives the app's pool at teardown
     from kuaichu.app import create_app
+    from tests.contract import declared_responses
 
-    return await aiohttp_client(create_app(settings))
+    app = create_app(settings)
+    mismatches: list[str] = []
+    app.middlewares.append(declared_responses(mismatches))
+    yield await aiohttp_client(app)
+    assert not mismatches, "answers unlike their declared response models:\n" + "\n".join(mismatches)
 
 
 # Page tests drive a browser over the same database; CI's second pass (`-m db`, another PostgreSQL) skips them.

@@ -10,8 +10,7 @@ from kuaichu.commands import require_db
 from kuaichu.db import create_pool
 from kuaichu.deliveries import handlers
 from kuaichu.features import services_for
-from kuaichu.handlers.assessment import sweeper as assessment_sweeper
-from kuaichu.housekeeping import housekeeping
+from kuaichu.housekeeping import assessment_timers, housekeeping
 from kuaichu.settings import Settings
 from kuaichu.worker import Worker
 
@@ -30,7 +29,8 @@ async def serve_worker(
     pool = await create_pool(require_db(settings), min_size=1, max_size=settings.db_pool_max)
     try:
         async with services_for(settings, pool) as services:
-            timers = asyncio.create_task(assessment_sweeper(services, stop))  # assessment SLA/ETA/queue timers
+            timers = asyncio.create_task(assessment_timers(services.assessment, stop,
+                                                          every_s=settings.assessment_sweep_s))
             cleanup = asyncio.create_task(housekeeping(pool, stop, photos=services.photos,
                                                        stale_part_s=settings.photo_part_stale_s))
             await Worker(services, handlers(), topics=topics).run(stop)

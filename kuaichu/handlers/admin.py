@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Literal
 
 from aiohttp import web
-from pydantic import Field
 
 from claims import repository as claims_repo
 from claims.views import provisional_deadlines
@@ -17,37 +14,17 @@ from kernel.errors import Conflict, NotFound
 from kuaichu.api import Route, json_response, principal, read_model, staff
 from kuaichu.keys import SERVICES
 from kuaichu.looplag import LOOP_LAG
-from schemas.base import Out, Strict
+from schemas.admin import (
+    LoopLagStats,
+    MessageState,
+    OutboxDiscard,
+    OutboxList,
+    OutboxMessage,
+    OutboxQuery,
+    RuntimeQuery,
+    RuntimeState,
+)
 from schemas.calendar import CalendarState
-from schemas.operations import WorkerHeartbeat
-
-
-class OutboxQuery(Strict):
-    status: Literal["parked", "pending", "delivered", "discarded"] | None = "parked"
-    limit: int = Field(100, ge=1, le=1000)
-
-
-class OutboxMessage(Out):
-    id: str
-    topic: str
-    dedupe_key: str
-    report_id: str | None
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    last_status: int | None
-    created_at: datetime
-    delivered_at: datetime | None
-    ordering_key: str | None
-    sequence: int | None
-    blocked_by: str | None = Field(
-        None, description="A pending message held back by this parked message of its ordering key: replaying or "
-                          "discarding that one releases it")
-
-
-class OutboxList(Out):
-    messages: list[OutboxMessage]
 
 
 async def list_outbox(request: web.Request) -> web.Response:
@@ -69,11 +46,7 @@ async def replay_message(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn, conn.transaction():
         if not await outbox.replay(conn, msg_id=msg_id, actor=who.actor):
             raise NotFound("没有该条已暂停的消息", "No parked message with this id")
-    return json_response({"id": str(msg_id), "status": "pending"}, 202)
-
-
-class OutboxDiscard(Strict):
-    reason: str = Field(min_length=1, max_length=500, description="Why the message is never to be sent")
+    return json_response(MessageState(id=str(msg_id), status="pending"), 202)
 
 
 async def discard_message(request: web.Request) -> web.Response:
@@ -89,7 +62,7 @@ async def discard_message(request: web.Request) -> web.Response:
                            "Court messages are corrected and re-sent, not discarded")
         if not await outbox.discard(conn, msg_id=msg_id, actor=who.actor, reason=body.reason):
             raise NotFound("没有该条已暂停的消息", "No parked message with this id")
-    return json_response({"id": str(msg_id), "status": "discarded"}, 200)
+    return json_response(MessageState(id=str(msg_id), status="discarded"), 200)
 
 
 async def calendar_state(request: web.Request) -> web.Response:
@@ -101,23 +74,6 @@ async def calendar_state(request: web.Request) -> web.Response:
     keep = ("claim_id", "insurer_code", "duty", "due_at", "basis")
     return json_response(CalendarState(years=years, provisional_deadlines=[
         {k: d[k] for k in keep} for d in provisional]))
-
-
-class RuntimeQuery(Strict):
-    window_s: float = Field(60.0, gt=0, le=300)
-
-
-class LoopLagStats(Out):
-    samples: int
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
-
-
-class RuntimeState(Out):
-    loop_lag: LoopLagStats
-    workers: list[WorkerHeartbeat] = Field(
-        description="Outbox workers by their heartbeat (running, stalled, or stopped within the last day)")
 
 
 async def runtime_state(request: web.Request) -> web.Response:
@@ -138,12 +94,12 @@ ROUTES = [
     Route("GET", "/v1/admin/outbox", list_outbox, "Outbound messages (parked by default) with their last error",
           auth=staff("admin"), tag="admin", query=OutboxQuery, responses={200: OutboxList}),
     Route("POST", "/v1/admin/outbox/{message_id}/replay", replay_message, "Queue a parked message again",
-          auth=staff("admin"), tag="admin", responses={202: None}),
+          auth=staff("admin"), tag="admin", responses={202: MessageState}),
     Route("GET", "/v1/admin/calendar", calendar_state,
           "Holiday calendar years (published or loaded, with their source) and open claim duties counted "
           "provisionally (weekends only) for want of their year", auth=staff("admin"), tag="admin",
           responses={200: CalendarState}),
     Route("POST", "/v1/admin/outbox/{message_id}/discard", discard_message,
           "Never send a parked message (audited with the reason); messages behind it in its order go on",
-          auth=staff("admin"), tag="admin", body=OutboxDiscard, responses={200: None}),
+          auth=staff("admin"), tag="admin", body=OutboxDiscard, responses={200: MessageState}),
 ]

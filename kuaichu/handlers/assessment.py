@@ -3,29 +3,31 @@ and the queue for operators."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from typing import Any
 
-import asyncpg
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from geo import assessment_staff as staff_uc
-from geo import assessor_map
-from geo.assessment_record import DamageItem, submit_record
-from geo.assessment_service import AssessmentContext, AssessmentPolicy, on_report_settled, sweep
-from geo.zones import ZoneHit
+from assessment import staff as staff_uc
+from assessment import zone_map
+from assessment.record import DamageItem, submit_record
+from assessment.service import AssessmentContext
 from kernel.errors import InvalidInput, field
 from kernel.identity import StaffPrincipal
-from kernel.outbox import Message
 from kuaichu.api import Route, json_response, principal, read_model, staff
-from kuaichu.context import Services
 from kuaichu.handlers.photos import PhotoTooLarge
 from kuaichu.keys import SERVICES
-from schemas.common import MultilineText, Text
+from schemas.assessment import (
+    AcceptBody,
+    AssessmentQueue,
+    DeclineBody,
+    RecordIn,
+    TaskList,
+    TaskRead,
+    TaskWithPhotos,
+)
 from schemas.messages import pointer_errors
 from schemas.zone_map import ZoneMap
 
@@ -33,61 +35,8 @@ MAX_RECORD_PHOTOS = 20
 log = logging.getLogger(__name__)
 
 
-def assessment_context(services: Services) -> AssessmentContext:
-    s = services.settings
-    zones = services.zones
-
-    def locate(lat: float, lon: float) -> ZoneHit | None:  # the current reference version's index
-        return zones.index.lookup(lat, lon) if zones.index is not None else None
-
-    return AssessmentContext(
-        pool=services.pool, keyring=services.keyring, photos=services.photos, locate=locate,
-        policy=AssessmentPolicy(offer_sla_s=s.assessment_offer_sla_s, queue_retry_s=s.assessment_queue_retry_s),
-        public_base_url=s.public_base_url, photo_link_ttl_s=s.photo_link_ttl_s, max_pixels=s.max_image_pixels,
-    )
-
-
-async def route_assessments(services: Services, msg: Message) -> None:
-    """report.settled consumer: one task per vehicle, routed at once; a redelivery creates nothing."""
-    await on_report_settled(assessment_context(services), payload=msg.payload)
-
-
-async def sweep_assessments(services: Services) -> int:
-    """One pass over due timers (missed offers and ETAs, queued tasks); what `kuaichu worker` runs periodically."""
-    return await sweep(assessment_context(services))
-
-
-class AcceptBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    eta_minutes: int = Field(ge=1, le=240, description="minutes until on scene; missing it escalates the task")
-
-
-class DeclineBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: MultilineText = Field(min_length=1, max_length=500)
-
-
-class DamageItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    part: Text = Field(min_length=1, max_length=100)
-    description: MultilineText = Field("", max_length=500)
-    amount_fen: int = Field(ge=0, le=100_000_000, description="preliminary amount in fen (分)")
-
-
-class RecordIn(BaseModel):
-    """The `record` part of the multipart body; photos come as `photo` file parts."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    notes: MultilineText = Field(min_length=1, max_length=4000)
-    items: list[DamageItemIn] = Field(default_factory=list, max_length=50)
-
-
 def _ctx(request: web.Request) -> AssessmentContext:
-    return assessment_context(request.app[SERVICES])
+    return request.app[SERVICES].assessment
 
 
 def _task_id(request: web.Request) -> uuid.UUID:
@@ -168,7 +117,7 @@ async def record(request: web.Request) -> web.Response:
 
 async def served_zones(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn:
-        data = await assessor_map.served_zones(conn, who=_who(request))
+        data = await zone_map.served_zones(conn, who=_who(request))
     return json_response(ZoneMap.model_validate(data))
 
 
@@ -188,33 +137,22 @@ _ASSESSORS = staff("adjuster", "coordinator")
 _TASK = "/v1/assessment/tasks/{task_id}"
 ROUTES = [
     Route("GET", "/v1/assessment/tasks", my_tasks, "My assessment tasks (offered, accepted, on scene, done)",
-          auth=_ASSESSORS, tag="assessment"),
+          auth=_ASSESSORS, tag="assessment", responses={200: TaskList}),
     Route("GET", "/v1/assessment/zones", served_zones,
           "The counties I serve as GeoJSON (simplified outlines, my open tasks in each), to draw a map without tiles",
           auth=_ASSESSORS, tag="assessment", responses={200: ZoneMap}),
     Route("GET", _TASK, show, "One task: adjusters see their insurer's, coordinators their zones'; with freshly "
           "signed links (for the task's insurer) to the report's photos, renewing a webhook's expired ones",
-          auth=(*_ASSESSORS, *staff("police", "admin")), tag="assessment"),
+          auth=(*_ASSESSORS, *staff("police", "admin")), tag="assessment", responses={200: TaskWithPhotos}),
     Route("POST", _TASK + "/accept", accept, "Accept an offered task with an ETA", auth=_ASSESSORS,
-          tag="assessment", body=AcceptBody, errors=(404, 409)),
+          tag="assessment", body=AcceptBody, responses={200: TaskRead}, errors=(404, 409)),
     Route("POST", _TASK + "/decline", decline, "Decline a task: it goes to the next candidate or the queue",
-          auth=_ASSESSORS, tag="assessment", body=DeclineBody, errors=(404, 409)),
+          auth=_ASSESSORS, tag="assessment", body=DeclineBody, responses={200: TaskRead}, errors=(404, 409)),
     Route("POST", _TASK + "/on-scene", on_scene, "Arrived on scene (stops the ETA timer)", auth=_ASSESSORS,
-          tag="assessment", errors=(404, 409)),
+          tag="assessment", responses={200: TaskRead}, errors=(404, 409)),
     Route("POST", _TASK + "/record", record, "Submit the on-scene record: photos, notes, damage items in fen",
-          auth=_ASSESSORS, tag="assessment", multipart=_MULTIPART, errors=(404, 409, 413)),
+          auth=_ASSESSORS, tag="assessment", multipart=_MULTIPART, responses={201: TaskRead},
+          errors=(404, 409, 413)),
     Route("GET", "/v1/assessment/queue", queue, "Tasks nobody could take, and flagged open tasks",
-          auth=staff("police", "admin"), tag="assessment"),
+          auth=staff("police", "admin"), tag="assessment", responses={200: AssessmentQueue}),
 ]
-
-
-async def sweeper(services: Services, stop: asyncio.Event) -> None:
-    """Sweep the assessment timers every `assessment_sweep_s` until stopped; a failed pass is logged and retried."""
-    every = services.settings.assessment_sweep_s
-    while not stop.is_set():
-        try:
-            await sweep_assessments(services)
-        except (OSError, asyncpg.PostgresError):
-            log.exception("assessment sweep failed; retrying")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every)

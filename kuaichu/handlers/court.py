@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Literal
 
 from aiohttp import web
-from pydantic import Field
 
 from accident import repository as accident_repo
 from accident.fault_flow import court_message
@@ -20,34 +18,20 @@ from court_bridge.errors import CallbackTooLarge, CallbackTooSlow, CaseNotFound
 from kuaichu.api import PARTY, PUBLIC, Route, json_response, parse_model, principal, read_model, staff
 from kuaichu.intake import report_id_of
 from kuaichu.keys import SERVICES
-from schemas.base import Out, Strict
 from schemas.court import (
+    CallbackAck,
     CaseList,
+    CaseQuery,
     CaseRead,
     CaseSummary,
     CaseWithPhotos,
     CourtCallback,
-    DeliveryState,
     RevisionCreate,
 )
 
 
-class CaseQuery(Strict):
-    state: DeliveryState | None = None
-    limit: int = Field(100, ge=1, le=500)
-
-
-class CallbackAck(Out):
-    webhook_id: str
-    result: Literal["processed", "recorded_not_applied", "duplicate"] = Field(
-        description="processed: applied; recorded_not_applied: kept for operators, the case did not move; "
-                    "duplicate: this webhook-id was processed before, nothing changed")
-    report_status: str | None = None
-
-
 def bridge_of(request: web.Request) -> service.CourtBridge:
-    s = request.app[SERVICES]
-    return service.CourtBridge(keyring=s.keyring, public_base_url=s.settings.public_base_url)
+    return request.app[SERVICES].court
 
 
 async def court_callback(request: web.Request) -> web.Response:

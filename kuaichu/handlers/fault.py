@@ -9,7 +9,6 @@ from accident.fault_errors import FaultInputRefused
 from accident.fault_proposal import decision_json
 from kernel.errors import field
 from kuaichu.api import PUBLIC, Route, json_response, read_model
-from kuaichu.features import FAULT_TEMPLATES
 from kuaichu.keys import SERVICES
 from schemas.fault import FaultAssess, FaultDecisionRead
 
@@ -59,7 +58,7 @@ def to_facts(body: FaultAssess) -> Facts:
 
 async def assess_fault(request: web.Request) -> web.Response:
     body = await read_model(request, FaultAssess)
-    ts = _choose(body, request.app[SERVICES].extras[FAULT_TEMPLATES])
+    ts = _choose(body, request.app[SERVICES].fault_templates)
     return json_response(decision_json(assess(ts, to_facts(body))))
 
 

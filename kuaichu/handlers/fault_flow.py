@@ -8,7 +8,6 @@ from accident import fault_signing
 from accident.fault_flow import FaultFlow, respond_to_proposal, submit_account
 from accident.fault_view import read_fault
 from kuaichu.api import PARTY, Route, json_response, principal, read_model, staff
-from kuaichu.features import FAULT_TEMPLATES
 from kuaichu.intake import idempotency_of, report_id_of
 from kuaichu.keys import SERVICES
 from schemas.fault_flow import (
@@ -19,15 +18,9 @@ from schemas.fault_flow import (
     SignatureCreate,
 )
 
-_FLOW = "fault.flow"  # Services.extras key: the FaultFlow built once from the process's services
-
 
 def flow_of(request: web.Request) -> FaultFlow:
-    s = request.app[SERVICES]
-    if _FLOW not in s.extras:
-        s.extras[_FLOW] = FaultFlow(intake=s.intake, sets=s.extras[FAULT_TEMPLATES], sms=s.sms, otp=s.otp_policy,
-                                    photos=s.photos)
-    return s.extras[_FLOW]
+    return request.app[SERVICES].fault_flow
 
 
 def state_response(data: dict, status: int = 200) -> web.Response:

@@ -13,14 +13,7 @@ from kuaichu.api import PHONE, PUBLIC, Route, bearer_token, json_response, princ
 from kuaichu.auth import TOKEN_CACHE
 from kuaichu.intake import client_ip
 from kuaichu.keys import SERVICES
-from schemas.base import Out
-from schemas.identity import MyReports, OtpRequest, OtpSent, SessionCreate, SessionCreated, SessionsEnded
-
-
-class PrivacyNotice(Out):
-    version: str
-    zh: str
-    en: str
+from schemas.identity import MyReports, OtpRequest, OtpSent, PrivacyNotice, SessionCreate, SessionCreated, SessionsEnded
 
 
 async def request_otp(request: web.Request) -> web.Response:

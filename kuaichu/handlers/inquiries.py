@@ -8,6 +8,7 @@ from aiohttp import web
 
 from accident import inquiries
 from accident.inquiries import InquiryNotFound
+from claims import repository as claims_repo
 from kernel.identity import StaffPrincipal
 from kuaichu.api import PARTY, Route, json_response, principal, read_model, staff
 from kuaichu.intake import idempotency_of, report_id_of
@@ -27,9 +28,13 @@ async def post_inquiry(request: web.Request) -> web.Response:
     body = await read_model(request, InquiryCreate)
     who = principal(request)
     s = request.app[SERVICES]
+    at = s.intake.now()
+    async with s.pool.acquire() as conn:  # due by the end of the working days after it came in (民法典 §201, §203)
+        calendar = await claims_repo.holiday_calendar(conn)
+    due_at = calendar.due(at, s.settings.inquiry_answer_working_days).at
     data = await inquiries.ask(s.intake, who=who, report_id=report_id_of(request), kind=body.kind,
-                               about_case=body.about_case, subject=body.subject, text=body.text,
-                               working_days=s.settings.inquiry_answer_working_days,
+                               about_case=body.about_case, subject=body.subject, text=body.text, at=at,
+                               due_at=due_at,
                                per_hour=s.settings.inquiries_per_party_per_hour,
                                rate_limits=not s.settings.bench_disable_rate_limits,
                                idem=idempotency_of(request, who, "inquiry"))

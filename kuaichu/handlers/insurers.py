@@ -4,7 +4,6 @@ queue counts) and re-enabling it."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 
 from aiohttp import web
 
@@ -14,35 +13,11 @@ from kernel import jsonenc
 from kernel.errors import NotFound
 from kuaichu.api import PUBLIC, Route, json_response, principal, staff
 from kuaichu.keys import SERVICES
-from schemas.base import Out
-from schemas.insurers import InsurerList
+from schemas.insurers import InsurerList, InsurerWebhookList, InsurerWebhookState, WebhookEnabled
 
 # The list changes only when reference data is loaded: clients and proxies may keep it for five minutes and
 # revalidate with the ETag afterwards.
 INSURERS_CACHE = "public, max-age=300"
-
-
-class InsurerWebhookState(Out):
-    code: str
-    name: str
-    webhook_url: str | None
-    enabled: bool
-    disabled_at: datetime | None
-    disabled_reason: str | None
-    secrets: int
-    pending: int
-    parked: int
-    last_delivered_at: datetime | None
-
-
-class InsurerWebhookList(Out):
-    insurers: list[InsurerWebhookState]
-
-
-class WebhookEnabled(Out):
-    code: str
-    enabled: bool
-    messages_woken: int
 
 
 async def list_insurers(request: web.Request) -> web.Response:

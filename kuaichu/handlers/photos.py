@@ -13,9 +13,9 @@ from accident.errors import ReportNotFound
 from accident.photo_service import PhotoLimits, PhotoNotFound, photo_for_download, remove_photo, upload_photo
 from accident.repository import parties_without_sharing
 from accident.service import access
+from assessment.repository import insurer_has_task
 from claims.repository import insurer_concerned
 from court_bridge.repository import court_has_case
-from geo.assessment_repository import insurer_has_task
 from kernel.errors import DomainError, InvalidInput, field
 from kernel.photo_links import PhotoRecipientWithoutCase, PhotoSharingWithdrawn, insurer_code, recipient_of
 from kuaichu.api import PARTY, PUBLIC, Route, json_response, principal, staff

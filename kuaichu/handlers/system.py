@@ -7,15 +7,9 @@ from aiohttp import web
 from kuaichu.api import PUBLIC, Route, json_response
 from kuaichu.keys import POOL
 from kuaichu.migrate import load_migrations
-from schemas.base import Out
+from schemas.system import Health
 
 OPENAPI: web.AppKey[dict] = web.AppKey("openapi", dict)
-
-
-class Health(Out):
-    status: str
-    database: str
-    schema_version: int
 
 
 async def healthz(request: web.Request) -> web.Response:

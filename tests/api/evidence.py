@@ -18,6 +18,7 @@ from kuaichu.settings import Settings
 from kuaichu.worker import Worker
 from schemas.reports import REQUIRED_PHOTO_KINDS
 from tests.api.flows import FIXTURE_ZONES, bearer
+from tests.polling import poll_until
 
 TAKEN = "2026:05:09 14:30:05"  # with offset +08:00
 GPS_LAT = 30 + 17 / 60 + 44.7 / 3600
@@ -74,10 +75,7 @@ async def run_worker(client: Any, until: Callable[[], Awaitable[bool]], *, limit
     stop = asyncio.Event()
     task = asyncio.create_task(Worker(services, handlers(), name="test-worker").run(stop))
     try:
-        for _ in range(int(limit_s / 0.05)):
-            if await until():
-                break
-            await asyncio.sleep(0.05)
+        await poll_until(until, limit_s=limit_s)
     finally:
         stop.set()
         await task

@@ -10,7 +10,7 @@ from kuaichu.keys import SERVICES
 from tests.api.evidence import phone_jpeg, run_worker, staff_token
 from tests.api.fault_steps import A_REAR_ENDS_B, give_accounts, report_with_parties, respond, sign
 from tests.api.flows import TONGLU, bearer
-from tests.integration.test_assessment_routing import insurer_events, settled, token_of, two_vehicles
+from tests.integration.assessment_setup import insurer_events, settled, token_of, two_vehicles
 
 
 async def _agreed(client, settings, **overrides) -> str:
@@ -67,8 +67,8 @@ async def test_an_agreed_rural_report_reaches_a_coordinator_whose_record_is_hand
 
 
 async def test_staff_see_only_their_insurers_or_zones_tasks(client, settings):
-    from geo.assessment_service import on_report_settled
-    from tests.integration.test_assessment_routing import ctx_of
+    from assessment.service import on_report_settled
+    from tests.integration.assessment_setup import ctx_of
 
     urban = await two_vehicles(client, settings)
     await on_report_settled(ctx_of(client), payload=settled(urban))

@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 import pytest
 from standardwebhooks import Webhook
 
+from tests.api.court_setup import court_case, package_row, pool_of, work
 from tests.api.fault_steps import staff_token
 from tests.api.flows import bearer
-from tests.api.test_court_flow import court, court_case, package_row, pool_of, work  # noqa: F401 (fixture)
 
 
 @pytest.fixture
-def settings(settings, court):  # noqa: F811 - the recording court, and a short body timeout
+def settings(settings, court):  # the recording court, and a short body timeout
     return settings.model_copy(update={"court_url": court.url, "court_callback_read_timeout_s": 0.5})
 
 
@@ -31,7 +31,7 @@ def signed(secret: str, body: dict, *, msg_id: str, at: datetime | None = None) 
                  "Content-Type": "application/json"}
 
 
-COURT_NUMBER = "（2026）浙0102民诉前调1号"  # what the recording court of test_court_flow answers
+COURT_NUMBER = "（2026）浙0102民诉前调1号"  # what the recording court of court_setup answers
 
 
 def event(package_id: str, type_: str, sequence: int, *, case_number: str = COURT_NUMBER, **data) -> dict:

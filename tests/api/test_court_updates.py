@@ -1,6 +1,6 @@
 """After a court request, later changes reach the court as numbered updates, in order, after the case itself:
 claims opened, an insurer's assessment callback, a claim status change, and the requesting party's withdrawal.
-The court is a raw aiohttp server on loopback (tests/api/test_court_flow.py) and the real worker delivers."""
+The court is a raw aiohttp server on loopback (tests/api/court_setup.py) and the real worker delivers."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from standardwebhooks import Webhook
 
 from kuaichu.commands.insurer import issue_credential
 from kuaichu.db import connect
-from tests.api import test_court_flow as flow
 from tests.api.claims_setup import keyring, settle, settled
+from tests.api.court_setup import Court, court_case, package_row, pool_of, settings_with_court, work
 from tests.api.flows import bearer
-from tests.api.test_court_flow import court_case, package_row, pool_of, work
 
-court, settings = flow.court, flow.settings  # the recording court on loopback, and the settings pointing at it
+settings = settings_with_court  # the settings pointing at the recording court (fixture `court`) on loopback
 
 WITHDRAWAL = "/court-requests/withdrawal"
 
@@ -33,7 +32,7 @@ async def _delivered(client, n: int) -> bool:
     return await pool_of(client).fetchval("SELECT count(*) FROM court_updates WHERE state = 'delivered'") >= n
 
 
-def _updates(recorder: flow.Court) -> list[dict]:
+def _updates(recorder: Court) -> list[dict]:
     return [json.loads(a["raw"]) for a in recorder.arrivals if a["path"].endswith("/updates")]
 
 
@@ -49,8 +48,10 @@ async def test_assessment_claim_status_and_withdrawal_reach_the_court_as_updates
     r = await client.post(f"{url}/assessment", headers=auth, json={"reference": "a1", "items": items,
                                                                    "total_fen": 80_000})
     assert r.status == 201, await r.text()
-    r = await client.post(f"{url}/documents", headers=auth, json={"reference": "d1", "stage": "requested",
-                                                                  "items": ["行驶证"]})
+    # A's loss is owed by B's insurer on its line (交强险条例 §21): it lists the documents (§28)
+    line_auth = await _insurer(settings, "CPIC")
+    r = await client.post(f"{url}/documents", headers=line_auth, json={"reference": "d1", "stage": "requested",
+                                                                       "items": [{"kind": "vehicle_licence"}]})
     assert r.status == 200, await r.text()
     await work(client, lambda: _delivered(client, 4))
     r = await client.post(case.url(WITHDRAWAL), json={"reason": "双方已自行和解"}, headers=bearer(case.tokens["B"]))

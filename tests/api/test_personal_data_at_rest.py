@@ -10,12 +10,13 @@ from typing import Any
 
 import asyncpg
 
-from tests.api import test_court_flow as flow
+from tests.api import court_setup
+from tests.api.court_setup import settings_with_court
 from tests.api.evidence import keyring_of, run_worker, upload_required
 from tests.api.fault_steps import A_REAR_ENDS_B, Case, determine, give_accounts, police, respond, sign
 from tests.api.flows import CONSENT, ELIGIBLE_CASE, bearer, login, new_phone, party, report_body
 
-court, settings = flow.court, flow.settings  # the recording court on loopback, and the settings pointing at it
+settings = settings_with_court  # the settings pointing at the recording court (fixture `court`) on loopback
 
 
 def _party(phone: str, *, name: str, id_kind: str, plate: str, insurer: str, policy: str) -> dict[str, Any]:
@@ -118,8 +119,8 @@ async def test_a_dump_after_an_agreed_and_a_court_case_holds_no_name_id_phone_ad
     assert r.status == 201, await r.text()
 
     async def settled() -> bool:
-        return (await flow.package_row(client, disputed.report_id))["state"] == "delivered" and not await (
-            flow.pool_of(client).fetchval("SELECT count(*) FROM outbox WHERE status = 'pending'"))
+        return (await court_setup.package_row(client, disputed.report_id))["state"] == "delivered" and not await (
+            court_setup.pool_of(client).fetchval("SELECT count(*) FROM outbox WHERE status = 'pending'"))
 
     await run_worker(client, settled)  # texts, previews, claims and insurer webhooks, the court package
     assert court.arrivals and personal[-1] in court.arrivals[0]["raw"].decode()  # the court got it in clear

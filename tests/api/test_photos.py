@@ -232,8 +232,8 @@ async def test_previews_are_made_by_the_worker_bounded_and_stripped_while_the_or
 
 
 async def test_a_signed_link_opens_a_photo_without_a_token_until_it_expires_or_is_altered(client, settings):
-    from geo.assessment_service import on_report_settled
-    from tests.integration.test_assessment_routing import ctx_of, settled
+    from assessment.service import on_report_settled
+    from tests.integration.assessment_setup import ctx_of, settled
 
     a = await create_report(client, settings.var_dir)
     rid = a["report"]["id"]

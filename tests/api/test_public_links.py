@@ -12,7 +12,7 @@ from kuaichu.app import create_app
 from kuaichu.settings import Settings
 from tests.api.fault_steps import A_REAR_ENDS_B, give_accounts, report_with_parties, respond, sign
 from tests.api.flows import create_report
-from tests.integration.test_webhooks import point_insurer, run_workers
+from tests.integration.delivery import point_insurer, run_workers
 from tests.integration.webhook_receiver import new_secret, start
 
 FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https",

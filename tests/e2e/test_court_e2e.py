@@ -21,8 +21,9 @@ from standardwebhooks import Webhook
 from court_bridge.service import queue_update
 from kuaichu.db import connect
 from kuaichu.settings import Settings
+from tests.api.court_setup import court_case
 from tests.api.flows import SHENGSI
-from tests.api.test_court_flow import court_case
+from tests.polling import poll_until
 
 DISPUTES, UPDATES_EACH = 10, 3
 
@@ -94,14 +95,6 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
             await proc.wait()
 
 
-async def _wait(check, limit_s: float) -> bool:
-    for _ in range(int(limit_s / 0.2)):
-        if await check():
-            return True
-        await asyncio.sleep(0.2)
-    return False
-
-
 async def test_disputes_reach_a_failing_court_once_per_key_in_order_through_a_killed_worker(settings, tmp_path):
     court = RawCourt(settings.court_outbound_secret.get_secret_value())
     app = web.Application()
@@ -128,7 +121,7 @@ async def test_disputes_reach_a_failing_court_once_per_key_in_order_through_a_ki
                 except aiohttp.ClientError:
                     return False
 
-            assert await _wait(up, 20), "the service did not start"
+            assert await poll_until(up, limit_s=20, every_s=0.2), "the service did not start"
             cases = [await court_case(http, s) for _ in range(DISPUTES // 2)]
             worker.send_signal(signal.SIGKILL)  # mid-run: some messages claimed, some sent, none marked
             await worker.wait()
@@ -147,7 +140,8 @@ async def test_disputes_reach_a_failing_court_once_per_key_in_order_through_a_ki
                         + (SELECT count(*) FROM court_updates WHERE state <> 'delivered')""")
             return pending == 0
 
-        assert await _wait(all_delivered, 45), await db.fetch("SELECT package_id, state, problem FROM court_packages")
+        assert await poll_until(all_delivered, limit_s=45, every_s=0.2), await db.fetch(
+            "SELECT package_id, state, problem FROM court_packages")
         packages = [r["package_id"] for r in await db.fetch("SELECT package_id FROM court_packages")]
     finally:
         await db.close()

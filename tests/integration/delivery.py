@@ -14,6 +14,7 @@ from kuaichu.deliveries import handlers
 from kuaichu.features import services_for
 from kuaichu.settings import Settings
 from kuaichu.worker import Worker
+from tests.polling import poll_until
 
 EVENT_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
@@ -59,10 +60,7 @@ async def run_workers(settings: Settings, until, n_workers: int = 1, limit_s: fl
         async with services_for(settings, pool) as services:
             tasks = [asyncio.create_task(Worker(services, handlers(), name=f"w{i}").run(stop))
                      for i in range(n_workers)]
-            for _ in range(int(limit_s / 0.05)):
-                if await until():
-                    break
-                await asyncio.sleep(0.05)
+            await poll_until(until, limit_s=limit_s)
             stop.set()
             await asyncio.gather(*tasks)
     finally:

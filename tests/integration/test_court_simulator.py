@@ -16,10 +16,10 @@ from court_bridge.simulator import CourtSimulator, Faults
 from court_bridge.stored import from_store
 from kuaichu.commands.court_sim import build_app
 from kuaichu.settings import DEV_COURT_INBOUND_SECRET, DEV_COURT_OUTBOUND_SECRET
+from tests.api.court_setup import court_case, package_row, pool_of, work
 from tests.api.evidence import keyring_of
 from tests.api.fault_steps import staff_token
 from tests.api.flows import bearer
-from tests.api.test_court_flow import court_case, package_row, pool_of, work
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from kuaichu.settings import Settings
 from tests.api.evidence import upload
 from tests.api.flows import create_report
 from tests.images import jpeg, png, with_text
+from tests.polling import poll_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULTS = Settings(environment="test")
@@ -96,12 +97,13 @@ async def test_the_worker_renders_many_large_images_within_its_memory_setting(cl
         sys.executable, "-c", _SUPERVISE, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     pool = client.server.app[SERVICES].pool
     try:
-        for _ in range(1200):
-            if not await pool.fetchval("SELECT count(*) FROM photos WHERE derivatives = 'pending'"):
-                break
-            await asyncio.sleep(0.1)
+        await poll_until(lambda: _none_pending(pool), limit_s=120, every_s=0.1)
     finally:
         out, _ = await supervisor.communicate(b"stop\n")
     assert await pool.fetchval("SELECT count(*) FROM photos WHERE derivatives = 'ready'") == images
     peak_mb = int(out.decode().strip()) / 1024
     assert peak_mb <= memory_mb, f"{peak_mb:.0f} MB"
+
+
+async def _none_pending(pool) -> bool:
+    return not await pool.fetchval("SELECT count(*) FROM photos WHERE derivatives = 'pending'")

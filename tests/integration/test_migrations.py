@@ -7,6 +7,7 @@ import asyncio
 from kuaichu.db import connect, create_pool
 from kuaichu.migrate import load_migrations, migrate
 from tests.conftest import with_database
+from tests.polling import poll_until
 
 
 async def test_running_migrations_again_and_from_two_processes_at_once_applies_nothing_twice(pg_server_dsn):
@@ -54,13 +55,14 @@ async def test_housekeeping_deletes_rate_buckets_whose_hits_all_left_their_windo
                ('report:phone:old', ARRAY[now() - interval '61 minutes'], '{3}', '{3600}')""")
         stop = asyncio.Event()
         task = asyncio.create_task(housekeeping(pool, stop, every_s=60))
-        for _ in range(100):
-            if await conn.fetchval("SELECT count(*) FROM rate_buckets") == 1:
-                break
-            await asyncio.sleep(0.05)
+        await poll_until(lambda: _count_is(conn, 1), limit_s=5)
         stop.set()
         await task
         assert await conn.fetchval("SELECT array_agg(bucket) FROM rate_buckets") == ["login-code:phone:today"]
     finally:
         await pool.close()
         await conn.close()
+
+
+async def _count_is(conn, n: int) -> bool:
+    return await conn.fetchval("SELECT count(*) FROM rate_buckets") == n

@@ -20,6 +20,7 @@ from kernel.crypto import Keyring
 from kuaichu.db import connect
 from kuaichu.settings import Settings
 from tests.integration.delivery import run_workers
+from tests.polling import poll_until
 
 
 class Gateway:
@@ -73,6 +74,10 @@ async def _enqueue_texts(dsn: str, keyring: Keyring, n: int) -> list[uuid.UUID]:
 
 def _keyring(settings: Settings) -> Keyring:
     return Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
+
+
+async def _delivered_once(dsn: str) -> bool:
+    return (await _statuses(dsn))["delivered"] == 1
 
 
 async def _statuses(dsn: str) -> Counter:
@@ -170,20 +175,15 @@ async def test_a_worker_killed_after_sending_loses_nothing_and_the_resend_keeps_
     cmd = [sys.executable, "-m", "kuaichu.cli", "worker"]
     first = await asyncio.create_subprocess_exec(*cmd, env=env, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(600):  # a worker process starting on a busy machine may take a while
-            if gateway.arrivals:
-                break
-            await asyncio.sleep(0.05)
+        # a worker process starting on a busy machine may take a while
+        await poll_until(lambda: gateway.arrivals, limit_s=30)
         assert gateway.arrivals == [str(msg_id)]  # the gateway has it; the worker never heard back
     finally:
         first.send_signal(signal.SIGKILL)
         await first.wait()
     second = await asyncio.create_subprocess_exec(*cmd, env=env, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(600):
-            if (await _statuses(s.database_url))["delivered"] == 1:
-                break
-            await asyncio.sleep(0.05)
+        await poll_until(lambda: _delivered_once(s.database_url), limit_s=30)
     finally:
         second.send_signal(signal.SIGTERM)
         await asyncio.wait_for(second.wait(), 10)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from accident.storage import LocalPhotoStore
 from kuaichu.db import create_pool
+from tests.polling import poll_until
 
 
 def _part(directory: Path, name: str, age_s: float) -> Path:
@@ -38,10 +39,7 @@ async def test_housekeeping_sweeps_stale_part_files_and_keeps_fresh_ones_and_eve
     try:
         stop = asyncio.Event()
         task = asyncio.create_task(housekeeping(pool, stop, every_s=60, photos=store, stale_part_s=3600))
-        for _ in range(100):
-            if not any(p.exists() for p in stale):
-                break
-            await asyncio.sleep(0.05)
+        await poll_until(lambda: not any(p.exists() for p in stale), limit_s=5)
         stop.set()
         await task
     finally:

@@ -16,14 +16,7 @@ from kuaichu.db import connect
 from tests.api.claims_setup import settled, two_vehicle_report
 from tests.integration.delivery import all_in, enqueue_disputes, point_insurer, rows, run_workers
 from tests.integration.webhook_receiver import new_secret, start
-
-
-async def _wait(check, limit_s: float) -> bool:
-    for _ in range(int(limit_s / 0.05)):
-        if await check():
-            return True
-        await asyncio.sleep(0.05)
-    return False
+from tests.polling import poll_until
 
 
 async def test_a_worker_killed_mid_run_loses_nothing_and_resends_only_under_the_same_id(settings, aiohttp_server,
@@ -39,7 +32,7 @@ async def test_a_worker_killed_mid_run_loses_nothing_and_resends_only_under_the_
     cmd = [sys.executable, "-m", "kuaichu.cli", "worker"]
     first = await asyncio.create_subprocess_exec(*cmd, env=env, stderr=subprocess.DEVNULL)
     try:
-        assert await _wait(lambda: asyncio.sleep(0, result=len(rx.arrivals) >= 40), 30)
+        assert await poll_until(lambda: len(rx.arrivals) >= 40, limit_s=30)
     finally:
         first.send_signal(signal.SIGKILL)
         await first.wait()
@@ -47,7 +40,7 @@ async def test_a_worker_killed_mid_run_loses_nothing_and_resends_only_under_the_
     assert delivered_before < 150  # killed mid-run
     second = await asyncio.create_subprocess_exec(*cmd, env=env, stderr=subprocess.DEVNULL)
     try:
-        assert await _wait(all_in(settings.database_url, "delivered", 150), 60)
+        assert await poll_until(all_in(settings.database_url, "delivered", 150), limit_s=60)
     finally:
         second.send_signal(signal.SIGTERM)
         await asyncio.wait_for(second.wait(), 10)

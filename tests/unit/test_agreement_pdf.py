@@ -12,9 +12,10 @@ import pypdfium2
 import pytest
 from PIL import Image, ImageDraw
 
-from accident.agreement import build_agreement, canonical_json
+from accident.agreement import build_agreement
 from accident.agreement_fonts import FontFile, FontMissing, locate
 from accident.agreement_pdf import render_agreement_pdf
+from kernel.canonical import canonical_json
 
 EXT_A, EXT_B = "\u3400\u4db5", "\U00020000\U0002a6d6"  # CJK Extension A and B (生僻字 in real names)
 NO_FONT_HAS_IT = "\U00031350"  # CJK Extension H (Unicode 15): in none of the shipped fonts

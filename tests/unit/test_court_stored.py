@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from court_bridge.package import package_bytes
 from court_bridge.stored import from_store, to_store
 from kernel.crypto import Keyring
-from tests.unit.test_court_package import package
+from tests.unit.court_package_example import package
 
 KEYRING = Keyring.from_settings("unit-test-secret", Fernet.generate_key().decode())
 

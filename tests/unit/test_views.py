@@ -17,7 +17,7 @@ from kernel import jsonenc
 from kernel.crypto import Keyring
 from schemas.fault import FaultDecisionRead
 from schemas.reports import PhotoRead, ReportCreated, ReportRead
-from tests.unit.test_fault_examples import EXAMPLES, NATIONAL
+from tests.unit.fault_examples import EXAMPLES, NATIONAL
 
 KEYRING = Keyring.from_settings("test-secret", base64.urlsafe_b64encode(bytes(range(32))).decode())
 A, B = uuid.uuid4(), uuid.uuid4()

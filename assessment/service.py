@@ -18,8 +18,8 @@ from uuid import UUID
 import asyncpg
 
 from accident.storage import PhotoStore
+from assessment import repository as repo
 from claims.webhooks import enqueue_insurer_event
-from geo import assessment_repository as repo
 from geo.routing import decide, flags_of
 from geo.zones import ZoneHit
 from kernel.audit import AuditEvent, record

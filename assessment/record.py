@@ -16,9 +16,9 @@ import asyncpg
 
 from accident.photo_service import DERIVATIVES_TOPIC
 from accident.photos import PhotoFacts, inspect_upload
-from geo import assessment_repository as repo
-from geo.assessment_service import AssessmentContext, audit, in_transaction, release, tell_insurer
-from geo.assessment_staff import mine, view
+from assessment import repository as repo
+from assessment.service import AssessmentContext, audit, in_transaction, release, tell_insurer
+from assessment.staff import mine, view
 from kernel.identity import StaffPrincipal
 from kernel.outbox import enqueue
 from kernel.photo_links import insurer, signed_photo_links

@@ -13,8 +13,8 @@ from uuid import UUID
 
 import asyncpg
 
-from geo import assessment_repository as repo
-from geo.assessment_service import AssessmentContext, audit, in_transaction, release, route, tell_insurer
+from assessment import repository as repo
+from assessment.service import AssessmentContext, audit, in_transaction, release, route, tell_insurer
 from kernel.errors import DomainError, NotFound
 from kernel.identity import StaffPrincipal
 from kernel.photo_links import insurer, signed_photo_links
