@@ -9,7 +9,7 @@ from shapely.geometry import Point, shape
 from kuaichu.keys import SERVICES
 from tests.api.fault_steps import police
 from tests.api.flows import SHANGCHENG, TONGLU
-from tests.integration.test_assessment_routing import token_of
+from tests.integration.assessment_setup import token_of
 
 
 def _points(geometry: dict) -> int:

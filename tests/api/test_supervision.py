@@ -12,7 +12,7 @@ from tests.api.fault_steps import dispute_to_review, police, report_with_parties
 from tests.api.flows import SHENGSI, TONGLU, bearer, create_report
 from tests.api.test_assessment_api import _agreed
 from tests.api.workbench_steps import as_owner, officer_of
-from tests.integration.test_assessment_routing import token_of
+from tests.integration.assessment_setup import token_of
 
 
 async def _seed(client, settings) -> dict[str, str]:

@@ -8,7 +8,7 @@ import uuid
 from tests.api.evidence import staff_token
 from tests.api.fault_steps import police, report_with_parties
 from tests.api.flows import bearer
-from tests.integration.test_assessment_routing import token_of
+from tests.integration.assessment_setup import token_of
 
 NIL = str(uuid.uuid4())
 ADMIN_ONLY = [
