@@ -6,9 +6,11 @@ exemption is data in the set (accident/templates/*.json), so a province can ship
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
-from accident.fault_conditions import TemplateSetError
+from accident.fault_compiled import Findings
+from accident.fault_compiled import findings as fast_findings
+from accident.fault_conditions import Case, Scene, TemplateSetError
 from accident.fault_model import (
     Allocation,
     Context,
@@ -21,7 +23,18 @@ from accident.fault_model import (
     ReviewCode,
     ReviewReason,
 )
-from accident.fault_sets import DEFAULT_SET, Row, TemplateSet, load_set_json, load_shipped_sets, parse_set
+from accident.fault_sets import (
+    DEFAULT_SET,
+    CasePlan,
+    Mirror,
+    Pending,
+    Row,
+    ScenePlan,
+    TemplateSet,
+    load_set_json,
+    load_shipped_sets,
+    parse_set,
+)
 
 __all__ = [
     "DEFAULT_SET",
@@ -56,94 +69,108 @@ def _review(ts: TemplateSet, reasons: list[ReviewReason], matched: tuple[Match, 
     return Decision(_REVIEW, (), matched, ts.id, ts.version, tuple(reasons))
 
 
-def _fits(declared: tuple[str, ...], hits: list[Row]) -> bool:
-    """Whether every scenario a party declared is among the rows that hold for it."""
-    codes = set()
-    for r in hits:
-        codes.add(r.code)
-    return codes.issuperset(declared)
+def mirrored_views(mirrors: tuple[Mirror, ...], a: Party, b: Party) -> tuple[Party, Party, list[tuple[str, str]]]:
+    """Step 2, mirror rules: a fact only one party gave is inferred for the other from its mirror image
+    (e.g. rear↔front); views both gave that are not mirror images are listed as contradictions."""
+    bad: list[tuple[str, str]] = []
+    for m in mirrors:
+        x, y = getattr(a, m.fact), getattr(b, m.fact)
+        if x is None and y is None:
+            continue
+        if x is None or y is None:
+            given = y if x is None else x
+            if given not in m.pairs:
+                bad.append((m.zh, m.en))
+            elif x is None:
+                a = replace(a, **{m.fact: m.pairs[given]})  # type: ignore[arg-type]  # a one-value fact
+            else:
+                b = replace(b, **{m.fact: m.pairs[given]})  # type: ignore[arg-type]
+        elif m.pairs.get(x) != y:
+            bad.append((m.zh, m.en))
+    return a, b, bad
 
 
-def assess(ts: TemplateSet, facts: Facts) -> Decision:
+def firing(checks: list[tuple[Scene, tuple[Pending, ...]]]) -> list[tuple[str, str]]:
+    """Steps 2 and 5, contradictions and modifiers: the (zh, en) of each check that holds, party by party."""
+    return [(p.rule.zh, p.rule.en) for scene, pending in checks for p in pending if p.holds(scene)]
+
+
+def matching_rows(scene: Scene, plan: ScenePlan) -> list[Row]:
+    """Step 3: the rows whose conditions hold for the party the scene is seen from, and no exemption, in
+    code order (exemptions such as 道交法 §53's emergency vehicle on duty)."""
+    return [p.rule for p in plan.rows if p.holds(scene)]
+
+
+def findings(plan: CasePlan, case: Case, parties: tuple[Party, ...]) -> Findings:
+    """Steps 2, 3 and 5, interpreted condition by condition: contradictions (mirror rules first), each
+    party's matching rows, modifiers."""
+    bad: list[tuple[str, str]] = []
+    if len(parties) == 2:
+        a, b, bad = mirrored_views(plan.mirrors, *parties)
+        scenes = [Scene(case, a, b), Scene(case, b, a)]
+    else:
+        scenes = [Scene(case, parties[0], None)]
+    view = plan.view
+    bad += firing([(scene, view.contradictions) for scene in scenes])
+    if bad:
+        return Findings(bad, [], [])
+    hits = [matching_rows(scene, view) for scene in scenes]
+    return Findings(bad, hits, firing([(scene, view.modifiers) for scene in scenes]))
+
+
+def _mismatch(declared: tuple[str, ...], hits: list[Row]) -> bool:
+    """Step 4: a party declared a scenario that is not among the rows that hold for it."""
+    return bool(declared) and not {r.code for r in hits}.issuperset(declared)
+
+
+def allocation(parties: tuple[Party, ...], hits: list[list[Row]]) -> tuple[Allocation, ...]:
+    """Step 6: one party matched → full liability, the other none; both → equal; a lone party → full."""
+    if len(parties) == 1:
+        return (Allocation(parties[0].id, _FULL),)
+    a, b = parties
+    if hits[0] and hits[1]:
+        return (Allocation(a.id, _EQUAL), Allocation(b.id, _EQUAL))
+    return (Allocation(a.id, _FULL if hits[0] else _NONE), Allocation(b.id, _FULL if hits[1] else _NONE))
+
+
+def assess(ts: TemplateSet, facts: Facts, *, fast: bool = True) -> Decision:
     """Decide liability from the parties' facts under one template set; review whenever in doubt.
 
-    The set is specialised once per case (TemplateSet.plan): conditions on the junction, the collision and
-    the party count are decided there, so only the rows that can still hold are tested per party.
+    The steps follow FAULT_RULES.md §3's evaluation order. The set is first specialised to the case
+    (TemplateSet.plan): conditions on the junction, the collision and the party count are decided once, so
+    only what can still hold is tested per party. `fast=False` interprets every condition as written
+    instead of using the compiled form (the same answers: tests check it).
     """
     parties = facts.parties
-    n = len(parties)
-    if n > 2:
+    if len(parties) > 2:  # step 1
         return _review(ts, [_reason(ts, ReviewCode.MULTI_VEHICLE)])
-    p = parties[0]
     context = facts.context
-    plan = ts.plans.get((context.junction, context.collision, n))
-    if plan is None:
-        plan = ts.plan(context.junction, context.collision, n)
-    mirrors, contradictions, match_rows, modifiers = plan
-    # a party's facts in PARTY_ORDER; None is unknown
-    a: list[Any] = [p.movement, p.impact, p.signal, p.priority, p.other_from, p.flags]
-    if n == 2:
-        q = parties[1]
-        b: list[Any] = [q.movement, q.impact, q.signal, q.priority, q.other_from, q.flags]
-        # the set's mirror rules: infer a lone view, report views that do not mirror each other
-        bad: list[tuple[str, str]] = []
-        for k, pairs, text in mirrors:
-            x, y = a[k], b[k]
-            if x is None:
-                if y is None:
-                    continue
-                if y in pairs:
-                    a[k] = pairs[y]
-                else:
-                    bad.append(text)
-            elif y is None:
-                if x in pairs:
-                    b[k] = pairs[x]
-                else:
-                    bad.append(text)
-            elif pairs.get(x) != y:
-                bad.append(text)
-        bad += contradictions(*a, *b)
-        bad += contradictions(*b, *a)
-        if bad:
-            return _review(ts, [_reason(ts, ReviewCode.CONTRADICTORY_FACTS, bad)])
-        hits = match_rows(*a, *b)
-        other_hits = match_rows(*b, *a)
-        mods = modifiers(*a, *b)
-        mods += modifiers(*b, *a)
-    else:
-        bad = contradictions(*a)
-        if bad:
-            return _review(ts, [_reason(ts, ReviewCode.CONTRADICTORY_FACTS, bad)])
-        q = None
-        hits = match_rows(*a)
-        other_hits = []
-        mods = modifiers(*a)
+    plan = ts.plans.get((context.junction, context.collision, len(parties))) or ts.plan(context, len(parties))
+    if fast:
+        return decide(ts, parties, fast_findings(plan.compiled, parties))
+    case = Case(facts.context.junction, facts.context.collision, len(parties))
+    found = findings(plan, case, parties)
+    return decide(ts, parties, found)
 
-    pid = p.id
-    matched = [Match(pid, r.code, r.title_zh, r.title_en, r.legal_basis) for r in hits]
-    mismatch = bool(p.declared_scenarios) and not _fits(p.declared_scenarios, hits)
-    if q is not None:
-        qid = q.id
-        for r in other_hits:
-            matched.append(Match(qid, r.code, r.title_zh, r.title_en, r.legal_basis))
-        if q.declared_scenarios and not _fits(q.declared_scenarios, other_hits):
-            mismatch = True
 
+def decide(ts: TemplateSet, parties: tuple[Party, ...], found: Findings) -> Decision:
+    """Steps 2 (end on contradictions), 4, 5 and 6, the same for both forms."""
+    if found.contradictions:
+        return _review(ts, [_reason(ts, ReviewCode.CONTRADICTORY_FACTS, found.contradictions)])
+    hits = found.hits
+    matched, mismatch = [], False
+    for i, p in enumerate(parties):
+        for r in hits[i]:
+            matched.append(Match(p.id, r.code, r.title_zh, r.title_en, r.legal_basis))
+        if p.declared_scenarios and not mismatch:
+            mismatch = _mismatch(p.declared_scenarios, hits[i])
     reasons: list[ReviewReason] = []
-    if mismatch:
+    if mismatch:  # step 4
         reasons.append(ts.plain_reasons[ReviewCode.DECLARED_MISMATCH])
-    if mods:
-        reasons.append(_reason(ts, ReviewCode.MODIFIER, mods))
-    if not hits and not other_hits:
+    if found.modifiers:  # step 5
+        reasons.append(_reason(ts, ReviewCode.MODIFIER, found.modifiers))
+    if not matched:
         reasons.append(ts.plain_reasons[ReviewCode.NO_SCENARIO])
     if reasons:
         return Decision(_REVIEW, (), tuple(matched), ts.id, ts.version, tuple(reasons))
-
-    if q is None:
-        allocations: tuple[Allocation, ...] = (Allocation(pid, _FULL),)
-    elif hits and other_hits:
-        allocations = (Allocation(pid, _EQUAL), Allocation(q.id, _EQUAL))
-    else:
-        allocations = (Allocation(pid, _FULL if hits else _NONE), Allocation(q.id, _FULL if other_hits else _NONE))
-    return Decision(_DETERMINED, allocations, tuple(matched), ts.id, ts.version, ())
+    return Decision(_DETERMINED, allocation(parties, hits), tuple(matched), ts.id, ts.version, ())  # step 6

@@ -1,126 +1,195 @@
-"""The condition language of fault templates, validated and compiled into one function per group. PURE.
+"""The condition language of fault templates (FAULT_RULES.md §3): named facts, a table of operators, and how
+one condition is checked against a scene. PURE.
 
 A condition is `{"fact": "self.movement", "op": "in", "value": [...]}` over `context.*`, `case.*`, `self.*`
 and `other.*`. An unknown fact is None, and every operator is false on it: a template never assumes.
+
+A new operator is one entry in OPERATORS (and its line in FAULT_RULES.md §3); nothing else changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
-from accident.fault_model import CASE_FACTS, CONTEXT_FACTS, PARTY_FACTS, SET_FACTS
+from accident.fault_model import CASE_FACTS, CONTEXT_FACTS, PARTY_FACTS, SET_FACTS, Party
 
-SCALAR_OPS = frozenset({"eq", "ne", "in", "not_in"})
-SET_OPS = frozenset({"contains", "not_contains", "contains_any"})
-SCOPES = {"context": "c_", "case": "n_", "self": "s_", "other": "o_"}
-PARTY_ORDER = ("movement", "impact", "signal", "priority", "other_from", "flags")
-# The matcher's parameters, in order: the case, then self's facts, then the other party's.
-PARAMS = (
-    "c_junction",
-    "c_collision",
-    "n_party_count",
-    *(f"s_{n}" for n in PARTY_ORDER),
-    *(f"o_{n}" for n in PARTY_ORDER),
-)
-# One compiled condition: its scope (context, case, self, other) and its expression over PARAMS.
-Part = tuple[str, str]
-
-# How each operator reads, with X the fact and V the (validated) value or a constant set.
-_TEMPLATES = {
-    "eq": "{x} == {v}",
-    "in": "{x} in {v}",
-    "ne": "({x} is not None and {x} != {v})",
-    "not_in": "({x} is not None and {x} not in {v})",
-    "contains": "({x} is not None and {v} in {x})",
-    "not_contains": "({x} is not None and {v} not in {x})",
-    "contains_any": "({x} is not None and not {v}.isdisjoint({x}))",
-}
+SCOPES = ("context", "case", "self", "other")
 
 
 class TemplateSetError(ValueError):
     """A template set that cannot be loaded: the message names the set and the bad field."""
 
 
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """How a condition compares a known fact `x` with its value `v` (never called on an unknown fact)."""
+
+    name: str
+    on_sets: bool  # for facts whose value is a set of names (flags); otherwise for one-value facts
+    takes_list: bool  # the condition's value is a non-empty list of names (kept as a frozenset)
+    test: Callable[[Any, Any], bool]
+
+
+def _eq(x: Any, v: Any) -> bool:
+    return x == v
+
+
+def _ne(x: Any, v: Any) -> bool:
+    return x != v
+
+
+def _in(x: Any, v: frozenset) -> bool:
+    return x in v
+
+
+def _not_in(x: Any, v: frozenset) -> bool:
+    return x not in v
+
+
+def _contains(x: frozenset, v: str) -> bool:
+    return v in x
+
+
+def _not_contains(x: frozenset, v: str) -> bool:
+    return v not in x
+
+
+def _contains_any(x: frozenset, v: frozenset) -> bool:
+    return not v.isdisjoint(x)
+
+
+OPERATORS: Mapping[str, Operator] = {
+    op.name: op
+    for op in (
+        Operator("eq", on_sets=False, takes_list=False, test=_eq),
+        Operator("ne", on_sets=False, takes_list=False, test=_ne),
+        Operator("in", on_sets=False, takes_list=True, test=_in),
+        Operator("not_in", on_sets=False, takes_list=True, test=_not_in),
+        Operator("contains", on_sets=True, takes_list=False, test=_contains),
+        Operator("not_contains", on_sets=True, takes_list=False, test=_not_contains),
+        Operator("contains_any", on_sets=True, takes_list=True, test=_contains_any),
+    )
+}
+
+
+class Case(NamedTuple):
+    """What is known of the case itself: `context.*` and `case.*` facts."""
+
+    junction: str
+    collision: str
+    party_count: int
+
+
+class Scene(NamedTuple):
+    """The case as seen by one party: `self` is the party tested, `other` the other one (None when alone)."""
+
+    case: Case
+    me: Party  # after the mirror rules: a view only the other party gave is filled in
+    other: Party | None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One checked condition of a template: `scope.fact op value`."""
+
+    scope: str
+    fact: str
+    op: Operator
+    value: Any  # a vocabulary value, or a frozenset of them when the operator takes a list
+
+    def read(self, scene: Scene) -> Any:
+        if self.scope == "self":
+            return getattr(scene.me, self.fact)
+        if self.scope == "other":
+            return None if scene.other is None else getattr(scene.other, self.fact)
+        return getattr(scene.case, self.fact)
+
+    def holds(self, scene: Scene) -> bool:
+        x = self.read(scene)
+        return x is not None and self.op.test(x, self.value)
+
+
+When = tuple[Condition, ...]  # conditions that must all hold
+
+
+def all_hold(when: When, scene: Scene) -> bool:
+    for condition in when:  # noqa: SIM110 - a plain loop: this runs for every rule left, on every case
+        if not condition.holds(scene):
+            return False
+    return True
+
+
+Known = Mapping[tuple[str, str], Any]  # facts known ahead of the parties' other facts, by (scope, fact)
+
+
+def known_facts(case: Case) -> dict[tuple[str, str], Any]:
+    """What is known before any party is looked at: the case. For a lone party every `other.*` fact is
+    unknown (None)."""
+    known: dict[tuple[str, str], Any] = {
+        ("context", "junction"): case.junction,
+        ("context", "collision"): case.collision,
+        ("case", "party_count"): case.party_count,
+    }
+    if case.party_count < 2:
+        known.update({("other", name): None for name in PARTY_FACTS})
+    return known
+
+
+def specialise(when: When, known: Known) -> When | None:
+    """The conditions left once the facts in `known` are known: None when one of them is already false (the
+    predicate can never hold), an empty tuple when it always holds."""
+    left = []
+    for condition in when:
+        key = (condition.scope, condition.fact)
+        if key not in known:
+            left.append(condition)
+            continue
+        x = known[key]
+        if x is None or not condition.op.test(x, condition.value):
+            return None
+    return tuple(left)
+
+
 def vocabulary(scope: str) -> Mapping[str, frozenset]:
     return {"context": CONTEXT_FACTS, "case": CASE_FACTS}.get(scope, PARTY_FACTS)
 
 
-def compile_condition(raw: Any, where: str, consts: list[frozenset]) -> str:
-    """Check one condition against the §2 vocabulary; return it as a Python expression over PARAMS."""
+def parse_condition(raw: Any, where: str) -> Condition:
+    """One condition checked against the §2 vocabulary and the operator table."""
     if not isinstance(raw, dict) or set(raw) != {"fact", "op", "value"}:
         raise TemplateSetError(f"{where}: a condition is exactly {{fact, op, value}}, got {raw!r}")
-    fact, op, value = raw["fact"], raw["op"], raw["value"]
-    scope, _, name = str(fact).partition(".")
-    if scope not in SCOPES or name not in vocabulary(scope):
+    fact, name, value = raw["fact"], raw["op"], raw["value"]
+    scope, _, fact_name = str(fact).partition(".")
+    if scope not in SCOPES or fact_name not in vocabulary(scope):
         raise TemplateSetError(f"{where}.fact: unknown fact {fact!r}")
-    allowed = vocabulary(scope)[name]
-    if op not in (SET_OPS if name in SET_FACTS else SCALAR_OPS):
-        raise TemplateSetError(f"{where}.op: operator {op!r} does not apply to {fact}")
-    many = op in ("in", "not_in", "contains_any")
-    values = value if many else [value]
+    op = OPERATORS.get(name)
+    if op is None or op.on_sets != (fact_name in SET_FACTS):
+        raise TemplateSetError(f"{where}.op: operator {name!r} does not apply to {fact}")
+    values = value if op.takes_list else [value]
     if not isinstance(values, list) or not values:
-        raise TemplateSetError(f"{where}.value: {op} needs a non-empty list")
+        raise TemplateSetError(f"{where}.value: {name} needs a non-empty list")
+    allowed = vocabulary(scope)[fact_name]
     for v in values:
         if v not in allowed:
             raise TemplateSetError(f"{where}.value: {v!r} is not a value of {fact}")
-    # Only vocabulary values reach the source text (checked just above), as literals or constant sets.
-    if many:
-        consts.append(frozenset(values))
-        literal = f"K[{len(consts) - 1}]"
-    else:
-        literal = repr(value)
-    return _TEMPLATES[op].format(x=SCOPES[scope] + name, v=literal)
+    return Condition(scope, fact_name, op, frozenset(values) if op.takes_list else value)
 
 
-def compile_parts(raw: Any, where: str, consts: list[frozenset]) -> tuple[Part, ...]:
-    """A non-empty list of conditions that must all hold, each as (scope, expression)."""
+def parse_when(raw: Any, where: str) -> When:
+    """A non-empty list of conditions that must all hold."""
     if not isinstance(raw, list) or not raw:
         raise TemplateSetError(f"{where}: a predicate is a non-empty list of conditions")
-    parts = []
-    for i, c in enumerate(raw):
-        expr = compile_condition(c, f"{where}[{i}]", consts)  # validates c first
-        parts.append((str(c["fact"]).partition(".")[0], expr))
-    return tuple(parts)
+    return tuple(parse_condition(c, f"{where}[{i}]") for i, c in enumerate(raw))
 
 
-def fold(
-    parts: tuple[Part, ...], scopes: frozenset[str], values: dict[str, Any], consts: list[frozenset]
-) -> list[str] | None:
-    """Partially evaluate a conjunction whose facts in `scopes` are known (`values`, keyed by parameter).
-
-    A condition reads exactly one fact, so it is decided here when its scope is known. None when a decided
-    condition is false (the predicate can never hold); otherwise the conditions left to test, an empty list
-    meaning it always holds.
-    """
-    left: list[str] = []
-    for scope, expr in parts:
-        if scope in scopes:
-            # the source is built only from validated vocabulary, never raw input
-            if not eval(expr, {"K": tuple(consts)}, values):  # noqa: S307
-                return None
-        else:
-            left.append(expr)
-    return left
-
-
-def build_case_matcher(
-    predicates: list[tuple[list[str], list[list[str]]]],
-    payloads: list[Any],
-    params: tuple[str, ...],
-    consts: list[frozenset],
-    label: str,
-) -> Callable[..., list]:
-    """One function over `params` returning, in order, the payloads whose predicate holds and no exemption.
-
-    Each predicate is (conditions, exemptions) as left by `fold`: an empty list of conditions always holds.
-    """
-    lines = [f"def match({', '.join(params)}):", "    out = []"]
-    for i, (conds, exemptions) in enumerate(predicates):
-        test = [*conds, *(f"not ({' and '.join(e)})" for e in exemptions)]
-        lines += [f"    if {' and '.join(test) or 'True'}:", f"        out.append(P[{i}])"]
-    lines.append("    return out")
-    namespace: dict[str, Any] = {"K": tuple(consts), "P": tuple(payloads)}
-    code = compile("\n".join(lines), f"<fault template {label}>", "exec")
-    exec(code, namespace)  # noqa: S102 - the source is built only from validated vocabulary, never raw input
-    return namespace["match"]
+def describe(when: When) -> str:
+    """A predicate as a person reads it, e.g. `self.movement in {reversing} and other.flags contains x`."""
+    if not when:
+        return "always"
+    out = []
+    for c in when:
+        value = "{" + ", ".join(sorted(c.value)) + "}" if isinstance(c.value, frozenset) else str(c.value)
+        out.append(f"{c.scope}.{c.fact} {c.op.name} {value}")
+    return " and ".join(out)

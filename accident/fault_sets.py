@@ -1,24 +1,37 @@
-"""Template sets: data files validated and compiled once at load time, versioned by content. PURE."""
+"""Template sets: data files validated and read once at load time, versioned by content. PURE."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any, NamedTuple
 
+from accident import fault_compiled
 from accident.fault_conditions import (
-    PARTY_ORDER,
-    Part,
+    Case,
+    Known,
+    Scene,
     TemplateSetError,
-    build_case_matcher,
-    compile_parts,
-    fold,
+    When,
+    all_hold,
+    describe,
+    known_facts,
+    parse_when,
+    specialise,
 )
-from accident.fault_model import COLLISIONS, JUNCTIONS, PARTY_FACTS, SET_FACTS, ReviewCode, ReviewReason
-from kernel.canonical import canonical_text, sha256_hex
+from accident.fault_model import (
+    COLLISIONS,
+    JUNCTIONS,
+    PARTY_FACTS,
+    SET_FACTS,
+    Context,
+    ReviewCode,
+    ReviewReason,
+)
 
 DEFAULT_SET = "national-online"
 # §4: one of four statute prefixes, then 第…条 [第…款] [第…项] in Chinese numerals.
@@ -51,8 +64,12 @@ class Row:
     title_en: str
     legal_basis: tuple[str, ...]
     source: str
-    predicate: str  # compiled source, kept for reading and debugging
-    exempt: tuple[str, ...]
+    when: When
+    exempt: tuple[When, ...]  # exemptions: the row does not hold for a party when one of these holds
+
+    @property
+    def predicate(self) -> str:
+        return describe(self.when)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +78,7 @@ class Mirror:
 
     fact: str
     pairs: Mapping[str, str]
-    when: str
+    when: When  # on the case only; empty: always
     zh: str
     en: str
 
@@ -71,7 +88,7 @@ class Check:
     """A contradiction or a modifier: fires when its predicate holds for any party."""
 
     code: str
-    predicate: str
+    when: When
     zh: str
     en: str
 
@@ -93,100 +110,102 @@ class TemplateSet:
     plain_reasons: Mapping[ReviewCode, ReviewReason]  # built once: most reviews need no specifics
     by_code: tuple[Row, ...]  # the rows sorted by code
     codes: frozenset[str]  # every row's code (declared scenarios are checked against it on each request)
-    # The predicates as parts, for the per-case plans below (not part of the set's identity).
-    spec: _Spec = field(compare=False, repr=False)
     plans: dict[tuple, CasePlan] = field(default_factory=dict, compare=False, repr=False)
 
-    def plan(self, junction: str, collision: str, party_count: int) -> CasePlan:
-        """The set specialised to one case: conditions on the case decided, impossible rows dropped.
+    def plan(self, context: Context, party_count: int) -> CasePlan:
+        """The set specialised to a case: every condition on the junction, the collision and the party count
+        decided, rules that cannot hold there dropped.
 
         Built on first use and kept for every case within the §2 vocabulary (a small, closed space).
         """
-        key = (junction, collision, party_count)
+        key = (context.junction, context.collision, party_count)
         found = self.plans.get(key)
         if found is None:
-            found = _plan(self, self.spec, junction, collision, party_count)
-            if junction in JUNCTIONS and collision in COLLISIONS and party_count in (1, 2):
+            found = _plan(self, Case(*key))
+            if context.junction in JUNCTIONS and context.collision in COLLISIONS and party_count in (1, 2):
                 self.plans[key] = found
         return found
 
 
+class Pending(NamedTuple):
+    """A rule left to test once a party's view is known: the rule, its conditions left and (rows only) the
+    exemptions that can still apply."""
+
+    rule: Any  # Row or Check
+    when: When
+    unless: tuple[When, ...] = ()
+
+    def holds(self, scene: Scene) -> bool:
+        """Every condition holds for the scene's party, and no exemption does."""
+        return all_hold(self.when, scene) and not any(all_hold(e, scene) for e in self.unless)
+
+    def compile(self) -> fault_compiled.Rule:
+        when, unless = fault_compiled.compile_when(self.when), tuple(map(fault_compiled.compile_when, self.unless))
+        return fault_compiled.Rule(self.rule, when, unless)
+
+
+class ScenePlan(NamedTuple):
+    """What is left to test for a party ("self" is the party tested, "other" the other one)."""
+
+    contradictions: tuple[Pending, ...]
+    rows: tuple[Pending, ...]  # in code order
+    modifiers: tuple[Pending, ...]
+
+    def compile(self, label: str) -> fault_compiled.View:
+        return fault_compiled.View(
+            *(
+                fault_compiled.compile_group(tuple(p.compile() for p in group), f"{label} {name}")
+                for name, group in zip(self._fields, self, strict=True)
+            )
+        )
+
+
 class CasePlan(NamedTuple):
-    """One set specialised to one case (junction, collision, party count); see TemplateSet.plan.
+    """One set specialised to one case; see TemplateSet.plan."""
 
-    mirrors: (slot in PARTY_ORDER, pairs, (zh, en)) of the mirror rules that apply (two parties only).
-    The three functions take self's facts then, for two parties, the other's (PARTY_ORDER each):
-    contradictions and modifiers return the (zh, en) of those that hold, rows the Rows that hold in code
-    order.
-    """
-
-    mirrors: tuple[tuple[int, Mapping[str, str], tuple[str, str]], ...]
-    contradictions: Callable[..., list[tuple[str, str]]]
-    rows: Callable[..., list[Row]]
-    modifiers: Callable[..., list[tuple[str, str]]]
+    mirrors: tuple[Mirror, ...]  # the mirror rules that apply (two parties only)
+    view: ScenePlan  # what is left to test for each party
+    compiled: fault_compiled.Plan  # the same, in the compiled form
 
 
-@dataclass(frozen=True, slots=True)
-class _Spec:
-    """The compiled parts of every predicate, kept to specialise the set per case."""
-
-    consts: list[frozenset]
-    rows: tuple[tuple[Part, ...], ...]  # in code order, like TemplateSet.by_code
-    exemptions: tuple[tuple[tuple[Part, ...], ...], ...]  # per row in code order
-    mirrors: tuple[tuple[Part, ...], ...]
-    contradictions: tuple[tuple[Part, ...], ...]
-    modifiers: tuple[tuple[Part, ...], ...]
+def _pending_checks(checks: tuple[Check, ...], known: Known) -> tuple[Pending, ...]:
+    return tuple(Pending(c, left) for c in checks if (left := specialise(c.when, known)) is not None)
 
 
-_SELF = tuple(f"s_{n}" for n in PARTY_ORDER)
-_OTHER = tuple(f"o_{n}" for n in PARTY_ORDER)
-
-
-def _plan(ts: TemplateSet, spec: _Spec, junction: str, collision: str, n: int) -> CasePlan:
-    values: dict[str, Any] = {"c_junction": junction, "c_collision": collision, "n_party_count": n}
-    if n == 2:
-        scopes, params = frozenset({"context", "case"}), (*_SELF, *_OTHER)
-    else:  # a lone party: every fact about the other is unknown, so conditions on it are decided too
-        scopes, params = frozenset({"context", "case", "other"}), _SELF
-        values.update(dict.fromkeys(_OTHER))
-    consts = spec.consts
-    label = f"{ts.id} {junction}/{collision}/{n}"
-
-    def checks(parts: tuple[tuple[Part, ...], ...], defs: tuple[Check, ...], what: str) -> Callable:
-        preds: list[Any] = []
-        payloads: list[Any] = []
-        for p, c in zip(parts, defs, strict=True):
-            left = fold(p, scopes, values, consts)
-            if left is not None:
-                preds.append((left, []))
-                payloads.append((c.zh, c.en))
-        return build_case_matcher(preds, payloads, params, consts, f"{label} {what}")
-
-    rows, payloads = [], []
-    for row, parts, exemptions in zip(ts.by_code, spec.rows, spec.exemptions, strict=True):
-        left = fold(parts, scopes, values, consts)
+def _pending_rows(rows: tuple[Row, ...], known: Known) -> tuple[Pending, ...]:
+    out = []
+    for row in rows:
+        left = specialise(row.when, known)
         if left is None:
             continue
-        unless = [fold(e, scopes, values, consts) for e in exemptions]
-        if any(e == [] for e in unless):
+        unless = [specialise(e, known) for e in row.exempt]
+        if () in unless:
             continue  # always exempt here
-        rows.append((left, [e for e in unless if e is not None]))
-        payloads.append(row)
-    mirrors: tuple[Any, ...] = ()
-    if n == 2:
-        mirrors = tuple(
-            (PARTY_ORDER.index(m.fact), m.pairs, (m.zh, m.en))
-            for m, parts in zip(ts.mirrors, spec.mirrors, strict=True)
-            if fold(parts, scopes, values, consts) == []
-        )
-    return CasePlan(
-        mirrors,
-        checks(spec.contradictions, ts.contradictions, "contradictions"),
-        build_case_matcher(rows, payloads, params, consts, f"{label} rows"),
-        checks(spec.modifiers, ts.modifiers, "modifiers"),
+        exemptions = tuple(e for e in unless if e is not None)
+        out.append(Pending(row, left, exemptions))
+    return tuple(out)
+
+
+def _plan(ts: TemplateSet, case: Case) -> CasePlan:
+    known = known_facts(case)
+    # Every party sees the same rules (as "self"); the views differ only in whose facts are read.
+    view = ScenePlan(
+        _pending_checks(ts.contradictions, known),
+        _pending_rows(ts.by_code, known),
+        _pending_checks(ts.modifiers, known),
     )
+    mirrors: tuple[Mirror, ...] = ()
+    if case.party_count == 2:
+        mirrors = tuple(m for m in ts.mirrors if specialise(m.when, known) == ())
+    fast = fault_compiled.Plan(
+        tuple(fault_compiled.compile_mirror(m.fact, dict(m.pairs), (m.zh, m.en)) for m in mirrors),
+        view.compile(f"{ts.id} {case.junction}/{case.collision}/{case.party_count}"),
+    )
+    return CasePlan(mirrors, view, fast)
 
 
+def canonical(content: Mapping[str, Any]) -> str:
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _texts(raw: Any, where: str) -> tuple[str, str]:
@@ -210,26 +229,22 @@ def _legal_basis(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
-def _joined(parts: tuple[Part, ...]) -> str:
-    return " and ".join(expr for _, expr in parts) or "True"
-
-
-def _check(raw: dict, where: str, consts: list[frozenset]) -> tuple[Check, tuple[Part, ...]]:
+def _check(raw: dict, where: str) -> Check:
     if unknown := set(raw) - {"code", "when", "zh", "en", "legal_basis"}:
         raise TemplateSetError(f"{where}: unknown keys {sorted(unknown)}")
     if "legal_basis" in raw:
         _legal_basis(raw["legal_basis"], f"{where}.legal_basis")
     zh, en = _texts({k: raw.get(k) for k in ("zh", "en")}, where)
-    parts = compile_parts(raw.get("when"), f"{where}.when", consts)
-    return Check(str(raw.get("code")), _joined(parts), zh, en), parts
+    return Check(str(raw.get("code")), parse_when(raw.get("when"), f"{where}.when"), zh, en)
 
 
-def _mirror(raw: dict, where: str, consts: list[frozenset]) -> tuple[Mirror, tuple[Part, ...]]:
+def _mirror(raw: dict, where: str) -> Mirror:
     if unknown := set(raw) - {"fact", "pairs", "when", "zh", "en"}:
         raise TemplateSetError(f"{where}: unknown keys {sorted(unknown)}")
     fact = raw.get("fact")
-    if fact not in PARTY_FACTS or fact in SET_FACTS:
-        raise TemplateSetError(f"{where}.fact: {fact!r} is not a party fact with one value")
+    if fact not in PARTY_FACTS or fact in SET_FACTS or fact == "movement":
+        # movement is always given by both parties, so a plan may be chosen by it before mirroring
+        raise TemplateSetError(f"{where}.fact: {fact!r} is not a party fact with one value that may be left out")
     pairs: dict[str, str] = {}
     for a, b in raw.get("pairs") or []:
         if a not in PARTY_FACTS[fact] or b not in PARTY_FACTS[fact]:
@@ -240,13 +255,13 @@ def _mirror(raw: dict, where: str, consts: list[frozenset]) -> tuple[Mirror, tup
         for c in raw.get("when") or []
     ):
         raise TemplateSetError(f"{where}.when: a mirror rule depends on the case only (context.*, case.*)")
-    parts = compile_parts(raw["when"], f"{where}.when", consts) if raw.get("when") else ()
+    when = parse_when(raw["when"], f"{where}.when") if raw.get("when") else ()
     zh, en = _texts({k: raw.get(k) for k in ("zh", "en")}, where)
-    return Mirror(fact, pairs, _joined(parts), zh, en), parts
+    return Mirror(fact, pairs, when, zh, en)
 
 
 def parse_set(content: Mapping[str, Any]) -> TemplateSet:
-    """Validate a set's data and compile its predicates; any defect raises TemplateSetError."""
+    """Validate a set's data and read its predicates into conditions; any defect raises TemplateSetError."""
     sid = content.get("id")
     if not isinstance(sid, str) or not re.match(r"^[a-z0-9][a-z0-9-]{1,63}$", sid):
         raise TemplateSetError(f"id: {sid!r} is not a set id (lower-case letters, digits, '-')")
@@ -257,10 +272,7 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
     texts = content.get("review_texts") or {}
     if set(texts) != {c.value for c in ReviewCode}:
         raise TemplateSetError(f"{where}.review_texts: needs exactly {[c.value for c in ReviewCode]}")
-    consts: list[frozenset] = []
     rows: list[Row] = []
-    row_parts: dict[str, tuple[Part, ...]] = {}
-    exempt_parts: dict[str, tuple[tuple[Part, ...], ...]] = {}
     for i, r in enumerate(content.get("rows") or []):
         at = f"{where}.rows[{i}]"
         code = r.get("code")
@@ -272,19 +284,8 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
             raise TemplateSetError(f"{at}: unknown keys {sorted(unknown)}")
         zh, en = _texts(r.get("title"), f"{at}.title")
         basis = _legal_basis(r.get("legal_basis"), f"{at}.legal_basis")
-        row_parts[code] = compile_parts(r.get("when"), f"{at}.when", consts)
-        exempt_parts[code] = ()
-        rows.append(
-            Row(
-                code,
-                zh,
-                en,
-                basis,
-                str(r.get("source") or content.get("source")),
-                _joined(row_parts[code]),
-                (),
-            )
-        )
+        when = parse_when(r.get("when"), f"{at}.when")
+        rows.append(Row(code, zh, en, basis, str(r.get("source") or content.get("source")), when, ()))
     if not rows:
         raise TemplateSetError(f"{where}.rows: a set has at least one row")
     for i, ex in enumerate(content.get("exemptions") or []):
@@ -292,34 +293,20 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         if unknown := set(ex) - {"when", "codes", "legal_basis", "note"}:
             raise TemplateSetError(f"{at}: unknown keys {sorted(unknown)}")
         _legal_basis(ex.get("legal_basis"), f"{at}.legal_basis")
-        ex_parts = compile_parts(ex.get("when"), f"{at}.when", consts)
-        when = _joined(ex_parts)
+        when = parse_when(ex.get("when"), f"{at}.when")
         unknown_codes = set(ex.get("codes") or ()) - {r.code for r in rows}
         if unknown_codes or not ex.get("codes"):
             raise TemplateSetError(f"{at}.codes: unknown or missing codes {sorted(unknown_codes)}")
         rows = [replace(r, exempt=(*r.exempt, when)) if r.code in ex["codes"] else r for r in rows]
-        for code in dict.fromkeys(ex["codes"]):
-            exempt_parts[code] = (*exempt_parts[code], ex_parts)
-    body = canonical_text(content)
-    digest = sha256_hex(body.encode())
+    body = canonical(content)
+    digest = hashlib.sha256(body.encode()).hexdigest()
     declared = content.get("version")
     if not isinstance(declared, str) or not declared:
         raise TemplateSetError(f"{where}.version: a declared version string is required")
     review_texts = {ReviewCode(k): _texts(v, f"{where}.review_texts.{k}") for k, v in texts.items()}
-    mirrors_parts = [
-        _mirror(m, f"{where}.mirrors[{i}]", consts) for i, m in enumerate(content.get("mirrors") or [])
-    ]
-    checks_parts = [
-        _check(c, f"{where}.contradictions[{i}]", consts)
-        for i, c in enumerate(content.get("contradictions") or [])
-    ]
-    modifiers_parts = [
-        _check(c, f"{where}.modifiers[{i}]", consts) for i, c in enumerate(content.get("modifiers") or [])
-    ]
-    mirrors = [m for m, _ in mirrors_parts]
-    checks = [c for c, _ in checks_parts]
-    modifiers = [c for c, _ in modifiers_parts]
-    by_code = tuple(sorted(rows, key=lambda r: r.code))
+    mirrors = [_mirror(m, f"{where}.mirrors[{i}]") for i, m in enumerate(content.get("mirrors") or [])]
+    checks = [_check(c, f"{where}.contradictions[{i}]") for i, c in enumerate(content.get("contradictions") or [])]
+    modifiers = [_check(c, f"{where}.modifiers[{i}]") for i, c in enumerate(content.get("modifiers") or [])]
     return TemplateSet(
         id=sid,
         version=f"{declared}+{digest[:12]}",
@@ -334,16 +321,8 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         modifiers=tuple(modifiers),
         review_texts=review_texts,
         plain_reasons={code: ReviewReason(code, *zh_en) for code, zh_en in review_texts.items()},
-        by_code=by_code,
+        by_code=tuple(sorted(rows, key=lambda r: r.code)),
         codes=frozenset(r.code for r in rows),
-        spec=_Spec(
-            consts,
-            tuple(row_parts[r.code] for r in by_code),
-            tuple(exempt_parts[r.code] for r in by_code),
-            tuple(p for _, p in mirrors_parts),
-            tuple(p for _, p in checks_parts),
-            tuple(p for _, p in modifiers_parts),
-        ),
     )
 
 

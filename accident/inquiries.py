@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -76,16 +75,12 @@ def party_limit(party_id: UUID, per_hour: int) -> Limit:
         f"每位当事人每小时最多提交{per_hour}条咨询或投诉", f"A party sends at most {per_hour} inquiries an hour"),))
 
 
-DueAfter = Callable[[asyncpg.Connection, datetime, int], Awaitable[datetime]]
-
-
 async def ask(intake: Intake, *, who: Principal, report_id: UUID, kind: str, about_case: bool, subject: str | None,
-              text: str, working_days: int, due_after: DueAfter, idem: Idempotency | None, per_hour: int = 5,
+              text: str, at: datetime, due_at: datetime, idem: Idempotency | None, per_hour: int = 5,
               rate_limits: bool = True) -> dict[str, Any]:
-    """A party sends a question or complaint; it is due by the end of `working_days` working days after it
-    came in (民法典 §201/§203 counting over the holiday calendar, as claim deadlines: `due_after(conn, at, days)`,
-    which the composition root supplies from the claims calendar). At most `per_hour` an hour from one party (a
-    retry with the same Idempotency-Key is not counted again)."""
+    """A party sends a question or complaint at `at`; its answer is due at `due_at` (the composition root counts
+    it in working days over the holiday calendar). At most `per_hour` an hour from one party (a retry with the
+    same Idempotency-Key is not counted again)."""
     async with intake.pool.acquire() as conn, conn.transaction():
         if idem is not None and (stored := await idempotency.claim(conn, scope=idem.scope, key=idem.key,
                                                                    request_hash=idem.request_hash)):
@@ -96,8 +91,7 @@ async def ask(intake: Intake, *, who: Principal, report_id: UUID, kind: str, abo
         if viewer.party_id is None:
             raise ReportNotFound()
         await ratelimit.take(conn, party_limit(viewer.party_id, per_hour), enabled=rate_limits)
-        now = intake.now()
-        due = await due_after(conn, now, working_days)
+        now, due = at, due_at
         inquiry_id = uuid.uuid4()
         await conn.execute(
             """INSERT INTO inquiries (id, report_id, party_id, kind, about_case, subject, text_enc, created_at,

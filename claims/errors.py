@@ -38,3 +38,31 @@ class PayoutNeedsReason(DomainError):
     kind = "invalid"
     title_zh = "赔偿金额高于核算的交强险赔付额，请说明理由"
     title_en = "The payout is above the computed cover: state a reason"
+
+
+class DocumentNotFound(DomainError):
+    code = "claim-document-not-found"
+    kind = "not_found"
+    title_zh = "未找到该理赔材料"
+    title_en = "Claim document not found"
+
+
+class DocumentConsentRequired(DomainError):
+    code = "document-consent-required"
+    kind = "forbidden"
+    title_zh = "提供该材料需要您单独同意"
+    title_en = "Your separate consent is needed for this document"
+
+
+class NotADocument(DomainError):
+    code = "not-a-document"
+    kind = "unsupported"
+    title_zh = "材料须为 JPEG、PNG 图片或 PDF 文件"
+    title_en = "A document must be a JPEG or PNG image or a PDF"
+
+
+class DocumentQuotaExceeded(DomainError):
+    code = "document-quota-exceeded"
+    kind = "conflict"
+    title_zh = "本理赔案件的材料数量或总大小已达上限"
+    title_en = "The documents of this claim have reached their limit"

@@ -27,19 +27,22 @@ class ClaimStatus(StrEnum):
     PAID = "paid"
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
+    NOT_OWING = "not_owing"  # a line whose insurer owes nothing under the decided cover
 
 
 S = ClaimStatus
-TERMINAL = frozenset({S.CLOSED, S.WITHDRAWN})
+TERMINAL = frozenset({S.CLOSED, S.WITHDRAWN, S.NOT_OWING})
 NEXT: dict[ClaimStatus, frozenset[ClaimStatus]] = {
-    S.OPENED: frozenset({S.DOCUMENTS_REQUESTED, S.WITHDRAWN}),
-    S.DOCUMENTS_REQUESTED: frozenset({S.DOCUMENTS_COMPLETE, S.WITHDRAWN}),
+    # documents_complete at once: the insurer states none are needed, or says it has them all (PRODUCT.md)
+    S.OPENED: frozenset({S.DOCUMENTS_REQUESTED, S.DOCUMENTS_COMPLETE, S.WITHDRAWN}),
+    S.DOCUMENTS_REQUESTED: frozenset({S.DOCUMENTS_REQUESTED, S.DOCUMENTS_COMPLETE, S.WITHDRAWN}),  # more items
     S.DOCUMENTS_COMPLETE: frozenset({S.DECIDED, S.WITHDRAWN}),
     S.DECIDED: frozenset({S.PAYOUT_AGREED, S.CLOSED, S.WITHDRAWN}),  # closed: not covered
     S.PAYOUT_AGREED: frozenset({S.PAYOUT_AGREED, S.PAID, S.WITHDRAWN}),  # revisable until paid
     S.PAID: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
     S.WITHDRAWN: frozenset(),
+    S.NOT_OWING: frozenset(),
 }
 
 # How a claim's status reads to a person (messages; the API keeps the values above).
@@ -52,11 +55,12 @@ STATUS_ZH: dict[ClaimStatus, str] = {
     S.PAID: "已赔付",
     S.CLOSED: "已结案",
     S.WITHDRAWN: "已撤回",
+    S.NOT_OWING: "无需该保险公司赔付",
 }
 STATUS_EN: dict[ClaimStatus, str] = {
     S.OPENED: "opened", S.DOCUMENTS_REQUESTED: "documents requested", S.DOCUMENTS_COMPLETE: "documents complete",
     S.DECIDED: "decided", S.PAYOUT_AGREED: "payout agreed", S.PAID: "paid", S.CLOSED: "closed",
-    S.WITHDRAWN: "withdrawn",
+    S.WITHDRAWN: "withdrawn", S.NOT_OWING: "not owing (this insurer pays nothing)",
 }
 
 DOCUMENTS_LISTED_DAYS = 1  # §28
@@ -85,9 +89,10 @@ def ensure_transition(current: ClaimStatus, wanted: ClaimStatus) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Moments:
-    """The recorded moments the deadlines run from (None until they happen)."""
+    """The recorded moments the deadlines run from (None until they happen). `applied_at` is when the insurer
+    received the application (§28 runs from it): a line's receipt, None while it has not received it."""
 
-    applied_at: datetime
+    applied_at: datetime | None
     documents_requested_at: datetime | None = None
     documents_complete_at: datetime | None = None
     decided_at: datetime | None = None
@@ -116,14 +121,27 @@ def _deadline(duty: str, start: datetime, days: int, met_at: datetime | None, ba
 
 def deadlines(m: Moments, calendar: HolidayCalendar) -> list[Deadline]:
     """Each duty whose clock has started, with its due time and when it was met."""
-    out = [_deadline("documents_listed", m.applied_at, DOCUMENTS_LISTED_DAYS, m.documents_requested_at,
-                     "交强险条例 §28", calendar)]
+    out = []
+    if m.applied_at is not None:
+        out.append(_deadline("documents_listed", m.applied_at, DOCUMENTS_LISTED_DAYS, m.documents_requested_at,
+                             "交强险条例 §28", calendar))
     if m.documents_complete_at is not None:
         out.append(_deadline("decision", m.documents_complete_at, DECISION_DAYS, m.decided_at, "交强险条例 §29",
                              calendar))
     if m.payout_agreed_at is not None:
         out.append(_deadline("payment", m.payout_agreed_at, PAYMENT_DAYS, m.paid_at, "交强险条例 §29", calendar))
     return out
+
+
+def duty_state(d: Deadline, *, now: datetime, ended_at: datetime | None) -> str:
+    """How a duty stands: `met` or `met_late` (met after its due time: it stays visible as such), `open` or
+    `overdue` while owed, and once its line ended unmet (closed, withdrawn, not owing) `breached` if it was
+    already past due then, else `ended`."""
+    if d.met_at is not None:
+        return "met_late" if d.met_at > d.due_at else "met"
+    if ended_at is not None:
+        return "breached" if ended_at > d.due_at else "ended"
+    return "overdue" if now > d.due_at else "open"
 
 
 def overdue(m: Moments, *, status: ClaimStatus, now: datetime, calendar: HolidayCalendar) -> list[Deadline]:

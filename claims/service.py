@@ -15,6 +15,7 @@ import asyncpg
 
 from claims import repository as repo
 from claims.lifecycle import DOCUMENTS_LISTED_DAYS
+from claims.lines import claim_status_of, owes_nothing, planned_lines
 from claims.model import Cover, Fen, Loss, PartyCover
 from claims.rules import decide_cover
 from claims.webhooks import enqueue_insurer_event
@@ -42,17 +43,56 @@ def photo_links(ctx: ClaimsContext, *, report_id: UUID, photos: list[Any], insur
                               recipient=insurer_recipient(insurer_code), ttl_s=ctx.photo_link_ttl_s, at=now)
 
 
-def concerned(claim_insurer: str, settled: list[dict[str, Any]], label: str) -> dict[str, str]:
-    """Insurer → role for one claim: the vehicle's own insurer, and every other liable party's insurer."""
-    out = {claim_insurer: "claim_insurer"}
-    for p in settled:
-        if p["label"] != label and p["share_percent"] > 0 and p["insurer_code"]:
-            out.setdefault(p["insurer_code"], "liable_party_insurer")
-    return out
+def party_covers(settled: list[dict[str, Any]]) -> list[PartyCover]:
+    return [PartyCover(p["label"], p["insurer_code"], p["share_percent"], opted_in_mutual=bool(p.get("mutual_opt_in")))
+            for p in settled]
+
+
+def recipients(claim_insurer: str, line_insurers: list[str]) -> list[str]:
+    """Who hears of a claim: the vehicle's own insurer (it assesses its insured's vehicle) and every insurer
+    with a line on it."""
+    return sorted({claim_insurer, *line_insurers})
+
+
+async def open_lines(ctx: ClaimsContext, conn: asyncpg.Connection, *, report: asyncpg.Record, claim: Any,
+                     vehicle: asyncpg.Record, settled: list[dict[str, Any]], outcome: str, photos: list[Any],
+                     first: bool) -> None:
+    """Give the claim a line for every insurer that could owe on it (claims.lines), audited, and tell each
+    insurer concerned with `claim.opened`; its delivery is the line's receipt (claims.receipts). `first`: the
+    claim itself is new, so its own insurer hears of it too."""
+    report_id, claim_id = report["id"], claim["id"]
+    added = await repo.insert_lines(conn, claim_id=claim_id, plans=planned_lines(party_covers(settled), claim["label"]))
+    for ln in added:
+        await record(conn, AuditEvent("claim", str(claim_id), "line_opened", SYSTEM, report_id, {
+            "line_id": {"before": None, "after": str(ln["id"])},
+            "insurer_code": {"before": None, "after": ln["insurer_code"]},
+            "basis": {"before": None, "after": ln["basis"]}}))
+    calendar = await repo.holiday_calendar(conn)
+    data = {"claim_id": str(claim_id), "report_id": str(report_id), "outcome": outcome,
+            "occurred_at": report["occurred_at"], "zone_id": report["zone_id"], "vehicle_label": claim["label"],
+            "party_id": str(claim["party_id"]), "plate": vehicle["plate"],
+            "policy_number": ctx.keyring.decrypt_or(vehicle["policy_number_enc"], vehicle["policy_number"]),
+            "claim_insurer_code": claim["insurer_code"], "liability": settled,
+            "documents_due_at": calendar.due(claim["applied_at"], DOCUMENTS_LISTED_DAYS).at}
+    new_lines = {ln["insurer_code"]: ln for ln in added}
+    to = recipients(claim["insurer_code"], list(new_lines)) if first else sorted(new_lines)
+    for insurer in to:
+        ln = new_lines.get(insurer)
+        line = None if ln is None else {"line_id": str(ln["id"]), "insurer_code": insurer, "basis": ln["basis"],
+                                        "payer_labels": list(ln["payer_labels"])}
+        role = "claim_insurer" if insurer == claim["insurer_code"] else "liable_party_insurer"
+        await enqueue_insurer_event(
+            conn, insurer_code=insurer, event_type="claim.opened", report_id=report_id,
+            data={**data, "role": role, "line": line,
+                  "photos": photo_links(ctx, report_id=report_id, photos=photos, insurer_code=insurer)},
+            occurred_at=claim["applied_at"], keyring=ctx.keyring,
+            dedupe_key=str(claim_id) if first else f"{claim_id}:line:{ln['id']}",
+            receipt_of_line=None if ln is None else ln["id"])
 
 
 async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> list[UUID]:
-    """Open one claim per vehicle (once), tell each insurer concerned, and re-decide cover on a new version."""
+    """Open one claim per vehicle (once) with its lines, tell each insurer concerned, and on a new version open
+    the lines it adds and re-decide cover."""
     report_id = UUID(payload["report_id"])
     opt_ins = payload.get("mutual_self_compensation") or {}
     async with ctx.pool.acquire() as conn, conn.transaction():
@@ -72,7 +112,7 @@ async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> l
         opened = await repo.open_claims(conn, report_id=report_id, rows=[
             (uuid.uuid4(), UUID(p["party_id"]), p["label"], p["insurer_code"]) for p in settled])
         photos = await repo.photos(conn, report_id=report_id)
-        calendar = await repo.holiday_calendar(conn)
+        new_ids = {c["id"] for c in opened}
         for c in opened:
             await record(conn, AuditEvent("claim", str(c["id"]), "opened", SYSTEM, report_id, {
                 "status": {"before": None, "after": "opened"},
@@ -81,20 +121,12 @@ async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> l
                                key=f"claim:{c['id']}:opened", data={
                                    "claim_id": str(c["id"]), "vehicle_label": c["label"],
                                    "insurer_code": c["insurer_code"], "status": "opened", "previous_status": None})
-            vehicle = by_label[c["label"]]
-            data = {"claim_id": str(c["id"]), "report_id": str(report_id), "outcome": payload["outcome"],
-                    "occurred_at": report["occurred_at"], "zone_id": report["zone_id"], "vehicle_label": c["label"],
-                    "party_id": str(c["party_id"]), "plate": vehicle["plate"],
-                    "policy_number": ctx.keyring.decrypt_or(vehicle["policy_number_enc"], vehicle["policy_number"]),
-                    "claim_insurer_code": c["insurer_code"],
-                    "liability": settled,
-                    "documents_due_at": calendar.due(c["applied_at"], DOCUMENTS_LISTED_DAYS).at}
-            for insurer, role in concerned(c["insurer_code"], settled, c["label"]).items():
-                await enqueue_insurer_event(conn, insurer_code=insurer, event_type="claim.opened", report_id=report_id,
-                                            data={**data, "role": role, "photos": photo_links(
-                                                ctx, report_id=report_id, photos=photos, insurer_code=insurer)},
-                                            occurred_at=c["applied_at"],
-                                            dedupe_key=f"{c['id']}", keyring=ctx.keyring)
+        if changed or opened:
+            for c in await repo.claims_of_report(conn, report_id=report_id):
+                if c["status"] == "withdrawn" or c["label"] not in shares:
+                    continue
+                await open_lines(ctx, conn, report=report, claim=c, vehicle=by_label[c["label"]], settled=settled,
+                                 outcome=payload["outcome"], photos=photos, first=c["id"] in new_ids)
         if changed:
             await redecide(conn, report_id=report_id)
     return [c["id"] for c in opened]
@@ -125,8 +157,7 @@ def cover_by_claim(settled: asyncpg.Record | None, claims: list[asyncpg.Record])
     """Each claim's cover as today's rules decide it (its own payments), once every claim is assessed."""
     if settled is None or not claims or any(c["assessed_fen"] is None for c in claims):
         return {}
-    parties = [PartyCover(p["label"], p["insurer_code"], p["share_percent"],
-                          opted_in_mutual=p["mutual_opt_in"]) for p in settled["parties"]]
+    parties = party_covers(settled["parties"])
     losses = [Loss(c["label"], Fen(c["assessed_fen"]), bool(c["vehicle_only"])) for c in claims]
     cover = decide_cover(parties=parties, losses=losses, accident_day=settled["accident_day"])
     decided = {}
@@ -138,23 +169,71 @@ def cover_by_claim(settled: asyncpg.Record | None, claims: list[asyncpg.Record])
 
 
 async def redecide(conn: asyncpg.Connection, *, report_id: UUID, now: datetime | None = None) -> bool:
-    """Decide the report's cover once every claim is assessed; again whenever the result changes."""
-    settled = await repo.settlement(conn, report_id=report_id)
+    """Decide the report's cover once every claim is assessed; again whenever the result changes. A line that
+    owes nothing under it closes as not_owing (its open duties end; a breached one stays breached), and one
+    closed so reopens if a revised cover makes it owe."""
+    now = now or datetime.now(UTC)
     claims = await repo.claims_of_report(conn, report_id=report_id)
-    decided = cover_by_claim(settled, claims)
+    decided = cover_by_claim(await repo.settlement(conn, report_id=report_id), claims)
+    lines = await repo.lines_of_claims(conn, claim_ids=[c["id"] for c in claims])
     changed = False
     for c in claims:
-        if c["id"] not in decided or c["cover"] == (mine := decided[c["id"]]) or c["paid_fen"] is not None:
+        mine = [ln for ln in lines if ln["id"] == c["id"]]
+        if c["id"] not in decided or any(ln["paid_fen"] is not None for ln in mine):
             continue  # a claim with a payment keeps the cover it was paid on
-        changed = True
-        revision = c["cover_revision"] + 1
-        await repo.update_claim(conn, claim_id=c["id"], fields={"cover": mine, "cover_revision": revision})
-        await record(conn, AuditEvent("claim", str(c["id"]), "cover_decided", SYSTEM, report_id,
-                                      {"cover": {"before": c["cover"], "after": mine}}))
-        data = {"claim_id": str(c["id"]), "report_id": str(report_id), "revision": revision,
-                "assessed_fen": c["assessed_fen"], **mine}
-        for insurer in concerned(c["insurer_code"], settled["parties"], c["label"]):
-            await enqueue_insurer_event(conn, insurer_code=insurer, event_type="claim.cover_decided", data=data,
-                                        occurred_at=now or datetime.now(UTC), report_id=report_id,
-                                        dedupe_key=f"{c['id']}:{revision}")
+        cover = decided[c["id"]]
+        if c["cover"] != cover:
+            changed = True
+            revision = c["cover_revision"] + 1
+            await repo.update_claim(conn, claim_id=c["id"], fields={"cover": cover, "cover_revision": revision})
+            await record(conn, AuditEvent("claim", str(c["id"]), "cover_decided", SYSTEM, report_id,
+                                          {"cover": {"before": c["cover"], "after": cover}}))
+            data = {"claim_id": str(c["id"]), "report_id": str(report_id), "revision": revision,
+                    "assessed_fen": c["assessed_fen"], **cover}
+            for insurer in recipients(c["insurer_code"], [ln["insurer_code"] for ln in mine]):
+                await enqueue_insurer_event(conn, insurer_code=insurer, event_type="claim.cover_decided", data=data,
+                                            occurred_at=now, report_id=report_id,
+                                            dedupe_key=f"{c['id']}:{revision}")
+        else:
+            revision = c["cover_revision"]
+        for ln in mine:
+            await settle_line(conn, ln, cover=cover, revision=revision, now=now)
+        await sync_status(conn, claim_id=c["id"])
     return changed
+
+
+# A line closes as not_owing only before a payout is agreed: an agreement made is kept (a person looks at it).
+BEFORE_PAYOUT = frozenset({"opened", "documents_requested", "documents_complete", "decided"})
+
+
+async def settle_line(conn: asyncpg.Connection, ln: asyncpg.Record, *, cover: dict[str, Any], revision: int,
+                      now: datetime) -> None:
+    """Close a line that owes nothing as not_owing, or reopen one closed so that owes again."""
+    base = {"claim_id": str(ln["id"]), "report_id": str(ln["report_id"]), "line_id": str(ln["line_id"]),
+            "insurer_code": ln["insurer_code"], "cover_revision": revision}
+    key = f"{ln['line_id']}:{revision}"
+    if ln["status"] in BEFORE_PAYOUT and owes_nothing(cover, ln["insurer_code"]):
+        await repo.update_line(conn, line_id=ln["line_id"], fields={
+            "status": "not_owing", "status_before_close": ln["status"], "closed_at": now})
+        await record(conn, AuditEvent("claim", str(ln["id"]), "line_not_owing", SYSTEM, ln["report_id"], {
+            "line_id": {"before": None, "after": str(ln["line_id"])},
+            "status": {"before": ln["status"], "after": "not_owing"}}))
+        await enqueue_insurer_event(conn, insurer_code=ln["insurer_code"], event_type="claim.line_closed",
+                                    data={**base, "outcome": "not_owing"}, occurred_at=now,
+                                    report_id=ln["report_id"], dedupe_key=key)
+    elif ln["status"] == "not_owing" and not owes_nothing(cover, ln["insurer_code"]):
+        back = ln["status_before_close"] or "opened"
+        await repo.update_line(conn, line_id=ln["line_id"], fields={"status": back, "closed_at": None})
+        await record(conn, AuditEvent("claim", str(ln["id"]), "line_reopened", SYSTEM, ln["report_id"], {
+            "line_id": {"before": None, "after": str(ln["line_id"])},
+            "status": {"before": "not_owing", "after": back}}))
+        await enqueue_insurer_event(conn, insurer_code=ln["insurer_code"], event_type="claim.line_reopened",
+                                    data={**base, "status": back}, occurred_at=now, report_id=ln["report_id"],
+                                    dedupe_key=key)
+
+
+async def sync_status(conn: asyncpg.Connection, *, claim_id: UUID) -> None:
+    """The claim's status summed up from its lines (claims.lines.claim_status_of)."""
+    statuses = await repo.line_statuses(conn, claim_id=claim_id)
+    if statuses:
+        await repo.sync_claim_status(conn, claim_id=claim_id, status=claim_status_of(statuses))

@@ -66,13 +66,18 @@ async def enqueue_insurer_event(
     report_id: UUID | None,
     dedupe_key: str,
     keyring: Keyring | None = None,
+    receipt_of_line: UUID | None = None,
 ) -> UUID | None:
     """Queue one webhook to one insurer in the caller's transaction; None if this dedupe key was queued before.
 
     With a keyring the body is stored sealed ("sealed" instead of "body"); events in PERSONAL_EVENTS need one.
+    `receipt_of_line`: delivering this message is that line's receipt of the claim application (交强险条例 §28;
+    claims.receipts records it with the delivery).
     """
     body = event_body(event_type=event_type, data=data, occurred_at=occurred_at)
     payload: dict[str, Any] = {"insurer_code": insurer_code, "event_type": event_type}
+    if receipt_of_line is not None:
+        payload["receipt_of_line"] = str(receipt_of_line)
     if keyring is not None:
         payload["sealed"] = keyring.encrypt(body).decode("ascii")
     elif event_type in PERSONAL_EVENTS:

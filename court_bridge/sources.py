@@ -97,8 +97,12 @@ async def photos(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.R
 
 async def claims(conn: asyncpg.Connection, *, report_id: UUID) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        """SELECT id::text AS claim_id, label AS party, insurer_code, status, payout_fen, paid_fen, applied_at
-           FROM claims WHERE report_id = $1::uuid ORDER BY label""",
+        """SELECT c.id::text AS claim_id, c.label AS party, c.insurer_code, c.status,
+                  coalesce((SELECT sum(l.payout_fen) FROM claim_lines l WHERE l.claim_id = c.id), c.payout_fen)::bigint
+                      AS payout_fen,
+                  coalesce((SELECT sum(l.paid_fen) FROM claim_lines l WHERE l.claim_id = c.id), c.paid_fen)::bigint
+                      AS paid_fen, c.applied_at
+           FROM claims c WHERE c.report_id = $1::uuid ORDER BY c.label""",
         report_id,
     )
     return [dict(r) for r in rows]

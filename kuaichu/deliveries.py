@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from accident.photo_service import DERIVATIVES_TOPIC, make_photo_derivatives
 from assessment.service import on_report_settled as route_settled
 from claims.delivery import WebhookRefused, WebhookRetry, deliver
+from claims.receipts import record_deliveries
 from claims.service import on_report_disputed, on_report_settled
 from claims.webhooks import TOPIC as INSURER_WEBHOOK
 from court_bridge import repository as court_repo
@@ -62,11 +64,17 @@ async def deliver_photo_derivatives(services: Services, msg: Message) -> int | N
     return None
 
 
-async def deliver_insurer_webhook(services: Services, msg: Message) -> int | None:
+async def deliver_insurer_webhook(services: Services, msg: Message) -> int | Delivered | None:
     """Signed afresh per attempt; same webhook-id and body bytes every time."""
     try:
-        return await deliver(cache=services.webhook_endpoints, http=services.http, message_id=msg.id,
-                             payload=msg.payload, timeout_s=services.settings.http_timeout_s, keyring=services.keyring)
+        status = await deliver(cache=services.webhook_endpoints, http=services.http, message_id=msg.id,
+                               payload=msg.payload, timeout_s=services.settings.http_timeout_s,
+                               keyring=services.keyring)
+        line = msg.payload.get("receipt_of_line")
+        if line is None:
+            return status
+        # claim.opened delivered: the line's receipt of the application (交强险条例 §28), recorded with the delivery
+        return Delivered(status, record_deliveries, (line, datetime.now(UTC)))
     except WebhookRetry as exc:
         raise Retry(str(exc), after_s=exc.after_s, status=exc.status) from exc
     except WebhookRefused as exc:

@@ -1,6 +1,6 @@
 """Periodic work beside the worker: the assessment timers, and clean-up (rate-limit buckets whose hits all left
-their windows are deleted, and so are the temporary files of photo writes a crash interrupted and the heartbeats of
-workers silent for a week)."""
+their windows are deleted, and so are the temporary files of photo writes a crash interrupted and the heartbeats
+of workers silent for a week)."""
 
 from __future__ import annotations
 

@@ -51,6 +51,7 @@ class CalendarYearRead(Out):
 
 class ProvisionalDeadline(Out):
     claim_id: str
+    line_id: str | None = None
     insurer_code: str
     duty: str
     due_at: str

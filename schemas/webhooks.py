@@ -55,6 +55,17 @@ class LiabilityShare(BaseModel):
     mutual_opt_in: bool = False
 
 
+class LineRef(BaseModel):
+    """The receiving insurer's line on the claim: the 交强险条例 §28–§29 duties it carries (PRODUCT.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    line_id: str
+    insurer_code: str
+    basis: Literal["liability", "mutual_self_compensation"]
+    payer_labels: list[str] = Field(description="the vehicles this insurer insures and may pay for")
+
+
 class ClaimOpenedV1(_Event):
     claim_id: str
     report_id: str
@@ -69,7 +80,59 @@ class ClaimOpenedV1(_Event):
     role: Literal["claim_insurer", "liable_party_insurer"]
     liability: list[LiabilityShare]
     photos: list[PhotoLink]
-    documents_due_at: AwareDatetime  # 交强险条例 §28
+    documents_due_at: AwareDatetime = Field(description=(
+        "交强险条例 §28: the due time if received when queued; the binding time is in `claim.received` and the "
+        "API (the application is received when this event is delivered or the claim first read, whichever is "
+        "first)"))
+    line: LineRef | None = Field(None, description="this insurer's line, when it could owe on the claim; absent "
+                                                   "for the vehicle's own insurer without a line")
+
+
+class ClaimReceivedV1(_Event):
+    """The line's insurer received the application: §28's one day runs from `received_at`."""
+
+    claim_id: str
+    report_id: str
+    line_id: str
+    insurer_code: str
+    received_at: AwareDatetime
+    received_via: Literal["webhook", "api_read"]
+    documents_due_at: AwareDatetime
+    documents_due_provisional: bool = Field(description="counted without the holiday data of its year")
+
+
+class ClaimLineClosedV1(_Event):
+    """The insurer's line closed because it owes nothing under the decided cover; its open duties end."""
+
+    claim_id: str
+    report_id: str
+    line_id: str
+    insurer_code: str
+    outcome: Literal["not_owing"]
+    cover_revision: int = Field(ge=1)
+
+
+class ClaimLineReopenedV1(_Event):
+    """A line closed as not owing owes again under a revised cover."""
+
+    claim_id: str
+    report_id: str
+    line_id: str
+    insurer_code: str
+    status: str
+    cover_revision: int = Field(ge=1)
+
+
+class DocumentsUploadedV1(_Event):
+    """The claimant uploaded a document the line's insurer requested (read it through the API)."""
+
+    claim_id: str
+    report_id: str
+    line_id: str
+    request_id: str
+    document_id: str
+    kind: str
+    documents_complete: bool
 
 
 class CoverPayment(BaseModel):
@@ -98,6 +161,8 @@ class ClaimClosedV1(_Event):
     report_id: str
     outcome: Literal["paid", "not_covered", "withdrawn"]
     paid_fen: int | None = Field(None, ge=0)
+    line_id: str | None = Field(None, description="the line that closed (its insurer's)")
+    insurer_code: str | None = Field(None, description="the insurer of the line that closed")
 
 
 class ReportDisputedV1(_Event):
@@ -145,6 +210,10 @@ EVENT_MODELS: dict[str, type[_Event]] = {
     "claim.opened": ClaimOpenedV1,
     "claim.cover_decided": ClaimCoverDecidedV1,
     "claim.closed": ClaimClosedV1,
+    "claim.received": ClaimReceivedV1,
+    "claim.line_closed": ClaimLineClosedV1,
+    "claim.line_reopened": ClaimLineReopenedV1,
+    "claim.document_uploaded": DocumentsUploadedV1,
     "report.disputed": ReportDisputedV1,
     "assessment.requested": AssessmentRequestedV1,
     "assessment.assigned": AssessmentAssignedV1,

@@ -11,9 +11,9 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from assessment import staff as staff_uc
+from assessment import zone_map
 from assessment.record import DamageItem, submit_record
 from assessment.service import AssessmentContext
-from geo import assessor_map
 from kernel.errors import InvalidInput, field
 from kernel.identity import StaffPrincipal
 from kuaichu.api import Route, json_response, principal, read_model, staff
@@ -117,7 +117,7 @@ async def record(request: web.Request) -> web.Response:
 
 async def served_zones(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn:
-        data = await assessor_map.served_zones(conn, who=_who(request))
+        data = await zone_map.served_zones(conn, who=_who(request))
     return json_response(ZoneMap.model_validate(data))
 
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
-import asyncpg
 from aiohttp import web
 
 from accident import inquiries
@@ -26,18 +24,17 @@ from schemas.inquiries import (
 )
 
 
-async def _due_after(conn: asyncpg.Connection, at: datetime, working_days: int) -> datetime:
-    """End of the `working_days`-th working day after `at`, on the claims' holiday calendar."""
-    return (await claims_repo.holiday_calendar(conn)).due(at, working_days).at
-
-
 async def post_inquiry(request: web.Request) -> web.Response:
     body = await read_model(request, InquiryCreate)
     who = principal(request)
     s = request.app[SERVICES]
+    at = s.intake.now()
+    async with s.pool.acquire() as conn:  # due by the end of the working days after it came in (民法典 §201, §203)
+        calendar = await claims_repo.holiday_calendar(conn)
+    due_at = calendar.due(at, s.settings.inquiry_answer_working_days).at
     data = await inquiries.ask(s.intake, who=who, report_id=report_id_of(request), kind=body.kind,
-                               about_case=body.about_case, subject=body.subject, text=body.text,
-                               working_days=s.settings.inquiry_answer_working_days, due_after=_due_after,
+                               about_case=body.about_case, subject=body.subject, text=body.text, at=at,
+                               due_at=due_at,
                                per_hour=s.settings.inquiries_per_party_per_hour,
                                rate_limits=not s.settings.bench_disable_rate_limits,
                                idem=idempotency_of(request, who, "inquiry"))

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from accident import supervision
-from claims.calendar import BEIJING
 from kernel.identity import StaffPrincipal
+from kernel.local_time import BEIJING
 from kernel.staff_accounts import zones_overseen
 from kuaichu.api import Route, json_response, principal, staff
 from kuaichu.keys import SERVICES

@@ -20,10 +20,15 @@ def keyring(settings: Settings) -> Keyring:
 
 async def two_vehicle_report(client: Any, settings: Settings) -> uuid.UUID:
     """Party A insured by PICC, party B by CPIC (tests/api/flows.py)."""
+    return (await two_drivers(client, settings))[0]
+
+
+async def two_drivers(client: Any, settings: Settings) -> tuple[uuid.UUID, dict[str, dict[str, str]]]:
+    """The report and each driver's session headers by label (A: PICC, B: CPIC)."""
     a = await create_report(client, settings.var_dir)
-    status, _, _ = await join(client, settings.var_dir, a["share_code"]["code"])
+    status, _, b_session = await join(client, settings.var_dir, a["share_code"]["code"])
     assert status == 201
-    return uuid.UUID(a["report"]["id"])
+    return uuid.UUID(a["report"]["id"]), {"A": bearer(a["session"]), "B": bearer(b_session)}
 
 
 def settled(report_id: uuid.UUID, shares: dict[str, int], opt_ins: dict[str, bool] | None = None,
@@ -49,20 +54,28 @@ async def opened_claims(client: Any, settings: Settings, shares: dict[str, int],
                         opt_ins: dict[str, bool] | None = None
                         ) -> tuple[uuid.UUID, dict[str, dict[str, str]], dict[str, str]]:
     """A two-vehicle report settled with `shares`: (report id, bearer headers by insurer/role, claim id by label)."""
-    report_id = await two_vehicle_report(client, settings)
-    auth = await tokens(settings)
-    await settle(settings, settled(report_id, shares, opt_ins))
-    claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
+    report_id, auth, claims, _ = await opened_case(client, settings, shares, opt_ins)
     return report_id, auth, claims
 
 
+async def opened_case(client: Any, settings: Settings, shares: dict[str, int],
+                      opt_ins: dict[str, bool] | None = None
+                      ) -> tuple[uuid.UUID, dict[str, dict[str, str]], dict[str, str], dict[str, dict[str, str]]]:
+    """As opened_claims, with the drivers' session headers by label."""
+    report_id, drivers = await two_drivers(client, settings)
+    auth = await tokens(settings)
+    await settle(settings, settled(report_id, shares, opt_ins))
+    claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
+    return report_id, auth, claims, drivers
+
+
 async def tokens(settings: Settings) -> dict[str, dict[str, str]]:
-    """Bearer headers: insurers PICC and CPIC, and staff admin, police, court, adjuster."""
+    """Bearer headers: insurers PICC, CPIC and PINGAN (on no claim), and staff admin, police, court, adjuster."""
     conn = await connect(settings.database_url)
     k = keyring(settings)
     try:
         out = {code: bearer(await issue_credential(conn, k, code=code, revoke_others=False))
-               for code in ("PICC", "CPIC")}
+               for code in ("PICC", "CPIC", "PINGAN")}
         for role in ("admin", "police", "court", "adjuster"):
             out[role] = bearer(await create_staff(conn, k, username=f"{role}-1", role=role, name=None,
                                                   insurer="PICC" if role == "adjuster" else None,

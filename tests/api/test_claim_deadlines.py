@@ -39,7 +39,7 @@ def kuaichu(settings, *args: str) -> subprocess.CompletedProcess:
 
 
 async def documents_deadline(client, auth, claim_id: str) -> dict:
-    r = await client.get(f"/v1/insurer/claims/{claim_id}", headers=auth["PICC"])
+    r = await client.get(f"/v1/insurer/claims/{claim_id}", headers=auth["CPIC"])  # A's loss: CPIC's line
     assert r.status == 200
     return next(d for d in (await r.json())["deadlines"] if d["duty"] == "documents_listed")
 
@@ -48,7 +48,8 @@ async def test_a_deadline_in_an_unpublished_year_is_provisional_until_the_year_i
         client, settings, case, tmp_path):
     auth, claims = case
     # Received on Friday 28 September 2035, 15:00 Beijing time: no published calendar for 2035.
-    await sql(settings, "UPDATE claims SET applied_at = $1::timestamptz", datetime(2035, 9, 28, 15, tzinfo=BEIJING))
+    await sql(settings, "UPDATE claim_lines SET received_at = $1::timestamptz, received_via = 'webhook'",
+              datetime(2035, 9, 28, 15, tzinfo=BEIJING))
     before = await documents_deadline(client, auth, claims["A"])
     # Weekends only: the last day, Saturday the 29th, moves to Monday 1 October; due at its 24:00.
     assert before["provisional"] is True and before["due_at"] == "2035-10-02T00:00:00+08:00"
@@ -90,7 +91,8 @@ async def test_the_overdue_list_is_right_across_the_national_day_holiday(client,
     _, claims = case
     # Received on 30 September 2026 at 15:00: §28's one day ends with the holiday (1–7 October), so the
     # insurer has until 24:00 on Thursday 8 October.
-    await sql(settings, "UPDATE claims SET applied_at = $1::timestamptz", datetime(2026, 9, 30, 15, tzinfo=BEIJING))
+    await sql(settings, "UPDATE claim_lines SET received_at = $1::timestamptz, received_via = 'webhook'",
+              datetime(2026, 9, 30, 15, tzinfo=BEIJING))
     conn = await connect(settings.database_url)
     try:
         on_time = await overdue_list(conn, insurer_code=None, limit=10,

@@ -48,8 +48,10 @@ async def test_assessment_claim_status_and_withdrawal_reach_the_court_as_updates
     r = await client.post(f"{url}/assessment", headers=auth, json={"reference": "a1", "items": items,
                                                                    "total_fen": 80_000})
     assert r.status == 201, await r.text()
-    r = await client.post(f"{url}/documents", headers=auth, json={"reference": "d1", "stage": "requested",
-                                                                  "items": ["行驶证"]})
+    # A's loss is owed by B's insurer on its line (交强险条例 §21): it lists the documents (§28)
+    line_auth = await _insurer(settings, "CPIC")
+    r = await client.post(f"{url}/documents", headers=line_auth, json={"reference": "d1", "stage": "requested",
+                                                                       "items": [{"kind": "vehicle_licence"}]})
     assert r.status == 200, await r.text()
     await work(client, lambda: _delivered(client, 4))
     r = await client.post(case.url(WITHDRAWAL), json={"reason": "双方已自行和解"}, headers=bearer(case.tokens["B"]))

@@ -95,17 +95,20 @@ async def test_a_link_from_a_delivered_webhook_answers_403_once_a_party_withdraw
 
 async def test_a_link_for_an_insurer_whose_claim_is_gone_or_presented_as_another_insurers_answers_403(
         client, settings, delivered):
-    link = delivered["link"]("CPIC")  # CPIC's vehicle B is not liable: CPIC is there for B's own claim only
+    link = delivered["link"]("CPIC")  # CPIC: B's own insurer, and its line on A's claim (无责 limit)
     assert (await client.get(local(link))).status == 200
     assert await problem_of(client, link.replace("to=insurer:CPIC", "to=insurer:PICC")) == "photo-link-invalid"
-    claim = (await sql(settings, "SELECT id FROM claims WHERE insurer_code = 'CPIC'"))[0]["id"]
     cpic = (await tokens(settings))["CPIC"]
-    r = await client.post(f"/v1/insurer/claims/{claim}/withdrawal", json={"reference": "cpic-w-1", "reason": "撤案"},
-                          headers=cpic)
-    assert r.status == 200, await r.text()
+    for ref, label in (("cpic-w-1", "B"), ("cpic-w-2", "A")):  # B's whole claim; CPIC's line on A's
+        claim = (await sql(settings, "SELECT id FROM claims WHERE label = $1", label))[0]["id"]
+        r = await client.post(f"/v1/insurer/claims/{claim}/withdrawal", json={"reference": ref, "reason": "撤案"},
+                              headers=cpic)
+        assert r.status == 200, await r.text()
+        if label == "B":  # still on A's claim through its line
+            assert (await client.get(local(link))).status == 200
     assert await problem_of(client, link) == "photo-link-recipient-without-case"
-    # PICC (A's claim, and A is liable for B's) still has its claims: its links still work
-    assert (await client.get(local(delivered["link"]("PICC")))).status == 200
+    # A's claim had no other line, so it is withdrawn as a whole: PICC has no claim left either
+    assert await problem_of(client, delivered["link"]("PICC")) == "photo-link-recipient-without-case"
 
 
 async def test_an_expired_link_is_refused_and_a_fresh_read_of_the_claim_returns_working_links(
