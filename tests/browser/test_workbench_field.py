@@ -65,6 +65,11 @@ async def test_an_adjuster_accepts_arrives_and_records_with_photos_on_a_phone(ne
     await expect(page.locator(".done")).to_contain_text("850.50 元")
     await expect(page.locator("#status")).to_contain_text("已完成")
     await shots(page, "record sent")
+    # A page of another role is not drawn for an adjuster (the API would refuse its data anyway).
+    response = await page.goto("/staff/reviews")
+    assert response is not None and response.status == 403
+    await expect(page.get_by_role("heading", name="无权查看此页面")).to_be_visible()
+    await expect(page.get_by_role("navigation")).not_to_contain_text("审核队列")
     record = await pool.fetchrow("SELECT total_fen, cardinality(photo_ids) AS photos FROM onscene_records"
                                  " WHERE task_id = $1::uuid", task["id"])
     assert (record["total_fen"], record["photos"]) == (85050, 2)
