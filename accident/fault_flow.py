@@ -23,7 +23,7 @@ from accident.fault_model import Outcome
 from accident.fault_proposal import Account, decision_json, facts_json, propose
 from accident.fault_view import fault_state
 from accident.identity import OtpPolicy
-from accident.model import Status, ensure
+from accident.model import Status, ensure, not_allowed
 from accident.ports import CourtCases
 from accident.service import Idempotency, Intake, access
 from accident.storage import PhotoStore
@@ -104,7 +104,7 @@ async def answer(conn: asyncpg.Connection, idem: Idempotency | None, report_id: 
 async def set_status(conn: asyncpg.Connection, a: Acting | asyncpg.Record, new: Status, actor: tuple[str, str],
                      action: str) -> None:
     row = a.report if isinstance(a, Acting) else a
-    await repo.set_status(conn, report_id=row["id"], status=new.value)
+    await repo.set_status(conn, report_id=row["id"], before=Status(row["status"]), status=new)
     await record(conn, AuditEvent("report", str(row["id"]), action, actor, row["id"],
                                   {"status": {"before": row["status"], "after": new.value}}))
 
@@ -181,7 +181,7 @@ async def _refuse_after_acceptance(conn: asyncpg.Connection, a: Acting) -> None:
     if a.status is Status.PROPOSED and proposal is not None:
         answers = await frepo.responses(conn, report_id=a.report["id"], version=proposal["version"])
         if len([r for r in answers if r["response"] == "accept"]) >= len(a.labels):
-            ensure(a.status, frozenset(), action_zh="在各方接受后修改陈述",
+            raise not_allowed(a.status, action_zh="在各方接受后修改陈述",
                    action_en="change an account after every party accepted")
 
 

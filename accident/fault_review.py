@@ -23,7 +23,7 @@ from accident.fault_flow import (
     set_status,
 )
 from accident.fault_sets import LEGAL_BASIS
-from accident.model import Status, ensure
+from accident.model import Status, ensure, not_allowed
 from accident.service import Idempotency, access
 from kernel.audit import AuditEvent, record
 from kernel.errors import field
@@ -153,7 +153,7 @@ async def ask_for_court(flow: FaultFlow, *, who: Principal, report_id: UUID, rea
         assert current is not None
         answers = await rrepo.determination_responses(conn, report_id=report_id, version=current["version"])
         if not any(r["party_id"] == a.party_id and r["response"] == "dispute" for r in answers):
-            ensure(a.status, frozenset(), action_zh="在未对认定提出异议时申请法院处理",
+            raise not_allowed(a.status, action_zh="在未对认定提出异议时申请法院处理",
                    action_en="ask for court handling without disputing the determination")
         message = await request_court_handling(conn, a, determination_version=current["version"], reason=reason,
                                                at=flow.intake.now(), court=flow.court)

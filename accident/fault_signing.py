@@ -23,7 +23,7 @@ from accident.agreement_pdf import render_agreement_pdf
 from accident.fault_errors import FaultInputRefused, NoAgreement, StaleVersion
 from accident.fault_flow import Acting, FaultFlow, acting_party, answer, enqueue_settled, replayed, set_status
 from accident.fault_view import fault_state
-from accident.model import Status, ensure
+from accident.model import Status, ensure, not_allowed
 from accident.photo_service import discard_unreferenced, store_content
 from accident.photos import ImageTooLarge, verify_png
 from accident.service import Idempotency, access
@@ -50,7 +50,7 @@ async def _ready_to_sign(conn: asyncpg.Connection, a: Acting, version: int | Non
                            current_version=proposal["version"])
     answers = await frepo.responses(conn, report_id=a.report["id"], version=proposal["version"])
     if len({r["label"] for r in answers if r["response"] == "accept"}) < len(a.labels):
-        ensure(a.status, frozenset(), action_zh="在各方接受前签署", action_en="sign before every party accepted")
+        raise not_allowed(a.status, action_zh="在各方接受前签署", action_en="sign before every party accepted")
     return proposal
 
 

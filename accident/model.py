@@ -41,14 +41,57 @@ OPEN_FOR_PARTIES = frozenset({Status.DRAFT, Status.AWAITING_PARTIES})
 OPEN_FOR_PHOTOS = frozenset({Status.DRAFT, Status.AWAITING_PARTIES, Status.FACTS_COMPLETE})
 
 
+S = Status
+_COURT_STAGES = (S.COURT_REQUESTED, S.COURT_ACCEPTED, S.COURT_MEDIATION, S.COURT_MEDIATED, S.COURT_CONFIRMED,
+                 S.COURT_JUDGED, S.COURT_PAYOUT_ORDERED)
+# Every move a report may make, and nothing else: a status change anywhere goes through `transition` (the
+# repository's set_status calls it). The court's stages only move forward (its callbacks skip stages freely);
+# a court request may be withdrawn until the court's part ended.
+NEXT: dict[Status, frozenset[Status]] = {
+    S.DRAFT: frozenset({S.AWAITING_PARTIES, S.FACTS_COMPLETE, S.REFERRED_TO_122}),  # evidence submitted; 122
+    S.AWAITING_PARTIES: frozenset({S.FACTS_COMPLETE, S.REFERRED_TO_122}),  # the last party joined; 122
+    S.FACTS_COMPLETE: frozenset({S.PROPOSED, S.IN_REVIEW}),  # every account in: the engine proposes or refers
+    S.PROPOSED: frozenset({S.PROPOSED, S.AGREED, S.IN_REVIEW}),  # an account changed; all signed; disputed
+    S.IN_REVIEW: frozenset({S.DETERMINED}),  # the police determination
+    S.DETERMINED: frozenset({S.COURT_REQUESTED, S.OFFLINE_MEDIATION}),  # a party asks for court handling
+    S.OFFLINE_MEDIATION: frozenset({S.COURT_WITHDRAWN}),
+    **{
+        stage: frozenset(_COURT_STAGES[i + 1 :])
+        | (frozenset({S.COURT_WITHDRAWN}) if stage not in (S.COURT_CONFIRMED, S.COURT_PAYOUT_ORDERED) else frozenset())
+        for i, stage in enumerate(_COURT_STAGES)
+    },
+    S.AGREED: frozenset(),
+    S.REFERRED_TO_122: frozenset(),
+    S.COURT_WITHDRAWN: frozenset(),
+    S.WITHDRAWN: frozenset(),
+    S.CLOSED: frozenset(),
+}
+
+
+def transition(before: Status, after: Status) -> Status:
+    """The one check of every status change: `after` must be a move NEXT allows from `before` (409 otherwise)."""
+    if after not in NEXT[before]:
+        raise IllegalTransition(
+            f"报告当前状态为“{STATUS_ZH[before]}”，不能变为“{STATUS_ZH[after]}”",
+            f"The report is {before.value}; it cannot become {after.value}",
+            status=before.value,
+        )
+    return after
+
+
+def not_allowed(status: Status, *, action_zh: str, action_en: str) -> IllegalTransition:
+    """The 409 for an action the report's current status does not allow, in both languages."""
+    return IllegalTransition(
+        f"报告当前状态为“{STATUS_ZH[status]}”，不能{action_zh}",
+        f"The report is {status.value}; cannot {action_en}",
+        status=status.value,
+    )
+
+
 def ensure(status: Status, allowed: frozenset[Status], *, action_zh: str, action_en: str) -> None:
     """Refuse an action the current status does not allow (409), never a silent no-op."""
     if status not in allowed:
-        raise IllegalTransition(
-            f"报告当前状态为“{STATUS_ZH[status]}”，不能{action_zh}",
-            f"The report is {status.value}; cannot {action_en}",
-            status=status.value,
-        )
+        raise not_allowed(status, action_zh=action_zh, action_en=action_en)
 
 
 def after_submit(*, vehicle_count: int, joined: int) -> Status:

@@ -123,7 +123,8 @@ async def _join_locked(
     verdict = verdict_for(body.case_answers, body.party, label)
     if not verdict.eligible:
         referral = eligibility_out(verdict)
-        await repo.set_status(conn, report_id=report_id, status=Status.REFERRED_TO_122.value, referral=referral)
+        await repo.set_status(conn, report_id=report_id, before=status, status=Status.REFERRED_TO_122,
+                              referral=referral)
         await repo.expire_share_codes(conn, report_id=report_id)
         await record(conn, AuditEvent("report", str(report_id), "referred_to_122", who.actor, report_id,
                                       {"status": {"before": status.value, "after": "referred_to_122"},
@@ -140,7 +141,7 @@ async def _join_locked(
               for e, a, ch in party_audit(label, body.party, body.consent)]
     new_status = after_join(status, vehicle_count=row["vehicle_count"], joined=len(parties) + 1)
     if new_status is not status:
-        await repo.set_status(conn, report_id=report_id, status=new_status.value)
+        await repo.set_status(conn, report_id=report_id, before=status, status=new_status)
         events.append(AuditEvent("report", str(report_id), "facts_complete", ("party", str(party_id)), report_id,
                                  {"status": {"before": status.value, "after": new_status.value}}))
     if len(parties) + 1 >= row["vehicle_count"]:
@@ -204,7 +205,7 @@ async def submit_evidence(intake: Intake, *, who: Principal, report_id: UUID) ->
             )
         joined = len(await repo.parties(conn, report_id=report_id))
         new_status = after_submit(vehicle_count=row["vehicle_count"], joined=joined)
-        await repo.set_status(conn, report_id=report_id, status=new_status.value)
+        await repo.set_status(conn, report_id=report_id, before=status, status=new_status)
         await record(conn, AuditEvent("report", str(report_id), "evidence_submitted", ("party", str(viewer.party_id)),
                                       report_id, {"status": {"before": status.value, "after": new_status.value}}))
         return await _view(conn, intake, report_id, viewer)

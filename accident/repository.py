@@ -9,8 +9,8 @@ from uuid import UUID
 
 import asyncpg
 
-from accident.errors import DuplicatePlate, UnknownInsurer
-from accident.model import FINISHED, Status
+from accident.errors import DuplicatePlate, IllegalTransition, UnknownInsurer
+from accident.model import FINISHED, Status, transition
 from kernel import audit, idempotency, outbox
 from kernel.errors import field as field_error
 from kernel.pipeline import PipelinedStatement
@@ -257,15 +257,23 @@ async def reports_of_phone(conn: asyncpg.Connection, *, phone_hash: bytes) -> li
     )
 
 
-async def set_status(conn: asyncpg.Connection, *, report_id: UUID, status: str, referral: Any = None) -> None:
-    """Move the report; entering a finished status stamps finished_at (kept while it stays finished)."""
-    await conn.execute(
+async def set_status(
+    conn: asyncpg.Connection, *, report_id: UUID, before: Status, status: Status, referral: Any = None
+) -> None:
+    """Move the report from `before` (as read under the caller's lock) to `status`, a move the lifecycle table
+    allows (model.NEXT); entering a finished status stamps finished_at (kept while it stays finished)."""
+    transition(before, status)
+    moved = await conn.fetchval(
         """UPDATE reports SET status = $2::text, referral = coalesce($3::jsonb, referral), updated_at = now(),
                               version = version + 1,
                               finished_at = CASE WHEN $4::boolean THEN coalesce(finished_at, now()) END
-           WHERE id = $1::uuid""",
-        report_id, status, referral, Status(status) in FINISHED,
+           WHERE id = $1::uuid AND status = $5::text
+           RETURNING true""",
+        report_id, status.value, referral, status in FINISHED, before.value,
     )
+    if not moved:  # the caller read a status that is no longer the report's: it did not hold the row lock
+        raise IllegalTransition("报告状态已变化，请刷新后重试", "The report's status changed; reload and try again",
+                                status=before.value)
 
 
 async def share_code_report(conn: asyncpg.Connection, *, code_hash: bytes) -> UUID | None:

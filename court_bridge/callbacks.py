@@ -112,7 +112,7 @@ async def _record(conn: asyncpg.Connection, webhook_id: str, callback: CourtCall
         return MISMATCH, {}
     applied = outcome == "applied"
     if applied and before in WITH_COURT and before is not after:
-        await reports.set_status(conn, report_id=report_id, status=after.value)
+        await reports.set_status(conn, report_id=report_id, before=before, status=after)
         await record(conn, AuditEvent("report", str(report_id), after.value, actor, report_id,
                                       {"status": {"before": before.value, "after": after.value}}))
     return None, {"webhook_id": webhook_id, "result": "processed" if applied else "recorded_not_applied",
