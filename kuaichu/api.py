@@ -45,6 +45,10 @@ class Route:
     raw_response: dict[int, str] | None = None  # status -> media type of a non-JSON body
     idempotent: bool = False  # honours Idempotency-Key
     errors: tuple[int, ...] = ()
+    description: str | None = None  # longer OpenAPI text (a protocol, say), after the summary
+    headers: tuple[dict[str, Any], ...] = ()  # OpenAPI parameter objects of request headers
+    raw_body: dict[str, dict[str, Any]] | None = None  # media type -> schema of a non-JSON, non-form body
+    response_headers: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)  # status -> headers
 
 
 class MalformedJSON(DomainError):

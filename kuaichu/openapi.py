@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -59,7 +60,8 @@ def _browser_headers(route: Route) -> list[dict[str, Any]]:
 
 
 def _parameters(r: Route) -> list[dict[str, Any]]:
-    """Path parameters, the query model's fields, and Idempotency-Key where the route honours it."""
+    """Path parameters, the query model's fields, Idempotency-Key where the route honours it, and the route's
+    own request headers."""
     params = [
         {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
         for n in _PARAM.findall(r.path)
@@ -79,7 +81,33 @@ def _parameters(r: Route) -> list[dict[str, Any]]:
                 "schema": {"type": "string", "maxLength": 200},
             }
         )
-    return params
+    return params + [dict(h, **{"in": "header"}) for h in r.headers]
+
+
+def _request_body(r: Route, ref: Callable[[type[BaseModel]], dict[str, str]]) -> dict[str, Any] | None:
+    """A JSON body by its model, a multipart form, or raw bytes (one schema per media type)."""
+    if r.body is not None:
+        return {"required": True, "content": {"application/json": {"schema": ref(r.body)}}}
+    if r.multipart is not None:
+        return {"required": True, "content": {"multipart/form-data": {"schema": r.multipart}}}
+    if r.raw_body is not None:
+        return {"required": True, "content": {m: {"schema": sc} for m, sc in r.raw_body.items()}}
+    return None
+
+
+def _answers(r: Route, ref: Callable[[type[BaseModel]], dict[str, str]]) -> dict[str, Any]:
+    """The route's successful answers: JSON models, raw media types, and the headers they carry."""
+    answers: dict[str, Any] = {}
+    for status, model in r.responses.items():
+        entry: dict[str, Any] = {"description": "OK" if status < 300 else "Result"}
+        if model is not None:
+            entry["content"] = {"application/json": {"schema": ref(model)}}
+        answers[str(status)] = entry
+    for status, media in (r.raw_response or {}).items():
+        answers[str(status)] = {"description": "OK", "content": {media: {}}}
+    for status, headers in r.response_headers.items():
+        answers.setdefault(str(status), {"description": "OK"})["headers"] = headers
+    return answers
 
 
 def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
@@ -104,23 +132,18 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
             "tags": [r.tag],
             "responses": {},
         }
+        if r.description:
+            op["description"] = r.description
         params = _parameters(r)
         if params:
             op["parameters"] = params
-        if r.body is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(r.body)}}}
-        elif r.multipart is not None:
-            op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": r.multipart}}}
-        for status, model in r.responses.items():
-            entry: dict[str, Any] = {"description": "OK" if status < 300 else "Result"}
-            if model is not None:
-                entry["content"] = {"application/json": {"schema": _ref(model)}}
-            op["responses"][str(status)] = entry
-        for status, media in (r.raw_response or {}).items():  # beside a JSON model of the same status, if any
-            op["responses"].setdefault(str(status), {"description": "OK"}).setdefault("content", {})[media] = {}
+        body = _request_body(r, _ref)
+        if body is not None:
+            op["requestBody"] = body
+        op["responses"] = _answers(r, _ref)
         problem = {"content": {"application/problem+json": {"schema": _ref(Problem)}}}
         error_codes = set(r.errors) | {500}
-        if r.body is not None or r.multipart is not None or r.query is not None:
+        if r.body is not None or r.multipart is not None or r.raw_body is not None or r.query is not None:
             error_codes |= {400, 413, 415, 422}
         if PUBLIC not in r.auth:
             error_codes |= {401, 403, 404}

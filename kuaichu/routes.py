@@ -9,6 +9,7 @@ from kuaichu.handlers import (
     browser_sessions,
     claims,
     court,
+    driver,
     eligibility,
     fault,
     fault_flow,
@@ -18,6 +19,7 @@ from kuaichu.handlers import (
     insurers,
     operations,
     pages,
+    photo_uploads,
     photos,
     reports,
     staff_pages,
@@ -36,6 +38,7 @@ def all_routes() -> list[Route]:
         *identity.ROUTES,
         *browser_sessions.ROUTES,
         *reports.ROUTES,
+        *photo_uploads.ROUTES,  # before photos: its /photos/uploads/{id} must not read as a photo's variant
         *photos.ROUTES,
         *fault_flow.ROUTES,
         *fault_review.ROUTES,
@@ -51,4 +54,5 @@ def all_routes() -> list[Route]:
         *workbench.ROUTES,
         *zone_outlines.ROUTES,
         *staff_pages.ROUTES,
+        *driver.ROUTES,
     ]

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     max_photo_bytes_per_report: int = Field(200 * 1024 * 1024, ge=1)
     # Photo writes a crash interrupted leave `.part` files; the worker removes those older than this.
     photo_part_stale_s: float = Field(3600.0, gt=0)
+    # A resumable photo upload not completed within this long expires; the worker deletes its bytes.
+    photo_upload_ttl_s: int = Field(24 * 3600, ge=60)
+    # Drafts a driver's pages save (before a report exists, and per party) are deleted this long after their
+    # last change.
+    draft_ttl_s: int = Field(7 * 24 * 3600, ge=60)
 
     # Share codes for party B, one-time codes for phones.
     share_code_ttl_s: int = 24 * 3600
@@ -215,6 +220,11 @@ class Settings(BaseSettings):
     @property
     def photo_dir(self) -> Path:
         return self.var_dir / "photos"
+
+    @property
+    def upload_dir(self) -> Path:
+        """Spool files of unfinished resumable photo uploads."""
+        return self.photo_dir / "uploads"
 
     @property
     def sms_dir(self) -> Path:
