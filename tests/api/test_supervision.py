@@ -10,8 +10,7 @@ import uuid
 from tests.api.evidence import staff_token
 from tests.api.fault_steps import dispute_to_review, police, report_with_parties
 from tests.api.flows import SHENGSI, TONGLU, bearer, create_report
-from tests.api.test_assessment_api import _agreed
-from tests.api.workbench_steps import as_owner, officer_of
+from tests.api.workbench_steps import agreed_report, as_owner, officer_of
 from tests.integration.assessment_setup import token_of
 
 
@@ -20,7 +19,7 @@ async def _seed(client, settings) -> dict[str, str]:
     whose review ran past its three days and whose package the court accepted, one made 60 days ago (outside
     the period). Shengsi: one report with a late complaint about the insurer and one about the assessor.
     Tonglu: a draft only (not a case)."""
-    agreed = await _agreed(client, settings)
+    agreed = await agreed_report(client, settings)
     await as_owner(settings, "UPDATE reports r SET created_at = a.created_at - interval '20 minutes' "
                  "FROM fault_agreements a WHERE a.report_id = r.id AND r.id = $1::uuid", agreed)
     await as_owner(settings, """INSERT INTO assessment_tasks (id, report_id, party_id, vehicle_label, insurer_code,
