@@ -24,6 +24,7 @@ from accident.fault_flow import (
 )
 from accident.fault_sets import LEGAL_BASIS
 from accident.model import Status, ensure, not_allowed
+from accident.notifications import notify
 from accident.service import Idempotency, access
 from kernel.audit import AuditEvent, record
 from kernel.errors import field
@@ -96,6 +97,7 @@ async def determine(flow: FaultFlow, *, who: StaffPrincipal, report_id: UUID, sh
                                       {"shares": {"before": None, "after": out},
                                        "articles": {"before": None, "after": articles}}))
         await set_status(conn, row, Status.DETERMINED, who.actor, "determined")
+        await notify(conn, report_id=report_id, event="police_determination", key=f"v{version}")
         await enqueue_settled(conn, report_id=report_id, outcome="determined", version=version, shares=out,
                               opt_ins={label: False for label in sorted(parties)})
         await flow.court.update(conn, report_id=report_id, type="determination", occurred_at=now,

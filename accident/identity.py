@@ -14,7 +14,7 @@ from accident.errors import CodeExpired, WrongCode
 from kernel import ratelimit
 from kernel.audit import AuditEvent, record
 from kernel.crypto import Keyring, new_token
-from kernel.errors import DomainError, RateLimited
+from kernel.errors import DomainError, RateLimited, Unauthenticated
 from kernel.identity import PhonePrincipal
 from kernel.ratelimit import Limit, Window
 from kernel.sessions import PHONE_PREFIX
@@ -173,19 +173,63 @@ async def consume_code(conn: asyncpg.Connection, *, challenge_id: uuid.UUID) -> 
 
 
 async def open_session(
-    pool: asyncpg.Pool, *, keyring: Keyring, policy: OtpPolicy, phone_hash: bytes
+    pool: asyncpg.Pool, *, keyring: Keyring, policy: OtpPolicy, phone_hash: bytes, transport: str = "bearer"
 ) -> tuple[str, datetime]:
-    """A phone session: reaches every report this phone is party to (a lost party token is not a lost case)."""
+    """A phone session: reaches every report this phone is party to (a lost party token is not a lost case).
+
+    `transport`: "bearer" (the token is handed to an API client) or "cookie" (a browser keeps it HttpOnly).
+    """
     token = new_token(PHONE_PREFIX)
     session_id = uuid.uuid4()
     expires_at = datetime.now(UTC) + timedelta(seconds=policy.session_ttl_s)
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute(
-            """INSERT INTO phone_sessions (id, token_hash, phone_hash, expires_at)
-               VALUES ($1::uuid, $2::bytea, $3::bytea, $4::timestamptz)""",
-            session_id, keyring.token_hash(token), phone_hash, expires_at,
+            """INSERT INTO phone_sessions (id, token_hash, phone_hash, expires_at, transport)
+               VALUES ($1::uuid, $2::bytea, $3::bytea, $4::timestamptz, $5::text)""",
+            session_id, keyring.token_hash(token), phone_hash, expires_at, transport,
         )
-        await record(conn, AuditEvent("session", str(session_id), "opened", ("party", f"phone-session:{session_id}")))
+        await record(conn, AuditEvent("session", str(session_id), "opened", ("party", f"phone-session:{session_id}"),
+                                      changes={"transport": {"before": None, "after": transport}}))
+    return token, expires_at
+
+
+class SameDriver(DomainError):
+    code = "second-party-is-this-driver"
+    kind = "conflict"
+    title_zh = "这是本机已登录的手机号，请让对方驾驶人输入他自己的手机号"
+    title_en = "This is the phone already signed in here: the other driver enters their own number"
+
+
+async def open_second_party_session(
+    pool: asyncpg.Pool, *, keyring: Keyring, host: PhonePrincipal, phone_hash: bytes, ttl_s: int
+) -> tuple[str, datetime]:
+    """A session for the other party on this device, proved by their own code: tied to the device's session
+    (it ends with it), at most `ttl_s` long, and reaching only the reports both phones are party to."""
+    if phone_hash == host.phone_hash:
+        raise SameDriver()
+    token = new_token(PHONE_PREFIX)
+    session_id = uuid.uuid4()
+    async with pool.acquire() as conn, conn.transaction():
+        expires_at = await conn.fetchval(
+            """INSERT INTO phone_sessions (id, token_hash, phone_hash, expires_at, transport, host_session_id)
+               SELECT $1::uuid, $2::bytea, $3::bytea, least(h.expires_at, now() + make_interval(secs => $5::int)),
+                      'second_party', h.id
+               FROM phone_sessions h WHERE h.id = $4::uuid AND h.revoked_at IS NULL AND h.expires_at > now()
+               RETURNING expires_at""",
+            session_id, keyring.token_hash(token), phone_hash, host.session_id, ttl_s,
+        )
+        if expires_at is None:  # the device's session ended a moment ago
+            raise Unauthenticated("本机的登录已结束，请重新登录", "This device's session has ended; sign in again")
+        # Earlier second-party sessions of this device end: one other party at a time.
+        ended = await conn.fetch(
+            """UPDATE phone_sessions SET revoked_at = now()
+               WHERE host_session_id = $1::uuid AND id <> $2::uuid AND revoked_at IS NULL RETURNING id""",
+            host.session_id, session_id,
+        )
+        await record(conn, AuditEvent("session", str(session_id), "opened", ("party", f"phone-session:{session_id}"),
+                                      changes={"transport": {"before": None, "after": "second_party"},
+                                               "device_session": {"before": None, "after": str(host.session_id)}}),
+                     *(AuditEvent("session", str(r["id"]), "revoked", host.actor) for r in ended))
     return token, expires_at
 
 

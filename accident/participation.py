@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -13,6 +12,7 @@ import asyncpg
 from accident import repository as repo
 from accident.errors import AlreadyParty, EvidenceIncomplete, ReportFull, ReportNotFound, WrongShareCode
 from accident.model import OPEN_FOR_PARTIES, Status, after_join, after_submit, ensure, next_label
+from accident.notifications import notify
 from accident.service import (
     Idempotency,
     Intake,
@@ -29,7 +29,7 @@ from accident.service import (
     verdict_for,
 )
 from accident.views import Viewer, eligibility_out, missing_photo_kinds, render_report
-from kernel import idempotency, outbox, ratelimit
+from kernel import idempotency, ratelimit
 from kernel.audit import AuditEvent, record
 from kernel.crypto import new_token
 from kernel.errors import field
@@ -86,24 +86,12 @@ async def join_report(
                 await ratelimit.give_back(conn, at, *(lim.bucket for lim in limits))
 
 
-REFERRAL_TEXT = {
-    "move_then_call_122": ("请先将车辆移至不妨碍交通的地方，再拨打122报警。",
-                           "Move the vehicles out of the way, then call 122."),
-    "call_122_stay": ("请不要移动车辆，留在现场并拨打122报警。", "Do not move the vehicles; stay and call 122."),
-}
-
-
-async def tell_referred(conn: asyncpg.Connection, k: Any, *, report_id: UUID, party: asyncpg.Record,
+async def tell_referred(conn: asyncpg.Connection, *, report_id: UUID, parties: list[asyncpg.Record],
                         action: str) -> None:
-    """Text a party already in the report that the case went to 122 when another party joined (the other's
+    """Text the parties already in the report that the case went to 122 when another party joined (the other's
     reasons are theirs, not told); once per party, through the outbox."""
-    zh, en = REFERRAL_TEXT.get(action, REFERRAL_TEXT["call_122_stay"])
-    text = (f"【快处】对方当事人加入时的情况表明，本起事故不能由双方自行协商处理，已转交警处理。{zh}"
-            f" Kuaichu: the other driver's answers show this accident cannot be settled between you. {en}")
-    phone = k.decrypt(bytes(party["phone_enc"]))
-    await outbox.enqueue(conn, topic="sms", dedupe_key=f"sms:referred:{report_id}:{party['id']}", report_id=report_id,
-                         payload={"to_enc": base64.b64encode(k.encrypt(phone)).decode(),
-                                  "text_enc": base64.b64encode(k.encrypt(text)).decode(), "purpose": "referral"})
+    await notify(conn, report_id=report_id, event="referred_to_122", key="join",
+                 labels=[p["label"] for p in parties], detail={"action": action})
 
 
 async def _join_locked(
@@ -129,8 +117,7 @@ async def _join_locked(
         await record(conn, AuditEvent("report", str(report_id), "referred_to_122", who.actor, report_id,
                                       {"status": {"before": status.value, "after": "referred_to_122"},
                                        "reasons": {"before": None, "after": [r.code for r in verdict.reasons]}}))
-        for p in parties:
-            await tell_referred(conn, k, report_id=report_id, party=p, action=referral["action"])
+        await tell_referred(conn, report_id=report_id, parties=parties, action=referral["action"])
         return 200, {"status": "referred_to_122", "eligibility": referral}
     party_id = uuid.uuid4()
     token = new_token(PARTY_PREFIX)
@@ -147,6 +134,8 @@ async def _join_locked(
     if len(parties) + 1 >= row["vehicle_count"]:
         await repo.expire_share_codes(conn, report_id=report_id)
     await record(conn, *events)
+    await notify(conn, report_id=report_id, event="party_joined", key=str(party_id),
+                 labels=[p["label"] for p in parties], detail={"label": label})
     view = await _view(conn, intake, report_id, Viewer(party_id=party_id))
     return 201, {"report": view, "party_id": str(party_id), "label": label, "party_token": token}
 
@@ -218,5 +207,8 @@ assert set(_PHOTO_ZH) == set(REQUIRED_PHOTO_KINDS)
 async def my_reports(intake: Intake, *, who: PhonePrincipal) -> dict[str, Any]:
     async with intake.pool.acquire() as conn:
         rows = await repo.reports_of_phone(conn, phone_hash=who.phone_hash)
+        if who.host_phone_hash is not None:  # on another's phone: only the reports shared with that phone
+            shared = {r["id"] for r in await repo.reports_of_phone(conn, phone_hash=who.host_phone_hash)}
+            rows = [r for r in rows if r["id"] in shared]
     return {"reports": [{"report_id": str(r["id"]), "label": r["label"], "status": r["status"],
                          "occurred_at": r["occurred_at"].isoformat(), "plate": r["plate"]} for r in rows]}

@@ -311,7 +311,9 @@ async def access(conn: asyncpg.Connection, who: Principal, report_id: UUID) -> V
         return Viewer(party_id=who.party_id)
     if isinstance(who, PhonePrincipal):
         party_id = await repo.party_of_phone(conn, report_id=report_id, phone_hash=who.phone_hash)
-        if party_id is not None:
+        # A second party on another's phone reaches only the reports that phone is party to as well.
+        if party_id is not None and (who.host_phone_hash is None or await repo.party_of_phone(
+                conn, report_id=report_id, phone_hash=who.host_phone_hash) is not None):
             return Viewer(party_id=party_id)
     if isinstance(who, StaffPrincipal) and who.role in ("police", "admin"):
         # Admins reach every report; police the reports of their jurisdiction. Anything else reads as absent.

@@ -31,7 +31,7 @@ def unique(jpeg: bytes, n: int) -> bytes:
 def admin_token(dsn: str) -> str:
     env = {**os.environ, "DATABASE_URL": dsn}
     out = subprocess.run([str(VENV_BIN / "kuaichu"), "staff", "create", f"bench-admin-{os.getpid()}",
-                          "--role", "admin"], env=env, capture_output=True, text=True, check=False)
+                          "--role", "admin", "--token"], env=env, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"kuaichu staff create failed: {out.stderr[-500:]}")
     return out.stdout.strip().splitlines()[-1]

@@ -17,6 +17,7 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel
 
+from accident.notifications import notify
 from claims import repository as repo
 from claims.documents_model import item_in
 from claims.errors import AmountsDoNotAddUp, ClaimNotFound, ClaimTransitionRefused, PayoutNeedsReason, ReferenceReused
@@ -94,6 +95,8 @@ async def _documents(conn, who, c, body, now) -> None:
         await _step(conn, who, c, S.DOCUMENTS_REQUESTED, {"documents_requested_at": now} if first else {}, now)
         await repo.insert_document_requests(conn, line_id=c["line_id"],
                                             items=[i.model_dump(mode="json") for i in body.items])
+        await notify(conn, report_id=c["report_id"], event="documents_requested",
+                     key=f"{c['line_id']}:{body.reference}", labels=[c["label"]])
     elif body.stage == "none_needed":
         fields = {"documents_complete_at": now, "documents_complete_how": "none_needed"}
         if c["documents_requested_at"] is None:
@@ -195,6 +198,9 @@ async def _payout(conn, who, c, body, now) -> None:
     elif cover is None:
         fields["flags"] = _flag(c, "payout_before_cover", now, amount_fen=body.amount_fen, reason=body.reason)
     await _step(conn, who, c, S.PAYOUT_AGREED, fields, now)
+    await notify(conn, report_id=c["report_id"], event="payout_agreed",
+                 key=f"{c['line_id']}:{fields['payout_revision']}", labels=[c["label"]],
+                 detail={"amount_fen": body.amount_fen})
 
 
 async def _payment(conn, who, c, body, now) -> None:
@@ -203,6 +209,8 @@ async def _payment(conn, who, c, body, now) -> None:
         fields["flags"] = _flag(c, "payment_differs_from_agreement", now, paid_fen=body.amount_fen,
                                 agreed_fen=c["payout_fen"])
     await _step(conn, who, c, S.PAID, fields, now)
+    await notify(conn, report_id=c["report_id"], event="payout_paid", key=str(c["line_id"]), labels=[c["label"]],
+                 detail={"amount_fen": body.amount_fen})
     await _close(conn, who, {**dict(c), "status": S.PAID.value}, S.CLOSED, "paid", now, body.amount_fen)
 
 

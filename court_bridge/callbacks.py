@@ -13,6 +13,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from accident import repository as reports
 from accident.model import Status
+from accident.notifications import notify
 from court_bridge import repository as repo
 from court_bridge.errors import BadCallbackSignature, CaseNumberMismatch, SequenceTooFar, UnknownPackage
 from kernel.audit import AuditEvent, record
@@ -115,5 +116,8 @@ async def _record(conn: asyncpg.Connection, webhook_id: str, callback: CourtCall
         await reports.set_status(conn, report_id=report_id, before=before, status=after)
         await record(conn, AuditEvent("report", str(report_id), after.value, actor, report_id,
                                       {"status": {"before": before.value, "after": after.value}}))
+    if applied and callback.type == "mediation_scheduled":
+        await notify(conn, report_id=report_id, event="mediation_scheduled",
+                     key=f"{callback.package_id}:{callback.sequence}")
     return None, {"webhook_id": webhook_id, "result": "processed" if applied else "recorded_not_applied",
                   "report_status": after.value if applied and before in WITH_COURT else before.value}

@@ -57,6 +57,11 @@ class Keyring:
         """What the database stores instead of a bearer token or a one-time code."""
         return self._mac("token", token)
 
+    def csrf_token(self, token: str) -> str:
+        """The anti-forgery token of a cookie credential: derived from it, so nothing is stored, and useless
+        without the cookie (a page reads it from the session endpoint and sends it as X-CSRF-Token)."""
+        return base64.urlsafe_b64encode(self._mac("csrf", token)).decode().rstrip("=")
+
     def phone_hash(self, phone: str) -> bytes:
         """Keyed hash of a normalised phone number: lookups without storing the number in clear."""
         return self._mac("phone", phone)

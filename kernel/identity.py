@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
 
-StaffRole = Literal["police", "adjuster", "coordinator", "court", "admin"]
+StaffRole = Literal["police", "adjuster", "coordinator", "court", "admin", "supervisor"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,9 @@ class PhonePrincipal:
 
     phone_hash: bytes
     session_id: UUID
+    # Set for a second party confirming on another party's phone: the phone of the session that device is
+    # signed in with. Such a session reaches only the reports both phones are party to.
+    host_phone_hash: bytes | None = None
 
     @property
     def actor(self) -> tuple[str, str]:
@@ -39,6 +42,10 @@ class StaffPrincipal:
     username: str
     role: StaffRole
     insurer_code: str | None
+    # The zones (counties) a police or supervisor account covers; None: none set (an admin reaches all).
+    jurisdiction: tuple[str, ...] | None = None
+    # The signed-in session acting, when the account acts through one (a system client's token: None).
+    session_id: UUID | None = None
 
     @property
     def actor(self) -> tuple[str, str]:

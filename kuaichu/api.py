@@ -6,13 +6,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import orjson
 import pydantic
 from aiohttp import web
 
 from kernel import jsonenc
 from kernel.errors import DomainError, Forbidden, Unauthenticated
 from kernel.identity import InsurerPrincipal, PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
-from kuaichu.keys import SETTINGS
+from kuaichu.keys import SERVICES, SETTINGS
+from kuaichu.web_security import SECOND_PARTY_COOKIE, STAFF_COOKIE, Credential, check_csrf, chosen_cookie
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -24,6 +26,7 @@ INSURER = "insurer"  # an insurer's system credential (the service checks the cl
 
 
 def staff(*roles: str) -> tuple[str, ...]:
+    """Route rule: staff of these roles (e.g. `auth=staff("supervisor", "admin")` for read-only aggregates)."""
     return tuple(f"staff:{r}" for r in roles)
 
 
@@ -42,6 +45,10 @@ class Route:
     raw_response: dict[int, str] | None = None  # status -> media type of a non-JSON body
     idempotent: bool = False  # honours Idempotency-Key
     errors: tuple[int, ...] = ()
+    description: str | None = None  # longer OpenAPI text (a protocol, say), after the summary
+    headers: tuple[dict[str, Any], ...] = ()  # OpenAPI parameter objects of request headers
+    raw_body: dict[str, dict[str, Any]] | None = None  # media type -> schema of a non-JSON, non-form body
+    response_headers: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)  # status -> headers
 
 
 class MalformedJSON(DomainError):
@@ -60,6 +67,7 @@ class UnsupportedMediaType(DomainError):
 
 PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", object)  # type: ignore[arg-type]
 RAW_BODY: web.RequestKey[bytes] = web.RequestKey("raw_body", bytes)
+CREDENTIAL: web.RequestKey[Credential] = web.RequestKey("credential", Credential)
 
 
 def principal(request: web.Request) -> Principal:
@@ -137,21 +145,76 @@ def _allowed(principal_: Principal, auth: tuple[str, ...]) -> bool:
     return False
 
 
+def credential(request: web.Request) -> Credential:
+    """The credential the request was authenticated with (a bearer token, or a cookie and which)."""
+    return request[CREDENTIAL]
+
+
+def _cookie_fits(name: str, who: Principal) -> bool:
+    """Each cookie holds one kind of session: a driver's own, a second party's on this phone, a staff sign-in."""
+    if name == STAFF_COOKIE:
+        return isinstance(who, StaffPrincipal) and who.session_id is not None
+    if name == SECOND_PARTY_COOKIE:
+        return isinstance(who, PhonePrincipal) and who.host_phone_hash is not None
+    return isinstance(who, PhonePrincipal) and who.host_phone_hash is None
+
+
 def guarded(route: Route, authenticate: Authenticator) -> Handler:
-    """Wrap a handler so that it only runs for a principal its route allows."""
+    """Wrap a handler so that it only runs for a principal its route allows.
+
+    The credential is a bearer token, or else a session cookie (kuaichu.web_security): with a cookie, a
+    state-changing method also needs a matching Origin and the cookie's X-CSRF-Token.
+    """
     if PUBLIC in route.auth:
         return route.handler
+    staff_route = any(rule.startswith("staff:") for rule in route.auth)
 
     async def handler(request: web.Request) -> web.StreamResponse:
         token = bearer_token(request)
-        if token is None:
+        cred = Credential(token) if token is not None else None
+        if cred is None:
+            cookie = chosen_cookie(request, staff_first=staff_route)
+            if cookie is not None:
+                cred = Credential(request.cookies[cookie], cookie)
+        if cred is None:
             raise Unauthenticated("请先登录（缺少凭证）", "Missing bearer credentials")
-        who = await authenticate(request, token)
-        if who is None:
+        check_csrf(request, request.app[SERVICES].keyring, cred, request.app[SETTINGS].public_base_url)
+        who = await authenticate(request, cred.token)
+        if who is None or (cred.cookie is not None and not _cookie_fits(cred.cookie, who)):
             raise Unauthenticated("凭证无效或已过期，请重新登录", "Invalid or expired credentials")
         if not _allowed(who, route.auth):
             raise Forbidden("您的账号无权使用此功能", "Your credentials do not allow this operation")
         request[PRINCIPAL] = who
+        request[CREDENTIAL] = cred
         return await route.handler(request)
 
     return handler
+
+
+def for_browser(request: web.Request, data: dict[str, Any] | bytes) -> dict[str, Any] | bytes:
+    """An answer as a cookie-authenticated browser gets it: without the bearer credential it may carry
+    (`party_token`), which a script would otherwise read; API clients get it as it is."""
+    cred = request.get(CREDENTIAL)
+    if cred is None or cred.cookie is None:
+        return data
+    obj = orjson.loads(data) if isinstance(data, bytes) else data
+    if isinstance(obj, dict) and obj.get("party_token"):
+        return {**obj, "party_token": None}
+    return data
+
+
+def require_staff(request: web.Request, *roles: str) -> StaffPrincipal:
+    """The staff member acting, if their role is one of `roles`; otherwise 403. For handlers whose route admits
+    several kinds of caller, and for checks finer than the route's (e.g. a supervisor's read-only views)."""
+    who = request.get(PRINCIPAL)
+    if not isinstance(who, StaffPrincipal) or who.role not in roles:
+        raise Forbidden("您的账号无权使用此功能", "Your credentials do not allow this operation")
+    return who
+
+
+def staff_zones(who: StaffPrincipal) -> tuple[str, ...] | None:
+    """The zones (counties) a staff member's views cover: None for an admin (all of them), else the account's
+    jurisdiction (empty when none is set: such an account sees nothing)."""
+    if who.role == "admin":
+        return None
+    return who.jurisdiction or ()

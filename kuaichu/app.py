@@ -19,6 +19,7 @@ from kuaichu.openapi import build_openapi
 from kuaichu.problems import problem_middleware
 from kuaichu.routes import all_routes
 from kuaichu.settings import Settings
+from kuaichu.web_security import security_headers_middleware
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings) -> web.Application:
     """Build the application; the pool and every feature's resources open in cleanup_ctx."""
     app = web.Application(
-        middlewares=[problem_middleware],
+        middlewares=[security_headers_middleware, problem_middleware],
         client_max_size=max(settings.max_photo_bytes + 64 * 1024, settings.max_json_bytes),
     )
     app[SETTINGS] = settings

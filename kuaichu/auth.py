@@ -80,6 +80,8 @@ async def authenticate(request: web.Request, token: str) -> Principal | None:
 
 async def _lookup(app: web.Application, token: str, token_hash: bytes) -> Principal | None:
     services = app[SERVICES]
-    retention_s = app[SETTINGS].party_token_retention_days * 86_400
+    settings = app[SETTINGS]
+    retention_s = settings.party_token_retention_days * 86_400
     async with services.pool.acquire() as conn:
-        return await principal_for(conn, token=token, token_hash=token_hash, party_retention_s=retention_s)
+        return await principal_for(conn, token=token, token_hash=token_hash, party_retention_s=retention_s,
+                                   staff_idle_s=settings.staff_idle_s)

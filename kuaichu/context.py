@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from accident.fault import TemplateSet
     from accident.fault_flow import FaultFlow
     from accident.identity import OtpPolicy
+    from accident.photo_uploads import UploadSpool
     from accident.service import Intake
     from accident.storage import PhotoStore
     from assessment.service import AssessmentContext
@@ -46,6 +47,7 @@ class Services:
     # One thread for photo inspection: pillow's EXIF parsing holds the GIL, and with one such thread the
     # event loop never waits behind several of them (uploads stay responsive under load).
     image_executor: Executor
+    uploads: UploadSpool  # spool files of resumable photo uploads
     # Feature contexts, each built once per process.
     fault_templates: Mapping[str, TemplateSet]  # rule template sets by id, loaded (and installed) at start
     fault_flow: FaultFlow

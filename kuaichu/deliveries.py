@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from accident import notifications
 from accident.photo_service import DERIVATIVES_TOPIC, make_photo_derivatives
 from assessment.service import on_report_settled as route_settled
 from claims.delivery import WebhookRefused, WebhookRetry, deliver
@@ -49,6 +50,23 @@ async def deliver_sms(services: Services, msg: Message) -> int | None:
     text = k.decrypt(base64.b64decode(msg.payload["text_enc"]))
     try:
         await services.sms.send(to=to, text=text, message_id=str(msg.id))
+    except SmsError as exc:
+        if exc.retryable:
+            raise Retry(str(exc), status=exc.status, after_s=exc.retry_after_s) from exc
+        raise Park(str(exc), status=exc.status) from exc
+    return None
+
+
+async def deliver_notification(services: Services, msg: Message) -> int | None:
+    """A driver's notification: the text is written now from the event, the party's phone read now."""
+    base_url = services.settings.public_base_url or ""
+    async with services.pool.acquire() as conn:
+        out = await notifications.compose(conn, services.keyring, public_base_url=base_url, report_id=msg.report_id,
+                                          payload=msg.payload)
+    if out is None:
+        raise Park("the party to notify no longer exists")
+    try:
+        await services.sms.send(to=out.to, text=out.text, message_id=str(msg.id))
     except SmsError as exc:
         if exc.retryable:
             raise Retry(str(exc), status=exc.status, after_s=exc.retry_after_s) from exc
@@ -115,6 +133,7 @@ async def deliver_court(services: Services, msg: Message) -> Delivered:
 def handlers() -> dict[str, Deliver]:
     return {
         "sms": deliver_sms,
+        notifications.TOPIC: deliver_notification,
         DERIVATIVES_TOPIC: deliver_photo_derivatives,
         INSURER_WEBHOOK: with_sharing_consent(deliver_insurer_webhook),
         "report.settled": deliver_report_settled,

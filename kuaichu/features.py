@@ -14,6 +14,7 @@ import asyncpg
 from accident.fault_flow import FaultFlow
 from accident.fault_repository import install_template_sets
 from accident.identity import OtpPolicy
+from accident.photo_uploads import UploadSpool
 from accident.repository import creation_pipeline, sharing_check_pipeline
 from accident.service import Intake, IntakePolicy
 from accident.storage import LocalPhotoStore
@@ -90,6 +91,7 @@ async def services_for(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[
             settings=settings, pool=pool, keyring=keyring, http=http, sms=sms, otp_policy=otp_policy,
             zones=zones, intake=intake, photos=photos,
             image_executor=stack.enter_context(background_executor(1, "image")),
+            uploads=UploadSpool(settings.upload_dir),
             fault_templates=fault_sets,
             fault_flow=FaultFlow(intake=intake, sets=fault_sets, sms=sms, otp=otp_policy, photos=photos,
                                  court=CourtCases(court)),

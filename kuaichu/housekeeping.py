@@ -1,6 +1,7 @@
 """Periodic work beside the worker: the assessment timers, and clean-up (rate-limit buckets whose hits all left
-their windows are deleted, and so are the temporary files of photo writes a crash interrupted and the heartbeats
-of workers silent for a week)."""
+their windows are deleted, and so are the temporary files of photo writes a crash interrupted, the bytes of
+resumable photo uploads that expired unfinished, drafts past their time, and the heartbeats of workers silent
+for a week)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import logging
 
 import asyncpg
 
+from accident.drafts import purge_expired
+from accident.photo_uploads import UploadSpool, expire_uploads
 from accident.storage import PhotoStore
 from assessment.service import AssessmentContext, sweep
 from kernel import heartbeat, ratelimit
@@ -30,10 +33,13 @@ async def assessment_timers(ctx: AssessmentContext, stop: asyncio.Event, *, ever
 
 
 async def housekeeping(pool: asyncpg.Pool, stop: asyncio.Event, *, every_s: float = 600.0,
-                       photos: PhotoStore | None = None, stale_part_s: float = 3600.0) -> None:
-    """Until `stop`: prune rate_buckets (a bucket keeps the hits of its longest window, a day at most) and remove
-    photo `.part` files older than `stale_part_s` (a write in progress renames its file within seconds)."""
+                       photos: PhotoStore | None = None, stale_part_s: float = 3600.0,
+                       uploads: UploadSpool | None = None) -> None:
+    """Until `stop`: prune rate_buckets (a bucket keeps the hits of its longest window, a day at most), remove
+    photo `.part` files older than `stale_part_s` (a write in progress renames its file within seconds), and
+    expire unfinished uploads (see `sweep_once`)."""
     while not stop.is_set():
+        await sweep_once(pool, uploads=uploads)
         if photos is not None:
             try:
                 swept = await photos.sweep_partials(stale_part_s)
@@ -52,3 +58,23 @@ async def housekeeping(pool: asyncpg.Pool, stop: asyncio.Event, *, every_s: floa
                 log.info("silent workers' heartbeats removed", extra={"removed": silent})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every_s)
+
+
+async def sweep_once(pool: asyncpg.Pool, *, uploads: UploadSpool | None) -> None:
+    """One pass over what expires: unfinished resumable uploads past their time (their bytes deleted) and
+    drafts past theirs."""
+    if uploads is not None:
+        try:
+            removed = await expire_uploads(pool, uploads)
+        except (OSError, asyncpg.PostgresError):
+            log.warning("expiring photo uploads failed", exc_info=True)
+        else:
+            if removed:
+                log.info("expired photo uploads removed", extra={"removed": removed})
+    try:
+        purged = await purge_expired(pool)
+    except (OSError, asyncpg.PostgresError):
+        log.warning("deleting expired drafts failed", exc_info=True)
+    else:
+        if purged:
+            log.info("expired drafts deleted", extra={"removed": purged})

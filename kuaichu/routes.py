@@ -6,8 +6,10 @@ from kuaichu.api import Route
 from kuaichu.handlers import (
     admin,
     assessment,
+    browser_sessions,
     claims,
     court,
+    driver,
     eligibility,
     fault,
     fault_flow,
@@ -17,8 +19,10 @@ from kuaichu.handlers import (
     insurers,
     operations,
     pages,
+    photo_uploads,
     photos,
     reports,
+    staff_pages,
     supervision,
     system,
 )
@@ -30,7 +34,9 @@ def all_routes() -> list[Route]:
         *eligibility.ROUTES,
         *fault.ROUTES,
         *identity.ROUTES,
+        *browser_sessions.ROUTES,
         *reports.ROUTES,
+        *photo_uploads.ROUTES,  # before photos: its /photos/uploads/{id} must not read as a photo's variant
         *photos.ROUTES,
         *fault_flow.ROUTES,
         *fault_review.ROUTES,
@@ -43,4 +49,6 @@ def all_routes() -> list[Route]:
         *inquiries.ROUTES,
         *supervision.ROUTES,
         *pages.ROUTES,
+        *staff_pages.ROUTES,
+        *driver.ROUTES,
     ]

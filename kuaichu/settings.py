@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     max_photo_bytes_per_report: int = Field(200 * 1024 * 1024, ge=1)
     # Photo writes a crash interrupted leave `.part` files; the worker removes those older than this.
     photo_part_stale_s: float = Field(3600.0, gt=0)
+    # A resumable photo upload not completed within this long expires; the worker deletes its bytes.
+    photo_upload_ttl_s: int = Field(24 * 3600, ge=60)
+    # Drafts a driver's pages save (before a report exists, and per party) are deleted this long after their
+    # last change.
+    draft_ttl_s: int = Field(7 * 24 * 3600, ge=60)
 
     # Share codes for party B, one-time codes for phones.
     share_code_ttl_s: int = 24 * 3600
@@ -96,6 +101,17 @@ class Settings(BaseSettings):
     # How long a verified token's principal is cached in-process, counted from the moment its lookup started:
     # a revocation committed this long before a request is seen by every process. At most 1 s.
     auth_cache_ttl_s: float = Field(1.0, ge=0, le=1.0)
+    # Browsers: the other party's session on a driver's phone (one-phone mode) lasts at most this long.
+    second_party_session_ttl_s: int = Field(30 * 60, ge=60)
+    # Staff sign-in: a session ends after staff_session_ttl_s, or staff_idle_s without a request; an enrolment
+    # link is good for staff_enrolment_ttl_s; staff_lock_failures failed sign-ins in a row lock the account
+    # for staff_lock_s.
+    staff_session_ttl_s: int = Field(12 * 3600, ge=60)
+    staff_idle_s: int = Field(30 * 60, ge=60)
+    staff_enrolment_ttl_s: int = Field(24 * 3600, ge=60)
+    staff_lock_failures: int = Field(5, ge=1)
+    staff_lock_s: int = Field(15 * 60, ge=1)
+    staff_sign_in_failures_per_address_per_hour: int = Field(30, ge=1)
     # Lifts every rate limit for benchmark runs only; never set in production.
     bench_disable_rate_limits: bool = False
 
@@ -204,6 +220,11 @@ class Settings(BaseSettings):
     @property
     def photo_dir(self) -> Path:
         return self.var_dir / "photos"
+
+    @property
+    def upload_dir(self) -> Path:
+        """Spool files of unfinished resumable photo uploads."""
+        return self.photo_dir / "uploads"
 
     @property
     def sms_dir(self) -> Path:

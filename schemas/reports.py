@@ -148,7 +148,9 @@ class PartyAccess(Out):
     report: ReportRead
     party_id: str
     label: str
-    party_token: str = Field(description="bearer token for this party of this report")
+    party_token: str | None = Field(description="bearer token for this party of this report; null for a browser "
+                                                "signed in by cookie (no script ever holds a credential: the "
+                                                "cookie's session reaches the report)")
 
 
 class ReportCreated(PartyAccess):

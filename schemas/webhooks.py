@@ -77,7 +77,9 @@ class ClaimOpenedV1(_Event):
     plate: str
     policy_number: str
     claim_insurer_code: str  # the damaged vehicle's own insurer, which handles the claim
-    role: Literal["claim_insurer", "liable_party_insurer"]
+    role: Literal["claim_insurer", "liable_party_insurer"] = Field(description=(
+        "claim_insurer: the damaged vehicle's own insurer; liable_party_insurer: another vehicle's insurer, sent "
+        "because it has a line on the claim (it may owe within the at-fault or the no-fault limit)"))
     liability: list[LiabilityShare]
     photos: list[PhotoLink]
     documents_due_at: AwareDatetime = Field(description=(

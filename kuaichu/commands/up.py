@@ -168,8 +168,9 @@ def _summary(settings: Settings, children: list[Child], *, api: str, database: s
         ("court simulator", f"{settings.court_url}  (log {log['court simulator']})"),
         ("database", database),
         ("reference data", reference),
-        ("staff token", f"{cli} staff create officer1 --role police --jurisdiction zj-330102,zj-330105  "
-                        "(police|adjuster|coordinator|court|admin)"),
+        ("staff token", f"{cli} staff create officer1 --role police --jurisdiction zj-330102,zj-330105 --token  "
+                        "(police|adjuster|coordinator|court|admin|supervisor; without --token: a person's "
+                        "sign-in link)"),
         ("insurer token", f"{cli} insurer credential PICC  (sample insurers: PICC CPIC PINGAN CLPC CCIC SUNSHINE)"),
     ]
     width = max(len(k) for k, _ in rows)

@@ -32,7 +32,8 @@ async def serve_worker(
             timers = asyncio.create_task(assessment_timers(services.assessment, stop,
                                                           every_s=settings.assessment_sweep_s))
             cleanup = asyncio.create_task(housekeeping(pool, stop, photos=services.photos,
-                                                       stale_part_s=settings.photo_part_stale_s))
+                                                       stale_part_s=settings.photo_part_stale_s,
+                                                       uploads=services.uploads))
             await Worker(services, handlers(), topics=topics).run(stop)
             await asyncio.gather(timers, cleanup)
     finally:

@@ -9,10 +9,11 @@ from accident.participation import my_reports
 from accident.privacy import NOTICE_EN, NOTICE_VERSION, NOTICE_ZH
 from kernel.identity import PhonePrincipal
 from kernel.masking import mask_phone
-from kuaichu.api import PHONE, PUBLIC, Route, bearer_token, json_response, principal, read_model
+from kuaichu.api import PHONE, PUBLIC, Route, credential, json_response, principal, read_model
 from kuaichu.auth import TOKEN_CACHE
 from kuaichu.intake import client_ip
 from kuaichu.keys import SERVICES
+from kuaichu.web_security import DRIVER_COOKIE, SECOND_PARTY_COOKIE, clear_cookie
 from schemas.identity import MyReports, OtpRequest, OtpSent, PrivacyNotice, SessionCreate, SessionCreated, SessionsEnded
 
 
@@ -43,10 +44,14 @@ async def logout(request: web.Request) -> web.Response:
     assert isinstance(who, PhonePrincipal)
     s = request.app[SERVICES]
     ended = await identity.end_sessions(s.pool, who=who, others=False)
-    token = bearer_token(request)
-    assert token is not None
-    request.app[TOKEN_CACHE].forget(s.keyring.token_hash(token))  # other processes: within auth_cache_ttl_s
-    return json_response(SessionsEnded(ended=ended))
+    cred = credential(request)
+    request.app[TOKEN_CACHE].forget(s.keyring.token_hash(cred.token))  # other processes: within auth_cache_ttl_s
+    response = json_response(SessionsEnded(ended=ended))
+    if cred.cookie is not None:  # a browser: its cookie goes, and with the driver's, the other party's session
+        clear_cookie(response, cred.cookie)
+        if cred.cookie == DRIVER_COOKIE and SECOND_PARTY_COOKIE in request.cookies:
+            clear_cookie(response, SECOND_PARTY_COOKIE)
+    return response
 
 
 async def end_other_sessions(request: web.Request) -> web.Response:
@@ -72,7 +77,9 @@ ROUTES = [
     Route("POST", "/v1/auth/session", create_session, "Exchange phone + code for a session reaching all my reports",
           auth=(PUBLIC,), tag="identity", body=SessionCreate, responses={201: SessionCreated}, errors=(410, 429)),
     Route("POST", "/v1/auth/logout", logout, "End this phone session (the phone's other sessions and party tokens "
-          "keep working)", auth=(PHONE,), tag="identity", responses={200: SessionsEnded}),
+          "keep working). A browser's cookie session ends the same way and its cookie is cleared; the driver's "
+          "also ends the other party's session on that phone; with `X-Acting-As: second-party` only the other "
+          "party's ends", auth=(PHONE,), tag="identity", responses={200: SessionsEnded}),
     Route("POST", "/v1/auth/sessions/end-others", end_other_sessions, "End every other session of this phone "
           "(e.g. a lost phone); this one and party tokens keep working", auth=(PHONE,), tag="identity",
           responses={200: SessionsEnded}),

@@ -13,15 +13,8 @@ from aiohttp import web
 from accident.privacy import NOTICE_VERSION
 from accident.service import SHARE_ALPHABET, normalise_share_code
 from kuaichu.api import PUBLIC, Route
+from kuaichu.web_security import SECURITY_HEADERS
 
-# No inline script or style, nothing from elsewhere, no framing; the code in the URL never leaves in a Referer.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-                               "img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
 _CODE = re.compile(f"^[{SHARE_ALPHABET}]{{4}}-[{SHARE_ALPHABET}]{{4}}$")
 
 _YES_NO = (("case", "injuries", "有人受伤吗？", "Is anyone hurt?"),

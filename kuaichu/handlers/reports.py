@@ -6,8 +6,9 @@ from aiohttp import web
 
 from accident import consent, participation, service
 from kernel.audit import for_report
+from kernel.errors import Forbidden
 from kernel.identity import PhonePrincipal
-from kuaichu.api import PARTY, PHONE, Route, json_response, principal, read_model, staff
+from kuaichu.api import PARTY, PHONE, Route, for_browser, json_response, principal, read_model, staff
 from kuaichu.intake import client_ip, idempotency_of, report_id_of
 from kuaichu.keys import SERVICES
 from schemas.reports import (
@@ -28,10 +29,13 @@ async def create_report(request: web.Request) -> web.Response:
     body = await read_model(request, ReportCreate)
     who = principal(request)
     assert isinstance(who, PhonePrincipal)
+    if who.host_phone_hash is not None:
+        raise Forbidden("在对方手机上只能加入并确认本起事故，请在自己的手机上报案",
+                        "On the other driver's phone you join and confirm their report; report from your own phone")
     status, data = await service.create_report(
         request.app[SERVICES].intake, who=who, body=body, idem=idempotency_of(request, who, "create_report")
     )
-    return json_response(data, status)
+    return json_response(for_browser(request, data), status)
 
 
 async def join_report(request: web.Request) -> web.Response:
@@ -42,7 +46,7 @@ async def join_report(request: web.Request) -> web.Response:
         request.app[SERVICES].intake, who=who, body=body, ip=client_ip(request),
         idem=idempotency_of(request, who, "join_report"),
     )
-    return json_response(data, status)
+    return json_response(for_browser(request, data), status)
 
 
 async def get_report(request: web.Request) -> web.Response:

@@ -92,8 +92,8 @@ async def time_passes(settings: Any, seconds: int) -> None:
 
     conn = await asyncpg.connect(settings.database_url)
     try:
-        await conn.execute("UPDATE rate_buckets SET hits = (SELECT array_agg(h - make_interval(secs => $1::int)"
-                           " ORDER BY h) FROM unnest(hits) AS h)", seconds)
+        await conn.execute("UPDATE rate_buckets SET hits = coalesce((SELECT array_agg(h - make_interval(secs => "
+                           "$1::int) ORDER BY h) FROM unnest(hits) AS h), hits)", seconds)
     finally:
         await conn.close()
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
-from kernel.crypto import Keyring
 from kuaichu.keys import SERVICES
 from tests.api.flows import (
     BEIJING,
@@ -126,13 +123,12 @@ async def test_party_b_failing_eligibility_refers_the_case_to_122(client, settin
     assert (await r.json())["status"] == "referred_to_122"
     status, _, _ = await join(client, settings.var_dir, a["share_code"]["code"], plate="浙C11111")
     assert status == 404  # the share code stopped working
-    # Party A is texted at once (through the outbox), without B's reasons, which are B's own.
-    k = Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
+    # Party A is texted at once (through the outbox), without B's reasons, which are B's own: the message names
+    # the party and the event only; the worker writes the text (tests/api/test_driver_notifications.py).
     [text] = await client.server.app[SERVICES].pool.fetch(
-        "SELECT payload FROM outbox WHERE topic = 'sms' AND payload->>'purpose' = 'referral'")
-    to, message = (k.decrypt(base64.b64decode(text["payload"][f])) for f in ("to_enc", "text_enc"))
-    assert to == a["phone"]
-    assert "122" in message and "不能由双方自行协商" in message and "驾驶证" not in message
+        "SELECT payload FROM outbox WHERE topic = 'sms.notification' AND payload->>'event' = 'referred_to_122'")
+    assert text["payload"]["party_id"] == a["party_id"] and text["payload"]["label"] == "A"
+    assert "licence" not in str(text["payload"]) and "no_licence" not in str(text["payload"])
 
 
 async def test_another_reports_token_gets_404_and_no_token_401(client, settings):

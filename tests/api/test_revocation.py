@@ -161,4 +161,4 @@ async def test_the_session_ending_endpoints_are_described_with_their_problems(cl
         assert op["responses"]["200"]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/SessionsEnded"}
         assert "application/problem+json" in op["responses"]["401"]["content"]
-        assert op["security"] == [{"bearer": []}]
+        assert op["security"] == [{"bearer": []}, {"driverCookie": []}, {"secondPartyCookie": []}]

@@ -30,7 +30,7 @@ async def test_the_openapi_document_describes_every_route_with_its_models(client
                 assert "$ref" in op["responses"][str(status)]["content"]["application/json"]["schema"]
     create = doc["paths"]["/v1/reports"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
-    assert create["security"] == [{"bearer": []}]
+    assert create["security"] == [{"bearer": []}, {"driverCookie": []}, {"secondPartyCookie": []}]
 
 
 async def test_unknown_paths_and_wrong_methods_are_problems_too(client):

@@ -123,7 +123,7 @@ def test_the_first_run_shows_one_line_per_component_with_its_address_and_how_to_
 
 def test_the_readme_commands_work_from_another_shell_with_no_variable_set(running):
     staff = cli(running.home, "staff", "create", "officer1", "--role", "police",
-                "--jurisdiction", "zj-330102,zj-330105")
+                "--jurisdiction", "zj-330102,zj-330105", "--token")
     assert staff.returncode == 0, staff.stderr
     assert staff.stdout.strip().startswith("kst_")
     insurer = cli(running.home, "insurer", "credential", "PICC")

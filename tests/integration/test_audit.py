@@ -28,6 +28,7 @@ async def _full_flow(client, settings) -> dict:
     b_session = await login(client, settings.var_dir, b_phone)
     status, b, _ = await join(client, settings.var_dir, code, phone=b_phone, session=b_session)
     assert status == 201, b
+    await run_worker(client, lambda: outbox_done(client))  # A's text that B joined
     assert b["report"]["status"] == "facts_complete"
     return {"report_id": rid, "a_party": a["party_id"], "b_party": b["party_id"]}
 
@@ -52,7 +53,7 @@ async def test_every_step_of_a_report_leaves_an_audit_event_with_its_actor(clien
     })
     queued = {e["entity_id"] for e in events if (e["entity"], e["action"]) == ("message", "queued")}
     delivered = {e["entity_id"] for e in events if (e["entity"], e["action"]) == ("message", "delivered")}
-    assert len(queued) == 4 and queued == delivered
+    assert len(queued) == 5 and queued == delivered
 
     by_action = {(e["entity"], e["action"]): e for e in events}
     assert by_action[("report", "created")]["actor_id"] == flow["a_party"]
