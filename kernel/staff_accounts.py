@@ -19,7 +19,7 @@ from kernel.crypto import Keyring, new_token
 from kernel.errors import DomainError, NotFound, field
 from kernel.sessions import STAFF_PREFIX
 
-ROLES = ("police", "adjuster", "coordinator", "court", "admin")
+ROLES = ("police", "adjuster", "coordinator", "court", "admin", "supervisor")
 # Roles whose accounts see reports by zone (staff.jurisdiction): their zones are required and settable. A
 # supervisor is such a role (accepted here once the staff table admits it).
 ZONED_ROLES = ("police", "supervisor")
@@ -78,9 +78,10 @@ async def check_zones(conn: asyncpg.Connection, zones: list[str], *, pointer: st
 
 
 async def create(conn: asyncpg.Connection, keyring: Keyring, *, username: str, role: str, name: str | None,
-                 insurer: str | None, jurisdiction: list[str] | None, actor: tuple[str, str | None]
-                 ) -> tuple[UUID, str]:
-    """Insert an account (in the caller's transaction); its id and token (stored only as a hash)."""
+                 insurer: str | None, jurisdiction: list[str] | None, actor: tuple[str, str | None],
+                 with_token: bool = True) -> tuple[UUID, str | None]:
+    """Insert an account (in the caller's transaction); its id and, for a system client (`with_token`), its
+    bearer token (stored only as a hash). A person's account has no token: it signs in after enrolment."""
     if role not in ROLES:
         raise StaffAccountRefused(f"未知角色“{role}”", f"unknown role {role!r}",
                                   errors=[field("#/role", "未知角色", "Unknown role")])
@@ -98,14 +99,15 @@ async def create(conn: asyncpg.Connection, keyring: Keyring, *, username: str, r
             f"未知的保险公司“{insurer}”（请先加载参考数据）",
             f"unknown insurer {insurer!r} (load reference data first)",
             errors=[field("#/insurer", "未知的保险公司", "Unknown insurer")])
-    token = new_token(STAFF_PREFIX)
+    token = new_token(STAFF_PREFIX) if with_token else None
     staff_id = uuid.uuid4()
     try:
         async with conn.transaction():
             await conn.execute(
                 """INSERT INTO staff (id, username, role, insurer_code, display_name, token_hash, jurisdiction)
                    VALUES ($1::uuid, $2::text, $3::text, $4::text, $5::text, $6::bytea, $7::text[])""",
-                staff_id, username, role, insurer, name or username, keyring.token_hash(token), jurisdiction,
+                staff_id, username, role, insurer, name or username, keyring.token_hash(token) if token else None,
+                jurisdiction,
             )
     except asyncpg.UniqueViolationError:
         raise StaffAccountExists(f"用户名“{username}”已被使用", f"a staff account named {username!r} exists "
@@ -113,7 +115,8 @@ async def create(conn: asyncpg.Connection, keyring: Keyring, *, username: str, r
                                                                      "This username is taken")]) from None
     await record(conn, AuditEvent("staff", str(staff_id), "created", actor, None, {
         "username": {"before": None, "after": username}, "role": {"before": None, "after": role},
-        "insurer_code": {"before": None, "after": insurer}, "jurisdiction": {"before": None, "after": jurisdiction}}))
+        "insurer_code": {"before": None, "after": insurer}, "jurisdiction": {"before": None, "after": jurisdiction},
+        "kind": {"before": None, "after": "system-client" if with_token else "person"}}))
     return staff_id, token
 
 
@@ -132,7 +135,8 @@ async def set_jurisdiction(conn: asyncpg.Connection, *, username: str, zones: li
 
 
 async def deactivate(conn: asyncpg.Connection, *, username: str, actor: tuple[str, str | None]) -> dict[str, Any]:
-    """Deactivate an account (in the caller's transaction): its token stops working within a second."""
+    """Deactivate an account (in the caller's transaction): its token and sessions stop working within a second
+    (the caller also ends its sessions for the record)."""
     staff_id = await conn.fetchval(
         "UPDATE staff SET active = false WHERE username = $1::text AND active RETURNING id", username)
     if staff_id is None:

@@ -81,7 +81,7 @@ class WorkerHeartbeat(Out):
     topics: list[str] | None
 
 
-StaffRoleName = Literal["police", "adjuster", "coordinator", "court", "admin"]
+StaffRoleName = Literal["police", "adjuster", "coordinator", "court", "admin", "supervisor"]
 
 
 class StaffAccount(Out):
@@ -110,12 +110,19 @@ class StaffCreate(Strict):
     display_name: Text | None = Field(None, min_length=1, max_length=100)
     insurer: Text | None = Field(None, min_length=1, max_length=20, description="Insurer code (adjusters)")
     jurisdiction: list[Text] | None = Field(None, min_length=1, max_length=200,
-                                            description="Zone ids of the counties a police account reviews")
+                                            description="Zone ids of the counties a police or supervisor account "
+                                                        "covers")
+    kind: Literal["person", "system_client"] = Field(
+        "person", description="person: signs in with password (and an authenticator for police, supervisor and "
+                              "admin) set through a one-time enrolment link; system_client: a bearer token")
 
 
 class StaffCreated(Out):
     account: StaffAccount
-    token: str = Field(description="The account's bearer token, shown once (stored only as a hash)")
+    enrolment_url: str | None = Field(None, description="A person's one-time enrolment link, shown once: hand it "
+                                                        "to the person (valid KUAICHU_STAFF_ENROLMENT_TTL_S)")
+    enrolment_expires_at: datetime | None = None
+    token: str | None = Field(None, description="A system client's bearer token, shown once (stored as a hash)")
 
 
 class JurisdictionSet(Strict):

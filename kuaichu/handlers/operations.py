@@ -4,7 +4,8 @@ versions, and staff accounts (create, jurisdiction, deactivate: the same functio
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -14,6 +15,7 @@ from geo import repository as reference
 from kernel import idempotency, outbox
 from kernel import staff_accounts as accounts
 from kernel.errors import NotFound
+from kuaichu import staff_accounts as sign_in
 from kuaichu.api import Route, json_response, principal, read_model, staff
 from kuaichu.intake import idempotency_of
 from kuaichu.keys import SERVICES
@@ -97,26 +99,44 @@ async def list_staff(request: web.Request) -> web.Response:
 
 
 async def create_staff(request: web.Request) -> web.Response:
-    """The token is in the answer once; a retry with the same Idempotency-Key gets the same account and token
-    (kept encrypted with the stored answer)."""
+    """A person's account with its one-time enrolment link (as `kuaichu staff create`), or a system client's
+    with its bearer token (`--token`); either is in the answer once, and a retry with the same Idempotency-Key
+    gets the same account and link or token back (kept encrypted with the stored answer)."""
     body = await read_model(request, StaffCreate)
     who = principal(request)
     s = request.app[SERVICES]
+    k = s.keyring
     idem = idempotency_of(request, who, "staff_create")
     async with s.pool.acquire() as conn, conn.transaction():
         if idem is not None and (stored := await idempotency.claim(conn, scope=idem.scope, key=idem.key,
                                                                    request_hash=idem.request_hash)):
             account = await accounts.account(conn, username=stored.body["username"])
-            token = s.keyring.decrypt(base64.b64decode(stored.body["token_enc"]))
-            return json_response(StaffCreated(account=account, token=token), 201)
-        _, token = await accounts.create(conn, s.keyring, username=body.username, role=body.role,
-                                         name=body.display_name, insurer=body.insurer,
-                                         jurisdiction=body.jurisdiction, actor=who.actor)
+            secret = k.decrypt(base64.b64decode(stored.body["secret_enc"]))
+            return _created(request, account, secret, stored.body.get("expires_at"))
+        staff_id, token = await accounts.create(conn, k, username=body.username, role=body.role,
+                                                name=body.display_name, insurer=body.insurer,
+                                                jurisdiction=body.jurisdiction, actor=who.actor,
+                                                with_token=body.kind == "system_client")
+        expires = None
+        if token is None:
+            token, expires_at = await sign_in.issue_enrolment(
+                conn, k, staff_id=staff_id, sets_password=True, sets_totp=body.role in sign_in.TOTP_ROLES,
+                ttl_s=s.settings.staff_enrolment_ttl_s)
+            expires = expires_at.isoformat()
         account = await accounts.account(conn, username=body.username)
         if idem is not None:
             await idempotency.store(conn, scope=idem.scope, key=idem.key, status=201, body={
-                "username": body.username, "token_enc": base64.b64encode(s.keyring.encrypt(token)).decode()})
-    return json_response(StaffCreated(account=account, token=token), 201)
+                "username": body.username, "secret_enc": base64.b64encode(k.encrypt(token)).decode(),
+                "expires_at": expires})
+    return _created(request, account, token, expires)
+
+
+def _created(request: web.Request, account: dict, secret: str, expires: str | None) -> web.Response:
+    if expires is None:
+        return json_response(StaffCreated(account=account, token=secret), 201)
+    base = request.app[SERVICES].settings.public_base_url or ""
+    return json_response(StaffCreated(account=account, enrolment_url=sign_in.enrolment_url(base, secret),
+                                      enrolment_expires_at=datetime.fromisoformat(expires)), 201)
 
 
 async def set_jurisdiction(request: web.Request) -> web.Response:
@@ -131,6 +151,7 @@ async def deactivate_staff(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn, conn.transaction():
         account = await accounts.deactivate(conn, username=request.match_info["username"],
                                             actor=principal(request).actor)
+        await sign_in.end_staff_sessions(conn, staff_id=uuid.UUID(account["id"]), reason="deactivated")
     return json_response(StaffAccount.model_validate(account))
 
 
@@ -152,7 +173,8 @@ ROUTES = [
     Route("GET", "/v1/admin/staff", list_staff, "Staff accounts (role, insurer, jurisdiction, active)",
           auth=_ADMIN, tag="admin", query=StaffQuery, responses={200: StaffAccounts}),
     Route("POST", "/v1/admin/staff", create_staff,
-          "Create a staff account (as `kuaichu staff create`); its bearer token is shown once",
+          "Create a staff account (as `kuaichu staff create`): a person's one-time enrolment link, or a system "
+          "client's bearer token, shown once",
           auth=_ADMIN, tag="admin", body=StaffCreate, responses={201: StaffCreated}, idempotent=True,
           errors=(409, 422)),
     Route("PUT", "/v1/admin/staff/{username}/jurisdiction", set_jurisdiction,

@@ -10,6 +10,7 @@ import asyncpg
 from kuaichu.commands.staff import create_staff
 from kuaichu.db import connect
 from tests.api.evidence import keyring_of
+from tests.api.fault_steps import A_REAR_ENDS_B, give_accounts, report_with_parties, respond, sign
 from tests.api.flows import bearer
 
 
@@ -32,9 +33,7 @@ async def as_owner(settings: Any, sql: str, *args: Any) -> list[asyncpg.Record]:
 
 
 async def agreed_report(client: Any, settings: Any, **overrides: Any) -> str:
-    """A report both parties agreed and signed (rear-end accounts): its id."""
-    from tests.api.fault_steps import A_REAR_ENDS_B, give_accounts, report_with_parties, respond, sign
-
+    """A rear-end report both parties accepted and signed: its agreement exists; returns its id."""
     case = await report_with_parties(client, settings, **overrides)
     v = (await give_accounts(client, case, A_REAR_ENDS_B))["proposal"]["version"]
     for label in ("A", "B"):

@@ -5,6 +5,7 @@ staff accounts."""
 from __future__ import annotations
 
 import base64
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from kernel import outbox
@@ -146,7 +147,7 @@ async def test_reference_versions_are_listed_newest_first(client, admin_token):
 
 async def test_an_admin_creates_scopes_and_deactivates_a_police_account(client, admin_token):
     body = {"username": "officer.x", "role": "police", "display_name": "上城交警",
-            "jurisdiction": ["zj-330102"]}
+            "jurisdiction": ["zj-330102"], "kind": "system_client"}
     r = await client.post("/v1/admin/staff", json=body, headers={**admin_token, "Idempotency-Key": "c-1"})
     assert r.status == 201, await r.text()
     created = await r.json()
@@ -227,3 +228,32 @@ async def test_the_jurisdiction_command_changes_the_zones_and_leaves_the_token_a
     finally:
         await conn.close()
     assert zones == ["zj-330102", "zj-330922"] and actor.startswith("cli")
+
+
+async def test_an_admin_creates_a_person_who_gets_a_one_time_enrolment_link(client, admin_token):
+    body = {"username": "supervisor.hz", "role": "supervisor", "jurisdiction": ["zj-330102", "zj-330105"]}
+    r = await client.post("/v1/admin/staff", json=body, headers={**admin_token, "Idempotency-Key": "p-1"})
+    assert r.status == 201, await r.text()
+    created = await r.json()
+    assert created["token"] is None and "/staff/enrol#token=" in created["enrolment_url"]
+    assert created["account"]["role"] == "supervisor" and created["enrolment_expires_at"]
+    again = await client.post("/v1/admin/staff", json=body, headers={**admin_token, "Idempotency-Key": "p-1"})
+    assert (await again.json())["enrolment_url"] == created["enrolment_url"]
+    token = created["enrolment_url"].split("#token=", 1)[1]
+    r = await client.get("/v1/supervision/counties", headers=bearer(token))
+    assert r.status == 401  # an enrolment link is no credential
+
+
+async def test_a_supervisor_reads_the_aggregates_of_its_counties_and_answers_nothing(client, admin_token):
+    body = {"username": "supervisor.ss", "role": "supervisor", "jurisdiction": ["zj-330922"],
+            "kind": "system_client"}
+    r = await client.post("/v1/admin/staff", json=body, headers=admin_token)
+    supervisor = bearer((await r.json())["token"])
+    r = await client.get("/v1/supervision/counties", headers=supervisor)
+    assert r.status == 200
+    data = await r.json()
+    assert data["scope"] == "jurisdiction" and [c["zone_id"] for c in data["counties"]] == ["zj-330922"]
+    assert (await client.get("/v1/inquiries", headers=supervisor)).status == 200
+    r = await client.post(f"/v1/inquiries/{uuid.uuid4()}/answer", json={"text": "答复"}, headers=supervisor)
+    assert r.status == 403  # read-only
+    assert (await client.get("/v1/admin/outbox/health", headers=supervisor)).status == 403
