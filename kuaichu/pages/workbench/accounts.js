@@ -83,13 +83,12 @@ function newForm() {
     const zones = v("zones").split(",").map((z) => z.trim()).filter(Boolean);
     if (zones.length) body.jurisdiction = zones;
     try {
-      await api("POST", "/v1/admin/staff", body);
-      // A person signs in with a password (and an authenticator where the role needs one) set through a
-      // one-time link: issue it now, to hand over in person.
-      const link = await api("POST", `/v1/admin/staff/${encodeURIComponent(body.username)}/reset`, { password: true, totp: true });
+      // A person's account comes with its one-time link (a password, and an authenticator where the role needs
+      // one, set by the person): to hand over in person.
+      const r = await api("POST", "/v1/admin/staff", body);
       out.replaceChildren(h("div", { class: "ok" }, h("p", {}, bi(`账号 ${body.username} 已创建。`, `Account ${body.username} created.`)),
         h("p", {}, bi("一次性设置链接（24小时内有效，请当面交给本人）：", "One-time set-up link (24 h; hand it over in person):")),
-        h("code", { class: "secret" }, link.enrolment_url)));
+        h("code", { class: "secret" }, r.enrolment_url)));
       form.reset();
       await load();
     } catch (err) { showProblem(out, err); }
