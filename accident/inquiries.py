@@ -1,6 +1,6 @@
 """Inquiries and complaints (咨询及投诉): a party of a report asks a question or complains, about the case or in
-general; operators and police of the report's jurisdiction answer it by a deadline; the answer is texted to the
-party through the outbox and shown with the party's inquiries.
+general; operators and police of the report's jurisdiction answer it by a deadline; the party is texted that the
+answer is there (accident.notifications, through the outbox) and reads it with its inquiries.
 
 The texts are personal free text, stored only encrypted. A complaint about the case names its subject
 (assessor, insurer, police, other): complaints about an assessor or an insurer are counted per county in the
@@ -9,7 +9,6 @@ supervision aggregates, and every inquiry appears in the report's audit trail (w
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import datetime
 from typing import Any
@@ -18,15 +17,14 @@ from uuid import UUID
 import asyncpg
 
 from accident.errors import ReportNotFound
+from accident.notifications import notify
 from accident.service import Idempotency, Intake, access
-from kernel import idempotency, outbox, ratelimit
+from kernel import idempotency, ratelimit
 from kernel.audit import AuditEvent, record
 from kernel.errors import DomainError, NotFound
 from kernel.identity import Principal, StaffPrincipal
 from kernel.ratelimit import Limit, Window
 from kernel.staff_accounts import zones_overseen
-
-SMS_ANSWER_CHARS = 300  # the answer as texted; longer answers are cut with a pointer to the app
 
 
 class InquiryNotFound(NotFound):
@@ -143,16 +141,10 @@ async def queue(intake: Intake, *, who: StaffPrincipal, state: str, limit: int =
     return [_staff_view(intake, r, now) for r in rows]
 
 
-def answer_text(kind: str, answer: str) -> str:
-    what_zh, what_en = ("投诉", "complaint") if kind == "complaint" else ("咨询", "question")
-    short = answer if len(answer) <= SMS_ANSWER_CHARS else answer[:SMS_ANSWER_CHARS] + "…（全文请在快处中查看）"
-    return f"【快处】您的{what_zh}已答复：{short} Kuaichu: your {what_en} has been answered; see the app."
-
-
 async def answer(intake: Intake, *, who: StaffPrincipal, inquiry_id: UUID, text: str,
                  idem: Idempotency | None) -> dict[str, Any]:
-    """Record the answer once and text it to the party (through the outbox, once); staff outside the report's
-    jurisdiction get "not found"."""
+    """Record the answer once and tell the party by SMS that it is there (accident.notifications, once); staff
+    outside the report's jurisdiction get "not found"."""
     async with intake.pool.acquire() as conn, conn.transaction():
         if idem is not None and await idempotency.claim(conn, scope=idem.scope, key=idem.key,
                                                         request_hash=idem.request_hash):
@@ -160,7 +152,7 @@ async def answer(intake: Intake, *, who: StaffPrincipal, inquiry_id: UUID, text:
             assert row is not None
             return _staff_view(intake, row, intake.now())
         row = await conn.fetchrow(
-            """SELECT i.id, i.report_id, i.kind, i.answered_at, r.zone_id, p.phone_enc
+            """SELECT i.id, i.report_id, i.kind, i.answered_at, r.zone_id, i.party_id, p.label
                FROM inquiries i JOIN reports r ON r.id = i.report_id JOIN parties p ON p.id = i.party_id
                WHERE i.id = $1::uuid FOR UPDATE OF i""", inquiry_id)
         zones = await zones_overseen(conn, staff_id=who.staff_id, role=who.role)
@@ -169,11 +161,11 @@ async def answer(intake: Intake, *, who: StaffPrincipal, inquiry_id: UUID, text:
         if row["answered_at"] is not None:
             raise InquiryAnswered()
         k = intake.keyring
-        sms_id = await outbox.enqueue(
-            conn, topic="sms", dedupe_key=f"sms:inquiry-answer:{inquiry_id}", report_id=row["report_id"],
-            payload={"to_enc": base64.b64encode(k.encrypt(k.decrypt(bytes(row["phone_enc"])))).decode(),
-                     "text_enc": base64.b64encode(k.encrypt(answer_text(row["kind"], text))).decode(),
-                     "purpose": "inquiry_answer"})
+        # The driver is texted that an answer is there (the text carries no answer: the app shows it), once.
+        await notify(conn, report_id=row["report_id"], event="inquiry_answered", key=str(inquiry_id),
+                     labels=[row["label"]])
+        sms_id = await conn.fetchval("SELECT id FROM outbox WHERE dedupe_key = $1::text",
+                                     f"sms:notify:inquiry_answered:{row['report_id']}:{inquiry_id}:{row['party_id']}")
         now = intake.now()
         await conn.execute(
             """UPDATE inquiries SET answer_enc = $2::bytea, answered_at = $3::timestamptz, answered_by = $4::uuid,

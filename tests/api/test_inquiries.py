@@ -56,12 +56,16 @@ async def test_a_complaint_is_answered_from_the_queue_and_the_answer_reaches_the
 
     await run_worker(client, lambda: outbox_done(client))
     await run_worker(client, lambda: outbox_done(client), limit_s=0.3)  # a second worker pass sends nothing again
-    texts = [m["text"] for m in sms_messages(settings.var_dir) if m["to"] == case.phones["B"] and reply in m["text"]]
-    assert len(texts) == 1 and texts[0].startswith("【快处】您的投诉已答复")
+    texts = [m["text"] for m in sms_messages(settings.var_dir) if m["to"] == case.phones["B"] and "答复" in m["text"]]
+    assert len(texts) == 1 and texts[0].startswith("【快处】您的咨询或投诉已有答复")
+    assert reply not in texts[0] and f"/r/{case.report_id}" in texts[0]  # the app shows the answer itself
 
     r = await client.get(url, headers=bearer(case.tokens["B"]))
     [mine] = (await r.json())["inquiries"]
     assert mine["answer"] == reply and mine["answered_at"] is not None
+    r = await client.get(f"/v1/reports/{case.report_id}/status", headers=bearer(case.tokens["B"]))
+    assert r.status == 200, await r.text()
+    assert [n["state"] for n in (await r.json())["notifications"] if n["event"] == "inquiry_answered"] == ["sent"]
     r = await client.get(url, headers=bearer(case.tokens["A"]))
     assert (await r.json())["inquiries"] == []  # each party sees its own
     r = await client.get(f"/v1/reports/{case.report_id}/audit", headers=admin)
