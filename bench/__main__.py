@@ -31,9 +31,11 @@ def discover(only: str | None) -> list[ModuleType]:
     return found
 
 
-def fmt(x: float | None) -> str:
+def fmt(x: float | str | None) -> str:
     if x is None:
         return "—"
+    if isinstance(x, str):  # e.g. "budget": an absolute target, no baseline measured
+        return x
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
 
 

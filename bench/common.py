@@ -30,7 +30,7 @@ class Row:
 
     measure: str
     value: float | None
-    baseline: float | None
+    baseline: float | str | None  # "budget": an absolute target with no baseline run
     ratio: float | None
     target: str
     met: bool | None

@@ -20,7 +20,7 @@ ENROL_PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>设置工作台登录 · Set up your workbench sign-in — 快处 Kuaichu</title>
-<link rel="stylesheet" href="/join.css">
+<link rel="stylesheet" href="/app/app.css">
 <script src="/staff/enrol.js" defer></script>
 </head>
 <body>

@@ -273,7 +273,7 @@ async def test_the_other_partys_session_ends_on_its_own_and_is_never_taken_for_t
 
 
 async def test_pages_carry_the_security_headers(client):
-    for path in ("/join?code=ABCD-EFGH", "/join.js", "/join.css", "/staff/enrol", "/staff/enrol.js"):
+    for path in ("/", "/join?code=ABCD-EFGH", "/app/app.js", "/app/app.css", "/staff/enrol", "/staff/enrol.js"):
         r = await client.get(path)
         assert r.status == 200, path
         csp = r.headers["Content-Security-Policy"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 from aiohttp import web
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Page
@@ -26,6 +29,15 @@ class LiveService:
     url: str
     settings: Settings
     app: web.Application
+
+    @contextlib.asynccontextmanager
+    async def app_pool(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection as the service's own login, to check what was stored."""
+        conn = await asyncpg.connect(self.settings.database_url)
+        try:
+            yield conn
+        finally:
+            await conn.close()
 
     @property
     def sms_dir(self) -> Path:
