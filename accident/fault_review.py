@@ -3,6 +3,7 @@ and a disputing party's request for court handling."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -33,12 +34,20 @@ from kernel.identity import Principal, StaffPrincipal
 SHARES = {"full": 100, "major": 70, "equal": 50, "minor": 30, "none": 0}
 
 
-async def review_queue(flow: FaultFlow, *, who: StaffPrincipal) -> list[dict[str, Any]]:
-    """Reports of the officer's jurisdiction waiting for a police determination, oldest first, with why."""
+async def review_queue(flow: FaultFlow, *, who: StaffPrincipal, sla_s: float) -> list[dict[str, Any]]:
+    """Reports of the officer's jurisdiction waiting for a police determination, oldest first, with why and
+    when each is due (`sla_s` after it opened; `breached` once that is past)."""
     async with flow.intake.pool.acquire() as conn:
         rows = await rrepo.review_queue(conn, staff_id=who.staff_id)
+    now = flow.intake.now()
     return [{"report_id": str(r["report_id"]), "opened_at": r["opened_at"], "source": r["source"],
-             "reasons": r["reasons"], "zone": r["zone"], "vehicle_count": r["vehicle_count"]} for r in rows]
+             "reasons": r["reasons"], "zone": r["zone"], "vehicle_count": r["vehicle_count"],
+             **review_due(r["opened_at"], sla_s, now)} for r in rows]
+
+
+def review_due(opened_at: datetime, sla_s: float, now: datetime) -> dict[str, Any]:
+    due_at = opened_at + timedelta(seconds=sla_s)
+    return {"due_at": due_at, "breached": now >= due_at}
 
 
 def check_determination(labels: list[str], shares: list[dict[str, str]], articles: list[str]) -> None:

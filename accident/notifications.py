@@ -21,7 +21,7 @@ from kernel.crypto import Keyring
 
 TOPIC = "sms.notification"  # also written out in sent_to_party and migration 0038's index
 Event = Literal["party_joined", "referred_to_122", "police_determination", "documents_requested", "payout_agreed",
-                "payout_paid", "mediation_scheduled"]
+                "payout_paid", "mediation_scheduled", "inquiry_answered"]
 
 REFERRAL_ZH = {
     "move_then_call_122": "请先将车辆移至不妨碍交通的地方，再拨打122报警。",
@@ -45,6 +45,8 @@ TEXTS: dict[str, tuple[str, str, str]] = {
                     "The insurer paid the payout"),
     "mediation_scheduled": ("【快处】法院已安排调解，请打开 {link} 查看时间和参加方式。", "法院已安排调解",
                             "The court scheduled mediation"),
+    "inquiry_answered": ("【快处】您的咨询或投诉已有答复，请打开 {link} 查看。", "咨询或投诉已答复",
+                         "Your inquiry or complaint was answered"),
 }
 
 

@@ -19,6 +19,7 @@ import asyncpg
 from standardwebhooks import Webhook
 
 from claims import endpoints
+from claims.endpoints import secret_valid
 from kernel import outbox
 from kernel.crypto import Keyring
 from schemas.webhooks import EVENT_MODELS, WebhookEnvelope
@@ -101,12 +102,6 @@ def body_of(payload: Mapping[str, Any], keyring: Keyring) -> str:
 def webhook_id(message_id: UUID) -> str:
     """The receiver's deduplication key: stable across attempts and operator replays."""
     return f"msg_{message_id.hex}"
-
-
-def secret_valid(entry: Mapping[str, Any], now: datetime) -> bool:
-    """A dated secret signs while now is in [not_before, not_after)."""
-    nb, na = entry.get("not_before"), entry.get("not_after")
-    return (nb is None or datetime.fromisoformat(nb) <= now) and (na is None or now < datetime.fromisoformat(na))
 
 
 def signed_headers(*, secrets: Iterable[Mapping[str, Any]], msg_id: str, body: str,

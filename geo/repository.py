@@ -62,6 +62,13 @@ async def latest_version(conn: asyncpg.Connection) -> asyncpg.Record | None:
     )
 
 
+async def versions(conn: asyncpg.Connection, *, limit: int = 50) -> list[asyncpg.Record]:
+    """Reference versions newest first, with what each load changed (its summary)."""
+    return await conn.fetch(
+        "SELECT version, digest, source, loaded_at, summary FROM reference_versions ORDER BY version DESC"
+        " LIMIT $1::int", limit)
+
+
 async def insurer_names(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     """Every insurer's code and names (nothing else: the list is public)."""
     return await conn.fetch("SELECT code, name, name_en FROM insurers ORDER BY code")

@@ -219,3 +219,44 @@ async def listing(conn: asyncpg.Connection, *, status: str | None, limit: int = 
            ORDER BY o.created_at DESC LIMIT $2::int""",
         status, limit,
     )
+
+
+async def health(conn: asyncpg.Connection, *, receivers: dict[str, str] | None = None,
+                 reasons_per_destination: int = 5) -> list[dict[str, Any]]:
+    """Per destination: pending (and how many of them are due now or retrying), parked, the oldest pending and
+    parked message's age in seconds, and the most frequent reasons messages were parked for.
+
+    A destination is a topic; `receivers` names, for a topic whose messages go to several receivers, the payload
+    field naming the receiver (a destination is then `topic:receiver`).
+    """
+    receivers = receivers or {}
+    topics, fields = list(receivers), list(receivers.values())
+    dest = """o.topic || coalesce(':' || (o.payload ->> (SELECT r.f FROM unnest($1::text[], $2::text[]) AS r(t, f)
+                                                          WHERE r.t = o.topic)), '')"""
+    rows = await conn.fetch(
+        f"""SELECT {dest} AS destination,
+                   count(*) FILTER (WHERE o.status = 'pending') AS pending,
+                   count(*) FILTER (WHERE o.status = 'pending' AND o.next_attempt_at <= now()) AS due,
+                   count(*) FILTER (WHERE o.status = 'pending' AND o.last_error IS NOT NULL) AS retrying,
+                   count(*) FILTER (WHERE o.status = 'parked') AS parked,
+                   extract(epoch FROM now() - min(o.created_at) FILTER (WHERE o.status = 'pending'))::float8
+                       AS oldest_pending_age_s,
+                   extract(epoch FROM now() - min(o.created_at) FILTER (WHERE o.status = 'parked'))::float8
+                       AS oldest_parked_age_s
+            FROM outbox o WHERE o.status IN ('pending', 'parked')
+            GROUP BY 1 ORDER BY 1""",  # noqa: S608 (the expression is ours; values are parameters)
+        topics, fields)
+    reasons = await conn.fetch(
+        f"""SELECT {dest} AS destination, coalesce(o.last_error, '') AS reason, count(*) AS messages,
+                   max(o.created_at) AS latest_at,
+                   (array_agg(o.id ORDER BY o.created_at DESC))[1:20] AS message_ids
+            FROM outbox o WHERE o.status = 'parked'
+            GROUP BY 1, 2 ORDER BY 1, 3 DESC, 4 DESC""",  # noqa: S608
+        topics, fields)
+    by_dest: dict[str, list[dict[str, Any]]] = {}
+    for r in reasons:
+        listed = by_dest.setdefault(r["destination"], [])
+        if len(listed) < reasons_per_destination:
+            listed.append({"reason": r["reason"], "messages": r["messages"], "latest_at": r["latest_at"],
+                           "message_ids": [str(i) for i in r["message_ids"]]})
+    return [{**dict(r), "parked_reasons": by_dest.get(r["destination"], [])} for r in rows]

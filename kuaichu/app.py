@@ -10,6 +10,7 @@ from aiohttp import web
 
 from kuaichu import auth
 from kuaichu.api import guarded
+from kuaichu.compression import compression_middleware
 from kuaichu.db import create_pool
 from kuaichu.features import services_for
 from kuaichu.handlers.system import OPENAPI
@@ -29,7 +30,8 @@ def create_app(settings: Settings) -> web.Application:
     """Build the application; the pool and every feature's resources open in cleanup_ctx."""
     metrics = Metrics()
     app = web.Application(
-        middlewares=[timing_middleware(metrics), security_headers_middleware, problem_middleware],
+        middlewares=[timing_middleware(metrics), security_headers_middleware, compression_middleware,
+                     problem_middleware],
         client_max_size=max(settings.max_photo_bytes + 64 * 1024, settings.max_json_bytes),
     )
     app[SETTINGS] = settings

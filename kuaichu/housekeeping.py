@@ -1,6 +1,7 @@
 """Periodic work beside the worker: the assessment timers, and clean-up (rate-limit buckets whose hits all left
 their windows are deleted, and so are the temporary files of photo writes a crash interrupted, the bytes of
-resumable photo uploads that expired unfinished, and drafts past their time)."""
+resumable photo uploads that expired unfinished, drafts past their time, and the heartbeats of workers silent
+for a week)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from accident.drafts import purge_expired
 from accident.photo_uploads import UploadSpool, expire_uploads
 from accident.storage import PhotoStore
 from assessment.service import AssessmentContext, sweep
-from kernel import ratelimit
+from kernel import heartbeat, ratelimit
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,11 @@ async def housekeeping(pool: asyncpg.Pool, stop: asyncio.Event, *, every_s: floa
         with contextlib.suppress(OSError, asyncpg.PostgresError):
             async with pool.acquire() as conn:
                 removed = await ratelimit.prune(conn)
+                silent = await heartbeat.prune(conn)
             if removed:
                 log.info("rate buckets pruned", extra={"removed": removed})
+            if silent:
+                log.info("silent workers' heartbeats removed", extra={"removed": silent})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every_s)
 

@@ -103,8 +103,8 @@ def _answers(r: Route, ref: Callable[[type[BaseModel]], dict[str, str]]) -> dict
         if model is not None:
             entry["content"] = {"application/json": {"schema": ref(model)}}
         answers[str(status)] = entry
-    for status, media in (r.raw_response or {}).items():
-        answers[str(status)] = {"description": "OK", "content": {media: {}}}
+    for status, media in (r.raw_response or {}).items():  # beside a JSON model of the same status, if any
+        answers.setdefault(str(status), {"description": "OK"}).setdefault("content", {})[media] = {}
     for status, headers in r.response_headers.items():
         answers.setdefault(str(status), {"description": "OK"})["headers"] = headers
     return answers

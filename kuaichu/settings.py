@@ -183,6 +183,15 @@ class Settings(BaseSettings):
     court_callback_max_bytes: int = Field(64 * 1024, ge=1024)
     court_callback_read_timeout_s: float = Field(10.0, gt=0)
 
+    # The staff workbench. A police review is due this long after it opened: 程序规定 §24 gives three days to
+    # make the determination when it cannot be made on the spot. An inquiry or complaint is due by the end of
+    # this many working days after it came in (counted as claims deadlines are, over the holiday calendar).
+    police_review_sla_s: float = Field(3 * 86_400.0, gt=0)
+    inquiry_answer_working_days: int = Field(1, ge=1, le=30)
+    inquiries_per_party_per_hour: int = Field(5, ge=1)
+    # The worker writes its heartbeat this often; operators see a worker as stalled after three missed beats.
+    worker_heartbeat_s: float = Field(10.0, gt=0)
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         if self.environment == "production":

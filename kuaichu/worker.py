@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 import tenacity
 
-from kernel import outbox, tracing
+from kernel import heartbeat, outbox, tracing
 from kernel.outbox import Message
 from kuaichu.context import Services
 
@@ -95,12 +95,35 @@ class Worker:
     async def run(self, stop: asyncio.Event) -> None:
         claiming_done = asyncio.Event()
         flusher = asyncio.create_task(self._flush_delivered(claiming_done))
+        beating = asyncio.create_task(self._heartbeat(claiming_done))
         try:
             await self._claim_loop(stop)
         finally:
             claiming_done.set()
             self.has_delivered.set()
             await flusher
+            await beating
+
+    async def _heartbeat(self, done: asyncio.Event) -> None:
+        """Tell operators this worker is alive (kernel.heartbeat) every worker_heartbeat_s until it stops; a
+        failed beat is logged and the next one tried (delivery never waits on it)."""
+        every = self.services.settings.worker_heartbeat_s
+        started = True
+        while not done.is_set():
+            try:
+                async with self.services.pool.acquire() as conn:
+                    await heartbeat.beat(conn, name=self.name, in_flight=len(self.in_flight), topics=self.topics,
+                                         started=started)
+                started = False
+            except Exception:
+                log.exception("worker heartbeat failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), every)
+        try:
+            async with self.services.pool.acquire() as conn:
+                await heartbeat.stopped(conn, name=self.name)
+        except Exception:
+            log.exception("worker heartbeat failed")
 
     async def _flush_delivered(self, claiming_done: asyncio.Event) -> None:
         """Record successes as they come, in one transaction per wake-up; the last batch before stopping too."""

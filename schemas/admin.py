@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from schemas.base import Out, Strict
+from schemas.operations import WorkerHeartbeat
 
 
 class OutboxQuery(Strict):
@@ -55,6 +56,8 @@ class LoopLagStats(Out):
 
 class RuntimeState(Out):
     loop_lag: LoopLagStats
+    workers: list[WorkerHeartbeat] = Field(
+        description="Outbox workers by their heartbeat (running, stalled, or stopped within the last day)")
 
 
 class MessageState(Out):

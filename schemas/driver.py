@@ -137,7 +137,7 @@ class ClaimSummary(Out):
 
 class NotificationSent(Out):
     event: Literal["party_joined", "referred_to_122", "police_determination", "documents_requested",
-                   "payout_agreed", "payout_paid", "mediation_scheduled"]
+                   "payout_agreed", "payout_paid", "mediation_scheduled", "inquiry_answered"]
     zh: str
     en: str
     state: Literal["queued", "sent", "failed"]

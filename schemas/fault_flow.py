@@ -115,6 +115,9 @@ class ReviewItem(Out):
     reasons: list[dict[str, Any]]
     zone: str
     vehicle_count: int
+    due_at: datetime = Field(description="When the determination is due (KUAICHU_POLICE_REVIEW_SLA_S after the "
+                                         "review opened; 程序规定 §24: three days)")
+    breached: bool = Field(description="The due time has passed")
 
 
 class ReviewQueue(Out):

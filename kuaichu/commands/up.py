@@ -179,6 +179,8 @@ def _summary(settings: Settings, children: list[Child], *, api: str, database: s
     cli = _cli()
     rows = [
         ("API", f"{api}  (OpenAPI: {api}/v1/openapi.json; log {log['API']})"),
+        ("workbench", f"{api.replace('//127.0.0.1:', '//localhost:')}/staff/  (staff sign-in: a person's account "
+                      f"and its one-time link from `{cli} staff create NAME --role police --jurisdiction zj-330102`)"),
         ("worker", f"outbox deliveries; development SMS in {_shown(settings.sms_dir / 'messages.jsonl')}  "
                    f"(log {log['worker']})"),
         ("court simulator", f"{settings.court_url}  (log {log['court simulator']})"),

@@ -9,7 +9,7 @@ from aiohttp import web
 from claims import repository as claims_repo
 from claims.views import provisional_deadlines
 from court_bridge.service import UNDISCARDABLE_TOPICS
-from kernel import outbox
+from kernel import heartbeat, outbox
 from kernel.errors import Conflict, NotFound
 from kuaichu.api import Route, json_response, principal, read_model, staff
 from kuaichu.keys import SERVICES
@@ -77,13 +77,19 @@ async def calendar_state(request: web.Request) -> web.Response:
 
 
 async def runtime_state(request: web.Request) -> web.Response:
-    """How late the event loop wakes up (a 10 ms sleeper's overshoot) over the last window_s seconds."""
+    """How late the event loop wakes up (a 10 ms sleeper's overshoot) over the last window_s seconds, and the
+    outbox workers' heartbeats."""
     q = RuntimeQuery.model_validate(dict(request.query))
-    return json_response(RuntimeState(loop_lag=LoopLagStats(**request.app[LOOP_LAG].stats(window_s=q.window_s))))
+    s = request.app[SERVICES]
+    async with s.pool.acquire() as conn:
+        workers = await heartbeat.workers(conn, stale_after_s=3 * s.settings.worker_heartbeat_s)
+    return json_response(RuntimeState(loop_lag=LoopLagStats(**request.app[LOOP_LAG].stats(window_s=q.window_s)),
+                                      workers=workers))
 
 
 ROUTES = [
-    Route("GET", "/v1/admin/runtime", runtime_state, "Event-loop lag of this process (p50/p99/max)",
+    Route("GET", "/v1/admin/runtime", runtime_state,
+          "Event-loop lag of this process (p50/p99/max) and the outbox workers' heartbeats",
           auth=staff("admin"), tag="admin", query=RuntimeQuery, responses={200: RuntimeState}),
     Route("GET", "/v1/admin/outbox", list_outbox, "Outbound messages (parked by default) with their last error",
           auth=staff("admin"), tag="admin", query=OutboxQuery, responses={200: OutboxList}),

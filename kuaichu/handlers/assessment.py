@@ -11,6 +11,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from assessment import staff as staff_uc
+from assessment import zone_map
 from assessment.record import DamageItem, submit_record
 from assessment.service import AssessmentContext
 from kernel.errors import InvalidInput, field
@@ -28,6 +29,7 @@ from schemas.assessment import (
     TaskWithPhotos,
 )
 from schemas.messages import pointer_errors
+from schemas.zone_map import ZoneMap
 
 MAX_RECORD_PHOTOS = 20
 log = logging.getLogger(__name__)
@@ -113,6 +115,12 @@ async def record(request: web.Request) -> web.Response:
                                              notes=body.notes, items=items, photos=photos), 201)
 
 
+async def served_zones(request: web.Request) -> web.Response:
+    async with request.app[SERVICES].pool.acquire() as conn:
+        data = await zone_map.served_zones(conn, who=_who(request))
+    return json_response(ZoneMap.model_validate(data))
+
+
 async def queue(request: web.Request) -> web.Response:
     return json_response(await staff_uc.queue(_ctx(request)))
 
@@ -130,6 +138,9 @@ _TASK = "/v1/assessment/tasks/{task_id}"
 ROUTES = [
     Route("GET", "/v1/assessment/tasks", my_tasks, "My assessment tasks (offered, accepted, on scene, done)",
           auth=_ASSESSORS, tag="assessment", responses={200: TaskList}),
+    Route("GET", "/v1/assessment/zones", served_zones,
+          "The counties I serve as GeoJSON (simplified outlines, my open tasks in each), to draw a map without tiles",
+          auth=_ASSESSORS, tag="assessment", responses={200: ZoneMap}),
     Route("GET", _TASK, show, "One task: adjusters see their insurer's, coordinators their zones'; with freshly "
           "signed links (for the task's insurer) to the report's photos, renewing a webhook's expired ones",
           auth=(*_ASSESSORS, *staff("police", "admin")), tag="assessment", responses={200: TaskWithPhotos}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, web
 
 from accident.photo_service import PhotoLimits
 from accident.photo_uploads import UploadNotFound, UploadPolicy, receive_chunk, start_upload, upload_state
@@ -110,10 +110,16 @@ async def _read_chunk(request: web.Request) -> bytes:
     if (request.content_length or 0) > CHUNK_MAX_BYTES:
         raise too_large
     buf = bytearray()
-    while piece := await request.content.read(64 * 1024):
-        buf += piece
-        if len(buf) > CHUNK_MAX_BYTES:
-            raise too_large
+    try:
+        while piece := await request.content.read(64 * 1024):
+            buf += piece
+            if len(buf) > CHUNK_MAX_BYTES:
+                raise too_large
+    except (ConnectionResetError, ClientPayloadError):
+        # the phone's connection dropped mid-chunk: nothing of it is kept, and it is not a server error
+        raise IncompleteChunk("连接中断，这段内容没有收完整，请查询已保存的位置后继续",
+                              "The connection broke before the chunk was complete: ask for the stored offset and "
+                              "continue") from None
     if request.content_length is not None and len(buf) != request.content_length:
         raise IncompleteChunk("连接中断，这段内容没有收完整，请查询已保存的位置后继续",
                               "The connection broke before the chunk was complete: ask for the stored offset and "

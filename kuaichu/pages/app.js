@@ -58,7 +58,12 @@ function later(ms) {
   poll = setTimeout(() => { quiet = true; route().finally(() => { quiet = false; }); }, ms);
 }
 
-async function remember(changes) { Object.assign(draft, changes); await saveDraft(draft); syncDraft(); }
+async function remember(changes) {
+  Object.assign(draft, changes);
+  await saveDraft(draft);
+  document.documentElement.dataset.savedAt = String(Date.now());  // kept on the phone: a reload finds it
+  syncDraft();
+}
 
 // The draft goes to the service as well (encrypted there), so another tab or phone logged in with the same
 // number finds the answers: the phone's draft before its report exists, the party's draft after.

@@ -99,7 +99,10 @@ async def test_a_cut_upload_resumes_and_a_disputed_rural_case_reaches_the_police
         await step(b, shots, "B reviews", "请先看对方填写的内容")
         await b.get_by_role("button", name="我已看完，继续").click()
         await step(b, shots, "B facts", "事故经过")
+        saved = await b.evaluate("document.documentElement.dataset.savedAt || ''")
         await answer(b, "事故发生在哪里？", "路段上（不在路口）")
+        # the answer is kept on the phone as soon as it is given; reload once it is
+        await b.wait_for_function(f"(document.documentElement.dataset.savedAt || '') !== {saved!r}")
         await b.reload()
         await step(b, shots, "B after reload", "事故经过")
         await expect(b.get_by_role("group", name="事故发生在哪里？").get_by_label("路段上（不在路口）")).to_be_checked()
