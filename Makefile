@@ -53,6 +53,7 @@ test: $(STAMP) test-system-packages lint
 	env -u DATABASE_URL $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy

@@ -17,7 +17,9 @@ from pathlib import Path
 import uharfbuzz as hb
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
-_SUBSET_LOCK = threading.Lock()  # subsetting is milliseconds: serialising it costs nothing and assumes nothing
+_SUBSET_LOCK = (
+    threading.Lock()
+)  # subsetting is milliseconds: serialising it costs nothing and assumes nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +32,10 @@ class FontFile:
 
 
 BASE = FontFile("zenhei", "wqy-zenhei.ttc", "fonts-wqy-zenhei", "truetype/wqy")
-FALLBACKS = (FontFile("hanamina", "HanaMinA.ttf", "fonts-hanazono", "truetype/hanazono"),
-             FontFile("hanaminb", "HanaMinB.ttf", "fonts-hanazono", "truetype/hanazono"))
+FALLBACKS = (
+    FontFile("hanamina", "HanaMinA.ttf", "fonts-hanazono", "truetype/hanazono"),
+    FontFile("hanaminb", "HanaMinB.ttf", "fonts-hanazono", "truetype/hanazono"),
+)
 FONTS = (BASE, *FALLBACKS)
 
 
@@ -48,8 +52,10 @@ def locate(font: FontFile) -> Path:
         found = sorted(root.rglob(font.file_name)) if root.is_dir() else []
         if found:
             return found[0]
-    raise FontMissing(f"font file {font.file_name} not found under {', '.join(map(str, FONT_DIRS))}: "
-                      f"install the Debian package {font.package} (apt-get install -y {font.package})")
+    raise FontMissing(
+        f"font file {font.file_name} not found under {', '.join(map(str, FONT_DIRS))}: "
+        f"install the Debian package {font.package} (apt-get install -y {font.package})"
+    )
 
 
 @cache
@@ -89,7 +95,13 @@ def write_subsets(chars: set[str], directory: Path) -> list[tuple[str, Path]]:
         inp = hb.SubsetInput()
         inp.unicode_set.update(mine)
         inp.flags = hb.SubsetFlags.GLYPH_NAMES | hb.SubsetFlags.NO_HINTING
-        for tag in ("EBDT", "EBLC", "EBSC", "GSUB", "GPOS"):  # embedded bitmaps and layout are not used
+        for tag in (
+            "EBDT",
+            "EBLC",
+            "EBSC",
+            "GSUB",
+            "GPOS",
+        ):  # embedded bitmaps and layout are not used
             inp.sets(hb.SubsetInputSets.DROP_TABLE_TAG).add(int.from_bytes(tag.encode(), "big"))
         with _SUBSET_LOCK:
             subset = hb.subset(face, inp)

@@ -27,8 +27,17 @@ SIGNATURE_BOX = (60.0, 20.0)  # mm
 MAX_SIGNATURE_PIXELS = 4_000_000
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FIXED_TEXT = "第页，共0123456789〖〗U+ABCDEF"  # page numbers and code-point marks, drawn whatever the content
-PARTY_ROWS = ("姓名", "证件类型及号码", "联系电话", "机动车种类", "号牌号码", "保险公司", "保险凭证号", "碰撞部位",
-              "当事人责任")
+PARTY_ROWS = (
+    "姓名",
+    "证件类型及号码",
+    "联系电话",
+    "机动车种类",
+    "号牌号码",
+    "保险公司",
+    "保险凭证号",
+    "碰撞部位",
+    "当事人责任",
+)
 
 
 class _Text:
@@ -58,7 +67,10 @@ def signature_image(data: bytes | None) -> Image.Image | None:
     # The size comes from the header first: pillow never sees a bomb, so never warns (warning filters are global).
     if data is None or not data.startswith(PNG_MAGIC) or data[12:16] != b"IHDR":
         return None
-    if int.from_bytes(data[16:20], "big") * int.from_bytes(data[20:24], "big") > MAX_SIGNATURE_PIXELS:
+    if (
+        int.from_bytes(data[16:20], "big") * int.from_bytes(data[20:24], "big")
+        > MAX_SIGNATURE_PIXELS
+    ):
         return None
     try:
         with Image.open(io.BytesIO(data), formats=["PNG"]) as im:
@@ -73,7 +85,9 @@ def signature_image(data: bytes | None) -> Image.Image | None:
 Op = tuple[Any, ...]
 
 
-def _line(text: str, size: float = 10, h: float = 6, align: Align = Align.L, bold: bool = False) -> Op:
+def _line(
+    text: str, size: float = 10, h: float = 6, align: Align = Align.L, bold: bool = False
+) -> Op:
     return ("line", text, size, h, align, bold)
 
 
@@ -84,35 +98,69 @@ def _small(text: str) -> Op:
 def _layout(c: dict[str, Any]) -> list[Op]:
     """What the document says, in order, before anything is drawn (the fonts are cut to exactly its characters)."""
     acc, place = c["accident"], c["accident"]["place"]
-    where = f"{place['zone']} {place['address']}（北纬 {place['lat']:.5f}，东经 {place['lon']:.5f}）"
+    where = (
+        f"{place['zone']} {place['address']}（北纬 {place['lat']:.5f}，东经 {place['lon']:.5f}）"
+    )
     ops: list[Op] = [
         _line(c["title"]["zh"], 18, 11, Align.C, bold=True),
         _line(f"事故编号：{c['report_id']}　协议版本：第{c['proposal_version']}版", 8, 5, Align.C),
         ("heading", "一、事故基本情况"),
-        ("table", [["事故发生时间", f"{acc['time_zh']}（北京时间）"], ["事故发生地点", where],
-                   ["天气", acc["weather"]["zh"]], ["事故形态", acc["collision"]["zh"]]], (32, WIDTH - 32)),
-        ("heading", "二、当事人、车辆及保险情况")]
+        (
+            "table",
+            [
+                ["事故发生时间", f"{acc['time_zh']}（北京时间）"],
+                ["事故发生地点", where],
+                ["天气", acc["weather"]["zh"]],
+                ["事故形态", acc["collision"]["zh"]],
+            ],
+            (32, WIDTH - 32),
+        ),
+        ("heading", "二、当事人、车辆及保险情况"),
+    ]
     parties = c["parties"]
     for start in range(0, len(parties), 3):
-        group = parties[start:start + 3]
-        rows = [["当事人", *(f"{p['label']}方" for p in group)],
-                *([label, *(_party_cell(p, i) for p in group)] for i, label in enumerate(PARTY_ROWS))]
+        group = parties[start : start + 3]
+        rows = [
+            ["当事人", *(f"{p['label']}方" for p in group)],
+            *([label, *(_party_cell(p, i) for p in group)] for i, label in enumerate(PARTY_ROWS)),
+        ]
         ops.append(("table", rows, (32, *([(WIDTH - 32) / len(group)] * len(group)))))
     ops.append(("heading", "三、责任认定依据"))
-    ops += [_line(f"{m['party']}方：{m['scenario']} {m['title']['zh']}（{'、'.join(m['legal_basis'])}）")
-            for m in c["liability_basis"]["matched"]]
+    ops += [
+        _line(
+            f"{m['party']}方：{m['scenario']} {m['title']['zh']}（{'、'.join(m['legal_basis'])}）"
+        )
+        for m in c["liability_basis"]["matched"]
+    ]
     ts = c["liability_basis"]["template_set"]
-    ops += [_small(f"情形模板：{ts['id']} 版本 {ts['version']}"), ("heading", "四、协议内容"), _line(c["terms"]["zh"]),
-            ("heading", "五、当事人签名")]
+    ops += [
+        _small(f"情形模板：{ts['id']} 版本 {ts['version']}"),
+        ("heading", "四、协议内容"),
+        _line(c["terms"]["zh"]),
+        ("heading", "五、当事人签名"),
+    ]
     for s in c["signatures"]:
         opt = "同意" if s["mutual_self_compensation"] else "不同意"
-        lines = [f"{s['party']}方：{s['name']}", f"签署时间：{s['signed_at_zh']}（北京时间）",
-                 f"签署方式：{s['method_zh']}", f"{opt}适用交强险互碰自赔"]
+        lines = [
+            f"{s['party']}方：{s['name']}",
+            f"签署时间：{s['signed_at_zh']}（北京时间）",
+            f"签署方式：{s['method_zh']}",
+            f"{opt}适用交强险互碰自赔",
+        ]
         sha = s["image_sha256"]
-        ops.append(("signature", s["party"], lines, "签名图像无法显示" if sha else "未手写签名，以短信验证码确认",
-                    f"签名图像 SHA-256：{sha}" if sha else ""))
+        ops.append(
+            (
+                "signature",
+                s["party"],
+                lines,
+                "签名图像无法显示" if sha else "未手写签名，以短信验证码确认",
+                f"签名图像 SHA-256：{sha}" if sha else "",
+            )
+        )
     made = china_time(datetime.fromisoformat(c["created_at"]))
-    ops.append(_small(f"依据《道路交通事故处理程序规定》第二十一条制作。生成时间：{made}（北京时间）。"))
+    ops.append(
+        _small(f"依据《道路交通事故处理程序规定》第二十一条制作。生成时间：{made}（北京时间）。")
+    )
     return ops
 
 
@@ -123,7 +171,9 @@ class _Doc:
         self.t = _Text(_strings(self.ops))
         if self.t.missing:
             marks = "、".join(f"〖U+{ord(ch):04X}〗" for ch in self.t.missing)
-            self.ops.append(_small(f"{marks}：本文件字体无法显示的字符，以其码位标示；协议 JSON 中为原字符。"))
+            self.ops.append(
+                _small(f"{marks}：本文件字体无法显示的字符，以其码位标示；协议 JSON 中为原字符。")
+            )
             self.t = _Text(_strings(self.ops))
         pdf = self.pdf = FPDF(format="A4", unit="mm")
         pdf.str_alias_nb_pages = None  # type: ignore[assignment]  # a "{nb}" in someone's name stays "{nb}"
@@ -152,12 +202,22 @@ class _Doc:
     def font(self, size: float) -> None:
         self.pdf.set_font(fonts.BASE.family, size=size)
 
-    def line(self, text: str, size: float = 10, h: float = 6, align: Align = Align.L, bold: bool = False) -> None:
+    def line(
+        self, text: str, size: float = 10, h: float = 6, align: Align = Align.L, bold: bool = False
+    ) -> None:
         pdf, width = self.pdf, self.pdf.line_width
         self.font(size)
         if bold:  # the font has no bold face: stroke the outline as well
             pdf.text_mode, pdf.line_width = TextMode.FILL_STROKE, 0.25
-        pdf.multi_cell(WIDTH, h, self.t(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR)
+        pdf.multi_cell(
+            WIDTH,
+            h,
+            self.t(text),
+            align=align,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+            wrapmode=WrapMode.CHAR,
+        )
         pdf.text_mode, pdf.line_width = TextMode.FILL, width
 
     def heading(self, text: str) -> None:
@@ -166,9 +226,17 @@ class _Doc:
 
     def table(self, rows: list[list[str]], widths: tuple[float, ...]) -> None:
         self.font(10)
-        with self.pdf.table(col_widths=widths, width=WIDTH, first_row_as_headings=False, line_height=5.5,
-                            text_align="LEFT", wrapmode=WrapMode.CHAR, padding=(1, 1.5), markdown=False,
-                            align="LEFT") as table:
+        with self.pdf.table(
+            col_widths=widths,
+            width=WIDTH,
+            first_row_as_headings=False,
+            line_height=5.5,
+            text_align="LEFT",
+            wrapmode=WrapMode.CHAR,
+            padding=(1, 1.5),
+            markdown=False,
+            align="LEFT",
+        ) as table:
             for cells in rows:
                 row = table.row()
                 for text in cells:
@@ -181,8 +249,14 @@ class _Doc:
         top = pdf.get_y()
         self.font(10)
         for text in lines:
-            pdf.multi_cell(WIDTH - box_w - 4, 5, self.t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-                           wrapmode=WrapMode.CHAR)
+            pdf.multi_cell(
+                WIDTH - box_w - 4,
+                5,
+                self.t(text),
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+                wrapmode=WrapMode.CHAR,
+            )
         bottom, x = max(pdf.get_y(), top + box_h), MARGIN + WIDTH - box_w
         pdf.rect(x, top, box_w, box_h)
         image = signature_image(self.images.get(label)) if note else None
@@ -209,11 +283,21 @@ class _Doc:
 
 def _party_cell(p: dict[str, Any], row: int) -> str:
     ins = p["insurance"]
-    return (p["name"], f"{p['id_kind_zh']}：{p['id_number']}", p["phone"], p["vehicle"]["type_zh"],
-            p["vehicle"]["plate"], f"{ins['insurer_name']}（{ins['insurer_code']}）", ins["policy_number"],
-            p["impact"]["zh"], f"{p['liability']['zh']}（{p['liability']['share_percent']}%）")[row]
+    return (
+        p["name"],
+        f"{p['id_kind_zh']}：{p['id_number']}",
+        p["phone"],
+        p["vehicle"]["type_zh"],
+        p["vehicle"]["plate"],
+        f"{ins['insurer_name']}（{ins['insurer_code']}）",
+        ins["policy_number"],
+        p["impact"]["zh"],
+        f"{p['liability']['zh']}（{p['liability']['share_percent']}%）",
+    )[row]
 
 
-def render_agreement_pdf(content: dict[str, Any], signature_images: Mapping[str, bytes] | None = None) -> bytes:
+def render_agreement_pdf(
+    content: dict[str, Any], signature_images: Mapping[str, bytes] | None = None
+) -> bytes:
     """The agreement PDF, with each party's drawn signature (PNG bytes by party label); same input, same bytes."""
     return _Doc(content, signature_images or {}).render()

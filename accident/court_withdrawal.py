@@ -18,29 +18,59 @@ from accident.service import Idempotency
 from kernel.audit import AuditEvent, record
 from kernel.identity import Principal
 
-WITHDRAWABLE = frozenset({Status.COURT_REQUESTED, Status.OFFLINE_MEDIATION, Status.COURT_ACCEPTED,
-                          Status.COURT_MEDIATION})
+WITHDRAWABLE = frozenset(
+    {
+        Status.COURT_REQUESTED,
+        Status.OFFLINE_MEDIATION,
+        Status.COURT_ACCEPTED,
+        Status.COURT_MEDIATION,
+    }
+)
 
 
-async def withdraw_court_request(flow: FaultFlow, *, who: Principal, report_id: UUID, reason: str,
-                                 idem: Idempotency | None) -> dict[str, Any]:
+async def withdraw_court_request(
+    flow: FaultFlow, *, who: Principal, report_id: UUID, reason: str, idem: Idempotency | None
+) -> dict[str, Any]:
     """The requesting party withdraws its request for court handling; the court is told (update `withdrawal`)."""
     async with flow.intake.pool.acquire() as conn, conn.transaction():
         if (stored := await replayed(conn, idem)) is not None:
             return stored
         a = await acting_party(conn, who, report_id)
-        ensure(a.status, WITHDRAWABLE, action_zh="撤回法院处理申请",
-               action_en="withdraw the request for court handling")
+        ensure(
+            a.status,
+            WITHDRAWABLE,
+            action_zh="撤回法院处理申请",
+            action_en="withdraw the request for court handling",
+        )
         request = await rrepo.court_request(conn, report_id=report_id)
         assert request is not None  # every withdrawable status comes from a court request
         if request["party_id"] != a.party_id:
             raise NotTheRequester()
         now = flow.intake.now()
-        await rrepo.insert_court_withdrawal(conn, report_id=report_id, party_id=a.party_id, reason=reason, at=now)
-        await record(conn, AuditEvent("court_request", str(request["id"]), "withdrawn", a.actor, report_id,
-                                      {"withdrawn_at": {"before": None, "after": now.isoformat()},
-                                       "reason": {"before": None, "after": reason}}))
+        await rrepo.insert_court_withdrawal(
+            conn, report_id=report_id, party_id=a.party_id, reason=reason, at=now
+        )
+        await record(
+            conn,
+            AuditEvent(
+                "court_request",
+                str(request["id"]),
+                "withdrawn",
+                a.actor,
+                report_id,
+                {
+                    "withdrawn_at": {"before": None, "after": now.isoformat()},
+                    "reason": {"before": None, "after": reason},
+                },
+            ),
+        )
         await set_status(conn, a, Status.COURT_WITHDRAWN, a.actor, "court_request_withdrawn")
-        await flow.court.update(conn, report_id=report_id, type="withdrawal", occurred_at=now, key="withdrawal",
-                                data={"party": a.label, "reason": reason, "previous_status": a.status.value})
+        await flow.court.update(
+            conn,
+            report_id=report_id,
+            type="withdrawal",
+            occurred_at=now,
+            key="withdrawal",
+            data={"party": a.label, "reason": reason, "previous_status": a.status.value},
+        )
         return await answer(conn, idem, report_id)

@@ -65,11 +65,15 @@ def _reason(
     return ReviewReason(code, zh, en)
 
 
-def _review(ts: TemplateSet, reasons: list[ReviewReason], matched: tuple[Match, ...] = ()) -> Decision:
+def _review(
+    ts: TemplateSet, reasons: list[ReviewReason], matched: tuple[Match, ...] = ()
+) -> Decision:
     return Decision(_REVIEW, (), matched, ts.id, ts.version, tuple(reasons))
 
 
-def mirrored_views(mirrors: tuple[Mirror, ...], a: Party, b: Party) -> tuple[Party, Party, list[tuple[str, str]]]:
+def mirrored_views(
+    mirrors: tuple[Mirror, ...], a: Party, b: Party
+) -> tuple[Party, Party, list[tuple[str, str]]]:
     """Step 2, mirror rules: a fact only one party gave is inferred for the other from its mirror image
     (e.g. rear↔front); views both gave that are not mirror images are listed as contradictions."""
     bad: list[tuple[str, str]] = []
@@ -130,7 +134,10 @@ def allocation(parties: tuple[Party, ...], hits: list[list[Row]]) -> tuple[Alloc
     a, b = parties
     if hits[0] and hits[1]:
         return (Allocation(a.id, _EQUAL), Allocation(b.id, _EQUAL))
-    return (Allocation(a.id, _FULL if hits[0] else _NONE), Allocation(b.id, _FULL if hits[1] else _NONE))
+    return (
+        Allocation(a.id, _FULL if hits[0] else _NONE),
+        Allocation(b.id, _FULL if hits[1] else _NONE),
+    )
 
 
 def assess(ts: TemplateSet, facts: Facts, *, fast: bool = True) -> Decision:
@@ -145,7 +152,9 @@ def assess(ts: TemplateSet, facts: Facts, *, fast: bool = True) -> Decision:
     if len(parties) > 2:  # step 1
         return _review(ts, [_reason(ts, ReviewCode.MULTI_VEHICLE)])
     context = facts.context
-    plan = ts.plans.get((context.junction, context.collision, len(parties))) or ts.plan(context, len(parties))
+    plan = ts.plans.get((context.junction, context.collision, len(parties))) or ts.plan(
+        context, len(parties)
+    )
     if fast:
         return decide(ts, parties, fast_findings(plan.compiled, parties))
     case = Case(facts.context.junction, facts.context.collision, len(parties))
@@ -173,4 +182,6 @@ def decide(ts: TemplateSet, parties: tuple[Party, ...], found: Findings) -> Deci
         reasons.append(ts.plain_reasons[ReviewCode.NO_SCENARIO])
     if reasons:
         return Decision(_REVIEW, (), tuple(matched), ts.id, ts.version, tuple(reasons))
-    return Decision(_DETERMINED, allocation(parties, hits), tuple(matched), ts.id, ts.version, ())  # step 6
+    return Decision(
+        _DETERMINED, allocation(parties, hits), tuple(matched), ts.id, ts.version, ()
+    )  # step 6

@@ -27,7 +27,11 @@ _OPEN_FACTS = tuple(sorted(set(PARTY_FACTS) - SET_FACTS))
 BIT = {
     name: 1 << i
     for i, name in enumerate(
-        [(fact, value) for fact in (*_OPEN_FACTS, *sorted(SET_FACTS)) for value in sorted(PARTY_FACTS[fact])]
+        [
+            (fact, value)
+            for fact in (*_OPEN_FACTS, *sorted(SET_FACTS))
+            for value in sorted(PARTY_FACTS[fact])
+        ]
     )
 }
 _FLAG_BIT = {flag: BIT[("flags", flag)] for flag in PARTY_FACTS["flags"]}
@@ -127,7 +131,9 @@ class Mirror(NamedTuple):
 
 def compile_mirror(fact: str, pairs: dict[str, str], texts: tuple[str, str]) -> Mirror:
     return Mirror(
-        _mask(fact, PARTY_FACTS[fact]), {BIT[(fact, a)]: BIT[(fact, b)] for a, b in pairs.items()}, texts
+        _mask(fact, PARTY_FACTS[fact]),
+        {BIT[(fact, a)]: BIT[(fact, b)] for a, b in pairs.items()},
+        texts,
     )
 
 

@@ -121,7 +121,9 @@ def all_hold(when: When, scene: Scene) -> bool:
     return True
 
 
-Known = Mapping[tuple[str, str], Any]  # facts known ahead of the parties' other facts, by (scope, fact)
+Known = Mapping[
+    tuple[str, str], Any
+]  # facts known ahead of the parties' other facts, by (scope, fact)
 
 
 def known_facts(case: Case) -> dict[tuple[str, str], Any]:
@@ -190,6 +192,10 @@ def describe(when: When) -> str:
         return "always"
     out = []
     for c in when:
-        value = "{" + ", ".join(sorted(c.value)) + "}" if isinstance(c.value, frozenset) else str(c.value)
+        value = (
+            "{" + ", ".join(sorted(c.value)) + "}"
+            if isinstance(c.value, frozenset)
+            else str(c.value)
+        )
         out.append(f"{c.scope}.{c.fact} {c.op.name} {value}")
     return " and ".join(out)

@@ -39,7 +39,9 @@ PARTY_FACTS: dict[str, frozenset] = {
     "other_from": DIRECTIONS,
     "flags": FLAGS,
 }
-SET_FACTS = frozenset({"flags"})  # facts whose value is a set of names, tested with contains/not_contains
+SET_FACTS = frozenset(
+    {"flags"}
+)  # facts whose value is a set of names, tested with contains/not_contains
 
 
 Outcome = FaultOutcome

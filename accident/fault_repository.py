@@ -57,7 +57,9 @@ async def record_template_versions(
     return [(r["id"], r["version"]) for r in recorded]
 
 
-async def load_template_version(conn: asyncpg.Connection, *, set_id: str, version: str) -> TemplateSet | None:
+async def load_template_version(
+    conn: asyncpg.Connection, *, set_id: str, version: str
+) -> TemplateSet | None:
     """A stored version of a set, compiled as it was (for replaying stored decisions); None if unknown."""
     row = await conn.fetchrow(LOAD, set_id, version)
     if row is None:

@@ -65,7 +65,9 @@ class Row:
     legal_basis: tuple[str, ...]
     source: str
     when: When
-    exempt: tuple[When, ...]  # exemptions: the row does not hold for a party when one of these holds
+    exempt: tuple[
+        When, ...
+    ]  # exemptions: the row does not hold for a party when one of these holds
 
     @property
     def predicate(self) -> str:
@@ -109,7 +111,9 @@ class TemplateSet:
     review_texts: Mapping[ReviewCode, tuple[str, str]]
     plain_reasons: Mapping[ReviewCode, ReviewReason]  # built once: most reviews need no specifics
     by_code: tuple[Row, ...]  # the rows sorted by code
-    codes: frozenset[str]  # every row's code (declared scenarios are checked against it on each request)
+    codes: frozenset[
+        str
+    ]  # every row's code (declared scenarios are checked against it on each request)
     plans: dict[tuple, CasePlan] = field(default_factory=dict, compare=False, repr=False)
 
     def plan(self, context: Context, party_count: int) -> CasePlan:
@@ -122,7 +126,11 @@ class TemplateSet:
         found = self.plans.get(key)
         if found is None:
             found = _plan(self, Case(*key))
-            if context.junction in JUNCTIONS and context.collision in COLLISIONS and party_count in (1, 2):
+            if (
+                context.junction in JUNCTIONS
+                and context.collision in COLLISIONS
+                and party_count in (1, 2)
+            ):
                 self.plans[key] = found
         return found
 
@@ -140,7 +148,10 @@ class Pending(NamedTuple):
         return all_hold(self.when, scene) and not any(all_hold(e, scene) for e in self.unless)
 
     def compile(self) -> fault_compiled.Rule:
-        when, unless = fault_compiled.compile_when(self.when), tuple(map(fault_compiled.compile_when, self.unless))
+        when, unless = (
+            fault_compiled.compile_when(self.when),
+            tuple(map(fault_compiled.compile_when, self.unless)),
+        )
         return fault_compiled.Rule(self.rule, when, unless)
 
 
@@ -169,7 +180,9 @@ class CasePlan(NamedTuple):
 
 
 def _pending_checks(checks: tuple[Check, ...], known: Known) -> tuple[Pending, ...]:
-    return tuple(Pending(c, left) for c in checks if (left := specialise(c.when, known)) is not None)
+    return tuple(
+        Pending(c, left) for c in checks if (left := specialise(c.when, known)) is not None
+    )
 
 
 def _pending_rows(rows: tuple[Row, ...], known: Known) -> tuple[Pending, ...]:
@@ -244,7 +257,9 @@ def _mirror(raw: dict, where: str) -> Mirror:
     fact = raw.get("fact")
     if fact not in PARTY_FACTS or fact in SET_FACTS or fact == "movement":
         # movement is always given by both parties, so a plan may be chosen by it before mirroring
-        raise TemplateSetError(f"{where}.fact: {fact!r} is not a party fact with one value that may be left out")
+        raise TemplateSetError(
+            f"{where}.fact: {fact!r} is not a party fact with one value that may be left out"
+        )
     pairs: dict[str, str] = {}
     for a, b in raw.get("pairs") or []:
         if a not in PARTY_FACTS[fact] or b not in PARTY_FACTS[fact]:
@@ -254,7 +269,9 @@ def _mirror(raw: dict, where: str) -> Mirror:
         isinstance(c, dict) and not str(c.get("fact")).startswith(("context.", "case."))
         for c in raw.get("when") or []
     ):
-        raise TemplateSetError(f"{where}.when: a mirror rule depends on the case only (context.*, case.*)")
+        raise TemplateSetError(
+            f"{where}.when: a mirror rule depends on the case only (context.*, case.*)"
+        )
     when = parse_when(raw["when"], f"{where}.when") if raw.get("when") else ()
     zh, en = _texts({k: raw.get(k) for k in ("zh", "en")}, where)
     return Mirror(fact, pairs, when, zh, en)
@@ -271,7 +288,9 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
     title_zh, title_en = _texts(content.get("title"), f"{where}.title")
     texts = content.get("review_texts") or {}
     if set(texts) != {c.value for c in ReviewCode}:
-        raise TemplateSetError(f"{where}.review_texts: needs exactly {[c.value for c in ReviewCode]}")
+        raise TemplateSetError(
+            f"{where}.review_texts: needs exactly {[c.value for c in ReviewCode]}"
+        )
     rows: list[Row] = []
     for i, r in enumerate(content.get("rows") or []):
         at = f"{where}.rows[{i}]"
@@ -285,7 +304,9 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
         zh, en = _texts(r.get("title"), f"{at}.title")
         basis = _legal_basis(r.get("legal_basis"), f"{at}.legal_basis")
         when = parse_when(r.get("when"), f"{at}.when")
-        rows.append(Row(code, zh, en, basis, str(r.get("source") or content.get("source")), when, ()))
+        rows.append(
+            Row(code, zh, en, basis, str(r.get("source") or content.get("source")), when, ())
+        )
     if not rows:
         raise TemplateSetError(f"{where}.rows: a set has at least one row")
     for i, ex in enumerate(content.get("exemptions") or []):
@@ -304,9 +325,16 @@ def parse_set(content: Mapping[str, Any]) -> TemplateSet:
     if not isinstance(declared, str) or not declared:
         raise TemplateSetError(f"{where}.version: a declared version string is required")
     review_texts = {ReviewCode(k): _texts(v, f"{where}.review_texts.{k}") for k, v in texts.items()}
-    mirrors = [_mirror(m, f"{where}.mirrors[{i}]") for i, m in enumerate(content.get("mirrors") or [])]
-    checks = [_check(c, f"{where}.contradictions[{i}]") for i, c in enumerate(content.get("contradictions") or [])]
-    modifiers = [_check(c, f"{where}.modifiers[{i}]") for i, c in enumerate(content.get("modifiers") or [])]
+    mirrors = [
+        _mirror(m, f"{where}.mirrors[{i}]") for i, m in enumerate(content.get("mirrors") or [])
+    ]
+    checks = [
+        _check(c, f"{where}.contradictions[{i}]")
+        for i, c in enumerate(content.get("contradictions") or [])
+    ]
+    modifiers = [
+        _check(c, f"{where}.modifiers[{i}]") for i, c in enumerate(content.get("modifiers") or [])
+    ]
     return TemplateSet(
         id=sid,
         version=f"{declared}+{digest[:12]}",

@@ -44,53 +44,121 @@ class SmsUnavailable(DomainError):
 def login_limits(policy: OtpPolicy, *, phone_hash: bytes, ip: str) -> tuple[Limit, Limit]:
     """Login codes: a cooldown and hourly and daily caps per phone (asked for by anyone who knows the number,
     so they are its own budget, apart from signing), and a cap per client address."""
-    m, h, d = (policy.login_codes_per_phone_per_minute, policy.login_codes_per_phone_per_hour,
-               policy.login_codes_per_phone_per_day)
-    per_phone = Limit(f"login-code:phone:{phone_hash.hex()}", (
-        Window("login-codes-per-phone-per-minute", m, 60,
-               f"每个手机号每分钟最多获取{m}次登录验证码", f"A phone gets at most {m} login code(s) a minute"),
-        Window("login-codes-per-phone-per-hour", h, 3600,
-               f"每个手机号每小时最多获取{h}次登录验证码", f"A phone gets at most {h} login codes an hour"),
-        Window("login-codes-per-phone-per-day", d, 86400,
-               f"每个手机号每天最多获取{d}次登录验证码", f"A phone gets at most {d} login codes a day"),
-    ))
+    m, h, d = (
+        policy.login_codes_per_phone_per_minute,
+        policy.login_codes_per_phone_per_hour,
+        policy.login_codes_per_phone_per_day,
+    )
+    per_phone = Limit(
+        f"login-code:phone:{phone_hash.hex()}",
+        (
+            Window(
+                "login-codes-per-phone-per-minute",
+                m,
+                60,
+                f"每个手机号每分钟最多获取{m}次登录验证码",
+                f"A phone gets at most {m} login code(s) a minute",
+            ),
+            Window(
+                "login-codes-per-phone-per-hour",
+                h,
+                3600,
+                f"每个手机号每小时最多获取{h}次登录验证码",
+                f"A phone gets at most {h} login codes an hour",
+            ),
+            Window(
+                "login-codes-per-phone-per-day",
+                d,
+                86400,
+                f"每个手机号每天最多获取{d}次登录验证码",
+                f"A phone gets at most {d} login codes a day",
+            ),
+        ),
+    )
     n = policy.login_codes_per_address_per_hour
-    per_address = Limit(f"login-code:address:{ip}", (
-        Window("login-codes-per-address-per-hour", n, 3600,
-               f"同一网络地址每小时最多获取{n}次登录验证码",
-               f"One network address gets at most {n} login codes an hour"),
-    ))
+    per_address = Limit(
+        f"login-code:address:{ip}",
+        (
+            Window(
+                "login-codes-per-address-per-hour",
+                n,
+                3600,
+                f"同一网络地址每小时最多获取{n}次登录验证码",
+                f"One network address gets at most {n} login codes an hour",
+            ),
+        ),
+    )
     return per_phone, per_address
 
 
 def signing_limit(policy: OtpPolicy, *, party_id: uuid.UUID) -> Limit:
     """Signing codes: only a party of the report asks for them (authenticated), from a budget of its own."""
     n = policy.signing_codes_per_party_per_hour
-    return Limit(f"signing-code:party:{party_id}", (
-        Window("signing-codes-per-party-per-hour", n, 3600,
-               f"每位当事人每小时最多获取{n}次签署验证码", f"A party gets at most {n} signing codes an hour"),
-    ))
+    return Limit(
+        f"signing-code:party:{party_id}",
+        (
+            Window(
+                "signing-codes-per-party-per-hour",
+                n,
+                3600,
+                f"每位当事人每小时最多获取{n}次签署验证码",
+                f"A party gets at most {n} signing codes an hour",
+            ),
+        ),
+    )
 
 
 async def request_login_code(
-    pool: asyncpg.Pool, *, keyring: Keyring, sender: SmsSender, policy: OtpPolicy, phone: str, ip: str
+    pool: asyncpg.Pool,
+    *,
+    keyring: Keyring,
+    sender: SmsSender,
+    policy: OtpPolicy,
+    phone: str,
+    ip: str,
 ) -> tuple[uuid.UUID, datetime]:
     """Text a login code; refused (429 naming the limit) when the phone or the address asked too often."""
     limits = login_limits(policy, phone_hash=keyring.phone_hash(phone), ip=ip)
-    return await _issue(pool, keyring=keyring, sender=sender, policy=policy, phone=phone, purpose="login",
-                        limits=limits)
+    return await _issue(
+        pool,
+        keyring=keyring,
+        sender=sender,
+        policy=policy,
+        phone=phone,
+        purpose="login",
+        limits=limits,
+    )
 
 
 async def request_signing_code(
-    pool: asyncpg.Pool, *, keyring: Keyring, sender: SmsSender, policy: OtpPolicy, phone: str, party_id: uuid.UUID
+    pool: asyncpg.Pool,
+    *,
+    keyring: Keyring,
+    sender: SmsSender,
+    policy: OtpPolicy,
+    phone: str,
+    party_id: uuid.UUID,
 ) -> tuple[uuid.UUID, datetime]:
     """Text a signing code to a party's own phone; refused when this party asked too often."""
-    return await _issue(pool, keyring=keyring, sender=sender, policy=policy, phone=phone, purpose="sign",
-                        limits=(signing_limit(policy, party_id=party_id),))
+    return await _issue(
+        pool,
+        keyring=keyring,
+        sender=sender,
+        policy=policy,
+        phone=phone,
+        purpose="sign",
+        limits=(signing_limit(policy, party_id=party_id),),
+    )
 
 
 async def _issue(
-    pool: asyncpg.Pool, *, keyring: Keyring, sender: SmsSender, policy: OtpPolicy, phone: str, purpose: str,
+    pool: asyncpg.Pool,
+    *,
+    keyring: Keyring,
+    sender: SmsSender,
+    policy: OtpPolicy,
+    phone: str,
+    purpose: str,
     limits: tuple[Limit, ...],
 ) -> tuple[uuid.UUID, datetime]:
     phone_hash = keyring.phone_hash(phone)
@@ -105,7 +173,11 @@ async def _issue(
                 await conn.execute(
                     """INSERT INTO otp_challenges (id, phone_hash, code_hash, purpose, expires_at)
                        VALUES ($1::uuid, $2::bytea, $3::bytea, $4::text, $5::timestamptz)""",
-                    challenge_id, phone_hash, keyring.code_hash(str(challenge_id), code), purpose, expires_at,
+                    challenge_id,
+                    phone_hash,
+                    keyring.code_hash(str(challenge_id), code),
+                    purpose,
+                    expires_at,
                 )
                 text = f"【快处】验证码 {code}，{policy.ttl_s // 60}分钟内有效。请勿告诉他人。Kuaichu code {code}."
                 try:
@@ -114,7 +186,9 @@ async def _issue(
                     raise SmsUnavailable(retry_after_s=30) from exc
         except Exception:
             with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                await ratelimit.give_back(conn, at, *(lim.bucket for lim in limits))  # nothing was texted
+                await ratelimit.give_back(
+                    conn, at, *(lim.bucket for lim in limits)
+                )  # nothing was texted
             raise
     return challenge_id, expires_at
 
@@ -123,7 +197,9 @@ async def verify_code(
     pool: asyncpg.Pool, *, keyring: Keyring, policy: OtpPolicy, phone: str, code: str, purpose: str
 ) -> bytes:
     """Check the latest code sent to the phone and spend it; return its phone hash. Failed attempts are counted."""
-    challenge_id = await check_code(pool, keyring=keyring, policy=policy, phone=phone, code=code, purpose=purpose)
+    challenge_id = await check_code(
+        pool, keyring=keyring, policy=policy, phone=phone, code=code, purpose=purpose
+    )
     async with pool.acquire() as conn:
         await consume_code(conn, challenge_id=challenge_id)
     return keyring.phone_hash(phone)
@@ -140,20 +216,34 @@ async def check_code(
             """SELECT id, code_hash, expires_at, attempts FROM otp_challenges
                WHERE phone_hash = $1::bytea AND purpose = $2::text AND consumed_at IS NULL
                ORDER BY created_at DESC LIMIT 1 FOR UPDATE""",
-            phone_hash, purpose,
+            phone_hash,
+            purpose,
         )
         if row is None:
-            failure = WrongCode("没有待验证的验证码，请先获取验证码", "No code is pending for this phone; request one")
+            failure = WrongCode(
+                "没有待验证的验证码，请先获取验证码",
+                "No code is pending for this phone; request one",
+            )
         elif row["attempts"] >= policy.max_attempts:
-            failure = RateLimited("验证码错误次数过多，请重新获取", "Too many wrong codes; request a new one",
-                                  retry_after_s=60)
+            failure = RateLimited(
+                "验证码错误次数过多，请重新获取",
+                "Too many wrong codes; request a new one",
+                retry_after_s=60,
+            )
         elif row["expires_at"] < datetime.now(UTC):
             failure = CodeExpired()
-        elif not secrets.compare_digest(bytes(row["code_hash"]), keyring.code_hash(str(row["id"]), code)):
-            await conn.execute("UPDATE otp_challenges SET attempts = attempts + 1 WHERE id = $1::uuid", row["id"])
+        elif not secrets.compare_digest(
+            bytes(row["code_hash"]), keyring.code_hash(str(row["id"]), code)
+        ):
+            await conn.execute(
+                "UPDATE otp_challenges SET attempts = attempts + 1 WHERE id = $1::uuid", row["id"]
+            )
             left = policy.max_attempts - row["attempts"] - 1
-            failure = WrongCode(f"验证码不正确，还可尝试{left}次", f"Wrong code; {left} attempt(s) left",
-                                attempts_left=left)
+            failure = WrongCode(
+                f"验证码不正确，还可尝试{left}次",
+                f"Wrong code; {left} attempt(s) left",
+                attempts_left=left,
+            )
     if failure is not None:
         raise failure
     return row["id"]
@@ -173,7 +263,12 @@ async def consume_code(conn: asyncpg.Connection, *, challenge_id: uuid.UUID) -> 
 
 
 async def open_session(
-    pool: asyncpg.Pool, *, keyring: Keyring, policy: OtpPolicy, phone_hash: bytes, transport: str = "bearer"
+    pool: asyncpg.Pool,
+    *,
+    keyring: Keyring,
+    policy: OtpPolicy,
+    phone_hash: bytes,
+    transport: str = "bearer",
 ) -> tuple[str, datetime]:
     """A phone session: reaches every report this phone is party to (a lost party token is not a lost case).
 
@@ -186,10 +281,22 @@ async def open_session(
         await conn.execute(
             """INSERT INTO phone_sessions (id, token_hash, phone_hash, expires_at, transport)
                VALUES ($1::uuid, $2::bytea, $3::bytea, $4::timestamptz, $5::text)""",
-            session_id, keyring.token_hash(token), phone_hash, expires_at, transport,
+            session_id,
+            keyring.token_hash(token),
+            phone_hash,
+            expires_at,
+            transport,
         )
-        await record(conn, AuditEvent("session", str(session_id), "opened", ("party", f"phone-session:{session_id}"),
-                                      changes={"transport": {"before": None, "after": transport}}))
+        await record(
+            conn,
+            AuditEvent(
+                "session",
+                str(session_id),
+                "opened",
+                ("party", f"phone-session:{session_id}"),
+                changes={"transport": {"before": None, "after": transport}},
+            ),
+        )
     return token, expires_at
 
 
@@ -216,20 +323,37 @@ async def open_second_party_session(
                       'second_party', h.id
                FROM phone_sessions h WHERE h.id = $4::uuid AND h.revoked_at IS NULL AND h.expires_at > now()
                RETURNING expires_at""",
-            session_id, keyring.token_hash(token), phone_hash, host.session_id, ttl_s,
+            session_id,
+            keyring.token_hash(token),
+            phone_hash,
+            host.session_id,
+            ttl_s,
         )
         if expires_at is None:  # the device's session ended a moment ago
-            raise Unauthenticated("本机的登录已结束，请重新登录", "This device's session has ended; sign in again")
+            raise Unauthenticated(
+                "本机的登录已结束，请重新登录", "This device's session has ended; sign in again"
+            )
         # Earlier second-party sessions of this device end: one other party at a time.
         ended = await conn.fetch(
             """UPDATE phone_sessions SET revoked_at = now()
                WHERE host_session_id = $1::uuid AND id <> $2::uuid AND revoked_at IS NULL RETURNING id""",
-            host.session_id, session_id,
+            host.session_id,
+            session_id,
         )
-        await record(conn, AuditEvent("session", str(session_id), "opened", ("party", f"phone-session:{session_id}"),
-                                      changes={"transport": {"before": None, "after": "second_party"},
-                                               "device_session": {"before": None, "after": str(host.session_id)}}),
-                     *(AuditEvent("session", str(r["id"]), "revoked", host.actor) for r in ended))
+        await record(
+            conn,
+            AuditEvent(
+                "session",
+                str(session_id),
+                "opened",
+                ("party", f"phone-session:{session_id}"),
+                changes={
+                    "transport": {"before": None, "after": "second_party"},
+                    "device_session": {"before": None, "after": str(host.session_id)},
+                },
+            ),
+            *(AuditEvent("session", str(r["id"]), "revoked", host.actor) for r in ended),
+        )
     return token, expires_at
 
 
@@ -244,8 +368,17 @@ async def end_sessions(pool: asyncpg.Pool, *, who: PhonePrincipal, others: bool)
                WHERE revoked_at IS NULL AND expires_at > now()
                  AND CASE WHEN $3::boolean THEN phone_hash = $1::bytea AND id <> $2::uuid ELSE id = $2::uuid END
                RETURNING id""",
-            who.phone_hash, who.session_id, others,
+            who.phone_hash,
+            who.session_id,
+            others,
         )
-        await record(conn, *(AuditEvent("session", str(r["id"]), "revoked" if others else "logged_out", who.actor)
-                             for r in ended))
+        await record(
+            conn,
+            *(
+                AuditEvent(
+                    "session", str(r["id"]), "revoked" if others else "logged_out", who.actor
+                )
+                for r in ended
+            ),
+        )
     return len(ended)

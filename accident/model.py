@@ -27,14 +27,24 @@ class Status(StrEnum):
     COURT_CONFIRMED = "court_confirmed"
     COURT_JUDGED = "court_judged"
     COURT_PAYOUT_ORDERED = "court_payout_ordered"
-    COURT_WITHDRAWN = "court_withdrawn"  # the requesting party withdrew its request for court handling
+    COURT_WITHDRAWN = (
+        "court_withdrawn"  # the requesting party withdrew its request for court handling
+    )
 
 
 # Where the report's handling in the service is over: nothing moves it further (closed, withdrawn), the police
 # took it offline (122), or the court's part ended (request withdrawn, agreement confirmed, payout ordered).
 # Party tokens stop working a retention period after the report entered one of these.
-FINISHED = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.REFERRED_TO_122, Status.COURT_WITHDRAWN,
-                      Status.COURT_CONFIRMED, Status.COURT_PAYOUT_ORDERED})
+FINISHED = frozenset(
+    {
+        Status.CLOSED,
+        Status.WITHDRAWN,
+        Status.REFERRED_TO_122,
+        Status.COURT_WITHDRAWN,
+        Status.COURT_CONFIRMED,
+        Status.COURT_PAYOUT_ORDERED,
+    }
+)
 
 # Where parties may still join and evidence may still be added.
 OPEN_FOR_PARTIES = frozenset({Status.DRAFT, Status.AWAITING_PARTIES})
@@ -42,22 +52,43 @@ OPEN_FOR_PHOTOS = frozenset({Status.DRAFT, Status.AWAITING_PARTIES, Status.FACTS
 
 
 S = Status
-_COURT_STAGES = (S.COURT_REQUESTED, S.COURT_ACCEPTED, S.COURT_MEDIATION, S.COURT_MEDIATED, S.COURT_CONFIRMED,
-                 S.COURT_JUDGED, S.COURT_PAYOUT_ORDERED)
+_COURT_STAGES = (
+    S.COURT_REQUESTED,
+    S.COURT_ACCEPTED,
+    S.COURT_MEDIATION,
+    S.COURT_MEDIATED,
+    S.COURT_CONFIRMED,
+    S.COURT_JUDGED,
+    S.COURT_PAYOUT_ORDERED,
+)
 # Every move a report may make, and nothing else: a status change anywhere goes through `transition` (the
 # repository's set_status calls it). The court's stages only move forward (its callbacks skip stages freely);
 # a court request may be withdrawn until the court's part ended.
 NEXT: dict[Status, frozenset[Status]] = {
-    S.DRAFT: frozenset({S.AWAITING_PARTIES, S.FACTS_COMPLETE, S.REFERRED_TO_122}),  # evidence submitted; 122
-    S.AWAITING_PARTIES: frozenset({S.FACTS_COMPLETE, S.REFERRED_TO_122}),  # the last party joined; 122
-    S.FACTS_COMPLETE: frozenset({S.PROPOSED, S.IN_REVIEW}),  # every account in: the engine proposes or refers
-    S.PROPOSED: frozenset({S.PROPOSED, S.AGREED, S.IN_REVIEW}),  # an account changed; all signed; disputed
+    S.DRAFT: frozenset(
+        {S.AWAITING_PARTIES, S.FACTS_COMPLETE, S.REFERRED_TO_122}
+    ),  # evidence submitted; 122
+    S.AWAITING_PARTIES: frozenset(
+        {S.FACTS_COMPLETE, S.REFERRED_TO_122}
+    ),  # the last party joined; 122
+    S.FACTS_COMPLETE: frozenset(
+        {S.PROPOSED, S.IN_REVIEW}
+    ),  # every account in: the engine proposes or refers
+    S.PROPOSED: frozenset(
+        {S.PROPOSED, S.AGREED, S.IN_REVIEW}
+    ),  # an account changed; all signed; disputed
     S.IN_REVIEW: frozenset({S.DETERMINED}),  # the police determination
-    S.DETERMINED: frozenset({S.COURT_REQUESTED, S.OFFLINE_MEDIATION}),  # a party asks for court handling
+    S.DETERMINED: frozenset(
+        {S.COURT_REQUESTED, S.OFFLINE_MEDIATION}
+    ),  # a party asks for court handling
     S.OFFLINE_MEDIATION: frozenset({S.COURT_WITHDRAWN}),
     **{
         stage: frozenset(_COURT_STAGES[i + 1 :])
-        | (frozenset({S.COURT_WITHDRAWN}) if stage not in (S.COURT_CONFIRMED, S.COURT_PAYOUT_ORDERED) else frozenset())
+        | (
+            frozenset({S.COURT_WITHDRAWN})
+            if stage not in (S.COURT_CONFIRMED, S.COURT_PAYOUT_ORDERED)
+            else frozenset()
+        )
         for i, stage in enumerate(_COURT_STAGES)
     },
     S.AGREED: frozenset(),

@@ -84,8 +84,15 @@ class PhotoLimits:
 
 
 async def upload_photo(
-    intake: Intake, store: PhotoStore, *, who: Principal, report_id: UUID, kind: str, data: bytes,
-    limits: PhotoLimits, inspect_in: Executor | None = None,
+    intake: Intake,
+    store: PhotoStore,
+    *,
+    who: Principal,
+    report_id: UUID,
+    kind: str,
+    data: bytes,
+    limits: PhotoLimits,
+    inspect_in: Executor | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Store one photo of the report; the same bytes of the same kind again answer the existing photo.
 
@@ -100,19 +107,30 @@ async def upload_photo(
         # Checked again under the lock below; here it spares a closed report the inspection.
         ensure(Status(row["status"]), OPEN_FOR_PHOTOS, action_zh="上传照片", action_en="add photos")
     loop = asyncio.get_running_loop()
-    facts = await loop.run_in_executor(inspect_in, partial(
-        inspect_upload, data, max_pixels=limits.max_pixels, max_full_decode_pixels=limits.max_full_decode_pixels))
+    facts = await loop.run_in_executor(
+        inspect_in,
+        partial(
+            inspect_upload,
+            data,
+            max_pixels=limits.max_pixels,
+            max_full_decode_pixels=limits.max_full_decode_pixels,
+        ),
+    )
     photo_id = uuid.uuid4()
     written = False
     try:
         async with intake.pool.acquire() as conn, conn.transaction():
             row = await repo.report(conn, report_id=report_id, lock=True)
             assert row is not None
-            ensure(Status(row["status"]), OPEN_FOR_PHOTOS, action_zh="上传照片", action_en="add photos")
+            ensure(
+                Status(row["status"]), OPEN_FOR_PHOTOS, action_zh="上传照片", action_en="add photos"
+            )
             existing = await conn.fetchrow(
                 """SELECT id, EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id) AS removed
                    FROM photos ph WHERE report_id = $1::uuid AND sha256 = $2::text AND kind = $3::text""",
-                report_id, facts.sha256, kind,
+                report_id,
+                facts.sha256,
+                kind,
             )
             if existing is not None and existing["removed"]:
                 raise PhotoRemovedBefore()
@@ -129,16 +147,44 @@ async def upload_photo(
                                -- settled bytes (ready or failed) get no new job: the dedupe key is taken
                                coalesce((SELECT derivatives FROM photos
                                          WHERE sha256 = $5::text AND derivatives <> 'pending' LIMIT 1), 'pending'))""",
-                    photo_id, report_id, viewer.party_id, kind, facts.sha256, facts.size_bytes, facts.media_type,
-                    facts.width, facts.height, facts.taken_at, facts.gps_lat, facts.gps_lon,
+                    photo_id,
+                    report_id,
+                    viewer.party_id,
+                    kind,
+                    facts.sha256,
+                    facts.size_bytes,
+                    facts.media_type,
+                    facts.width,
+                    facts.height,
+                    facts.taken_at,
+                    facts.gps_lat,
+                    facts.gps_lon,
                 )
-                await enqueue(conn, topic=DERIVATIVES_TOPIC, dedupe_key=f"{DERIVATIVES_TOPIC}:{facts.sha256}",
-                              payload={"sha256": facts.sha256}, report_id=report_id)
-                await record(conn, AuditEvent(
-                    "photo", str(photo_id), "uploaded", ("party", str(viewer.party_id)), report_id,
-                    {"kind": {"before": None, "after": kind}, "sha256": {"before": None, "after": facts.sha256},
-                     "taken_at": {"before": None,
-                                  "after": facts.taken_at.isoformat() if facts.taken_at else None}}))
+                await enqueue(
+                    conn,
+                    topic=DERIVATIVES_TOPIC,
+                    dedupe_key=f"{DERIVATIVES_TOPIC}:{facts.sha256}",
+                    payload={"sha256": facts.sha256},
+                    report_id=report_id,
+                )
+                await record(
+                    conn,
+                    AuditEvent(
+                        "photo",
+                        str(photo_id),
+                        "uploaded",
+                        ("party", str(viewer.party_id)),
+                        report_id,
+                        {
+                            "kind": {"before": None, "after": kind},
+                            "sha256": {"before": None, "after": facts.sha256},
+                            "taken_at": {
+                                "before": None,
+                                "after": facts.taken_at.isoformat() if facts.taken_at else None,
+                            },
+                        },
+                    ),
+                )
                 # Last, once nothing can refuse it any more, and before the commit: a committed row always has
                 # its original.
                 written = await store_content(conn, store, facts.sha256, data)
@@ -155,16 +201,23 @@ async def upload_photo(
     return status, render_photo(dict(photo))
 
 
-async def _within_quota(conn: asyncpg.Connection, report_id: UUID, limits: PhotoLimits, *, adding: int) -> None:
+async def _within_quota(
+    conn: asyncpg.Connection, report_id: UUID, limits: PhotoLimits, *, adding: int
+) -> None:
     # A removed photo frees its place in the count, but its original stays stored as evidence: it still counts
     # towards the bytes (or removing and uploading again would have no bound).
     count, used = await conn.fetchrow(
         """SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id)),
                   coalesce(sum(size_bytes), 0)::bigint
-           FROM photos ph WHERE report_id = $1::uuid""", report_id)
+           FROM photos ph WHERE report_id = $1::uuid""",
+        report_id,
+    )
     if count >= limits.max_photos:
-        raise TooManyPhotos(f"每起事故最多{limits.max_photos}张照片", f"At most {limits.max_photos} photos per report",
-                            max_photos=limits.max_photos)
+        raise TooManyPhotos(
+            f"每起事故最多{limits.max_photos}张照片",
+            f"At most {limits.max_photos} photos per report",
+            max_photos=limits.max_photos,
+        )
     if used + adding > limits.max_bytes:
         mb, used_mb, adding_mb = (n / (1024 * 1024) for n in (limits.max_bytes, used, adding))
         raise PhotoQuotaExceeded(
@@ -172,15 +225,22 @@ async def _within_quota(conn: asyncpg.Connection, report_id: UUID, limits: Photo
             f"这张照片{adding_mb:.1f}MB。",
             f"A report's photos may take at most {mb:g} MB together; {used_mb:.1f} MB are used (removed photos "
             f"stay stored as evidence and count too) and this photo is {adding_mb:.1f} MB.",
-            max_bytes=limits.max_bytes, used_bytes=used, photo_bytes=adding)
+            max_bytes=limits.max_bytes,
+            used_bytes=used,
+            photo_bytes=adding,
+        )
 
 
 async def _lock_content(conn: asyncpg.Connection, sha256: str) -> None:
     """Serialise, per content hash, storing a file for a row with discarding a file no row refers to."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))", f"photo-content:{sha256}")
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))", f"photo-content:{sha256}"
+    )
 
 
-async def store_content(conn: asyncpg.Connection, store: PhotoStore, sha256: str, data: bytes) -> bool:
+async def store_content(
+    conn: asyncpg.Connection, store: PhotoStore, sha256: str, data: bytes
+) -> bool:
     """Inside the transaction that writes the row referring to these bytes: store them (True if written now)."""
     await _lock_content(conn, sha256)
     return await store.put_original(sha256, data)
@@ -194,17 +254,27 @@ async def discard_unreferenced(pool: asyncpg.Pool, store: PhotoStore, sha256: st
             await _lock_content(conn, sha256)
             referenced = await conn.fetchval(
                 """SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = $1::text)
-                       OR EXISTS (SELECT 1 FROM fault_signatures WHERE image_sha256 = $1::text)""", sha256)
+                       OR EXISTS (SELECT 1 FROM fault_signatures WHERE image_sha256 = $1::text)""",
+                sha256,
+            )
             if not referenced:
                 await store.discard_original(sha256)
     except (OSError, asyncpg.PostgresError):
-        log.warning("an unreferenced original was left behind", extra={"sha256": sha256}, exc_info=True)
+        log.warning(
+            "an unreferenced original was left behind", extra={"sha256": sha256}, exc_info=True
+        )
 
 
-async def make_photo_derivatives(intake: Intake, store: PhotoStore, *, sha256: str, slots: asyncio.Semaphore,
-                                 max_pixels: int = DEFAULT_MAX_PIXELS,
-                                 max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS,
-                                 similarity: SimilarityPolicy | None = None) -> None:
+async def make_photo_derivatives(
+    intake: Intake,
+    store: PhotoStore,
+    *,
+    sha256: str,
+    slots: asyncio.Semaphore,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS,
+    similarity: SimilarityPolicy | None = None,
+) -> None:
     """Worker job: render preview and thumbnail once per original, then mark every photo of it ready.
 
     At most `slots` jobs hold an original and its pixels at once (each within the worker's image_job_memory_mb),
@@ -214,8 +284,12 @@ async def make_photo_derivatives(intake: Intake, store: PhotoStore, *, sha256: s
     async with slots:
         data = await store.read(sha256)
         try:
-            derived = await asyncio.to_thread(make_derivatives, data, max_pixels=max_pixels,
-                                              max_full_decode_pixels=max_full_decode_pixels)
+            derived = await asyncio.to_thread(
+                make_derivatives,
+                data,
+                max_pixels=max_pixels,
+                max_full_decode_pixels=max_full_decode_pixels,
+            )
         except DomainError as exc:
             outcome, reason = "failed", exc.code
         else:
@@ -228,13 +302,26 @@ async def make_photo_derivatives(intake: Intake, store: PhotoStore, *, sha256: s
         rows = await conn.fetch(
             """UPDATE photos SET derivatives = $2::text WHERE sha256 = $1::text AND derivatives <> $2::text
                RETURNING id, report_id""",
-            sha256, outcome,
+            sha256,
+            outcome,
         )
-        await record(conn, *[
-            AuditEvent("photo", str(r["id"]), f"derivatives_{outcome}", ("system", "worker"), r["report_id"],
-                       {"derivatives": {"before": "pending", "after": outcome}, "reason": {"before": None,
-                                                                                        "after": reason}})
-            for r in rows])
+        await record(
+            conn,
+            *[
+                AuditEvent(
+                    "photo",
+                    str(r["id"]),
+                    f"derivatives_{outcome}",
+                    ("system", "worker"),
+                    r["report_id"],
+                    {
+                        "derivatives": {"before": "pending", "after": outcome},
+                        "reason": {"before": None, "after": reason},
+                    },
+                )
+                for r in rows
+            ],
+        )
         if hashes:
             await store_hashes(conn, sha256=sha256, variants=hashes)
             await flag_near_duplicates(conn, sha256=sha256, policy=similarity or SimilarityPolicy())
@@ -251,21 +338,29 @@ async def photo_for_download(
             await access(conn, who, report_id)
         row = await conn.fetchrow(
             "SELECT sha256, media_type, derivatives FROM photos WHERE id = $1::uuid AND report_id = $2::uuid",
-            photo_id, report_id,
+            photo_id,
+            report_id,
         )
     if row is None:
         raise ReportNotFound()
     if variant != "original" and row["derivatives"] == "failed":
         # Rendering failed for good (damaged pixels): asking the client to retry would loop for ever.
-        raise PreviewUnavailable("照片像素数据已损坏，无法生成预览；原图仍作为证据保存",
-                                 "The photo's pixel data is damaged, so no preview exists; the original is kept")
+        raise PreviewUnavailable(
+            "照片像素数据已损坏，无法生成预览；原图仍作为证据保存",
+            "The photo's pixel data is damaged, so no preview exists; the original is kept",
+        )
     if variant != "original" and row["derivatives"] != "ready":
-        raise Conflict("预览图正在生成，请稍后再试", "The preview is still being made; try again shortly",
-                       retry_after_s=2)
+        raise Conflict(
+            "预览图正在生成，请稍后再试",
+            "The preview is still being made; try again shortly",
+            retry_after_s=2,
+        )
     return row["sha256"], row["media_type"] if variant == "original" else "image/jpeg"
 
 
-async def remove_photo(intake: Intake, *, who: Principal, report_id: UUID, photo_id: UUID) -> dict[str, Any]:
+async def remove_photo(
+    intake: Intake, *, who: Principal, report_id: UUID, photo_id: UUID
+) -> dict[str, Any]:
     """The party that took a photo removes it before the evidence is submitted (a wrong shot); the original and
     its row stay as evidence, marked removed and audited. Removing it again answers the same."""
     async with intake.pool.acquire() as conn, conn.transaction():
@@ -273,17 +368,44 @@ async def remove_photo(intake: Intake, *, who: Principal, report_id: UUID, photo
         row = await repo.report(conn, report_id=report_id, lock=True)
         photo = await conn.fetchrow(
             """SELECT ph.party_id, EXISTS (SELECT 1 FROM photo_removals rm WHERE rm.photo_id = ph.id) AS removed
-               FROM photos ph WHERE ph.id = $1::uuid AND ph.report_id = $2::uuid""", photo_id, report_id)
-        if row is None or photo is None or viewer.party_id is None or photo["party_id"] != viewer.party_id:
+               FROM photos ph WHERE ph.id = $1::uuid AND ph.report_id = $2::uuid""",
+            photo_id,
+            report_id,
+        )
+        if (
+            row is None
+            or photo is None
+            or viewer.party_id is None
+            or photo["party_id"] != viewer.party_id
+        ):
             raise PhotoNotFound()
         if not photo["removed"]:
-            ensure(Status(row["status"]), frozenset({Status.DRAFT}), action_zh="删除照片",
-                   action_en="remove a photo after the evidence was submitted")
+            ensure(
+                Status(row["status"]),
+                frozenset({Status.DRAFT}),
+                action_zh="删除照片",
+                action_en="remove a photo after the evidence was submitted",
+            )
             await conn.execute(
                 "INSERT INTO photo_removals (photo_id, report_id, party_id) VALUES ($1::uuid, $2::uuid, $3::uuid)",
-                photo_id, report_id, viewer.party_id)
-            await record(conn, AuditEvent("photo", str(photo_id), "removed", ("party", str(viewer.party_id)),
-                                          report_id, {"removed": {"before": False, "after": True}}))
+                photo_id,
+                report_id,
+                viewer.party_id,
+            )
+            await record(
+                conn,
+                AuditEvent(
+                    "photo",
+                    str(photo_id),
+                    "removed",
+                    ("party", str(viewer.party_id)),
+                    report_id,
+                    {"removed": {"before": False, "after": True}},
+                ),
+            )
         photos = await repo.photos(conn, report_id=report_id)
-    return {"photo_id": str(photo_id), "removed": True,
-            "missing_photo_kinds": missing_photo_kinds([dict(p) for p in photos])}
+    return {
+        "photo_id": str(photo_id),
+        "removed": True,
+        "missing_photo_kinds": missing_photo_kinds([dict(p) for p in photos]),
+    }

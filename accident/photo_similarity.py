@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageChops
 
-BANDS = 4  # 16-bit bands of the pHash: two hashes within 3 bits agree on at least one band (pigeonhole)
+BANDS = (
+    4  # 16-bit bands of the pHash: two hashes within 3 bits agree on at least one band (pigeonhole)
+)
 _BORDER_TOLERANCE = 16
 
 
@@ -42,7 +44,11 @@ def trim_borders(im: Image.Image) -> Image.Image:
     rgb = im.convert("RGB")
     corner = rgb.getpixel((0, 0))
     background = Image.new("RGB", rgb.size, corner)
-    diff = ImageChops.difference(rgb, background).convert("L").point(lambda v: 255 if v > _BORDER_TOLERANCE else 0)
+    diff = (
+        ImageChops.difference(rgb, background)
+        .convert("L")
+        .point(lambda v: 255 if v > _BORDER_TOLERANCE else 0)
+    )
     box = diff.getbbox()
     if box is None or (box[2] - box[0]) * (box[3] - box[1]) < 0.5 * rgb.size[0] * rgb.size[1]:
         return rgb  # a frame around less than half the picture is the picture itself
@@ -51,16 +57,24 @@ def trim_borders(im: Image.Image) -> Image.Image:
 
 # The whole picture, its centre 90 %, and 95 % anchored at each corner: a copy cropped by up to 5 % on any side
 # is close to one of these of the original (and the original to one of the copy's).
-VARIANTS = ((0, 0, 0, 0), (0.05, 0.05, 0.05, 0.05), (0.05, 0.05, 0, 0), (0, 0.05, 0.05, 0), (0.05, 0, 0, 0.05),
-            (0, 0, 0.05, 0.05))
+VARIANTS = (
+    (0, 0, 0, 0),
+    (0.05, 0.05, 0.05, 0.05),
+    (0.05, 0.05, 0, 0),
+    (0, 0.05, 0.05, 0),
+    (0.05, 0, 0, 0.05),
+    (0, 0, 0.05, 0.05),
+)
 
 
 def variant_hashes(upright: Image.Image) -> list[PerceptualHashes]:
     """The hashes of each VARIANTS crop of the trimmed, grey picture (index = variant number)."""
     grey = trim_borders(upright).convert("L")
     w, h = grey.size
-    return [_hashes(grey.crop((int(w * left), int(h * top), w - int(w * right), h - int(h * bottom))))
-            for left, top, right, bottom in VARIANTS]
+    return [
+        _hashes(grey.crop((int(w * left), int(h * top), w - int(w * right), h - int(h * bottom))))
+        for left, top, right, bottom in VARIANTS
+    ]
 
 
 def hashes(upright: Image.Image) -> PerceptualHashes:

@@ -33,16 +33,30 @@ THUMBNAIL_PX = 256
 DEFAULT_MAX_PIXELS = 50_000_000
 DEFAULT_MAX_FULL_DECODE_PIXELS = 16_000_000
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-_JPEG_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
-_OTHER_IMAGES = ((b"GIF8", "GIF"), (b"RIFF", "WebP"), (b"BM", "BMP"), (b"II*\x00", "TIFF"),
-                 (b"MM\x00*", "TIFF"))
+_JPEG_SOF = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+)
+_OTHER_IMAGES = (
+    (b"GIF8", "GIF"),
+    (b"RIFF", "WebP"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
 _OFFSET = re.compile(r"([+-])(\d\d):(\d\d)")
 # Orientation tag value -> the transpose that makes the picture upright (as ImageOps.exif_transpose does).
 # Area averaging: the cheapest filter that does not alias when shrinking (bilinear costs 1.5× as much here).
 _SHRINK = Image.Resampling.BOX
 _T = Image.Transpose
-_UPRIGHT = {2: _T.FLIP_LEFT_RIGHT, 3: _T.ROTATE_180, 4: _T.FLIP_TOP_BOTTOM, 5: _T.TRANSPOSE, 6: _T.ROTATE_270,
-            7: _T.TRANSVERSE, 8: _T.ROTATE_90}
+_UPRIGHT = {
+    2: _T.FLIP_LEFT_RIGHT,
+    3: _T.ROTATE_180,
+    4: _T.FLIP_TOP_BOTTOM,
+    5: _T.TRANSPOSE,
+    6: _T.ROTATE_270,
+    7: _T.TRANSVERSE,
+    8: _T.ROTATE_90,
+}
 # Pillow inflates a PNG's compressed text chunks on open, up to 64 MB by default: beside the pixels that would
 # break the job bound (a photo's text metadata is a few kilobytes; more is refused as corrupt).
 PngImagePlugin.MAX_TEXT_MEMORY = 4 * 1024 * 1024
@@ -110,11 +124,17 @@ class Derivatives:
     thumbnail: bytes
     thumbnail_size: tuple[int, int]
     media_type: Literal["image/jpeg"] = "image/jpeg"
-    similarity: tuple[PerceptualHashes, ...] = ()  # of the upright preview (accident/photo_similarity.py)
+    similarity: tuple[
+        PerceptualHashes, ...
+    ] = ()  # of the upright preview (accident/photo_similarity.py)
 
 
-def inspect_upload(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS,
-                   max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS) -> PhotoFacts:
+def inspect_upload(
+    data: bytes,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS,
+) -> PhotoFacts:
     """Hash and examine an upload from its header and EXIF only; raise a DomainError when it is refused.
 
     The pixel limits are those of make_derivatives, so an accepted upload can always be rendered."""
@@ -128,14 +148,25 @@ def inspect_upload(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS,
     taken_at, assumed = capture_time(exif.get_ifd(ExifTags.IFD.Exif))
     lat, lon = gps_position(exif.get_ifd(ExifTags.IFD.GPSInfo))
     return PhotoFacts(
-        sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
-        media_type="image/jpeg" if fmt == "JPEG" else "image/png", width=width, height=height,
-        orientation=orientation, taken_at=taken_at, taken_at_zone_assumed=assumed, gps_lat=lat, gps_lon=lon,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        media_type="image/jpeg" if fmt == "JPEG" else "image/png",
+        width=width,
+        height=height,
+        orientation=orientation,
+        taken_at=taken_at,
+        taken_at_zone_assumed=assumed,
+        gps_lat=lat,
+        gps_lon=lon,
     )
 
 
-def make_derivatives(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS,
-                     max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS) -> Derivatives:
+def make_derivatives(
+    data: bytes,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_full_decode_pixels: int = DEFAULT_MAX_FULL_DECODE_PIXELS,
+) -> Derivatives:
     """Render a preview (≤1280 px) and, from it, a thumbnail (≤256 px): upright JPEGs without metadata."""
     fmt, size = _sniff(data, max_pixels, max_full_decode_pixels)
     target = fit(size, PREVIEW_PX)
@@ -156,9 +187,18 @@ def make_derivatives(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS,
     if orientation in _UPRIGHT:
         preview = preview.transpose(_UPRIGHT[orientation])
     thumb_size = fit(preview.size, THUMBNAIL_PX)
-    thumb = preview if preview.size == thumb_size else preview.resize(thumb_size, _SHRINK, reducing_gap=2)
-    return Derivatives(_jpeg(preview, 82), preview.size, _jpeg(thumb, 80), thumb.size,
-                       similarity=tuple(variant_hashes(preview)))
+    thumb = (
+        preview
+        if preview.size == thumb_size
+        else preview.resize(thumb_size, _SHRINK, reducing_gap=2)
+    )
+    return Derivatives(
+        _jpeg(preview, 82),
+        preview.size,
+        _jpeg(thumb, 80),
+        thumb.size,
+        similarity=tuple(variant_hashes(preview)),
+    )
 
 
 def verify_png(data: bytes, *, max_pixels: int) -> tuple[int, int]:
@@ -168,8 +208,11 @@ def verify_png(data: bytes, *, max_pixels: int) -> tuple[int, int]:
     if fmt != "PNG":
         raise NotAnImage("请上传 PNG 图片", "Upload a PNG image")
     try:
-        with _WARNINGS_LOCK, warnings.catch_warnings(action="ignore"), Image.open(io.BytesIO(data),
-                                                                                  formats=[fmt]) as im:
+        with (
+            _WARNINGS_LOCK,
+            warnings.catch_warnings(action="ignore"),
+            Image.open(io.BytesIO(data), formats=[fmt]) as im,
+        ):
             im.verify()  # every chunk's CRC up to IEND, right after opening; the image is unusable afterwards
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptImage from exc
@@ -210,7 +253,9 @@ def capture_time(exif_ifd: dict[int, Any]) -> tuple[datetime | None, bool]:
 
 def gps_position(gps_ifd: dict[int, Any]) -> tuple[float | None, float | None]:
     """Latitude and longitude in signed decimal degrees, or (None, None) when absent, void or nonsense."""
-    if _text(gps_ifd.get(9)).upper() == "V":  # GPSStatus V: the receiver said the measurement is void
+    if (
+        _text(gps_ifd.get(9)).upper() == "V"
+    ):  # GPSStatus V: the receiver said the measurement is void
         return None, None
     lat = _degrees(gps_ifd.get(2), gps_ifd.get(1), "N", "S", 90.0)
     lon = _degrees(gps_ifd.get(4), gps_ifd.get(3), "E", "W", 180.0)
@@ -222,7 +267,11 @@ def gps_position(gps_ifd: dict[int, Any]) -> tuple[float | None, float | None]:
 
 def _degrees(dms: Any, ref: Any, positive: str, negative: str, limit: float) -> float | None:
     hemisphere = _text(ref).upper()
-    if hemisphere not in (positive, negative) or not isinstance(dms, tuple) or not 1 <= len(dms) <= 3:
+    if (
+        hemisphere not in (positive, negative)
+        or not isinstance(dms, tuple)
+        or not 1 <= len(dms) <= 3
+    ):
         return None
     try:
         parts = [float(part) for part in dms]
@@ -242,8 +291,9 @@ def _text(value: Any) -> str:
     return value.strip("\x00 ") if isinstance(value, str) else ""
 
 
-def _sniff(data: bytes, max_pixels: int, max_full_decode_pixels: int
-           ) -> tuple[Literal["JPEG", "PNG"], tuple[int, int]]:
+def _sniff(
+    data: bytes, max_pixels: int, max_full_decode_pixels: int
+) -> tuple[Literal["JPEG", "PNG"], tuple[int, int]]:
     """Format and stored size from the first bytes, refusing bombs before pillow allocates anything."""
     if data.startswith(b"\xff\xd8\xff"):
         fmt: Literal["JPEG", "PNG"] = "JPEG"
@@ -262,13 +312,22 @@ def _sniff(data: bytes, max_pixels: int, max_full_decode_pixels: int
     limit = max_pixels if scaled else min(max_pixels, max_full_decode_pixels)
     limit = limit if Image.MAX_IMAGE_PIXELS is None else min(limit, Image.MAX_IMAGE_PIXELS)
     if width * height > limit:
-        kind_zh, kind_en = ("", "") if scaled else (
-            "PNG 或渐进式 JPEG 照片须整张解码，", "a PNG or progressive JPEG is decoded in full, so ")
+        kind_zh, kind_en = (
+            ("", "")
+            if scaled
+            else (
+                "PNG 或渐进式 JPEG 照片须整张解码，",
+                "a PNG or progressive JPEG is decoded in full, so ",
+            )
+        )
         raise ImageTooLarge(
             f"照片为 {width}×{height} 像素，{kind_zh}超过上限 {limit} 像素。请用手机相机的默认设置重新拍摄。",
             f"The photo is {width}×{height} pixels; {kind_en}the limit is {limit}. Retake it with default "
             "settings.",
-            width=width, height=height, max_pixels=limit, format=fmt,
+            width=width,
+            height=height,
+            max_pixels=limit,
+            format=fmt,
         )
     if not complete:
         raise TruncatedImage
@@ -277,13 +336,22 @@ def _sniff(data: bytes, max_pixels: int, max_full_decode_pixels: int
 
 def _refusal(data: bytes) -> DomainError:
     named = next((name for magic, name in _OTHER_IMAGES if data.startswith(magic)), None)
-    if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"hevc"):
+    if data[4:8] == b"ftyp" and data[8:12] in (
+        b"heic",
+        b"heix",
+        b"mif1",
+        b"msf1",
+        b"avif",
+        b"hevc",
+    ):
         named = "AVIF" if data[8:12] == b"avif" else "HEIC"
     if named:
         return UnsupportedImageFormat(
             f"暂不支持 {named} 格式。请把相机格式设为“兼容性最佳”(JPEG) 后重新拍摄，或截图后上传。",
             f"{named} photos are not supported yet. Set the camera to “Most Compatible” (JPEG) or upload a "
-            "screenshot.", format=named)
+            "screenshot.",
+            format=named,
+        )
     return NotAnImage()
 
 
@@ -303,9 +371,14 @@ def _jpeg_header(data: bytes) -> tuple[int, int, bool, bool]:
             i += 2
             continue
         if marker in _JPEG_SOF and i + 10 <= len(data):
-            size = int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(data[i + 5 : i + 7], "big")
+            size = (
+                int.from_bytes(data[i + 7 : i + 9], "big"),
+                int.from_bytes(data[i + 5 : i + 7], "big"),
+            )
             sof, components = marker, data[i + 9]
-        if marker == 0xDA:  # start of scan: the entropy-coded data after it can never contain FF D9 (EOI)
+        if (
+            marker == 0xDA
+        ):  # start of scan: the entropy-coded data after it can never contain FF D9 (EOI)
             if size is None or i + 5 > len(data):
                 raise CorruptImage
             scaled = sof in (0xC0, 0xC1) and data[i + 4] == components

@@ -17,12 +17,21 @@ import asyncpg
 class CourtCases(Protocol):
     """The court case of a report, written in the caller's transaction."""
 
-    async def open_case(self, conn: asyncpg.Connection, *, report_id: UUID, actor: tuple[str, str],
-                        now: datetime) -> str:
+    async def open_case(
+        self, conn: asyncpg.Connection, *, report_id: UUID, actor: tuple[str, str], now: datetime
+    ) -> str:
         """Build the report's dispute package (revision 1) and queue it; return the package id."""
         ...
 
-    async def update(self, conn: asyncpg.Connection, *, report_id: UUID, type: str, data: dict[str, Any],
-                     occurred_at: datetime, key: str | None = None) -> int | None:
+    async def update(
+        self,
+        conn: asyncpg.Connection,
+        *,
+        report_id: UUID,
+        type: str,
+        data: dict[str, Any],
+        occurred_at: datetime,
+        key: str | None = None,
+    ) -> int | None:
         """Queue the next numbered update of the report's case; None when there is no case or it was queued."""
         ...

@@ -112,17 +112,34 @@ class NewReport:
 # (idempotency keys, audit events, outbox) are written by the kernel's own SQL fragments.
 _IDEM_TAKEN = idempotency.taken_sql(scope=":idem_scope::text", key=":idem_key::text")
 _IDEM_CLAIM = idempotency.insert_sql(
-    source="allowed WHERE :idem_scope::text IS NOT NULL", scope=":idem_scope::text", key=":idem_key::text",
-    request_hash=":idem_request_hash::bytea", status_code="201", response=":idem_response::jsonb")
+    source="allowed WHERE :idem_scope::text IS NOT NULL",
+    scope=":idem_scope::text",
+    key=":idem_key::text",
+    request_hash=":idem_request_hash::bytea",
+    status_code="201",
+    response=":idem_response::jsonb",
+)
 _AUDIT = audit.insert_sql(
     source="""go, unnest(:audit_entities::text[], :audit_entity_ids::text[], :audit_actions::text[],
                          :audit_changes::jsonb[]) AS e(entity, entity_id, action, changes)""",
-    report_id=":report_id::uuid", entity="e.entity", entity_id="e.entity_id", action="e.action",
-    actor_kind="'party'", actor_id=":party.id::text", changes="e.changes")
+    report_id=":report_id::uuid",
+    entity="e.entity",
+    entity_id="e.entity_id",
+    action="e.action",
+    actor_kind="'party'",
+    actor_id=":party.id::text",
+    changes="e.changes",
+)
 _INVITATION = outbox.insert_sql(
-    source="r WHERE :message_id::uuid IS NOT NULL", id=":message_id::uuid", topic="'sms'",
-    dedupe_key=":message_dedupe_key::text", report_id="r.id", payload=":message_payload::jsonb")
-_CREATE = named(f"""
+    source="r WHERE :message_id::uuid IS NOT NULL",
+    id=":message_id::uuid",
+    topic="'sms'",
+    dedupe_key=":message_dedupe_key::text",
+    report_id="r.id",
+    payload=":message_payload::jsonb",
+)
+_CREATE = named(
+    f"""
 WITH insurer AS (
     SELECT EXISTS (SELECT 1 FROM insurers WHERE code = :party.insurer_code::text) AS known
 ), fresh AS (
@@ -161,7 +178,9 @@ SELECT (SELECT known FROM insurer) AS insurer_known, (SELECT count(*) FROM r) AS
        (SELECT at FROM lim) AS report_hit_at, (SELECT at FROM inv) AS invitation_hit_at,
        (SELECT count(*) FROM c) + (SELECT count(*) FROM t) + (SELECT count(*) FROM s)
      + (SELECT count(*) FROM a) + (SELECT count(*) FROM o) AS side_rows
-""", NewReport)  # noqa: S608
+""",  # noqa: S608 - the f-string joins the kernel's own SQL fragments, never input
+    NewReport,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +197,17 @@ _JOIN = named(_JOIN_SQL, JoiningParty)
 
 
 def _unknown_insurer() -> UnknownInsurer:
-    return UnknownInsurer("保险公司代码不存在，请从列表中选择", "Unknown insurer code; pick one from the list",
-                          errors=[field_error("#/party/insurance/insurer_code", "没有这家保险公司，请从列表中选择",
-                                         "Unknown insurer: pick one from GET /v1/insurers")])
+    return UnknownInsurer(
+        "保险公司代码不存在，请从列表中选择",
+        "Unknown insurer code; pick one from the list",
+        errors=[
+            field_error(
+                "#/party/insurance/insurer_code",
+                "没有这家保险公司，请从列表中选择",
+                "Unknown insurer: pick one from GET /v1/insurers",
+            )
+        ],
+    )
 
 
 def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
@@ -189,12 +216,21 @@ def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
     if name == "parties_insurer_code_fkey":
         return _unknown_insurer()
     if name == "parties_report_plate_key":
-        return DuplicatePlate(errors=[field_error("#/party/vehicle/plate", "这个号牌已在本事故中",
-                                            "This plate is already in the report")])
+        return DuplicatePlate(
+            errors=[
+                field_error(
+                    "#/party/vehicle/plate",
+                    "这个号牌已在本事故中",
+                    "This plate is already in the report",
+                )
+            ]
+        )
     return exc
 
 
-def creation_pipeline(pool: asyncpg.Pool, *, max_batch: int, max_in_flight: int) -> PipelinedStatement:
+def creation_pipeline(
+    pool: asyncpg.Pool, *, max_batch: int, max_in_flight: int
+) -> PipelinedStatement:
     """Concurrent creations share round trips and commits; each still commits (or fails) as a whole."""
     return PipelinedStatement(pool, _CREATE.sql, max_batch=max_batch, max_in_flight=max_in_flight)
 
@@ -219,7 +255,9 @@ FROM reports r JOIN zones z ON z.id = r.zone_id WHERE r.id = $1::uuid
 """
 
 
-async def report(conn: asyncpg.Connection, *, report_id: UUID, lock: bool = False) -> asyncpg.Record | None:
+async def report(
+    conn: asyncpg.Connection, *, report_id: UUID, lock: bool = False
+) -> asyncpg.Record | None:
     return await conn.fetchrow(_REPORT + (" FOR UPDATE OF r" if lock else ""), report_id)
 
 
@@ -243,9 +281,13 @@ async def photos(conn: asyncpg.Connection, *, report_id: UUID) -> list[asyncpg.R
     )
 
 
-async def party_of_phone(conn: asyncpg.Connection, *, report_id: UUID, phone_hash: bytes) -> UUID | None:
+async def party_of_phone(
+    conn: asyncpg.Connection, *, report_id: UUID, phone_hash: bytes
+) -> UUID | None:
     return await conn.fetchval(
-        "SELECT id FROM parties WHERE report_id = $1::uuid AND phone_hash = $2::bytea", report_id, phone_hash
+        "SELECT id FROM parties WHERE report_id = $1::uuid AND phone_hash = $2::bytea",
+        report_id,
+        phone_hash,
     )
 
 
@@ -258,7 +300,12 @@ async def reports_of_phone(conn: asyncpg.Connection, *, phone_hash: bytes) -> li
 
 
 async def set_status(
-    conn: asyncpg.Connection, *, report_id: UUID, before: Status, status: Status, referral: Any = None
+    conn: asyncpg.Connection,
+    *,
+    report_id: UUID,
+    before: Status,
+    status: Status,
+    referral: Any = None,
 ) -> None:
     """Move the report from `before` (as read under the caller's lock) to `status`, a move the lifecycle table
     allows (model.NEXT); entering a finished status stamps finished_at (kept while it stays finished)."""
@@ -269,29 +316,44 @@ async def set_status(
                               finished_at = CASE WHEN $4::boolean THEN coalesce(finished_at, now()) END
            WHERE id = $1::uuid AND status = $5::text
            RETURNING true""",
-        report_id, status.value, referral, status in FINISHED, before.value,
+        report_id,
+        status.value,
+        referral,
+        status in FINISHED,
+        before.value,
     )
-    if not moved:  # the caller read a status that is no longer the report's: it did not hold the row lock
-        raise IllegalTransition("报告状态已变化，请刷新后重试", "The report's status changed; reload and try again",
-                                status=before.value)
+    if (
+        not moved
+    ):  # the caller read a status that is no longer the report's: it did not hold the row lock
+        raise IllegalTransition(
+            "报告状态已变化，请刷新后重试",
+            "The report's status changed; reload and try again",
+            status=before.value,
+        )
 
 
 async def share_code_report(conn: asyncpg.Connection, *, code_hash: bytes) -> UUID | None:
     return await conn.fetchval(
-        "SELECT report_id FROM share_codes WHERE code_hash = $1::bytea AND expires_at > now()", code_hash
+        "SELECT report_id FROM share_codes WHERE code_hash = $1::bytea AND expires_at > now()",
+        code_hash,
     )
 
 
-async def insert_share_code(conn: asyncpg.Connection, *, code_hash: bytes, report_id: UUID, expires_at: Any) -> None:
+async def insert_share_code(
+    conn: asyncpg.Connection, *, code_hash: bytes, report_id: UUID, expires_at: Any
+) -> None:
     await conn.execute(
         "INSERT INTO share_codes (code_hash, report_id, expires_at) VALUES ($1::bytea, $2::uuid, $3::timestamptz)",
-        code_hash, report_id, expires_at,
+        code_hash,
+        report_id,
+        expires_at,
     )
 
 
 async def expire_share_codes(conn: asyncpg.Connection, *, report_id: UUID) -> None:
     await conn.execute(
-        "UPDATE share_codes SET expires_at = least(expires_at, now()) WHERE report_id = $1::uuid", report_id
+        "UPDATE share_codes SET expires_at = least(expires_at, now()) WHERE report_id = $1::uuid",
+        report_id,
     )
 
 
@@ -299,7 +361,12 @@ async def insert_consent(conn: asyncpg.Connection, **f: Any) -> None:
     await conn.execute(
         """INSERT INTO consents (id, report_id, party_id, notice_version, location, sharing)
            VALUES ($1::uuid, $2::uuid, $3::uuid, $4::text, $5::bool, $6::bool)""",
-        f["id"], f["report_id"], f["party_id"], f["notice_version"], f["location"], f["sharing"],
+        f["id"],
+        f["report_id"],
+        f["party_id"],
+        f["notice_version"],
+        f["location"],
+        f["sharing"],
     )
 
 
@@ -335,9 +402,16 @@ async def parties_without_sharing_via(checks: PipelinedStatement, *, report_id: 
     return list(row["labels"])
 
 
-async def staff_reaches(conn: asyncpg.Connection, *, staff_id: UUID, role: str, report_id: UUID) -> bool:
+async def staff_reaches(
+    conn: asyncpg.Connection, *, staff_id: UUID, role: str, report_id: UUID
+) -> bool:
     """The report exists and, for police, lies in a zone of the officer's jurisdiction."""
-    return bool(await conn.fetchval(
-        """SELECT true FROM reports r, staff s WHERE r.id = $1::uuid AND s.id = $2::uuid
+    return bool(
+        await conn.fetchval(
+            """SELECT true FROM reports r, staff s WHERE r.id = $1::uuid AND s.id = $2::uuid
              AND ($3::text = 'admin' OR r.zone_id = ANY(coalesce(s.jurisdiction, '{}')))""",
-        report_id, staff_id, role))
+            report_id,
+            staff_id,
+            role,
+        )
+    )

@@ -70,12 +70,30 @@ def creation_limits(policy: IntakePolicy, phone_hash: bytes) -> tuple[Limit, Lim
     reset them): a session cannot be used to flood the service with reports or others' phones with texts."""
     r, i = policy.reports_per_phone_per_hour, policy.invitations_per_phone_per_hour
     return (
-        Limit(f"report:phone:{phone_hash.hex()}", (Window(
-            "reports-per-phone-per-hour", r, 3600,
-            f"每个手机号每小时最多创建{r}起事故报告", f"A phone opens at most {r} reports an hour"),)),
-        Limit(f"invitation:phone:{phone_hash.hex()}", (Window(
-            "invitations-per-phone-per-hour", i, 3600,
-            f"每个手机号每小时最多发送{i}条短信邀请", f"A phone sends at most {i} SMS invitations an hour"),)),
+        Limit(
+            f"report:phone:{phone_hash.hex()}",
+            (
+                Window(
+                    "reports-per-phone-per-hour",
+                    r,
+                    3600,
+                    f"每个手机号每小时最多创建{r}起事故报告",
+                    f"A phone opens at most {r} reports an hour",
+                ),
+            ),
+        ),
+        Limit(
+            f"invitation:phone:{phone_hash.hex()}",
+            (
+                Window(
+                    "invitations-per-phone-per-hour",
+                    i,
+                    3600,
+                    f"每个手机号每小时最多发送{i}条短信邀请",
+                    f"A phone sends at most {i} SMS invitations an hour",
+                ),
+            ),
+        ),
     )
 
 
@@ -119,31 +137,59 @@ def check_consent(consent: Any) -> None:
         raise ConsentRequired(
             f"隐私告知已更新为 {NOTICE_VERSION} 版，请阅读后重新同意",
             f"The privacy notice is now version {NOTICE_VERSION}; read it and consent again",
-            errors=[field("#/consent/notice_version", f"请阅读并同意最新的告知书（版本 {NOTICE_VERSION}）",
-                          f"Read and accept the current notice (version {NOTICE_VERSION})")],
+            errors=[
+                field(
+                    "#/consent/notice_version",
+                    f"请阅读并同意最新的告知书（版本 {NOTICE_VERSION}）",
+                    f"Read and accept the current notice (version {NOTICE_VERSION})",
+                )
+            ],
             current_version=NOTICE_VERSION,
         )
     if not consent.location:
         raise ConsentRequired(
-            "处理事故地点需要您的同意，否则无法受理报案", "Processing the accident location needs your consent",
-            errors=[field("#/consent/location", "需要同意使用位置信息才能处理事故",
-                          "Consent to the use of your location is needed to handle the accident")],
+            "处理事故地点需要您的同意，否则无法受理报案",
+            "Processing the accident location needs your consent",
+            errors=[
+                field(
+                    "#/consent/location",
+                    "需要同意使用位置信息才能处理事故",
+                    "Consent to the use of your location is needed to handle the accident",
+                )
+            ],
         )
 
 
 def check_phone(keyring: Keyring, who: PhonePrincipal, party: PartyIn) -> None:
     if keyring.phone_hash(party.driver.phone) != who.phone_hash:
         raise PhoneNotVerified(
-            "驾驶人手机号须与登录验证的手机号一致", "The driver's phone must be the one verified for this session",
-            errors=[field("#/party/driver/phone", "应填写您验证过的手机号", "Give the phone number you verified")],
+            "驾驶人手机号须与登录验证的手机号一致",
+            "The driver's phone must be the one verified for this session",
+            errors=[
+                field(
+                    "#/party/driver/phone",
+                    "应填写您验证过的手机号",
+                    "Give the phone number you verified",
+                )
+            ],
         )
 
 
-def new_party(keyring: Keyring, party: PartyIn, *, party_id: UUID, report_id: UUID, label: str,
-              phone_hash: bytes) -> repo.NewParty:
+def new_party(
+    keyring: Keyring,
+    party: PartyIn,
+    *,
+    party_id: UUID,
+    report_id: UUID,
+    label: str,
+    phone_hash: bytes,
+) -> repo.NewParty:
     """The party's row from its request (personal data encrypted): the one place creating and joining build it."""
     return repo.NewParty(
-        id=party_id, report_id=report_id, label=label, phone_hash=phone_hash,
+        id=party_id,
+        report_id=report_id,
+        label=label,
+        phone_hash=phone_hash,
         phone_enc=keyring.encrypt(party.driver.phone),
         name_enc=keyring.encrypt(party.driver.name),
         id_number_enc=keyring.encrypt(party.driver.id_number),
@@ -157,17 +203,31 @@ def new_party(keyring: Keyring, party: PartyIn, *, party_id: UUID, report_id: UU
 
 
 def new_consent(consent: Any) -> repo.NewConsent:
-    return repo.NewConsent(id=uuid.uuid4(), notice_version=consent.notice_version, location=consent.location,
-                           sharing=consent.sharing)
+    return repo.NewConsent(
+        id=uuid.uuid4(),
+        notice_version=consent.notice_version,
+        location=consent.location,
+        sharing=consent.sharing,
+    )
 
 
 def party_audit(label: str, party: PartyIn, consent: Any) -> list[tuple[str, str, dict]]:
     """Audit changes of a new party: personal data is named but never written out."""
-    fields = {"label": label, "plate": party.vehicle.plate, "vehicle_type": party.vehicle.type,
-              "insurer_code": party.insurance.insurer_code, "policy_number": "<encrypted>",
-              "name": "<encrypted>", "id_number": "<encrypted>", "phone": "<encrypted>"}
-    consent_fields = {"notice_version": consent.notice_version, "location": consent.location,
-                      "sharing": consent.sharing}
+    fields = {
+        "label": label,
+        "plate": party.vehicle.plate,
+        "vehicle_type": party.vehicle.type,
+        "insurer_code": party.insurance.insurer_code,
+        "policy_number": "<encrypted>",
+        "name": "<encrypted>",
+        "id_number": "<encrypted>",
+        "phone": "<encrypted>",
+    }
+    consent_fields = {
+        "notice_version": consent.notice_version,
+        "location": consent.location,
+        "sharing": consent.sharing,
+    }
     return [
         ("party", "joined", {k: {"before": None, "after": v} for k, v in fields.items()}),
         ("consent", "given", {k: {"before": None, "after": v} for k, v in consent_fields.items()}),
@@ -181,24 +241,41 @@ def _locate(intake: Intake, body: ReportCreate) -> tuple[float, float, Located]:
     hit = intake.locate(lat, lon)
     if hit is None:
         raise OutsideServiceArea(
-            "事故地点不在本服务区域内，请拨打122报警", "The location is outside the service area; call 122",
-            errors=[field("#/location", "该位置不在快处服务范围内，请拨打122",
-                          "This place is outside the service area: call 122")],
+            "事故地点不在本服务区域内，请拨打122报警",
+            "The location is outside the service area; call 122",
+            errors=[
+                field(
+                    "#/location",
+                    "该位置不在快处服务范围内，请拨打122",
+                    "This place is outside the service area: call 122",
+                )
+            ],
         )
     return lat, lon, hit
 
 
 def _check_time(intake: Intake, occurred_at: datetime) -> datetime:
     if occurred_at.tzinfo is None:
-        raise InvalidOccurredAt("事故时间须包含时区，例如 +08:00", "occurred_at needs a UTC offset, e.g. +08:00",
-                                errors=[field("#/occurred_at", "请带上时区，如 +08:00",
-                                              "Give the time zone, e.g. +08:00")])
+        raise InvalidOccurredAt(
+            "事故时间须包含时区，例如 +08:00",
+            "occurred_at needs a UTC offset, e.g. +08:00",
+            errors=[
+                field("#/occurred_at", "请带上时区，如 +08:00", "Give the time zone, e.g. +08:00")
+            ],
+        )
     now = intake.now()
     if occurred_at > now + CLOCK_SKEW or occurred_at < now - MAX_AGE:
-        raise InvalidOccurredAt("事故时间须在最近72小时内，且不能晚于现在",
-                                "occurred_at must be within the last 72 hours",
-                                errors=[field("#/occurred_at", "事故时间应在最近72小时内",
-                                              "The accident must be within the last 72 hours")])
+        raise InvalidOccurredAt(
+            "事故时间须在最近72小时内，且不能晚于现在",
+            "occurred_at must be within the last 72 hours",
+            errors=[
+                field(
+                    "#/occurred_at",
+                    "事故时间应在最近72小时内",
+                    "The accident must be within the last 72 hours",
+                )
+            ],
+        )
     return occurred_at.astimezone(UTC)
 
 
@@ -208,7 +285,9 @@ async def create_report(
     """Party A opens a report (refused with the 122 instruction if ineligible; nothing stored then)."""
     verdict = verdict_for(body.case_answers, body.party, "A")
     if not verdict.eligible:
-        raise NotEligible(verdict.reasons[0].zh, verdict.reasons[0].en, eligibility=eligibility_out(verdict))
+        raise NotEligible(
+            verdict.reasons[0].zh, verdict.reasons[0].en, eligibility=eligibility_out(verdict)
+        )
     check_consent(body.consent)
     occurred_at = _check_time(intake, body.occurred_at)
     lat, lon, zone = _locate(intake, body)
@@ -219,49 +298,120 @@ async def create_report(
     share = new_share_code() if body.vehicle_count > 1 else None
     share_expires = now + timedelta(seconds=intake.policy.share_code_ttl_s)
     check_phone(k, who, body.party)
-    party = new_party(k, body.party, party_id=party_id, report_id=report_id, label="A", phone_hash=who.phone_hash)
-    report_row = {"id": report_id, "status": Status.DRAFT.value, "occurred_at": occurred_at, "lat": lat, "lon": lon,
-                  "address": body.address, "zone_id": zone.zone_id, "zone_name": zone.zone_name,
-                  "zone_kind": zone.kind, "near_boundary": zone.near_boundary, "weather": body.weather,
-                  "vehicle_count": body.vehicle_count, "referral": None, "version": 1, "created_at": now,
-                  "updated_at": now}
-    party_row = {**dataclasses.asdict(party), "joined_at": now,
-                 "plain": {"name": body.party.driver.name, "id_number": body.party.driver.id_number,
-                           "phone": body.party.driver.phone, "policy_number": body.party.insurance.policy_number}}
+    party = new_party(
+        k, body.party, party_id=party_id, report_id=report_id, label="A", phone_hash=who.phone_hash
+    )
+    report_row = {
+        "id": report_id,
+        "status": Status.DRAFT.value,
+        "occurred_at": occurred_at,
+        "lat": lat,
+        "lon": lon,
+        "address": body.address,
+        "zone_id": zone.zone_id,
+        "zone_name": zone.zone_name,
+        "zone_kind": zone.kind,
+        "near_boundary": zone.near_boundary,
+        "weather": body.weather,
+        "vehicle_count": body.vehicle_count,
+        "referral": None,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    party_row = {
+        **dataclasses.asdict(party),
+        "joined_at": now,
+        "plain": {
+            "name": body.party.driver.name,
+            "id_number": body.party.driver.id_number,
+            "phone": body.party.driver.phone,
+            "policy_number": body.party.insurance.policy_number,
+        },
+    }
     view = render_report(report_row, [party_row], [], viewer=Viewer(party_id=party_id), keyring=k)
-    answer, sealed = sealed_answer(k, {
-        "report": view, "party_id": str(party_id), "label": "A", "party_token": token,
-        "share_code": {"code": share, "expires_at": share_expires} if share else None,
-    })
-    audit = [("report", str(report_id), "created",
-              {"status": {"before": None, "after": "draft"}, "zone_id": {"before": None, "after": zone.zone_id},
-               "vehicle_count": {"before": None, "after": body.vehicle_count},
-               "near_boundary": {"before": None, "after": zone.near_boundary}})]
-    audit += [(entity, str(party_id), action, ch) for entity, action, ch in party_audit("A", body.party, body.consent)]
+    answer, sealed = sealed_answer(
+        k,
+        {
+            "report": view,
+            "party_id": str(party_id),
+            "label": "A",
+            "party_token": token,
+            "share_code": {"code": share, "expires_at": share_expires} if share else None,
+        },
+    )
+    audit = [
+        (
+            "report",
+            str(report_id),
+            "created",
+            {
+                "status": {"before": None, "after": "draft"},
+                "zone_id": {"before": None, "after": zone.zone_id},
+                "vehicle_count": {"before": None, "after": body.vehicle_count},
+                "near_boundary": {"before": None, "after": zone.near_boundary},
+            },
+        )
+    ]
+    audit += [
+        (entity, str(party_id), action, ch)
+        for entity, action, ch in party_audit("A", body.party, body.consent)
+    ]
     if share:
-        audit.append(("share_code", str(report_id), "issued",
-                      {"expires_at": {"before": None, "after": share_expires.isoformat()}}))
-    invite = (_invitation(intake, report_id, body.invite_phone, share, share_expires)
-              if body.invite_phone and share else None)
+        audit.append(
+            (
+                "share_code",
+                str(report_id),
+                "issued",
+                {"expires_at": {"before": None, "after": share_expires.isoformat()}},
+            )
+        )
+    invite = (
+        _invitation(intake, report_id, body.invite_phone, share, share_expires)
+        if body.invite_phone and share
+        else None
+    )
     if invite:
-        audit.append(("message", str(invite[0]), "queued", {"topic": {"before": None, "after": "sms"}}))
+        audit.append(
+            ("message", str(invite[0]), "queued", {"topic": {"before": None, "after": "sms"}})
+        )
     reports, invitations = creation_limits(intake.policy, who.phone_hash)
     on = intake.policy.rate_limits
-    row = await repo.create_report(intake.creations, repo.NewReport(
-        idem_scope=idem.scope if idem else None, idem_key=idem.key if idem else None,
-        idem_request_hash=idem.request_hash if idem else None, idem_response={"enc": sealed},
-        report_id=report_id, status=Status.DRAFT.value, occurred_at=occurred_at, lat=lat, lon=lon,
-        address_enc=k.encrypt_or_none(body.address), zone_id=zone.zone_id, near_boundary=zone.near_boundary,
-        weather=body.weather, vehicle_count=body.vehicle_count, case_answers=body.case_answers.model_dump(), at=now,
-        token_hash=k.token_hash(token), party=party, consent=new_consent(body.consent),
-        share_code_hash=k.token_hash(share) if share else None, share_expires_at=share_expires,
-        audit_entities=[a[0] for a in audit], audit_entity_ids=[a[1] for a in audit],
-        audit_actions=[a[2] for a in audit], audit_changes=[a[3] for a in audit],
-        message_id=invite[0] if invite else None, message_dedupe_key=invite[1] if invite else None,
-        message_payload=invite[2] if invite else None,
-        report_limit=ratelimit.spec(reports) if on else None,
-        invitation_limit=ratelimit.spec(invitations) if on and invite else None,
-    ))
+    row = await repo.create_report(
+        intake.creations,
+        repo.NewReport(
+            idem_scope=idem.scope if idem else None,
+            idem_key=idem.key if idem else None,
+            idem_request_hash=idem.request_hash if idem else None,
+            idem_response={"enc": sealed},
+            report_id=report_id,
+            status=Status.DRAFT.value,
+            occurred_at=occurred_at,
+            lat=lat,
+            lon=lon,
+            address_enc=k.encrypt_or_none(body.address),
+            zone_id=zone.zone_id,
+            near_boundary=zone.near_boundary,
+            weather=body.weather,
+            vehicle_count=body.vehicle_count,
+            case_answers=body.case_answers.model_dump(),
+            at=now,
+            token_hash=k.token_hash(token),
+            party=party,
+            consent=new_consent(body.consent),
+            share_code_hash=k.token_hash(share) if share else None,
+            share_expires_at=share_expires,
+            audit_entities=[a[0] for a in audit],
+            audit_entity_ids=[a[1] for a in audit],
+            audit_actions=[a[2] for a in audit],
+            audit_changes=[a[3] for a in audit],
+            message_id=invite[0] if invite else None,
+            message_dedupe_key=invite[1] if invite else None,
+            message_payload=invite[2] if invite else None,
+            report_limit=ratelimit.spec(reports) if on else None,
+            invitation_limit=ratelimit.spec(invitations) if on and invite else None,
+        ),
+    )
     if row["created"]:
         return 201, answer
     async with intake.pool.acquire() as conn:
@@ -273,7 +423,9 @@ async def create_report(
             raise await ratelimit.refusal(conn, *((reports, invitations) if invite else (reports,)))
         assert idem is not None
         async with conn.transaction():
-            stored = await idempotency.claim(conn, scope=idem.scope, key=idem.key, request_hash=idem.request_hash)
+            stored = await idempotency.claim(
+                conn, scope=idem.scope, key=idem.key, request_hash=idem.request_hash
+            )
     assert stored is not None
     return stored.status, unseal_answer(k, stored.body)
 
@@ -290,17 +442,23 @@ def unseal_answer(keyring: Keyring, stored: Any) -> bytes:
     return keyring.unseal(stored["enc"])
 
 
-def _invitation(intake: Intake, report_id: UUID, phone: str, share: str,
-                expires: datetime) -> tuple[UUID, str, dict[str, Any]]:
+def _invitation(
+    intake: Intake, report_id: UUID, phone: str, share: str, expires: datetime
+) -> tuple[UUID, str, dict[str, Any]]:
     k = intake.keyring
     # The configured public base URL only (never the request's Host or X-Forwarded-* headers): an official
     # SMS must not carry a link a client chose.
     link = f"{intake.policy.public_base_url.rstrip('/')}/join?code={share}"
     until = written(expires)
-    text = (f"【快处】对方驾驶人邀请您处理一起轻微交通事故，请在{until.zh}前打开 {link} 或输入分享码 {share} 加入。"
-            f" Kuaichu: join the accident report at {link} (code {share}) by {until.en}.")
-    payload = {"to_enc": base64.b64encode(k.encrypt(phone)).decode(),
-               "text_enc": base64.b64encode(k.encrypt(text)).decode(), "purpose": "invitation"}
+    text = (
+        f"【快处】对方驾驶人邀请您处理一起轻微交通事故，请在{until.zh}前打开 {link} 或输入分享码 {share} 加入。"
+        f" Kuaichu: join the accident report at {link} (code {share}) by {until.en}."
+    )
+    payload = {
+        "to_enc": base64.b64encode(k.encrypt(phone)).decode(),
+        "text_enc": base64.b64encode(k.encrypt(text)).decode(),
+        "purpose": "invitation",
+    }
     return uuid.uuid4(), f"sms:invite:{report_id}:{k.phone_hash(phone).hex()[:16]}", payload
 
 
@@ -312,12 +470,17 @@ async def access(conn: asyncpg.Connection, who: Principal, report_id: UUID) -> V
     if isinstance(who, PhonePrincipal):
         party_id = await repo.party_of_phone(conn, report_id=report_id, phone_hash=who.phone_hash)
         # A second party on another's phone reaches only the reports that phone is party to as well.
-        if party_id is not None and (who.host_phone_hash is None or await repo.party_of_phone(
-                conn, report_id=report_id, phone_hash=who.host_phone_hash) is not None):
+        if party_id is not None and (
+            who.host_phone_hash is None
+            or await repo.party_of_phone(conn, report_id=report_id, phone_hash=who.host_phone_hash)
+            is not None
+        ):
             return Viewer(party_id=party_id)
     if isinstance(who, StaffPrincipal) and who.role in ("police", "admin"):
         # Admins reach every report; police the reports of their jurisdiction. Anything else reads as absent.
-        if not await repo.staff_reaches(conn, staff_id=who.staff_id, role=who.role, report_id=report_id):
+        if not await repo.staff_reaches(
+            conn, staff_id=who.staff_id, role=who.role, report_id=report_id
+        ):
             raise ReportNotFound()
         return Viewer(staff_role=who.role)
     raise ReportNotFound()
@@ -331,6 +494,10 @@ async def read_report(intake: Intake, *, who: Principal, report_id: UUID) -> dic
             raise ReportNotFound()
         parties = await repo.parties(conn, report_id=report_id)
         photos = await repo.photos(conn, report_id=report_id)
-    return render_report(dict(row), [dict(p) for p in parties], [dict(p) for p in photos], viewer=viewer,
-                         keyring=intake.keyring)
-
+    return render_report(
+        dict(row),
+        [dict(p) for p in parties],
+        [dict(p) for p in photos],
+        viewer=viewer,
+        keyring=intake.keyring,
+    )

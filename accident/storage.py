@@ -28,7 +28,10 @@ DerivativeName = Literal["preview", "thumbnail"]
 FileName = Literal["original", "preview", "thumbnail"]
 CHUNK_BYTES = 256 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_TEMP_PREFIX, _TEMP_SUFFIX = ".tmp-", ".part"  # a file being written, renamed into place once complete
+_TEMP_PREFIX, _TEMP_SUFFIX = (
+    ".tmp-",
+    ".part",
+)  # a file being written, renamed into place once complete
 
 
 class PhotoStore(Protocol):

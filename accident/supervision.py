@@ -25,10 +25,26 @@ from kernel.local_time import BEIJING
 
 # Time from report to agreement, in minutes: [lower, upper) buckets people read at a glance.
 AGREEMENT_BUCKETS: tuple[tuple[str, float, float | None], ...] = (
-    ("lt_15m", 0, 15), ("15_30m", 15, 30), ("30_60m", 30, 60), ("1_2h", 60, 120), ("2_6h", 120, 360),
-    ("6_24h", 360, 1440), ("ge_24h", 1440, None))
-COUNTS = ("cases", "sla_breaches", "review_breaches", "assessment_breaches", "inquiry_breaches", "agreed",
-          "disputes", "court_deliveries", "complaints_assessor", "complaints_insurer")
+    ("lt_15m", 0, 15),
+    ("15_30m", 15, 30),
+    ("30_60m", 30, 60),
+    ("1_2h", 60, 120),
+    ("2_6h", 120, 360),
+    ("6_24h", 360, 1440),
+    ("ge_24h", 1440, None),
+)
+COUNTS = (
+    "cases",
+    "sla_breaches",
+    "review_breaches",
+    "assessment_breaches",
+    "inquiry_breaches",
+    "agreed",
+    "disputes",
+    "court_deliveries",
+    "complaints_assessor",
+    "complaints_insurer",
+)
 
 _SQL = """
 WITH scope AS (
@@ -87,7 +103,9 @@ ORDER BY s.id
 
 def period_bounds(since: date, until: date) -> tuple[datetime, datetime]:
     """[00:00 of `since`, 24:00 of `until`) in Beijing time."""
-    return datetime.combine(since, time(0), BEIJING), datetime.combine(until + timedelta(days=1), time(0), BEIJING)
+    return datetime.combine(since, time(0), BEIJING), datetime.combine(
+        until + timedelta(days=1), time(0), BEIJING
+    )
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
@@ -100,39 +118,78 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
 
 def distribution(minutes: list[float]) -> dict[str, Any]:
     values = sorted(minutes)
-    buckets = {name: sum(1 for v in values if v >= lo and (hi is None or v < hi)) for name, lo, hi in AGREEMENT_BUCKETS}
-    return {"count": len(values), "p50_min": percentile(values, 0.5), "p90_min": percentile(values, 0.9),
-            "max_min": round(values[-1], 1) if values else None, "buckets": buckets}
+    buckets = {
+        name: sum(1 for v in values if v >= lo and (hi is None or v < hi))
+        for name, lo, hi in AGREEMENT_BUCKETS
+    }
+    return {
+        "count": len(values),
+        "p50_min": percentile(values, 0.5),
+        "p90_min": percentile(values, 0.9),
+        "max_min": round(values[-1], 1) if values else None,
+        "buckets": buckets,
+    }
 
 
-async def by_county(conn: asyncpg.Connection, *, zones: list[str] | None, since: date, until: date,
-                    review_sla_s: float) -> dict[str, Any]:
+async def by_county(
+    conn: asyncpg.Connection,
+    *,
+    zones: list[str] | None,
+    since: date,
+    until: date,
+    review_sla_s: float,
+) -> dict[str, Any]:
     """Every county in scope (None: all), zero rows included so a map colours each one, and the totals."""
     start, end = period_bounds(since, until)
     rows = await conn.fetch(_SQL, zones, start, end, review_sla_s)
     counties = []
     for r in rows:
         minutes = list(r["minutes"])
-        counties.append({"zone_id": r["zone_id"], "zone_name": r["zone_name"], "kind": r["kind"],
-                         **{k: r[k] for k in COUNTS if k != "agreed"}, "agreed": len(minutes),
-                         "agreement_time": distribution(minutes), "_minutes": minutes})
+        counties.append(
+            {
+                "zone_id": r["zone_id"],
+                "zone_name": r["zone_name"],
+                "kind": r["kind"],
+                **{k: r[k] for k in COUNTS if k != "agreed"},
+                "agreed": len(minutes),
+                "agreement_time": distribution(minutes),
+                "_minutes": minutes,
+            }
+        )
     totals: dict[str, Any] = {k: sum(c[k] for c in counties) for k in COUNTS}
     totals["agreement_time"] = distribution([m for c in counties for m in c["_minutes"]])
     for c in counties:
         del c["_minutes"]
-    return {"period": {"since": since, "until": until, "timezone": "Asia/Shanghai"},
-            "scope": "all" if zones is None else "jurisdiction", "counties": counties, "totals": totals}
+    return {
+        "period": {"since": since, "until": until, "timezone": "Asia/Shanghai"},
+        "scope": "all" if zones is None else "jurisdiction",
+        "counties": counties,
+        "totals": totals,
+    }
 
 
-CSV_COLUMNS = ("zone_id", "zone_name", "kind", *COUNTS, "agreement_p50_min", "agreement_p90_min",
-               *(f"agreement_{name}" for name, _, _ in AGREEMENT_BUCKETS))
+CSV_COLUMNS = (
+    "zone_id",
+    "zone_name",
+    "kind",
+    *COUNTS,
+    "agreement_p50_min",
+    "agreement_p90_min",
+    *(f"agreement_{name}" for name, _, _ in AGREEMENT_BUCKETS),
+)
 
 
 def _csv_row(row: dict[str, Any]) -> list[Any]:
     dist = row["agreement_time"]
-    return [row.get("zone_id", ""), row.get("zone_name", ""), row.get("kind", ""), *(row[k] for k in COUNTS),
-            "" if dist["p50_min"] is None else dist["p50_min"], "" if dist["p90_min"] is None else dist["p90_min"],
-            *(dist["buckets"][name] for name, _, _ in AGREEMENT_BUCKETS)]
+    return [
+        row.get("zone_id", ""),
+        row.get("zone_name", ""),
+        row.get("kind", ""),
+        *(row[k] for k in COUNTS),
+        "" if dist["p50_min"] is None else dist["p50_min"],
+        "" if dist["p90_min"] is None else dist["p90_min"],
+        *(dist["buckets"][name] for name, _, _ in AGREEMENT_BUCKETS),
+    ]
 
 
 def as_csv(data: dict[str, Any]) -> bytes:

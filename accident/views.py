@@ -28,7 +28,10 @@ def eligibility_out(verdict: Verdict) -> dict[str, Any]:
     return EligibilityResult(
         eligible=verdict.eligible,
         action=verdict.action.value,
-        reasons=[EligibilityReason(code=r.code, parties=list(r.parties), zh=r.zh, en=r.en) for r in verdict.reasons],
+        reasons=[
+            EligibilityReason(code=r.code, parties=list(r.parties), zh=r.zh, en=r.en)
+            for r in verdict.reasons
+        ],
     ).model_dump(mode="json")
 
 
@@ -55,7 +58,9 @@ def address(r: Mapping[str, Any], keyring: Keyring) -> str | None:
 
 def policy_number(p: Mapping[str, Any], keyring: Keyring) -> str:
     """A party's policy number (encrypted at rest; plain in rows written before that)."""
-    plain = p.get("plain") or {}  # just written by this request: no need to decrypt what we encrypted
+    plain = (
+        p.get("plain") or {}
+    )  # just written by this request: no need to decrypt what we encrypted
     if "policy_number" in plain:
         return plain["policy_number"]
     number = keyring.decrypt_or(p.get("policy_number_enc"), p["policy_number"])
@@ -72,7 +77,10 @@ def render_party(p: dict[str, Any], *, viewer: Viewer, keyring: Keyring) -> dict
         "is_you": mine,
         "driver": _driver(p, full=mine or viewer.full_access, keyring=keyring),
         "vehicle": {"plate": p["plate"], "type": p["vehicle_type"]},
-        "insurance": {"insurer_code": p["insurer_code"], "policy_number": policy_number(p, keyring)},
+        "insurance": {
+            "insurer_code": p["insurer_code"],
+            "policy_number": policy_number(p, keyring),
+        },
         "joined_at": p["joined_at"],
     }
 
@@ -83,9 +91,17 @@ def render_photo(ph: dict[str, Any]) -> dict[str, Any]:
     if ph["gps_lat"] is not None and ph["gps_lon"] is not None:
         gps = {"lat": ph["gps_lat"], "lon": ph["gps_lon"], "crs": "wgs84"}
     return {
-        "id": str(ph["id"]), "kind": ph["kind"], "party_label": ph["party_label"], "sha256": ph["sha256"],
-        "size_bytes": ph["size_bytes"], "media_type": ph["media_type"], "width": ph["width"],
-        "height": ph["height"], "taken_at": ph["taken_at"], "gps": gps, "derivatives": ph["derivatives"],
+        "id": str(ph["id"]),
+        "kind": ph["kind"],
+        "party_label": ph["party_label"],
+        "sha256": ph["sha256"],
+        "size_bytes": ph["size_bytes"],
+        "media_type": ph["media_type"],
+        "width": ph["width"],
+        "height": ph["height"],
+        "taken_at": ph["taken_at"],
+        "gps": gps,
+        "derivatives": ph["derivatives"],
         "created_at": ph["created_at"],
     }
 
@@ -96,7 +112,11 @@ def missing_photo_kinds(photos: list[dict[str, Any]]) -> list[str]:
 
 
 def render_report(
-    r: dict[str, Any], parties: list[dict[str, Any]], photos: list[dict[str, Any]], *, viewer: Viewer,
+    r: dict[str, Any],
+    parties: list[dict[str, Any]],
+    photos: list[dict[str, Any]],
+    *,
+    viewer: Viewer,
     keyring: Keyring,
 ) -> dict[str, Any]:
     """ReportRead, as `viewer` may see it."""
@@ -108,8 +128,12 @@ def render_report(
         "address": address(r, keyring),
         "weather": r["weather"],
         "vehicle_count": r["vehicle_count"],
-        "zone": {"id": r["zone_id"], "name": r["zone_name"], "kind": r["zone_kind"],
-                 "near_boundary": r["near_boundary"]},
+        "zone": {
+            "id": r["zone_id"],
+            "name": r["zone_name"],
+            "kind": r["zone_kind"],
+            "near_boundary": r["near_boundary"],
+        },
         "parties": [render_party(p, viewer=viewer, keyring=keyring) for p in parties],
         "photos": [render_photo(ph) for ph in photos],
         "missing_photo_kinds": missing_photo_kinds(photos),

@@ -34,7 +34,9 @@ def simplified(geometry: dict[str, Any], tolerance: float = SIMPLIFY_DEG) -> dic
 async def served_zones(conn: asyncpg.Connection, *, who: StaffPrincipal) -> dict[str, Any]:
     """A FeatureCollection of the caller's counties, each with the caller's open tasks there; empty for a staff
     account that is no assessor."""
-    me = await conn.fetchrow("SELECT id, kind, zones FROM assessors WHERE staff_id = $1::uuid", who.staff_id)
+    me = await conn.fetchrow(
+        "SELECT id, kind, zones FROM assessors WHERE staff_id = $1::uuid", who.staff_id
+    )
     if me is None:
         return {"type": "FeatureCollection", "bbox": None, "features": []}
     rows = await conn.fetch(
@@ -46,15 +48,40 @@ async def served_zones(conn: asyncpg.Connection, *, who: StaffPrincipal) -> dict
               OR EXISTS (SELECT 1 FROM assessment_tasks t WHERE t.zone_id = z.id AND t.assignee_id = $1::text
                            AND t.status IN ('offered', 'accepted', 'on_scene'))
            ORDER BY z.id""",
-        me["id"], list(me["zones"] or []), me["kind"])
+        me["id"],
+        list(me["zones"] or []),
+        me["kind"],
+    )
     features, bounds = [], None
     for r in rows:
         geometry = simplified(r["geometry"])
         b = shape(geometry).bounds
-        bounds = b if bounds is None else (min(bounds[0], b[0]), min(bounds[1], b[1]),
-                                           max(bounds[2], b[2]), max(bounds[3], b[3]))
-        features.append({"type": "Feature", "id": r["id"], "geometry": geometry,
-                         "properties": {"id": r["id"], "name": r["name"], "kind": r["kind"],
-                                        "court_exempt": r["court_exempt"], "open_tasks": r["open_tasks"]}})
-    return {"type": "FeatureCollection", "bbox": [round(x, DECIMALS) for x in bounds] if bounds else None,
-            "features": features}
+        bounds = (
+            b
+            if bounds is None
+            else (
+                min(bounds[0], b[0]),
+                min(bounds[1], b[1]),
+                max(bounds[2], b[2]),
+                max(bounds[3], b[3]),
+            )
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "id": r["id"],
+                "geometry": geometry,
+                "properties": {
+                    "id": r["id"],
+                    "name": r["name"],
+                    "kind": r["kind"],
+                    "court_exempt": r["court_exempt"],
+                    "open_tasks": r["open_tasks"],
+                },
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "bbox": [round(x, DECIMALS) for x in bounds] if bounds else None,
+        "features": features,
+    }

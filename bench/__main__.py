@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # one broken bench must not hide the others' figures
             traceback.print_exc()
             last = (str(exc).strip().splitlines() or [""])[-1][:200].replace("|", "/")
-            lines.append(f"| {module.NAME}: not measured ({type(exc).__name__}: {last}) {NO_FIGURES}")
+            lines.append(
+                f"| {module.NAME}: not measured ({type(exc).__name__}: {last}) {NO_FIGURES}"
+            )
             failed = True
     print("| measure | value | baseline | ratio | target | met |")
     print("|---|---|---|---|---|---|")

@@ -33,7 +33,9 @@ async def _append_run(dsn: str, *, chained: bool, seal: bool) -> float:
 
     owner = await connect(owner_dsn(dsn))
     try:
-        await owner.execute(f"ALTER TABLE audit_events {'ENABLE' if chained else 'DISABLE'} TRIGGER audit_chain_link")
+        await owner.execute(
+            f"ALTER TABLE audit_events {'ENABLE' if chained else 'DISABLE'} TRIGGER audit_chain_link"
+        )
     finally:
         await owner.close()
     rng = random.Random(SEED)
@@ -45,12 +47,23 @@ async def _append_run(dsn: str, *, chained: bool, seal: bool) -> float:
     async def writer(report_id: uuid.UUID) -> None:
         for i in range(EVENTS_PER_WRITER):
             async with pool.acquire() as conn, conn.transaction():
-                await record(conn, AuditEvent("report", str(report_id), "status_changed", ("party", str(report_id)),
-                                              report_id, {"status": {"before": "draft", "after": f"step-{i}"}}))
+                await record(
+                    conn,
+                    AuditEvent(
+                        "report",
+                        str(report_id),
+                        "status_changed",
+                        ("party", str(report_id)),
+                        report_id,
+                        {"status": {"before": "draft", "after": f"step-{i}"}},
+                    ),
+                )
 
     async def sealer(http: aiohttp.ClientSession) -> None:
         while not stop.is_set():
-            await run_sealer(sealer_pool, http, None, anchor_every_s=300, anchor_every_events=10_000)
+            await run_sealer(
+                sealer_pool, http, None, anchor_every_s=300, anchor_every_events=10_000
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), SEAL_EVERY_S)
 
@@ -63,7 +76,9 @@ async def _append_run(dsn: str, *, chained: bool, seal: bool) -> float:
             stop.set()
             if sealing is not None:
                 await sealing
-                await run_sealer(sealer_pool, http, None, anchor_every_s=300, anchor_every_events=10_000)
+                await run_sealer(
+                    sealer_pool, http, None, anchor_every_s=300, anchor_every_events=10_000
+                )
     finally:
         await pool.close()
         await sealer_pool.close()
@@ -77,7 +92,8 @@ async def _sealer_lag_p99_ms(dsn: str) -> float:
     try:
         return await conn.fetchval(
             """SELECT percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM s.sealed_at - e.at) * 1000)
-               FROM audit_seal s CROSS JOIN LATERAL unnest(s.event_ids) AS u(id) JOIN audit_events e ON e.id = u.id""")
+               FROM audit_seal s CROSS JOIN LATERAL unnest(s.event_ids) AS u(id) JOIN audit_events e ON e.id = u.id"""
+        )
     finally:
         await conn.close()
 
@@ -92,8 +108,20 @@ def run() -> list[Row]:
             chained.append(asyncio.run(_append_run(dsn, chained=True, seal=True)))
         lag = asyncio.run(_sealer_lag_p99_ms(dsn))
     return [
-        median_row(f"audit append, hash-chained + sealer running, {WRITERS} writers (events/s) vs unchained",
-                   chained, plain, unit="events/s", target=0.8),
-        Row(f"sealer lag p99 (event written → sealed; sealer every {SEAL_EVERY_S:g} s)", lag, None, None,
-            "— (reported)", None, unit="ms"),
+        median_row(
+            f"audit append, hash-chained + sealer running, {WRITERS} writers (events/s) vs unchained",
+            chained,
+            plain,
+            unit="events/s",
+            target=0.8,
+        ),
+        Row(
+            f"sealer lag p99 (event written → sealed; sealer every {SEAL_EVERY_S:g} s)",
+            lag,
+            None,
+            None,
+            "— (reported)",
+            None,
+            unit="ms",
+        ),
     ]

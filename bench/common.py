@@ -109,7 +109,9 @@ def bench_database() -> Iterator[str]:
         server = start_embedded(REPO / "var" / "bench-pg", cleanup="delete")
     name = f"kuaichu_bench_{os.getpid()}"
     owner = urlunsplit(urlsplit(server)._replace(path="/" + name))
-    service = urlunsplit(urlsplit(asyncio.run(provision_dev_login(server)))._replace(path="/" + name))
+    service = urlunsplit(
+        urlsplit(asyncio.run(provision_dev_login(server)))._replace(path="/" + name)
+    )
     asyncio.run(_prepare(server, owner, service, name))
     _OWNERS[service] = owner
     try:
@@ -138,11 +140,15 @@ async def _prepare(server: str, owner: str, service: str, name: str) -> None:
     from kuaichu.db import connect
     from kuaichu.migrate import migrate
 
-    await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    await _admin(
+        server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+    )
     conn = await connect(owner)
     try:
         await migrate(conn)
-        await conn.execute("CREATE TABLE IF NOT EXISTS bench_baseline (id bigserial PRIMARY KEY, body jsonb)")
+        await conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_baseline (id bigserial PRIMARY KEY, body jsonb)"
+        )
         await conn.execute("GRANT SELECT, INSERT ON bench_baseline TO kuaichu_app")
         await conn.execute("GRANT USAGE ON SEQUENCE bench_baseline_id_seq TO kuaichu_app")
     finally:
@@ -161,7 +167,9 @@ async def _prepare(server: str, owner: str, service: str, name: str) -> None:
 def pinned_server(argv: list[str], port: int, env: dict[str, str]) -> Iterator[str]:
     """Run a server pinned to CPU 0 until it answers on `port`; yield its base URL; stop it after."""
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below, after the server stops
-    proc = subprocess.Popen(["taskset", "-c", "0", *argv], env={**os.environ, **env}, stdout=log, stderr=log)
+    proc = subprocess.Popen(
+        ["taskset", "-c", "0", *argv], env={**os.environ, **env}, stdout=log, stderr=log
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -171,7 +179,10 @@ def pinned_server(argv: list[str], port: int, env: dict[str, str]) -> Iterator[s
                 raise RuntimeError(
                     f"server exited ({proc.returncode}): {log.read()[-2000:].decode(errors='replace')}"
                 )
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", port), timeout=0.5),
+            ):
                 break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server on port {port} did not start within 60 s")
@@ -265,7 +276,9 @@ def ensure_wrk() -> str:
         subprocess.run(["apt-get", "install", "-y", "wrk"], capture_output=True, check=False)
         path = shutil.which("wrk")
     if path is None:
-        raise WrkMissing("wrk is not installed and `apt-get install -y wrk` failed: HTTP rows not measured")
+        raise WrkMissing(
+            "wrk is not installed and `apt-get install -y wrk` failed: HTTP rows not measured"
+        )
     return path
 
 
@@ -298,7 +311,9 @@ def wrk(
     try:
         base = ["taskset", "-c", "1", binary, "-t1", f"-c{connections}", "--latency", "-s", f.name]
         subprocess.run([*base, f"-d{warmup}s", url], capture_output=True, check=True)
-        out = subprocess.run([*base, f"-d{seconds}s", url], capture_output=True, check=True, text=True).stdout
+        out = subprocess.run(
+            [*base, f"-d{seconds}s", url], capture_output=True, check=True, text=True
+        ).stdout
     finally:
         os.unlink(f.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))

@@ -18,7 +18,9 @@ SHANGCHENG = {"lat": 30.29575, "lon": 120.23538}
 
 def _post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
     req = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST",
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Content-Type": "application/json", **(headers or {})},
     )
     with urllib.request.urlopen(req, timeout=30) as resp:
@@ -28,7 +30,11 @@ def _post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None)
 def _last_code(path: Path, phone: str) -> str:
     for _ in range(50):
         if path.exists():
-            texts = [json.loads(x)["text"] for x in path.read_text().splitlines() if json.loads(x)["to"] == phone]
+            texts = [
+                json.loads(x)["text"]
+                for x in path.read_text().splitlines()
+                if json.loads(x)["to"] == phone
+            ]
             if texts:
                 return re.search(r"验证码 (\d{6})", texts[-1]).group(1)
         time.sleep(0.1)
@@ -38,9 +44,9 @@ def _last_code(path: Path, phone: str) -> str:
 def login(base_url: str, phone: str) -> str:
     """One-time-code login (set-up, outside the timed window); returns the session token."""
     _post(base_url + "/v1/auth/otp", {"phone": phone})
-    return _post(base_url + "/v1/auth/session", {"phone": phone, "code": _last_code(SMS_FILE, phone)})[
-        "session_token"
-    ]
+    return _post(
+        base_url + "/v1/auth/session", {"phone": phone, "code": _last_code(SMS_FILE, phone)}
+    )["session_token"]
 
 
 def id_number(seq: int) -> str:
@@ -59,13 +65,29 @@ def report_body(phone: str, seq: int) -> dict[str, Any]:
         "address": "杭州市上城区解放东路",
         "weather": "clear",
         "vehicle_count": 2,
-        "case_answers": {"injuries": False, "vehicles_movable": True, "public_facility_damage": False,
-                         "intentional": False},
+        "case_answers": {
+            "injuries": False,
+            "vehicles_movable": True,
+            "public_facility_damage": False,
+            "intentional": False,
+        },
         "party": {
-            "answers": {"licence_valid": True, "compulsory_insurance": True, "inspection_mark_valid": True,
-                        "suspected_impairment": False, "has_plate": True, "fled": False, "dangerous_goods": False,
-                        "overloaded_passenger": False},
-            "driver": {"name": f"司机{seq}", "id_kind": "licence", "id_number": id_number(seq), "phone": phone},
+            "answers": {
+                "licence_valid": True,
+                "compulsory_insurance": True,
+                "inspection_mark_valid": True,
+                "suspected_impairment": False,
+                "has_plate": True,
+                "fled": False,
+                "dangerous_goods": False,
+                "overloaded_passenger": False,
+            },
+            "driver": {
+                "name": f"司机{seq}",
+                "id_kind": "licence",
+                "id_number": id_number(seq),
+                "phone": phone,
+            },
             "vehicle": {"plate": plate, "type": "small_passenger"},
             "insurance": {"insurer_code": "PICC", "policy_number": f"PDZA2026{seq:08d}"},
         },

@@ -21,15 +21,27 @@ def p(pid: str, movement: str, **facts: object) -> dict:
 ROW_CASES = [
     (ctx(N, "rear_end"), [p("A", "straight", impact="front"), p("B", "stopped", impact="rear")]),
     (ctx(N, "sideswipe_same_direction"), [p("A", "changing_lane"), p("B", "straight")]),
-    (ctx(SIG, "side_impact"), [p("A", "turning_left", signal="green"), p("B", "straight", signal="green")]),
-    (ctx(SIG, "side_impact"), [p("A", "turning_right", signal="red"), p("B", "straight", signal="green")]),
-    (ctx(SIG, "side_impact"), [p("A", "straight", signal="red"), p("B", "straight", signal="green")]),
+    (
+        ctx(SIG, "side_impact"),
+        [p("A", "turning_left", signal="green"), p("B", "straight", signal="green")],
+    ),
+    (
+        ctx(SIG, "side_impact"),
+        [p("A", "turning_right", signal="red"), p("B", "straight", signal="green")],
+    ),
+    (
+        ctx(SIG, "side_impact"),
+        [p("A", "straight", signal="red"), p("B", "straight", signal="green")],
+    ),
     (ctx(N, "side_impact"), [p("A", "overtaking"), p("B", "turning_left")]),
     (
         ctx(UNS, "side_impact"),
         [p("A", "straight", priority="yield_sign"), p("B", "straight", priority="major_road")],
     ),
-    (ctx(UNS, "side_impact"), [p("A", "turning_left", priority="none"), p("B", "straight", priority="none")]),
+    (
+        ctx(UNS, "side_impact"),
+        [p("A", "turning_left", priority="none"), p("B", "straight", priority="none")],
+    ),
     (
         ctx(UNS, "side_impact"),
         [
@@ -40,26 +52,41 @@ ROW_CASES = [
     (ctx("roundabout", "side_impact"), [p("A", "entering_roundabout"), p("B", "in_roundabout")]),
     (ctx(N, "side_impact"), [p("A", "u_turn"), p("B", "straight")]),
     (ctx(N, "side_impact"), [p("A", "overtaking"), p("B", "u_turn")]),
-    (ctx(N, "side_impact"), [p("A", "u_turn", flags=["u_turn_prohibited"]), p("B", "turning_left")]),
+    (
+        ctx(N, "side_impact"),
+        [p("A", "u_turn", flags=["u_turn_prohibited"]), p("B", "turning_left")],
+    ),
     (ctx(N, "head_on"), [p("A", "straight", flags=["wrong_way"]), p("B", "straight")]),
     (ctx(N, "head_on"), [p("A", "overtaking", other_from="opposite"), p("B", "straight")]),
-    (ctx(SIG, "side_impact"), [p("A", "turning_left", flags=["wrong_guide_lane"]), p("B", "turning_left")]),
+    (
+        ctx(SIG, "side_impact"),
+        [p("A", "turning_left", flags=["wrong_guide_lane"]), p("B", "turning_left")],
+    ),
     (ctx(N, "side_impact"), [p("A", "reversing"), p("B", "stopped")]),
     (ctx(N, "side_impact"), [p("A", "rolling"), p("B", "stopped")]),
     (
         ctx(N, "side_impact"),
         [p("A", "stopped", flags=["door_opened", "lawfully_parked"]), p("B", "straight")],
     ),
-    (ctx(N, "side_impact"), [p("A", "turning_left", flags=["ignored_officer"]), p("B", "turning_left")]),
+    (
+        ctx(N, "side_impact"),
+        [p("A", "turning_left", flags=["ignored_officer"]), p("B", "turning_left")],
+    ),
     (ctx(N, "side_impact"), [p("A", "straight", flags=["reserved_lane"]), p("B", "turning_left")]),
-    (ctx(N, "side_impact"), [p("A", "straight", flags=["prohibited_road"]), p("B", "turning_left")]),
+    (
+        ctx(N, "side_impact"),
+        [p("A", "straight", flags=["prohibited_road"]), p("B", "turning_left")],
+    ),
     (
         ctx(SIG, "side_impact"),
         [p("A", "turning_left"), p("B", "straight", signal="red", flags=["emergency_on_duty"])],
     ),
     (
         ctx(UNS, "side_impact"),
-        [p("A", "straight", priority="none", other_from="right"), p("B", "straight", priority="none")],
+        [
+            p("A", "straight", priority="none", other_from="right"),
+            p("B", "straight", priority="none"),
+        ],
     ),
     (ctx(N, "side_impact"), [p("A", "entering_road"), p("B", "straight")]),
     (ctx(N, "side_impact"), [p("A", "straight"), p("B", "parked", flags=["lawfully_parked"])]),
@@ -70,7 +97,10 @@ ROW_CASES = [
     (ctx(N, "single_vehicle"), [p("A", "straight")]),
     # review paths
     (ctx(N, "rear_end"), [p("A", "straight"), p("B", "straight"), p("C", "stopped")]),
-    (ctx(N, "side_impact"), [p("A", "straight", other_from="left"), p("B", "straight", other_from="left")]),
+    (
+        ctx(N, "side_impact"),
+        [p("A", "straight", other_from="left"), p("B", "straight", other_from="left")],
+    ),
     (ctx(N, "rear_end"), [p("A", "straight", impact="front"), p("B", "stopped", impact="front")]),
     (ctx(N, "single_vehicle"), [p("A", "straight"), p("B", "straight")]),
     (ctx(N, "head_on"), [p("A", "reversing")]),
@@ -89,7 +119,10 @@ ROW_CASES = [
     ),
     (
         ctx(N, "rear_end"),
-        [p("A", "straight", impact="front"), p("B", "stopped", impact="rear", flags=["stopped_unlawfully"])],
+        [
+            p("A", "straight", impact="front"),
+            p("B", "stopped", impact="rear", flags=["stopped_unlawfully"]),
+        ],
     ),
     (ctx(N, "side_impact"), [p("A", "straight"), p("B", "straight")]),
     # worked examples not already above
@@ -104,7 +137,10 @@ ROW_CASES = [
     ),
     (
         ctx(SIG, "rear_end"),
-        [p("A", "straight", signal="red", impact="front"), p("B", "stopped", signal="red", impact="rear")],
+        [
+            p("A", "straight", signal="red", impact="front"),
+            p("B", "stopped", signal="red", impact="rear"),
+        ],
     ),
     (ctx(N, "single_vehicle"), [p("A", "reversing", impact="rear")]),
 ]
@@ -137,7 +173,12 @@ def _random_case(rng: random.Random) -> dict:
     parties = [_random_party(rng, pid, junction, consistent) for pid in ("A",) if single] or [
         _random_party(rng, pid, junction, consistent) for pid in ("A", "B")
     ]
-    if len(parties) == 2 and consistent and "other_from" in parties[0] and "other_from" in parties[1]:
+    if (
+        len(parties) == 2
+        and consistent
+        and "other_from" in parties[0]
+        and "other_from" in parties[1]
+    ):
         del parties[1]["other_from"]  # one view only: the engine mirrors it
     return {"context": ctx(junction, collision), "parties": parties}
 

@@ -11,7 +11,13 @@ from bench.common import Row, median_row
 from bench.fault_cases import generate_mix
 
 NAME = "fault_engine"
-MIRROR = {"ahead": "behind", "behind": "ahead", "left": "right", "right": "left", "opposite": "opposite"}
+MIRROR = {
+    "ahead": "behind",
+    "behind": "ahead",
+    "left": "right",
+    "right": "left",
+    "opposite": "opposite",
+}
 FRONT_REAR = {"front": "rear", "rear": "front"}
 NOT_STRAIGHT_LEAD = ("reversing", "rolling", "changing_lane")
 TURNING = ("turning_left", "turning_right")
@@ -19,7 +25,14 @@ R = "needs_review"
 
 
 def _codes(
-    me: Party, imp: str | None, frm: str | None, o: Party | None, o_imp: str | None, j: str, col: str, n: int
+    me: Party,
+    imp: str | None,
+    frm: str | None,
+    o: Party | None,
+    o_imp: str | None,
+    j: str,
+    col: str,
+    n: int,
 ) -> list[str]:
     """Every row of §3 for one party, written out by hand."""
     m, fl, out = me.movement, me.flags, []
@@ -116,7 +129,11 @@ def by_hand(f: Facts) -> tuple:
     if n > 2:
         return R, (), (), ("multi_vehicle",)
     a, b = ps[0], (ps[1] if n == 2 else None)
-    imps, frms, bad = [a.impact, b.impact if b else None], [a.other_from, b.other_from if b else None], False
+    imps, frms, bad = (
+        [a.impact, b.impact if b else None],
+        [a.other_from, b.other_from if b else None],
+        False,
+    )
     if b is not None:
         x, y = frms
         if x and y:
@@ -218,7 +235,13 @@ def run() -> list[Row]:
     mix = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
     unit = f"assessments/s (1 core; mix of 10,000: {mix}; the hand chain, the engine and its interpreter agree on all)"
     return [
-        median_row("fault engine (rows as data) vs hand-written if chain", ours, base, unit=unit, target=0.5),
+        median_row(
+            "fault engine (rows as data) vs hand-written if chain",
+            ours,
+            base,
+            unit=unit,
+            target=0.5,
+        ),
         Row(
             "fault engine, absolute rate",
             statistics.median(ours),

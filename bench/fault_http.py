@@ -46,11 +46,17 @@ def run() -> list[Row]:
                     base.append(rps)
                     base_p99.append(p99)
     except WrkMissing as exc:
-        return [Row("POST /v1/fault/assess", None, None, None, "≥ 0.35× constant JSON", None, str(exc))]
+        return [
+            Row("POST /v1/fault/assess", None, None, None, "≥ 0.35× constant JSON", None, str(exc))
+        ]
     unit = "req/s (server on CPU 0, wrk -t1 -c64 -d20s on CPU 1, 5 s warm-up)"
     return [
         median_row(
-            "POST /v1/fault/assess vs constant-JSON aiohttp handler", ours, base, unit=unit, target=0.35
+            "POST /v1/fault/assess vs constant-JSON aiohttp handler",
+            ours,
+            base,
+            unit=unit,
+            target=0.35,
         ),
         median_row(
             "p99 latency, POST /v1/fault/assess (baseline: constant JSON)",

@@ -62,8 +62,12 @@ def synthetic_zones(rng: np.random.Generator) -> list[BenchZone]:
         normal = np.array([-(b - a)[1], (b - a)[0]])
         return a + t * (b - a) + rng.uniform(-0.04, 0.04, (per_edge - 1, 1)) * normal
 
-    horizontal = {(j, i): edge(nodes[j, i], nodes[j, i + 1]) for j in range(ny + 1) for i in range(nx)}
-    vertical = {(j, i): edge(nodes[j, i], nodes[j + 1, i]) for j in range(ny) for i in range(nx + 1)}
+    horizontal = {
+        (j, i): edge(nodes[j, i], nodes[j, i + 1]) for j in range(ny + 1) for i in range(nx)
+    }
+    vertical = {
+        (j, i): edge(nodes[j, i], nodes[j + 1, i]) for j in range(ny) for i in range(nx + 1)
+    }
     zones = []
     for j in range(ny):
         for i in range(nx):
@@ -86,7 +90,9 @@ def synthetic_zones(rng: np.random.Generator) -> list[BenchZone]:
     return zones
 
 
-def uniform_points(zones: list[BenchZone], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def uniform_points(
+    zones: list[BenchZone], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """POINTS points uniform over the zones' bounding box: (lats, lons)."""
     xmin, ymin, xmax, ymax = shapely.total_bounds([z.geometry for z in zones])
     return rng.uniform(ymin, ymax, POINTS), rng.uniform(xmin, xmax, POINTS)
@@ -105,7 +111,8 @@ def naive(zones: list[BenchZone], lats: np.ndarray, lons: np.ndarray) -> list[st
 def ceiling(tree: shapely.STRtree, lats: np.ndarray, lons: np.ndarray) -> int:
     """A raw per-point STRtree query with the `within` predicate: containment only, no routing rules."""
     return sum(
-        tree.query(Point(lon, lat), predicate="within").size for lat, lon in zip(lats, lons, strict=True)
+        tree.query(Point(lon, lat), predicate="within").size
+        for lat, lon in zip(lats, lons, strict=True)
     )
 
 
@@ -116,7 +123,9 @@ def timed(fn: Callable[[], object], points: int) -> float:
     return points / (time.perf_counter() - started)
 
 
-def check_agreement(index: ZoneIndex, zones: list[BenchZone], lats: np.ndarray, lons: np.ndarray) -> None:
+def check_agreement(
+    index: ZoneIndex, zones: list[BenchZone], lats: np.ndarray, lons: np.ndarray
+) -> None:
     """Before timing: wherever the index does not flag a point, it must name the naive loop's zone."""
     expected = naive(zones, lats, lons)
     for hit, want in zip(index.lookup_many(lats, lons), expected, strict=True):
@@ -140,7 +149,9 @@ def measure(
         batch.append(timed(lambda: index.lookup_many(lats, lons), POINTS))
         single.append(
             timed(
-                lambda: [index.lookup(a, b) for a, b in zip(lats.tolist(), lons.tolist(), strict=True)],
+                lambda: [
+                    index.lookup(a, b) for a, b in zip(lats.tolist(), lons.tolist(), strict=True)
+                ],
                 POINTS,
             )
         )
@@ -149,7 +160,13 @@ def measure(
     unit = f"points/s ({len(zones):,} zones, {POINTS:,} points{naive_note})"
     return [
         _row(f"zone lookup, {label}: ZoneIndex.lookup_many", batch, base, unit, target=True),
-        _row(f"zone lookup, {label}: ZoneIndex.lookup, one call per point", single, base, unit, target=False),
+        _row(
+            f"zone lookup, {label}: ZoneIndex.lookup, one call per point",
+            single,
+            base,
+            unit,
+            target=False,
+        ),
         _row(
             f"zone lookup, {label}: ceiling, raw STRtree.query(within) per point",
             ceil,
@@ -160,7 +177,9 @@ def measure(
     ]
 
 
-def _row(measure: str, ours: list[float], base: list[float], unit: str, *, target: bool) -> dict[str, Any]:
+def _row(
+    measure: str, ours: list[float], base: list[float], unit: str, *, target: bool
+) -> dict[str, Any]:
     value, baseline = statistics.median(ours), statistics.median(base)
     ratio = value / baseline
     return {
@@ -177,16 +196,23 @@ def _row(measure: str, ours: list[float], base: list[float], unit: str, *, targe
 
 def run() -> list[dict[str, Any]]:
     """Real zones (naive on all points) then synthetic zones (naive on a sample), each seeded 42."""
-    rows = measure("90 real Zhejiang counties", real_zones(), np.random.default_rng(SEED), sample=POINTS)
+    rows = measure(
+        "90 real Zhejiang counties", real_zones(), np.random.default_rng(SEED), sample=POINTS
+    )
     synthetic = synthetic_zones(np.random.default_rng(SEED))
-    rows += measure("3,000 synthetic grid cells", synthetic, np.random.default_rng(SEED), sample=NAIVE_SAMPLE)
+    rows += measure(
+        "3,000 synthetic grid cells", synthetic, np.random.default_rng(SEED), sample=NAIVE_SAMPLE
+    )
     return rows
 
 
 def main() -> None:
     """Print the rows as the markdown table of BENCH.md."""
     if not REAL_ZONES.exists():
-        print(f"note: {REAL_ZONES} not found; using {FALLBACK_ZONES} (the same 90 polygons)", file=sys.stderr)
+        print(
+            f"note: {REAL_ZONES} not found; using {FALLBACK_ZONES} (the same 90 polygons)",
+            file=sys.stderr,
+        )
     print("| measure | value | baseline | ratio | target | met |")
     print("|---|---|---|---|---|---|")
     for row in run():

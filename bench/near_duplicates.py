@@ -59,7 +59,9 @@ async def _fill(owner: str) -> list[tuple[str, int, int]]:
                       ((p >> 48) & 65535)::int
                FROM (SELECT g, ((random() * 4294967295)::bigint << 32) # (random() * 4294967295)::bigint AS p,
                             ((random() * 4294967295)::bigint << 32) # (random() * 4294967295)::bigint AS d
-                     FROM generate_series(1, $1::int) g) h""", STORED)
+                     FROM generate_series(1, $1::int) g) h""",
+            STORED,
+        )
         await conn.execute("""ALTER TABLE photo_similarity
                                   ADD CONSTRAINT photo_similarity_pkey PRIMARY KEY (sha256, variant);
                               CREATE INDEX photo_similarity_band0 ON photo_similarity (band0);
@@ -68,8 +70,10 @@ async def _fill(owner: str) -> list[tuple[str, int, int]]:
                               CREATE INDEX photo_similarity_band3 ON photo_similarity (band3);
                               ANALYZE photo_similarity""")
         picks = random.Random(SEED).sample(range(1, STORED + 1), QUERIES)
-        rows = await conn.fetch("SELECT sha256, phash, dhash FROM photo_similarity WHERE sha256 = ANY($1::text[])",
-                                [f"bench-{i}" for i in picks])
+        rows = await conn.fetch(
+            "SELECT sha256, phash, dhash FROM photo_similarity WHERE sha256 = ANY($1::text[])",
+            [f"bench-{i}" for i in picks],
+        )
     finally:
         await conn.close()
     return [(r["sha256"], r["phash"], r["dhash"]) for r in rows]
@@ -86,7 +90,9 @@ def _queries(sources: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     return out
 
 
-async def _measure(dsn: str, queries: list[tuple[str, int, int]]) -> tuple[list[float], list[float], float]:
+async def _measure(
+    dsn: str, queries: list[tuple[str, int, int]]
+) -> tuple[list[float], list[float], float]:
     from kuaichu.db import connect
 
     conn = await connect(dsn)
@@ -98,7 +104,9 @@ async def _measure(dsn: str, queries: list[tuple[str, int, int]]) -> tuple[list[
             hits = await conn.fetch(_INDEXED, p, d, *bands, P_MAX, D_MAX)
             indexed_ms.append((time.perf_counter() - t) * 1000)
             found += any(h["sha256"] == sha for h in hits)
-        for _sha, p, d in queries[:20]:  # the scan is slow: a tenth of the set is enough for its mean
+        for _sha, p, d in queries[
+            :20
+        ]:  # the scan is slow: a tenth of the set is enough for its mean
             t = time.perf_counter()
             await conn.fetch(_SCAN, p, d, P_MAX, D_MAX)
             scan_ms.append((time.perf_counter() - t) * 1000)
@@ -121,10 +129,31 @@ def run() -> list[Row]:
     p99s = [_p99(r[0]) for r in runs]
     recall = statistics.median(r[2] for r in runs)
     return [
-        median_row(f"near-duplicate lookup among {STORED:,} hashes: band index vs sequential scan (mean ms/query)",
-                   indexed_means, scan_means, unit="ms", target=10, higher_is_better=False),
-        Row("near-duplicate lookup p99 (band index)", statistics.median(p99s), None, None, "≤ 20 ms",
-            statistics.median(p99s) <= 20, f"{min(p99s):.2f}–{max(p99s):.2f}", "ms"),
-        Row(f"recall of the band index on the test set (0–{P_MAX} pHash, 0–{D_MAX} dHash bits flipped)",
-            recall * 100, None, None, "— (reported)", None, unit="%"),
+        median_row(
+            f"near-duplicate lookup among {STORED:,} hashes: band index vs sequential scan (mean ms/query)",
+            indexed_means,
+            scan_means,
+            unit="ms",
+            target=10,
+            higher_is_better=False,
+        ),
+        Row(
+            "near-duplicate lookup p99 (band index)",
+            statistics.median(p99s),
+            None,
+            None,
+            "≤ 20 ms",
+            statistics.median(p99s) <= 20,
+            f"{min(p99s):.2f}–{max(p99s):.2f}",
+            "ms",
+        ),
+        Row(
+            f"recall of the band index on the test set (0–{P_MAX} pHash, 0–{D_MAX} dHash bits flipped)",
+            recall * 100,
+            None,
+            None,
+            "— (reported)",
+            None,
+            unit="%",
+        ),
     ]

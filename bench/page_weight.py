@@ -15,7 +15,12 @@ from bench.common import RUNS, Row, bench_database, free_port, kuaichu_server
 NAME = "page_weight"
 CHROMIUM = os.environ.get("KUAICHU_CHROMIUM", "/usr/bin/chromium")
 # DevTools' "Slow 4G" preset (Chromium's throttling presets): latency 562.5 ms, 180,000 B/s down, 84,375 B/s up.
-SLOW_4G = {"offline": False, "latency": 562.5, "downloadThroughput": 180_000, "uploadThroughput": 84_375}
+SLOW_4G = {
+    "offline": False,
+    "latency": 562.5,
+    "downloadThroughput": 180_000,
+    "uploadThroughput": 84_375,
+}
 FIRST_BUDGET, LATER_BUDGET, LCP_BUDGET_MS = 150 * 1024, 50 * 1024, 2500
 LCP_SCRIPT = """() => new Promise((resolve) => {
   let last = 0;
@@ -27,14 +32,22 @@ LCP_SCRIPT = """() => new Promise((resolve) => {
 
 async def _load(browser: Any, url: str, later: str | None) -> tuple[int, float, int]:
     """One cold load of `url` (bytes, LCP in ms), then `later` in the same profile (bytes)."""
-    context = await browser.new_context(viewport={"width": 360, "height": 780}, device_scale_factor=2,
-                                        is_mobile=True, has_touch=True, locale="zh-CN")
+    context = await browser.new_context(
+        viewport={"width": 360, "height": 780},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
     page = await context.new_page()
     cdp = await context.new_cdp_session(page)
     await cdp.send("Network.enable")
     await cdp.send("Network.emulateNetworkConditions", SLOW_4G)
     received: dict[str, int] = {}
-    cdp.on("Network.loadingFinished", lambda e: received.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    cdp.on(
+        "Network.loadingFinished",
+        lambda e: received.__setitem__(e["requestId"], int(e["encodedDataLength"])),
+    )
     await page.goto(url, wait_until="networkidle")
     lcp = float(await page.evaluate(LCP_SCRIPT))
     first = sum(received.values())
@@ -78,13 +91,19 @@ def run() -> list[Row]:
     with bench_database() as dsn:
         port = free_port()
         with kuaichu_server(dsn, port) as url:
-            base = url.replace("127.0.0.1", "localhost")  # a secure context for the browser, as on a phone over https
+            base = url.replace(
+                "127.0.0.1", "localhost"
+            )  # a secure context for the browser, as on a phone over https
             firsts, lcps, laters = asyncio.run(_measure(base))
-    profile = (f"Slow 4G via CDP: latency {SLOW_4G['latency']} ms, down {SLOW_4G['downloadThroughput']:,} B/s, "
-               f"up {SLOW_4G['uploadThroughput']:,} B/s, no CPU throttling")
+    profile = (
+        f"Slow 4G via CDP: latency {SLOW_4G['latency']} ms, down {SLOW_4G['downloadThroughput']:,} B/s, "
+        f"up {SLOW_4G['uploadThroughput']:,} B/s, no CPU throttling"
+    )
     print(profile)
     return [
         _row("driver app: first page transferred (/, cold)", firsts, FIRST_BUDGET, "KB", 1024),
-        _row("driver app: later page transferred (/join after /)", laters, LATER_BUDGET, "KB", 1024),
+        _row(
+            "driver app: later page transferred (/join after /)", laters, LATER_BUDGET, "KB", 1024
+        ),
         _row(f"driver app: LCP of / ({profile})", lcps, LCP_BUDGET_MS, "ms"),
     ]

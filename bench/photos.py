@@ -21,13 +21,18 @@ THREADS = 2  # the machine has 2 cores; both pipelines get the same pool
 RUNS = 3
 TARGET_RATIO = 2.0
 # (label, size, photos per timed run): enough work for each run to last about a second.
-WORKLOADS = (("12 MP JPEG (4000×3000)", (4000, 3000), 8), ("2 MP JPEG (1600×1200)", (1600, 1200), 32))
+WORKLOADS = (
+    ("12 MP JPEG (4000×3000)", (4000, 3000), 8),
+    ("2 MP JPEG (1600×1200)", (1600, 1200), 32),
+)
 
 
 def make_photo(size: tuple[int, int], rng: random.Random) -> bytes:
     """A JPEG q90 with colour blobs under noise (so it does not compress trivially), EXIF time and GPS."""
     width, height = size
-    blobs = Image.frombytes("RGB", (40, 30), rng.randbytes(3600)).resize(size, Image.Resampling.BICUBIC)
+    blobs = Image.frombytes("RGB", (40, 30), rng.randbytes(3600)).resize(
+        size, Image.Resampling.BICUBIC
+    )
     noise = Image.frombytes("RGB", size, rng.randbytes(width * height * 3))
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = 1
@@ -50,7 +55,9 @@ def naive(data: bytes) -> int:
     written = 0
     for box in (PREVIEW_PX, THUMBNAIL_PX):
         out = io.BytesIO()
-        upright.resize(fit(upright.size, box), Image.Resampling.LANCZOS).save(out, "JPEG", quality=85)
+        upright.resize(fit(upright.size, box), Image.Resampling.LANCZOS).save(
+            out, "JPEG", quality=85
+        )
         written += out.tell()
     return written
 
@@ -75,10 +82,14 @@ def _row(measure: str, ours: list[float], base: list[float], unit: str) -> dict[
     value, baseline = statistics.median(ours), statistics.median(base)
     ratio = value / baseline
     return {
-        "measure": measure, "value": round(value, 2), "baseline": round(baseline, 2),
+        "measure": measure,
+        "value": round(value, 2),
+        "baseline": round(baseline, 2),
         "ratio": round(ratio, 2),
-        "target": f"≥ {TARGET_RATIO:g}× baseline", "met": ratio >= TARGET_RATIO,
-        "spread": f"{min(ours):.2f}–{max(ours):.2f} (baseline {min(base):.2f}–{max(base):.2f})", "unit": unit,
+        "target": f"≥ {TARGET_RATIO:g}× baseline",
+        "met": ratio >= TARGET_RATIO,
+        "spread": f"{min(ours):.2f}–{max(ours):.2f} (baseline {min(base):.2f}–{max(base):.2f})",
+        "unit": unit,
     }
 
 
@@ -103,10 +114,14 @@ def main() -> None:
     print("| measure | value | baseline | ratio | target | met |")
     print("|---|---|---|---|---|---|")
     for row in run():
-        print(f"| {row['measure']} | {row['value']} {row['unit']} [{row['spread']}] | {row['baseline']} | "
-              f"{row['ratio']}× | {row['target']} | {'yes' if row['met'] else 'no'} |")
-    print("\nBaseline: Image.open → full decode → exif_transpose → LANCZOS to 1280 and 256 px → JPEG both,"
-          " plus SHA-256.\nUpload latency and event-loop lag need the upload endpoint; not measured here.")
+        print(
+            f"| {row['measure']} | {row['value']} {row['unit']} [{row['spread']}] | {row['baseline']} | "
+            f"{row['ratio']}× | {row['target']} | {'yes' if row['met'] else 'no'} |"
+        )
+    print(
+        "\nBaseline: Image.open → full decode → exif_transpose → LANCZOS to 1280 and 256 px → JPEG both,"
+        " plus SHA-256.\nUpload latency and event-loop lag need the upload endpoint; not measured here."
+    )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import json
 
-from bench.common import Row, WrkMissing, baseline_server, bench_database, free_port, kuaichu_server, median_row, wrk
+from bench.common import (
+    Row,
+    WrkMissing,
+    baseline_server,
+    bench_database,
+    free_port,
+    kuaichu_server,
+    median_row,
+    wrk,
+)
 from bench.drivers import login, report_body
 
 NAME = "report_create"
@@ -45,10 +54,25 @@ def run() -> list[Row]:
                     base.append(rps)
                     base_p99.append(p99)
     except WrkMissing as exc:
-        return [Row("POST /v1/reports", None, None, None, "≥ 0.5× pydantic + INSERT", None, str(exc))]
+        return [
+            Row("POST /v1/reports", None, None, None, "≥ 0.5× pydantic + INSERT", None, str(exc))
+        ]
     unit = "req/s (wrk -t1 -c64 -d20s; rate limits lifted by KUAICHU_BENCH_DISABLE_RATE_LIMITS)"
     return [
-        median_row("POST /v1/reports (party A, no photos) vs pydantic + INSERT", ours, base, unit=unit, target=0.5),
-        median_row("p99 latency, POST /v1/reports (baseline: pydantic + INSERT)", ours_p99, base_p99, unit="ms",
-                   target=None, target_text="— (reported)", higher_is_better=False),
+        median_row(
+            "POST /v1/reports (party A, no photos) vs pydantic + INSERT",
+            ours,
+            base,
+            unit=unit,
+            target=0.5,
+        ),
+        median_row(
+            "p99 latency, POST /v1/reports (baseline: pydantic + INSERT)",
+            ours_p99,
+            base_p99,
+            unit="ms",
+            target=None,
+            target_text="— (reported)",
+            higher_is_better=False,
+        ),
     ]

@@ -26,8 +26,11 @@ TARGET = 0.3
 FAIL_RATE = 0.3
 INSURERS = ("PICC", "CPIC", "PINGAN")
 # The 503 run shortens the back-off by settings (not code) so that it measures delivery, not waiting.
-RETRY_ENV = {"KUAICHU_OUTBOX_BACKOFF_BASE_S": "0.05", "KUAICHU_OUTBOX_BACKOFF_MAX_S": "1",
-             "KUAICHU_OUTBOX_POLL_S": "0.05"}
+RETRY_ENV = {
+    "KUAICHU_OUTBOX_BACKOFF_BASE_S": "0.05",
+    "KUAICHU_OUTBOX_BACKOFF_MAX_S": "1",
+    "KUAICHU_OUTBOX_POLL_S": "0.05",
+}
 
 
 # ---- receiver (its own process, pinned to CPU 1) ------------------------------------------------------------
@@ -64,8 +67,20 @@ def receiver(fail_rate: float) -> Iterator[str]:
     from bench.common import pinned_server
 
     port = free_port()
-    argv = ["taskset", "-c", "1", sys.executable, "-m", "bench.webhooks", "receiver", str(port), str(fail_rate)]
-    with pinned_server(argv, port, {"PYTHONPATH": str(REPO)}) as url:  # pinned_server's CPU 0 is overridden
+    argv = [
+        "taskset",
+        "-c",
+        "1",
+        sys.executable,
+        "-m",
+        "bench.webhooks",
+        "receiver",
+        str(port),
+        str(fail_rate),
+    ]
+    with pinned_server(
+        argv, port, {"PYTHONPATH": str(REPO)}
+    ) as url:  # pinned_server's CPU 0 is overridden
         yield url
 
 
@@ -84,10 +99,14 @@ async def _baseline(url: str, bodies: list[bytes]) -> float:
 
     queue = iter(enumerate(bodies))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
+
         async def worker() -> None:
             for i, body in queue:
-                async with session.post(url + "/hooks", data=body, headers={
-                        "content-type": "application/json", "webhook-id": f"base_{i}"}) as r:
+                async with session.post(
+                    url + "/hooks",
+                    data=body,
+                    headers={"content-type": "application/json", "webhook-id": f"base_{i}"},
+                ) as r:
                     await r.read()
 
         await asyncio.gather(*[worker() for _ in range(CONCURRENCY)])
@@ -111,7 +130,10 @@ async def _enqueue(dsn: str, url: str) -> tuple[list[bytes], set[str]]:
     try:
         async with pool.acquire() as conn:
             await conn.execute("DELETE FROM outbox")
-            await conn.execute("UPDATE insurers SET webhook_url = $1::text, webhook_disabled_at = NULL", url + "/hooks")
+            await conn.execute(
+                "UPDATE insurers SET webhook_url = $1::text, webhook_disabled_at = NULL",
+                url + "/hooks",
+            )
 
         async def batch(start: int) -> None:
             async with pool.acquire() as conn:
@@ -119,14 +141,26 @@ async def _enqueue(dsn: str, url: str) -> tuple[list[bytes], set[str]]:
                     rid = uuid.UUID(int=random.Random(i).getrandbits(128))
                     async with conn.transaction():
                         msg = await enqueue_insurer_event(
-                            conn, insurer_code=INSURERS[i % len(INSURERS)], event_type="report.disputed",
-                            data={"report_id": str(rid), "party_label": "B", "reason": f"{i} {reason}"},
-                            occurred_at=at, report_id=rid, dedupe_key=f"bench:{i}")
+                            conn,
+                            insurer_code=INSURERS[i % len(INSURERS)],
+                            event_type="report.disputed",
+                            data={
+                                "report_id": str(rid),
+                                "party_label": "B",
+                                "reason": f"{i} {reason}",
+                            },
+                            occurred_at=at,
+                            report_id=rid,
+                            dedupe_key=f"bench:{i}",
+                        )
                     ids.add(webhook_id(msg))
 
         await asyncio.gather(*[batch(k) for k in range(8)])
         async with pool.acquire() as conn:
-            bodies = [r["b"].encode() for r in await conn.fetch("SELECT payload->>'body' AS b FROM outbox LIMIT 64")]
+            bodies = [
+                r["b"].encode()
+                for r in await conn.fetch("SELECT payload->>'body' AS b FROM outbox LIMIT 64")
+            ]
     finally:
         await pool.close()
     return bodies, ids
@@ -137,18 +171,30 @@ async def _delivered(dsn: str) -> tuple[int, float | None]:
 
     conn = await asyncpg.connect(dsn)
     try:
-        row = await conn.fetchrow("SELECT count(*) FILTER (WHERE status = 'delivered') AS n, "
-                                  "extract(epoch FROM max(delivered_at)) AS last FROM outbox")
+        row = await conn.fetchrow(
+            "SELECT count(*) FILTER (WHERE status = 'delivered') AS n, "
+            "extract(epoch FROM max(delivered_at)) AS last FROM outbox"
+        )
         return row["n"], row["last"]
     finally:
         await conn.close()
 
 
-def _worker_run(dsn: str, url: str, ids: set[str], extra_env: dict[str, str]) -> tuple[float, int, int, int]:
+def _worker_run(
+    dsn: str, url: str, ids: set[str], extra_env: dict[str, str]
+) -> tuple[float, int, int, int]:
     """Start `kuaichu worker`, wait for every message delivered; rate and lost / duplicated / new-id counts."""
-    env = {**os.environ, "DATABASE_URL": dsn, "KUAICHU_OUTBOX_CONCURRENCY": str(CONCURRENCY),
-           "KUAICHU_DB_POOL_MAX": "10", "KUAICHU_VAR_DIR": str(REPO / "var" / "bench"), **extra_env}
-    proc = subprocess.Popen([str(VENV_BIN / "kuaichu"), "worker"], env=env, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "KUAICHU_OUTBOX_CONCURRENCY": str(CONCURRENCY),
+        "KUAICHU_DB_POOL_MAX": "10",
+        "KUAICHU_VAR_DIR": str(REPO / "var" / "bench"),
+        **extra_env,
+    }
+    proc = subprocess.Popen(
+        [str(VENV_BIN / "kuaichu"), "worker"], env=env, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 600
         while asyncio.run(_delivered(dsn))[0] < N and time.monotonic() < deadline:
@@ -165,13 +211,17 @@ def _worker_run(dsn: str, url: str, ids: set[str], extra_env: dict[str, str]) ->
     return N / (float(last) - stats["first"]), lost, duplicated, new_id
 
 
-def _measure(dsn: str, fail_rate: float, extra_env: dict[str, str]) -> tuple[list[float], list[float], Counter]:
+def _measure(
+    dsn: str, fail_rate: float, extra_env: dict[str, str]
+) -> tuple[list[float], list[float], Counter]:
     ours, base, faults = [], [], Counter()
     with receiver(fail_rate) as url:
         for _ in range(RUNS):
             bodies, ids = asyncio.run(_enqueue(dsn, url))
             if not base or fail_rate == 0:
-                base.append(asyncio.run(_baseline(url, [bodies[i % len(bodies)] for i in range(N)])))
+                base.append(
+                    asyncio.run(_baseline(url, [bodies[i % len(bodies)] for i in range(N)]))
+                )
             rate, lost, dup, new = _worker_run(dsn, url, ids, extra_env)
             ours.append(rate)
             faults.update(lost=lost, duplicated=dup, new_id=new)
@@ -183,15 +233,37 @@ def run() -> list[Row]:
     with bench_database() as dsn:
         ours, base, f = _measure(dsn, 0.0, {})
         ours503, _, f503 = _measure(dsn, FAIL_RATE, RETRY_ENV)
-    rows = [median_row("insurer webhooks via outbox + worker vs one raw ClientSession", ours, base, unit=unit,
-                       target=TARGET)]
-    rows.append(median_row("same with 30 % 503 answers (back-off 0.05 s base, 1 s max)", ours503, base, unit=unit,
-                           target=None))
+    rows = [
+        median_row(
+            "insurer webhooks via outbox + worker vs one raw ClientSession",
+            ours,
+            base,
+            unit=unit,
+            target=TARGET,
+        )
+    ]
+    rows.append(
+        median_row(
+            "same with 30 % 503 answers (back-off 0.05 s base, 1 s max)",
+            ours503,
+            base,
+            unit=unit,
+            target=None,
+        )
+    )
     for label, c in (("200 run", f), ("503 run", f503)):
         zero = c["lost"] == c["duplicated"] == c["new_id"] == 0
-        rows.append(Row(f"webhooks {label}: lost {c['lost']}, duplicated {c['duplicated']}, re-sent under a new id "
-                        f"{c['new_id']} (over {RUNS}×{N:,})", float(c["lost"] + c["duplicated"] + c["new_id"]), None,
-                        None, "all 0", zero))
+        rows.append(
+            Row(
+                f"webhooks {label}: lost {c['lost']}, duplicated {c['duplicated']}, re-sent under a new id "
+                f"{c['new_id']} (over {RUNS}×{N:,})",
+                float(c["lost"] + c["duplicated"] + c["new_id"]),
+                None,
+                None,
+                "all 0",
+                zero,
+            )
+        )
     return rows
 
 

@@ -77,8 +77,15 @@ def library_years() -> tuple[HolidayYear, ...]:
 
     source = "chinesecalendar (国务院办公厅节假日安排通知)"
     years = {d.year for d in constants.holidays} | {d.year for d in constants.workdays}
-    return tuple(HolidayYear(y, frozenset(d for d in constants.holidays if d.year == y),
-                             frozenset(d for d in constants.workdays if d.year == y), source) for y in sorted(years))
+    return tuple(
+        HolidayYear(
+            y,
+            frozenset(d for d in constants.holidays if d.year == y),
+            frozenset(d for d in constants.workdays if d.year == y),
+            source,
+        )
+        for y in sorted(years)
+    )
 
 
 def calendar_with(loaded: Iterable[HolidayYear]) -> HolidayCalendar:
@@ -90,5 +97,9 @@ def calendar_with(loaded: Iterable[HolidayYear]) -> HolidayCalendar:
 
 
 def year_from_rows(row: Mapping) -> HolidayYear:
-    return HolidayYear(row["year"], frozenset(row["holidays"]), frozenset(row["workdays"]),
-                       f"{row['source_title']}（{row['source_number']}，{row['source_date'].isoformat()}）")
+    return HolidayYear(
+        row["year"],
+        frozenset(row["holidays"]),
+        frozenset(row["workdays"]),
+        f"{row['source_title']}（{row['source_number']}，{row['source_date'].isoformat()}）",
+    )

@@ -21,11 +21,15 @@ from claims.webhooks import body_of, signed_headers, webhook_id
 from kernel.crypto import Keyring
 from kernel.retry_after import retry_after_seconds
 
-DISABLED_WAIT_S = 3600.0  # a disabled endpoint's messages look again hourly; re-enabling wakes them at once
+DISABLED_WAIT_S = (
+    3600.0  # a disabled endpoint's messages look again hourly; re-enabling wakes them at once
+)
 
 
 class WebhookRetry(Exception):
-    def __init__(self, reason: str, *, after_s: float | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, reason: str, *, after_s: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(reason)
         self.after_s = after_s
         self.status = status
@@ -64,8 +68,15 @@ class EndpointCache:
         self._rows.pop(code, None)
 
 
-async def deliver(*, cache: EndpointCache, http: aiohttp.ClientSession, message_id: UUID,
-                  payload: dict[str, Any], timeout_s: float, keyring: Keyring) -> int:
+async def deliver(
+    *,
+    cache: EndpointCache,
+    http: aiohttp.ClientSession,
+    message_id: UUID,
+    payload: dict[str, Any],
+    timeout_s: float,
+    keyring: Keyring,
+) -> int:
     """Post once; return the 2xx status, or raise WebhookRetry / WebhookRefused."""
     code = payload["insurer_code"]
     ep = await cache.get(code)
@@ -75,16 +86,23 @@ async def deliver(*, cache: EndpointCache, http: aiohttp.ClientSession, message_
     if ep is None or not ep.url:
         raise WebhookRefused(f"insurer {code} has no webhook endpoint configured")
     if ep.disabled_at is not None:
-        raise WebhookRetry(f"endpoint of {code} disabled since {ep.disabled_at.isoformat()}: {ep.disabled_reason}",
-                           after_s=DISABLED_WAIT_S)
+        raise WebhookRetry(
+            f"endpoint of {code} disabled since {ep.disabled_at.isoformat()}: {ep.disabled_reason}",
+            after_s=DISABLED_WAIT_S,
+        )
     body = body_of(payload, keyring)
     try:
         headers = signed_headers(secrets=ep.secrets, msg_id=webhook_id(message_id), body=body)
     except ValueError as exc:
         raise WebhookRefused(f"insurer {code}: {exc}") from None
     try:
-        async with http.post(ep.url, data=body.encode(), headers=headers, allow_redirects=False,
-                             timeout=aiohttp.ClientTimeout(total=timeout_s)) as resp:
+        async with http.post(
+            ep.url,
+            data=body.encode(),
+            headers=headers,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+        ) as resp:
             status = resp.status
             text = (await resp.content.read(500)).decode(errors="replace")
             retry_after = resp.headers.get("Retry-After")
@@ -98,8 +116,12 @@ async def deliver(*, cache: EndpointCache, http: aiohttp.ClientSession, message_
         async with cache.pool.acquire() as conn, conn.transaction():
             await endpoints.disable(conn, code=code, reason=f"HTTP 410 from {ep.url}: {text[:200]}")
         cache.forget(code)
-        raise WebhookRefused(f"HTTP 410: endpoint of {code} gone; disabled until an operator re-enables it",
-                             status=status)
+        raise WebhookRefused(
+            f"HTTP 410: endpoint of {code} gone; disabled until an operator re-enables it",
+            status=status,
+        )
     if status in (408, 429) or status >= 500:
-        raise WebhookRetry(f"HTTP {status} from {code}", after_s=retry_after_seconds(retry_after), status=status)
+        raise WebhookRetry(
+            f"HTTP {status} from {code}", after_s=retry_after_seconds(retry_after), status=status
+        )
     raise WebhookRefused(f"HTTP {status} from {code}: {text[:300]}", status=status)

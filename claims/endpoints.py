@@ -31,7 +31,9 @@ class Endpoint:
 def secret_valid(entry: Mapping[str, Any], now: datetime) -> bool:
     """A dated secret signs while now is in [not_before, not_after)."""
     nb, na = entry.get("not_before"), entry.get("not_after")
-    return (nb is None or datetime.fromisoformat(nb) <= now) and (na is None or now < datetime.fromisoformat(na))
+    return (nb is None or datetime.fromisoformat(nb) <= now) and (
+        na is None or now < datetime.fromisoformat(na)
+    )
 
 
 def _secrets(raw: Any) -> tuple[dict[str, Any], ...]:
@@ -46,8 +48,13 @@ async def endpoint(conn: asyncpg.Connection, *, code: str) -> Endpoint | None:
     )
     if row is None:
         return None
-    return Endpoint(row["code"], row["webhook_url"], _secrets(row["webhook_secrets"]), row["webhook_disabled_at"],
-                    row["webhook_disabled_reason"])
+    return Endpoint(
+        row["code"],
+        row["webhook_url"],
+        _secrets(row["webhook_secrets"]),
+        row["webhook_disabled_at"],
+        row["webhook_disabled_reason"],
+    )
 
 
 async def disable(conn: asyncpg.Connection, *, code: str, reason: str) -> bool:
@@ -55,27 +62,57 @@ async def disable(conn: asyncpg.Connection, *, code: str, reason: str) -> bool:
     done = await conn.fetchval(
         """UPDATE insurers SET webhook_disabled_at = now(), webhook_disabled_reason = $2::text
            WHERE code = $1::text AND webhook_disabled_at IS NULL RETURNING true""",
-        code, reason[:500],
+        code,
+        reason[:500],
     )
     if done:
-        await record(conn, AuditEvent("insurer", code, "webhook_disabled", ("system", "webhooks"), None,
-                                      {"webhook_disabled_reason": {"before": None, "after": reason[:500]}}))
+        await record(
+            conn,
+            AuditEvent(
+                "insurer",
+                code,
+                "webhook_disabled",
+                ("system", "webhooks"),
+                None,
+                {"webhook_disabled_reason": {"before": None, "after": reason[:500]}},
+            ),
+        )
     return bool(done)
 
 
-async def enable(conn: asyncpg.Connection, *, code: str, actor: tuple[str, str | None]) -> int | None:
+async def enable(
+    conn: asyncpg.Connection, *, code: str, actor: tuple[str, str | None]
+) -> int | None:
     """Re-enable an endpoint and wake its waiting messages (and those parked by the 410); None if unknown."""
     before = await conn.fetchrow(
-        "SELECT webhook_disabled_at FROM insurers WHERE code = $1::text FOR UPDATE", code)
+        "SELECT webhook_disabled_at FROM insurers WHERE code = $1::text FOR UPDATE", code
+    )
     if before is None:
         return None
     await conn.execute(
         """UPDATE insurers SET webhook_disabled_at = NULL, webhook_disabled_reason = NULL WHERE code = $1::text""",
-        code)
-    woken = await outbox.wake(conn, topic=TOPIC, payload_has={"insurer_code": code}, parked_by_status=410)
-    await record(conn, AuditEvent("insurer", code, "webhook_enabled", actor, None, {
-        "webhook_disabled_at": {"before": str(before["webhook_disabled_at"]), "after": None},
-        "messages_woken": {"before": None, "after": woken}}))
+        code,
+    )
+    woken = await outbox.wake(
+        conn, topic=TOPIC, payload_has={"insurer_code": code}, parked_by_status=410
+    )
+    await record(
+        conn,
+        AuditEvent(
+            "insurer",
+            code,
+            "webhook_enabled",
+            actor,
+            None,
+            {
+                "webhook_disabled_at": {
+                    "before": str(before["webhook_disabled_at"]),
+                    "after": None,
+                },
+                "messages_woken": {"before": None, "after": woken},
+            },
+        ),
+    )
     return int(woken)
 
 
@@ -100,19 +137,36 @@ def fingerprint(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()[:12]
 
 
-def secret_views(entries: tuple[dict[str, Any], ...] | list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+def secret_views(
+    entries: tuple[dict[str, Any], ...] | list[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
     """The dated list as operators see it: dates, whether each signs now, a fingerprint; never the secret."""
-    return [{"fingerprint": fingerprint(e["secret"]), "not_before": e.get("not_before"),
-             "not_after": e.get("not_after"), "signing": secret_valid(e, now)} for e in entries]
+    return [
+        {
+            "fingerprint": fingerprint(e["secret"]),
+            "not_before": e.get("not_before"),
+            "not_after": e.get("not_after"),
+            "signing": secret_valid(e, now),
+        }
+        for e in entries
+    ]
 
 
-async def rotate_secret(conn: asyncpg.Connection, *, code: str, overlap: timedelta, actor: tuple[str, str | None],
-                        now: datetime | None = None) -> tuple[str, list[dict[str, Any]]] | None:
+async def rotate_secret(
+    conn: asyncpg.Connection,
+    *,
+    code: str,
+    overlap: timedelta,
+    actor: tuple[str, str | None],
+    now: datetime | None = None,
+) -> tuple[str, list[dict[str, Any]]] | None:
     """A new secret signing from now on; every secret still signing stops `overlap` from now (sooner if it was
     to stop sooner), so the receiver can take the new one while both sign. Returns the new secret (shown once)
     and the dated list; None for an unknown insurer. Audited with fingerprints only."""
     at = (now or datetime.now(UTC)).replace(microsecond=0)
-    raw = await conn.fetchval("SELECT webhook_secrets FROM insurers WHERE code = $1::text FOR UPDATE", code)
+    raw = await conn.fetchval(
+        "SELECT webhook_secrets FROM insurers WHERE code = $1::text FOR UPDATE", code
+    )
     if raw is None:
         return None
     entries = [dict(e) for e in _secrets(raw)]
@@ -123,11 +177,28 @@ async def rotate_secret(conn: asyncpg.Connection, *, code: str, overlap: timedel
             e["not_after"] = ends
     new = "whsec_" + base64.b64encode(random.token_bytes(32)).decode()
     entries.append({"secret": new, "not_before": at.isoformat()})
-    await conn.execute("UPDATE insurers SET webhook_secrets = $2::jsonb, updated_at = now() WHERE code = $1::text",
-                       code, entries)
-    await record(conn, AuditEvent("insurer", code, "webhook_secret_rotated", actor, None, {
-        "webhook_secret": {"before": [fingerprint(e["secret"]) for e in entries[:-1]], "after": fingerprint(new)},
-        "overlap_s": {"before": None, "after": overlap.total_seconds()}}))
+    await conn.execute(
+        "UPDATE insurers SET webhook_secrets = $2::jsonb, updated_at = now() WHERE code = $1::text",
+        code,
+        entries,
+    )
+    await record(
+        conn,
+        AuditEvent(
+            "insurer",
+            code,
+            "webhook_secret_rotated",
+            actor,
+            None,
+            {
+                "webhook_secret": {
+                    "before": [fingerprint(e["secret"]) for e in entries[:-1]],
+                    "after": fingerprint(new),
+                },
+                "overlap_s": {"before": None, "after": overlap.total_seconds()},
+            },
+        ),
+    )
     return new, secret_views(entries, at)
 
 

@@ -35,7 +35,9 @@ TERMINAL = frozenset({S.CLOSED, S.WITHDRAWN, S.NOT_OWING})
 NEXT: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     # documents_complete at once: the insurer states none are needed, or says it has them all (PRODUCT.md)
     S.OPENED: frozenset({S.DOCUMENTS_REQUESTED, S.DOCUMENTS_COMPLETE, S.WITHDRAWN}),
-    S.DOCUMENTS_REQUESTED: frozenset({S.DOCUMENTS_REQUESTED, S.DOCUMENTS_COMPLETE, S.WITHDRAWN}),  # more items
+    S.DOCUMENTS_REQUESTED: frozenset(
+        {S.DOCUMENTS_REQUESTED, S.DOCUMENTS_COMPLETE, S.WITHDRAWN}
+    ),  # more items
     S.DOCUMENTS_COMPLETE: frozenset({S.DECIDED, S.WITHDRAWN}),
     S.DECIDED: frozenset({S.PAYOUT_AGREED, S.CLOSED, S.WITHDRAWN}),  # closed: not covered
     S.PAYOUT_AGREED: frozenset({S.PAYOUT_AGREED, S.PAID, S.WITHDRAWN}),  # revisable until paid
@@ -58,9 +60,15 @@ STATUS_ZH: dict[ClaimStatus, str] = {
     S.NOT_OWING: "无需该保险公司赔付",
 }
 STATUS_EN: dict[ClaimStatus, str] = {
-    S.OPENED: "opened", S.DOCUMENTS_REQUESTED: "documents requested", S.DOCUMENTS_COMPLETE: "documents complete",
-    S.DECIDED: "decided", S.PAYOUT_AGREED: "payout agreed", S.PAID: "paid", S.CLOSED: "closed",
-    S.WITHDRAWN: "withdrawn", S.NOT_OWING: "not owing (this insurer pays nothing)",
+    S.OPENED: "opened",
+    S.DOCUMENTS_REQUESTED: "documents requested",
+    S.DOCUMENTS_COMPLETE: "documents complete",
+    S.DECIDED: "decided",
+    S.PAYOUT_AGREED: "payout agreed",
+    S.PAID: "paid",
+    S.CLOSED: "closed",
+    S.WITHDRAWN: "withdrawn",
+    S.NOT_OWING: "not owing (this insurer pays nothing)",
 }
 
 DOCUMENTS_LISTED_DAYS = 1  # §28
@@ -113,8 +121,14 @@ class Deadline:
         return self.met_at is None and now > self.due_at
 
 
-def _deadline(duty: str, start: datetime, days: int, met_at: datetime | None, basis: str,
-              calendar: HolidayCalendar) -> Deadline:
+def _deadline(
+    duty: str,
+    start: datetime,
+    days: int,
+    met_at: datetime | None,
+    basis: str,
+    calendar: HolidayCalendar,
+) -> Deadline:
     due = calendar.due(start, days)
     return Deadline(duty, due.at, met_at, f"{basis}; 民法典 §201, §203", due.provisional)
 
@@ -123,13 +137,33 @@ def deadlines(m: Moments, calendar: HolidayCalendar) -> list[Deadline]:
     """Each duty whose clock has started, with its due time and when it was met."""
     out = []
     if m.applied_at is not None:
-        out.append(_deadline("documents_listed", m.applied_at, DOCUMENTS_LISTED_DAYS, m.documents_requested_at,
-                             "交强险条例 §28", calendar))
+        out.append(
+            _deadline(
+                "documents_listed",
+                m.applied_at,
+                DOCUMENTS_LISTED_DAYS,
+                m.documents_requested_at,
+                "交强险条例 §28",
+                calendar,
+            )
+        )
     if m.documents_complete_at is not None:
-        out.append(_deadline("decision", m.documents_complete_at, DECISION_DAYS, m.decided_at, "交强险条例 §29",
-                             calendar))
+        out.append(
+            _deadline(
+                "decision",
+                m.documents_complete_at,
+                DECISION_DAYS,
+                m.decided_at,
+                "交强险条例 §29",
+                calendar,
+            )
+        )
     if m.payout_agreed_at is not None:
-        out.append(_deadline("payment", m.payout_agreed_at, PAYMENT_DAYS, m.paid_at, "交强险条例 §29", calendar))
+        out.append(
+            _deadline(
+                "payment", m.payout_agreed_at, PAYMENT_DAYS, m.paid_at, "交强险条例 §29", calendar
+            )
+        )
     return out
 
 
@@ -144,7 +178,9 @@ def duty_state(d: Deadline, *, now: datetime, ended_at: datetime | None) -> str:
     return "overdue" if now > d.due_at else "open"
 
 
-def overdue(m: Moments, *, status: ClaimStatus, now: datetime, calendar: HolidayCalendar) -> list[Deadline]:
+def overdue(
+    m: Moments, *, status: ClaimStatus, now: datetime, calendar: HolidayCalendar
+) -> list[Deadline]:
     """Open duties past due; a withdrawn or closed claim owes nothing more."""
     if status in TERMINAL:
         return []

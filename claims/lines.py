@@ -38,17 +38,24 @@ def planned_lines(parties: Sequence[PartyCover], label: str) -> list[LinePlan]:
     """The lines a claim on vehicle `label` opens with, one per insurer, in insurer-code order."""
     victim = next(p for p in parties if p.label == label)
     nobody_liable = all(p.share_percent == 0 for p in parties)
-    payers = [p for p in parties if p.label != label] if nobody_liable else payers_of(victim, parties)
+    payers = (
+        [p for p in parties if p.label != label] if nobody_liable else payers_of(victim, parties)
+    )
     by_insurer: dict[str, list[str]] = {}
     basis: dict[str, str] = {}
     for p in payers:
-        if p.insurer_code and p.has_compulsory:  # an uninsured payer pays as a party (SPC 2020 §16): no line
+        if (
+            p.insurer_code and p.has_compulsory
+        ):  # an uninsured payer pays as a party (SPC 2020 §16): no line
             by_insurer.setdefault(p.insurer_code, []).append(p.label)
             basis.setdefault(p.insurer_code, LIABILITY)
     if len(parties) > 1 and victim.insurer_code and all(p.opted_in_mutual for p in parties):
         by_insurer.setdefault(victim.insurer_code, []).append(label)
         basis.setdefault(victim.insurer_code, MUTUAL)
-    return [LinePlan(code, basis[code], tuple(sorted(labels))) for code, labels in sorted(by_insurer.items())]
+    return [
+        LinePlan(code, basis[code], tuple(sorted(labels)))
+        for code, labels in sorted(by_insurer.items())
+    ]
 
 
 def owed_by(cover: Mapping[str, Any] | None, insurer_code: str) -> int | None:
@@ -56,8 +63,11 @@ def owed_by(cover: Mapping[str, Any] | None, insurer_code: str) -> int | None:
     not decided or waits for a person (no party liable)."""
     if not cover or cover.get("mode") == "manual_decision":
         return None
-    return sum(p["amount_fen"] for p in cover["payments"]
-               if p["insurer_code"] == insurer_code and p["source"] in INSURER_SOURCES)
+    return sum(
+        p["amount_fen"]
+        for p in cover["payments"]
+        if p["insurer_code"] == insurer_code and p["source"] in INSURER_SOURCES
+    )
 
 
 def owes_nothing(cover: Mapping[str, Any] | None, insurer_code: str) -> bool:

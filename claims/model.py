@@ -47,7 +47,9 @@ class Loss:
     label: str
     amount_fen: Fen
     vehicle_only: bool = True
-    insured_first: bool = False  # the claimant asks the insured payers to pay first (SPC 2020 §18 第三款)
+    insured_first: bool = (
+        False  # the claimant asks the insured payers to pay first (SPC 2020 §18 第三款)
+    )
 
 
 @dataclass(frozen=True, slots=True)

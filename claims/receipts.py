@@ -27,7 +27,9 @@ WEBHOOK = "webhook"
 API_READ = "api_read"
 
 
-async def record_receipt(conn: asyncpg.Connection, *, line_id: UUID, at: datetime, via: str) -> bool:
+async def record_receipt(
+    conn: asyncpg.Connection, *, line_id: UUID, at: datetime, via: str
+) -> bool:
     """Record the receipt once (a later delivery or read changes nothing) and queue `claim.received`."""
     row = await repo.record_receipt(conn, line_id=line_id, at=at, via=via)
     if row is None:
@@ -35,17 +37,39 @@ async def record_receipt(conn: asyncpg.Connection, *, line_id: UUID, at: datetim
     claim = await repo.claim(conn, claim_id=row["claim_id"])
     due = (await repo.holiday_calendar(conn)).due(row["received_at"], DOCUMENTS_LISTED_DAYS)
     actor = ("insurer", row["insurer_code"]) if via == API_READ else ("system", "webhooks")
-    await record(conn, AuditEvent("claim", str(row["claim_id"]), "line_received", actor, claim["report_id"], {
-                                      "line_id": {"before": None, "after": str(line_id)},
-                                      "received_at": {"before": None, "after": row["received_at"].isoformat()},
-                                      "received_via": {"before": None, "after": via}}))
-    await enqueue_insurer_event(conn, insurer_code=row["insurer_code"], event_type="claim.received",
-                                report_id=claim["report_id"], occurred_at=row["received_at"],
-                                dedupe_key=str(line_id), data={
-                                    "claim_id": str(row["claim_id"]), "report_id": str(claim["report_id"]),
-                                    "line_id": str(line_id), "insurer_code": row["insurer_code"],
-                                    "received_at": row["received_at"], "received_via": via,
-                                    "documents_due_at": due.at, "documents_due_provisional": due.provisional})
+    await record(
+        conn,
+        AuditEvent(
+            "claim",
+            str(row["claim_id"]),
+            "line_received",
+            actor,
+            claim["report_id"],
+            {
+                "line_id": {"before": None, "after": str(line_id)},
+                "received_at": {"before": None, "after": row["received_at"].isoformat()},
+                "received_via": {"before": None, "after": via},
+            },
+        ),
+    )
+    await enqueue_insurer_event(
+        conn,
+        insurer_code=row["insurer_code"],
+        event_type="claim.received",
+        report_id=claim["report_id"],
+        occurred_at=row["received_at"],
+        dedupe_key=str(line_id),
+        data={
+            "claim_id": str(row["claim_id"]),
+            "report_id": str(claim["report_id"]),
+            "line_id": str(line_id),
+            "insurer_code": row["insurer_code"],
+            "received_at": row["received_at"],
+            "received_via": via,
+            "documents_due_at": due.at,
+            "documents_due_provisional": due.provisional,
+        },
+    )
     return True
 
 
@@ -56,17 +80,21 @@ async def record_deliveries(conn: asyncpg.Connection, receipts: list[Any]) -> No
         await record_receipt(conn, line_id=UUID(line_id), at=at, via=WEBHOOK)
 
 
-async def record_reads(conn: asyncpg.Connection, *, insurer_code: str, claim_ids: Iterable[UUID],
-                       at: datetime) -> int:
+async def record_reads(
+    conn: asyncpg.Connection, *, insurer_code: str, claim_ids: Iterable[UUID], at: datetime
+) -> int:
     """The insurer read these claims through the API: each of its lines not yet received is received now."""
     n = 0
-    for line_id in await repo.unreceived_lines(conn, insurer_code=insurer_code, claim_ids=list(claim_ids)):
+    for line_id in await repo.unreceived_lines(
+        conn, insurer_code=insurer_code, claim_ids=list(claim_ids)
+    ):
         n += await record_receipt(conn, line_id=line_id, at=at, via=API_READ)
     return n
 
 
-async def read_as_insurer(pool: asyncpg.Pool, *, insurer_code: str, claim_ids: list[UUID] | None = None,
-                          limit: int = 200) -> list[dict[str, Any]]:
+async def read_as_insurer(
+    pool: asyncpg.Pool, *, insurer_code: str, claim_ids: list[UUID] | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
     """The insurer reads claims (given ones, or its newest): the read is the receipt of each of its lines not
     received yet, recorded with its `claim.received` in the transaction that answers."""
     now = datetime.now(UTC)

@@ -104,7 +104,11 @@ def compulsory_limit(payer: PartyCover, limits: PropertyLimits) -> Fen:
 
 def payers_of(victim: PartyCover, parties: Sequence[PartyCover]) -> list[PartyCover]:
     """The other vehicles, less a no-fault vehicle towards a no-fault victim (industry rule, not statute)."""
-    return [k for k in parties if k.label != victim.label and (k.share_percent > 0 or victim.share_percent > 0)]
+    return [
+        k
+        for k in parties
+        if k.label != victim.label and (k.share_percent > 0 or victim.share_percent > 0)
+    ]
 
 
 def _on_limits(loss: int, payers: Sequence[PartyCover], limit: dict[str, int]) -> dict[str, int]:
@@ -115,8 +119,12 @@ def _on_limits(loss: int, payers: Sequence[PartyCover], limit: dict[str, int]) -
     return {k.label: a for k, a in zip(payers, parts, strict=True)}
 
 
-def step1_each_victim(parties: Sequence[PartyCover], loss: dict[str, int], limit: dict[str, int],
-                      insured_first: set[str]) -> dict[Pair, int]:
+def step1_each_victim(
+    parties: Sequence[PartyCover],
+    loss: dict[str, int],
+    limit: dict[str, int],
+    insured_first: set[str],
+) -> dict[Pair, int]:
     """Each victim alone, on its payers' full limits (SPC §18); at the victim's request the insured payers
     first, the uninsured ones (owing as parties, SPC §16) for what is left (SPC §18 第三款)."""
     owed: dict[Pair, int] = {}
@@ -135,8 +143,12 @@ def step1_each_victim(parties: Sequence[PartyCover], loss: dict[str, int], limit
     return owed
 
 
-def step2_each_payer(parties: Sequence[PartyCover], owed: dict[Pair, int], loss: dict[str, int],
-                     limit: dict[str, int]) -> dict[Pair, int]:
+def step2_each_payer(
+    parties: Sequence[PartyCover],
+    owed: dict[Pair, int],
+    loss: dict[str, int],
+    limit: dict[str, int],
+) -> dict[Pair, int]:
     """Each payer alone (SPC §19): owing its victims more than its limit, it shares the limit among them by
     their losses, nobody getting more than step 1 gave it."""
     placed = dict(owed)
@@ -144,13 +156,19 @@ def step2_each_payer(parties: Sequence[PartyCover], owed: dict[Pair, int], loss:
         mine = [v.label for v in parties if (k.label, v.label) in owed]
         if sum(owed[(k.label, v)] for v in mine) <= limit[k.label]:
             continue
-        parts = capped_split(limit[k.label], [loss[v] for v in mine], [owed[(k.label, v)] for v in mine])
+        parts = capped_split(
+            limit[k.label], [loss[v] for v in mine], [owed[(k.label, v)] for v in mine]
+        )
         placed.update({(k.label, v): a for v, a in zip(mine, parts, strict=True)})
     return placed
 
 
-def step3_respread(parties: Sequence[PartyCover], owed: dict[Pair, int], placed: dict[Pair, int],
-                   limit: dict[str, int]) -> dict[Pair, int]:
+def step3_respread(
+    parties: Sequence[PartyCover],
+    owed: dict[Pair, int],
+    placed: dict[Pair, int],
+    limit: dict[str, int],
+) -> dict[Pair, int]:
     """A victim left short by step 2 has the shortfall spread over its other payers with limit left, in
     proportion to what they have left and capped by it; repeated until nothing more can be placed."""
     placed = dict(placed)
@@ -163,19 +181,28 @@ def step3_respread(parties: Sequence[PartyCover], owed: dict[Pair, int], placed:
         moved = False
         for v in parties:
             short = sum(a for (_, victim), a in owed.items() if victim == v.label) - sum(
-                a for (_, victim), a in placed.items() if victim == v.label)
-            payers = [k.label for k in payers_of(v, parties) if (k.label, v.label) in owed and left(k.label) > 0]
+                a for (_, victim), a in placed.items() if victim == v.label
+            )
+            payers = [
+                k.label
+                for k in payers_of(v, parties)
+                if (k.label, v.label) in owed and left(k.label) > 0
+            ]
             if short <= 0 or not payers:
                 continue
             room = [left(k) for k in payers]
-            for k, a in zip(payers, room if short >= sum(room) else split(short, room), strict=True):
+            for k, a in zip(
+                payers, room if short >= sum(room) else split(short, room), strict=True
+            ):
                 if a > 0:
                     placed[(k, v.label)] += a
                     moved = True
     return placed
 
 
-def step4_by_liability(parties: Sequence[PartyCover], victim: PartyCover, rest: int) -> list[Payment]:
+def step4_by_liability(
+    parties: Sequence[PartyCover], victim: PartyCover, rest: int
+) -> list[Payment]:
     """What 交强险 leaves falls to the parties by their liability shares (道交法 §76 第一款第一项)."""
     parts = split(rest, [p.share_percent for p in parties])
     pays = []
@@ -187,7 +214,10 @@ def step4_by_liability(parties: Sequence[PartyCover], victim: PartyCover, rest: 
 
 
 def decide_cover(
-    *, parties: Sequence[PartyCover], losses: Sequence[Loss], accident_day: date,
+    *,
+    parties: Sequence[PartyCover],
+    losses: Sequence[Loss],
+    accident_day: date,
     table: tuple[PropertyLimits, ...] = LIMITS,
 ) -> Cover:
     """Decide every payment for the assessed losses of one accident."""
@@ -203,15 +233,22 @@ def decide_cover(
 
     if len(parties) == 1:
         # 交强险条例 §3, §21: the insured vehicle and the insured are not third parties.
-        pays = [Payment(label, label, None, Source.SELF_BORNE, Fen(a)) for label, a in amount.items() if a > 0]
+        pays = [
+            Payment(label, label, None, Source.SELF_BORNE, Fen(a))
+            for label, a in amount.items()
+            if a > 0
+        ]
         return Cover(Mode.SINGLE_VEHICLE, limits.version, tuple(pays), ("交强险条例 §3, §21",))
 
     if all(p.share_percent == 0 for p in parties):
         return Cover(Mode.MANUAL, limits.version, (), (NO_LIABILITY_BASIS,))
 
     if not mutual_failures(parties=parties, losses=assessed, limits=limits):
-        pays = [Payment(label, label, by_label[label].insurer_code, Source.OWN_INSURER, Fen(a))
-                for label, a in sorted(amount.items()) if a > 0]
+        pays = [
+            Payment(label, label, by_label[label].insurer_code, Source.OWN_INSURER, Fen(a))
+            for label, a in sorted(amount.items())
+            if a > 0
+        ]
         return Cover(Mode.MUTUAL, limits.version, tuple(pays), (MUTUAL_BASIS,))
 
     limit = {k.label: int(compulsory_limit(k, limits)) for k in parties}
@@ -225,9 +262,18 @@ def decide_cover(
             a = placed.get((k.label, v.label), 0)
             if a > 0:
                 source = Source.COMPULSORY if k.has_compulsory else Source.COMPULSORY_UNINSURED
-                payments.append(Payment(v.label, k.label, k.insurer_code if k.has_compulsory else None, source,
-                                        Fen(a)))
-        rest = amount.get(v.label, 0) - sum(a for (_, victim), a in placed.items() if victim == v.label)
+                payments.append(
+                    Payment(
+                        v.label,
+                        k.label,
+                        k.insurer_code if k.has_compulsory else None,
+                        source,
+                        Fen(a),
+                    )
+                )
+        rest = amount.get(v.label, 0) - sum(
+            a for (_, victim), a in placed.items() if victim == v.label
+        )
         payments += step4_by_liability(parties, v, rest)
     basis = [LIMIT_BASIS, SEVERAL_BASIS, NO_FAULT_BASIS, REMAINDER_BASIS]
     if not all(p.has_compulsory for p in parties):

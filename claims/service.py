@@ -36,16 +36,36 @@ class ClaimsContext:
     photo_link_ttl_s: int
 
 
-def photo_links(ctx: ClaimsContext, *, report_id: UUID, photos: list[Any], insurer_code: str,
-                now: float | None = None) -> list[dict]:
+def photo_links(
+    ctx: ClaimsContext,
+    *,
+    report_id: UUID,
+    photos: list[Any],
+    insurer_code: str,
+    now: float | None = None,
+) -> list[dict]:
     """Links to the report's photos made for one insurer (checked again when used: kernel.photo_links)."""
-    return signed_photo_links(ctx.keyring, ctx.public_base_url, report_id=report_id, photos=photos,
-                              recipient=insurer_recipient(insurer_code), ttl_s=ctx.photo_link_ttl_s, at=now)
+    return signed_photo_links(
+        ctx.keyring,
+        ctx.public_base_url,
+        report_id=report_id,
+        photos=photos,
+        recipient=insurer_recipient(insurer_code),
+        ttl_s=ctx.photo_link_ttl_s,
+        at=now,
+    )
 
 
 def party_covers(settled: list[dict[str, Any]]) -> list[PartyCover]:
-    return [PartyCover(p["label"], p["insurer_code"], p["share_percent"], opted_in_mutual=bool(p.get("mutual_opt_in")))
-            for p in settled]
+    return [
+        PartyCover(
+            p["label"],
+            p["insurer_code"],
+            p["share_percent"],
+            opted_in_mutual=bool(p.get("mutual_opt_in")),
+        )
+        for p in settled
+    ]
 
 
 def recipients(claim_insurer: str, line_insurers: list[str]) -> list[str]:
@@ -54,40 +74,91 @@ def recipients(claim_insurer: str, line_insurers: list[str]) -> list[str]:
     return sorted({claim_insurer, *line_insurers})
 
 
-async def open_lines(ctx: ClaimsContext, conn: asyncpg.Connection, *, report: asyncpg.Record, claim: Any,
-                     vehicle: asyncpg.Record, settled: list[dict[str, Any]], outcome: str, photos: list[Any],
-                     first: bool) -> None:
+async def open_lines(
+    ctx: ClaimsContext,
+    conn: asyncpg.Connection,
+    *,
+    report: asyncpg.Record,
+    claim: Any,
+    vehicle: asyncpg.Record,
+    settled: list[dict[str, Any]],
+    outcome: str,
+    photos: list[Any],
+    first: bool,
+) -> None:
     """Give the claim a line for every insurer that could owe on it (claims.lines), audited, and tell each
     insurer concerned with `claim.opened`; its delivery is the line's receipt (claims.receipts). `first`: the
     claim itself is new, so its own insurer hears of it too."""
     report_id, claim_id = report["id"], claim["id"]
-    added = await repo.insert_lines(conn, claim_id=claim_id, plans=planned_lines(party_covers(settled), claim["label"]))
+    added = await repo.insert_lines(
+        conn, claim_id=claim_id, plans=planned_lines(party_covers(settled), claim["label"])
+    )
     for ln in added:
-        await record(conn, AuditEvent("claim", str(claim_id), "line_opened", SYSTEM, report_id, {
-            "line_id": {"before": None, "after": str(ln["id"])},
-            "insurer_code": {"before": None, "after": ln["insurer_code"]},
-            "basis": {"before": None, "after": ln["basis"]}}))
+        await record(
+            conn,
+            AuditEvent(
+                "claim",
+                str(claim_id),
+                "line_opened",
+                SYSTEM,
+                report_id,
+                {
+                    "line_id": {"before": None, "after": str(ln["id"])},
+                    "insurer_code": {"before": None, "after": ln["insurer_code"]},
+                    "basis": {"before": None, "after": ln["basis"]},
+                },
+            ),
+        )
     calendar = await repo.holiday_calendar(conn)
-    data = {"claim_id": str(claim_id), "report_id": str(report_id), "outcome": outcome,
-            "occurred_at": report["occurred_at"], "zone_id": report["zone_id"], "vehicle_label": claim["label"],
-            "party_id": str(claim["party_id"]), "plate": vehicle["plate"],
-            "policy_number": ctx.keyring.decrypt_or(vehicle["policy_number_enc"], vehicle["policy_number"]),
-            "claim_insurer_code": claim["insurer_code"], "liability": settled,
-            "documents_due_at": calendar.due(claim["applied_at"], DOCUMENTS_LISTED_DAYS).at}
+    data = {
+        "claim_id": str(claim_id),
+        "report_id": str(report_id),
+        "outcome": outcome,
+        "occurred_at": report["occurred_at"],
+        "zone_id": report["zone_id"],
+        "vehicle_label": claim["label"],
+        "party_id": str(claim["party_id"]),
+        "plate": vehicle["plate"],
+        "policy_number": ctx.keyring.decrypt_or(
+            vehicle["policy_number_enc"], vehicle["policy_number"]
+        ),
+        "claim_insurer_code": claim["insurer_code"],
+        "liability": settled,
+        "documents_due_at": calendar.due(claim["applied_at"], DOCUMENTS_LISTED_DAYS).at,
+    }
     new_lines = {ln["insurer_code"]: ln for ln in added}
     to = recipients(claim["insurer_code"], list(new_lines)) if first else sorted(new_lines)
     for insurer in to:
         ln = new_lines.get(insurer)
-        line = None if ln is None else {"line_id": str(ln["id"]), "insurer_code": insurer, "basis": ln["basis"],
-                                        "payer_labels": list(ln["payer_labels"])}
+        line = (
+            None
+            if ln is None
+            else {
+                "line_id": str(ln["id"]),
+                "insurer_code": insurer,
+                "basis": ln["basis"],
+                "payer_labels": list(ln["payer_labels"]),
+            }
+        )
         role = "claim_insurer" if insurer == claim["insurer_code"] else "liable_party_insurer"
         await enqueue_insurer_event(
-            conn, insurer_code=insurer, event_type="claim.opened", report_id=report_id,
-            data={**data, "role": role, "line": line,
-                  "photos": photo_links(ctx, report_id=report_id, photos=photos, insurer_code=insurer)},
-            occurred_at=claim["applied_at"], keyring=ctx.keyring,
+            conn,
+            insurer_code=insurer,
+            event_type="claim.opened",
+            report_id=report_id,
+            data={
+                **data,
+                "role": role,
+                "line": line,
+                "photos": photo_links(
+                    ctx, report_id=report_id, photos=photos, insurer_code=insurer
+                ),
+            },
+            occurred_at=claim["applied_at"],
+            keyring=ctx.keyring,
             dedupe_key=str(claim_id) if first else f"{claim_id}:line:{ln['id']}",
-            receipt_of_line=None if ln is None else ln["id"])
+            receipt_of_line=None if ln is None else ln["id"],
+        )
 
 
 async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> list[UUID]:
@@ -101,59 +172,138 @@ async def on_report_settled(ctx: ClaimsContext, *, payload: dict[str, Any]) -> l
             raise LookupError(f"report {report_id} does not exist")
         shares = {p["label"]: p for p in payload["parties"]}
         parties = await repo.parties(conn, report_id=report_id)
-        settled = [{"label": p["label"], "party_id": str(p["id"]), "insurer_code": p["insurer_code"],
-                    "share_percent": int(shares[p["label"]]["share_percent"]),
-                    "liability": shares[p["label"]]["liability"], "mutual_opt_in": bool(opt_ins.get(p["label"]))}
-                   for p in parties if p["label"] in shares]
-        changed = await repo.save_settlement(conn, report_id=report_id, version=int(payload.get("version", 1)),
-                                             outcome=payload["outcome"], parties=settled,
-                                             accident_day=report["accident_day"])
+        settled = [
+            {
+                "label": p["label"],
+                "party_id": str(p["id"]),
+                "insurer_code": p["insurer_code"],
+                "share_percent": int(shares[p["label"]]["share_percent"]),
+                "liability": shares[p["label"]]["liability"],
+                "mutual_opt_in": bool(opt_ins.get(p["label"])),
+            }
+            for p in parties
+            if p["label"] in shares
+        ]
+        changed = await repo.save_settlement(
+            conn,
+            report_id=report_id,
+            version=int(payload.get("version", 1)),
+            outcome=payload["outcome"],
+            parties=settled,
+            accident_day=report["accident_day"],
+        )
         by_label = {p["label"]: p for p in parties}
-        opened = await repo.open_claims(conn, report_id=report_id, rows=[
-            (uuid.uuid4(), UUID(p["party_id"]), p["label"], p["insurer_code"]) for p in settled])
+        opened = await repo.open_claims(
+            conn,
+            report_id=report_id,
+            rows=[
+                (uuid.uuid4(), UUID(p["party_id"]), p["label"], p["insurer_code"]) for p in settled
+            ],
+        )
         photos = await repo.photos(conn, report_id=report_id)
         new_ids = {c["id"] for c in opened}
         for c in opened:
-            await record(conn, AuditEvent("claim", str(c["id"]), "opened", SYSTEM, report_id, {
-                "status": {"before": None, "after": "opened"},
-                "insurer_code": {"before": None, "after": c["insurer_code"]}}))
-            await queue_update(conn, report_id=report_id, type="claim_status", occurred_at=c["applied_at"],
-                               key=f"claim:{c['id']}:opened", data={
-                                   "claim_id": str(c["id"]), "vehicle_label": c["label"],
-                                   "insurer_code": c["insurer_code"], "status": "opened", "previous_status": None})
+            await record(
+                conn,
+                AuditEvent(
+                    "claim",
+                    str(c["id"]),
+                    "opened",
+                    SYSTEM,
+                    report_id,
+                    {
+                        "status": {"before": None, "after": "opened"},
+                        "insurer_code": {"before": None, "after": c["insurer_code"]},
+                    },
+                ),
+            )
+            await queue_update(
+                conn,
+                report_id=report_id,
+                type="claim_status",
+                occurred_at=c["applied_at"],
+                key=f"claim:{c['id']}:opened",
+                data={
+                    "claim_id": str(c["id"]),
+                    "vehicle_label": c["label"],
+                    "insurer_code": c["insurer_code"],
+                    "status": "opened",
+                    "previous_status": None,
+                },
+            )
         if changed or opened:
             for c in await repo.claims_of_report(conn, report_id=report_id):
                 if c["status"] == "withdrawn" or c["label"] not in shares:
                     continue
-                await open_lines(ctx, conn, report=report, claim=c, vehicle=by_label[c["label"]], settled=settled,
-                                 outcome=payload["outcome"], photos=photos, first=c["id"] in new_ids)
+                await open_lines(
+                    ctx,
+                    conn,
+                    report=report,
+                    claim=c,
+                    vehicle=by_label[c["label"]],
+                    settled=settled,
+                    outcome=payload["outcome"],
+                    photos=photos,
+                    first=c["id"] in new_ids,
+                )
         if changed:
             await redecide(conn, report_id=report_id)
     return [c["id"] for c in opened]
 
 
-async def on_report_disputed(ctx: ClaimsContext, *, payload: dict[str, Any], occurred_at: datetime) -> int:
+async def on_report_disputed(
+    ctx: ClaimsContext, *, payload: dict[str, Any], occurred_at: datetime
+) -> int:
     """A disputed proposal or determination: every insurer of the report's parties hears of it, once."""
     report_id = UUID(payload["report_id"])
     label = payload.get("disputed_by") or payload.get("party_label") or ""
-    data = {"report_id": str(report_id), "party_label": label, "reason": payload.get("reason") or ""}
+    data = {
+        "report_id": str(report_id),
+        "party_label": label,
+        "reason": payload.get("reason") or "",
+    }
     key = f"{report_id}:{payload.get('stage', '')}-{payload.get('version', '')}:{label}"
     sent = 0
     async with ctx.pool.acquire() as conn, conn.transaction():
-        for code in sorted({p["insurer_code"] for p in await repo.parties(conn, report_id=report_id)}):
-            sent += await enqueue_insurer_event(conn, insurer_code=code, event_type="report.disputed", data=data,
-                                                occurred_at=occurred_at, report_id=report_id,
-                                                dedupe_key=key) is not None
+        for code in sorted(
+            {p["insurer_code"] for p in await repo.parties(conn, report_id=report_id)}
+        ):
+            sent += (
+                await enqueue_insurer_event(
+                    conn,
+                    insurer_code=code,
+                    event_type="report.disputed",
+                    data=data,
+                    occurred_at=occurred_at,
+                    report_id=report_id,
+                    dedupe_key=key,
+                )
+                is not None
+            )
     return sent
 
 
 def _cover_json(cover: Cover) -> dict[str, Any]:
-    return {"mode": cover.mode.value, "limits_version": cover.limits_version, "basis": list(cover.basis),
-            "payments": [{"payee": p.payee, "payer": p.payer, "insurer_code": p.insurer_code,
-                          "source": p.source.value, "amount_fen": int(p.amount_fen)} for p in cover.payments]}
+    return {
+        "mode": cover.mode.value,
+        "limits_version": cover.limits_version,
+        "basis": list(cover.basis),
+        "payments": [
+            {
+                "payee": p.payee,
+                "payer": p.payer,
+                "insurer_code": p.insurer_code,
+                "source": p.source.value,
+                "amount_fen": int(p.amount_fen),
+            }
+            for p in cover.payments
+        ],
+    }
 
 
-def cover_by_claim(settled: asyncpg.Record | None, claims: list[asyncpg.Record]) -> dict[UUID, dict[str, Any]]:
+def cover_by_claim(
+    settled: asyncpg.Record | None, claims: list[asyncpg.Record]
+) -> dict[UUID, dict[str, Any]]:
     """Each claim's cover as today's rules decide it (its own payments), once every claim is assessed."""
     if settled is None or not claims or any(c["assessed_fen"] is None for c in claims):
         return {}
@@ -168,7 +318,9 @@ def cover_by_claim(settled: asyncpg.Record | None, claims: list[asyncpg.Record])
     return decided
 
 
-async def redecide(conn: asyncpg.Connection, *, report_id: UUID, now: datetime | None = None) -> bool:
+async def redecide(
+    conn: asyncpg.Connection, *, report_id: UUID, now: datetime | None = None
+) -> bool:
     """Decide the report's cover once every claim is assessed; again whenever the result changes. A line that
     owes nothing under it closes as not_owing (its open duties end; a breached one stays breached), and one
     closed so reopens if a revised cover makes it owe."""
@@ -185,15 +337,37 @@ async def redecide(conn: asyncpg.Connection, *, report_id: UUID, now: datetime |
         if c["cover"] != cover:
             changed = True
             revision = c["cover_revision"] + 1
-            await repo.update_claim(conn, claim_id=c["id"], fields={"cover": cover, "cover_revision": revision})
-            await record(conn, AuditEvent("claim", str(c["id"]), "cover_decided", SYSTEM, report_id,
-                                          {"cover": {"before": c["cover"], "after": cover}}))
-            data = {"claim_id": str(c["id"]), "report_id": str(report_id), "revision": revision,
-                    "assessed_fen": c["assessed_fen"], **cover}
+            await repo.update_claim(
+                conn, claim_id=c["id"], fields={"cover": cover, "cover_revision": revision}
+            )
+            await record(
+                conn,
+                AuditEvent(
+                    "claim",
+                    str(c["id"]),
+                    "cover_decided",
+                    SYSTEM,
+                    report_id,
+                    {"cover": {"before": c["cover"], "after": cover}},
+                ),
+            )
+            data = {
+                "claim_id": str(c["id"]),
+                "report_id": str(report_id),
+                "revision": revision,
+                "assessed_fen": c["assessed_fen"],
+                **cover,
+            }
             for insurer in recipients(c["insurer_code"], [ln["insurer_code"] for ln in mine]):
-                await enqueue_insurer_event(conn, insurer_code=insurer, event_type="claim.cover_decided", data=data,
-                                            occurred_at=now, report_id=report_id,
-                                            dedupe_key=f"{c['id']}:{revision}")
+                await enqueue_insurer_event(
+                    conn,
+                    insurer_code=insurer,
+                    event_type="claim.cover_decided",
+                    data=data,
+                    occurred_at=now,
+                    report_id=report_id,
+                    dedupe_key=f"{c['id']}:{revision}",
+                )
         else:
             revision = c["cover_revision"]
         for ln in mine:
@@ -206,30 +380,80 @@ async def redecide(conn: asyncpg.Connection, *, report_id: UUID, now: datetime |
 BEFORE_PAYOUT = frozenset({"opened", "documents_requested", "documents_complete", "decided"})
 
 
-async def settle_line(conn: asyncpg.Connection, ln: asyncpg.Record, *, cover: dict[str, Any], revision: int,
-                      now: datetime) -> None:
+async def settle_line(
+    conn: asyncpg.Connection,
+    ln: asyncpg.Record,
+    *,
+    cover: dict[str, Any],
+    revision: int,
+    now: datetime,
+) -> None:
     """Close a line that owes nothing as not_owing, or reopen one closed so that owes again."""
-    base = {"claim_id": str(ln["id"]), "report_id": str(ln["report_id"]), "line_id": str(ln["line_id"]),
-            "insurer_code": ln["insurer_code"], "cover_revision": revision}
+    base = {
+        "claim_id": str(ln["id"]),
+        "report_id": str(ln["report_id"]),
+        "line_id": str(ln["line_id"]),
+        "insurer_code": ln["insurer_code"],
+        "cover_revision": revision,
+    }
     key = f"{ln['line_id']}:{revision}"
     if ln["status"] in BEFORE_PAYOUT and owes_nothing(cover, ln["insurer_code"]):
-        await repo.update_line(conn, line_id=ln["line_id"], fields={
-            "status": "not_owing", "status_before_close": ln["status"], "closed_at": now})
-        await record(conn, AuditEvent("claim", str(ln["id"]), "line_not_owing", SYSTEM, ln["report_id"], {
-            "line_id": {"before": None, "after": str(ln["line_id"])},
-            "status": {"before": ln["status"], "after": "not_owing"}}))
-        await enqueue_insurer_event(conn, insurer_code=ln["insurer_code"], event_type="claim.line_closed",
-                                    data={**base, "outcome": "not_owing"}, occurred_at=now,
-                                    report_id=ln["report_id"], dedupe_key=key)
+        await repo.update_line(
+            conn,
+            line_id=ln["line_id"],
+            fields={"status": "not_owing", "status_before_close": ln["status"], "closed_at": now},
+        )
+        await record(
+            conn,
+            AuditEvent(
+                "claim",
+                str(ln["id"]),
+                "line_not_owing",
+                SYSTEM,
+                ln["report_id"],
+                {
+                    "line_id": {"before": None, "after": str(ln["line_id"])},
+                    "status": {"before": ln["status"], "after": "not_owing"},
+                },
+            ),
+        )
+        await enqueue_insurer_event(
+            conn,
+            insurer_code=ln["insurer_code"],
+            event_type="claim.line_closed",
+            data={**base, "outcome": "not_owing"},
+            occurred_at=now,
+            report_id=ln["report_id"],
+            dedupe_key=key,
+        )
     elif ln["status"] == "not_owing" and not owes_nothing(cover, ln["insurer_code"]):
         back = ln["status_before_close"] or "opened"
-        await repo.update_line(conn, line_id=ln["line_id"], fields={"status": back, "closed_at": None})
-        await record(conn, AuditEvent("claim", str(ln["id"]), "line_reopened", SYSTEM, ln["report_id"], {
-            "line_id": {"before": None, "after": str(ln["line_id"])},
-            "status": {"before": "not_owing", "after": back}}))
-        await enqueue_insurer_event(conn, insurer_code=ln["insurer_code"], event_type="claim.line_reopened",
-                                    data={**base, "status": back}, occurred_at=now, report_id=ln["report_id"],
-                                    dedupe_key=key)
+        await repo.update_line(
+            conn, line_id=ln["line_id"], fields={"status": back, "closed_at": None}
+        )
+        await record(
+            conn,
+            AuditEvent(
+                "claim",
+                str(ln["id"]),
+                "line_reopened",
+                SYSTEM,
+                ln["report_id"],
+                {
+                    "line_id": {"before": None, "after": str(ln["line_id"])},
+                    "status": {"before": "not_owing", "after": back},
+                },
+            ),
+        )
+        await enqueue_insurer_event(
+            conn,
+            insurer_code=ln["insurer_code"],
+            event_type="claim.line_reopened",
+            data={**base, "status": back},
+            occurred_at=now,
+            report_id=ln["report_id"],
+            dedupe_key=key,
+        )
 
 
 async def sync_status(conn: asyncpg.Connection, *, claim_id: UUID) -> None:

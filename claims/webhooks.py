@@ -96,7 +96,11 @@ async def enqueue_insurer_event(
 
 def body_of(payload: Mapping[str, Any], keyring: Keyring) -> str:
     """The exact JSON text of a queued webhook, sealed or (events without personal data) plain."""
-    return keyring.decrypt(payload["sealed"].encode("ascii")) if "sealed" in payload else payload["body"]
+    return (
+        keyring.decrypt(payload["sealed"].encode("ascii"))
+        if "sealed" in payload
+        else payload["body"]
+    )
 
 
 def webhook_id(message_id: UUID) -> str:
@@ -104,11 +108,14 @@ def webhook_id(message_id: UUID) -> str:
     return f"msg_{message_id.hex}"
 
 
-def signed_headers(*, secrets: Iterable[Mapping[str, Any]], msg_id: str, body: str,
-                   now: datetime | None = None) -> dict[str, str]:
+def signed_headers(
+    *, secrets: Iterable[Mapping[str, Any]], msg_id: str, body: str, now: datetime | None = None
+) -> dict[str, str]:
     """Standard Webhooks headers for one attempt: one `v1,` signature per secret valid now, space-separated."""
     at = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    signatures = [Webhook(s["secret"]).sign(msg_id, at, body) for s in secrets if secret_valid(s, at)]
+    signatures = [
+        Webhook(s["secret"]).sign(msg_id, at, body) for s in secrets if secret_valid(s, at)
+    ]
     if not signatures:
         raise ValueError("no webhook secret is valid now")
     return {

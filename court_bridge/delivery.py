@@ -30,8 +30,15 @@ class CourtDelivery:
     conflict_max: int  # 409/425 answers tolerated per revision or update before it is parked
 
 
-async def _failed(ctx: CourtDelivery, exc: CourtRetry | CourtRefused, *, table: str, package_id: str, key: int,
-                  final: bool) -> Exception:
+async def _failed(
+    ctx: CourtDelivery,
+    exc: CourtRetry | CourtRefused,
+    *,
+    table: str,
+    package_id: str,
+    key: int,
+    final: bool,
+) -> Exception:
     """Record a failed attempt; the exception the worker should see (refused → park, else retry)."""
     conflict = isinstance(exc, CourtRetry) and exc.conflict
     out: Exception = exc
@@ -40,22 +47,43 @@ async def _failed(ctx: CourtDelivery, exc: CourtRetry | CourtRefused, *, table: 
         state, problem, action = "parked", exc.problem, "refused"
     elif conflict or final:
         async with ctx.pool.acquire() as conn:
-            seen = await repo.conflicts(conn, table=table, package_id=package_id, key=key) + int(conflict)
+            seen = await repo.conflicts(conn, table=table, package_id=package_id, key=key) + int(
+                conflict
+            )
         if final or seen >= ctx.conflict_max:
             why = f"HTTP {exc.status} {seen} times" if conflict and not final else f"gave up: {exc}"
             state, problem, action = "parked", {"status": exc.status, "detail": why}, "parked"
             out = CourtRefused(why, status=exc.status, problem=problem)
     async with ctx.pool.acquire() as conn:
         if table == "court_packages":
-            await repo.case_outcome(conn, package_id=package_id, revision=key, state=state, status=exc.status,
-                                    problem=problem, conflict=conflict, case_number=None, action=action)
+            await repo.case_outcome(
+                conn,
+                package_id=package_id,
+                revision=key,
+                state=state,
+                status=exc.status,
+                problem=problem,
+                conflict=conflict,
+                case_number=None,
+                action=action,
+            )
         else:
-            await repo.update_outcome(conn, package_id=package_id, sequence=key, state=state, status=exc.status,
-                                      problem=problem, conflict=conflict, action=action)
+            await repo.update_outcome(
+                conn,
+                package_id=package_id,
+                sequence=key,
+                state=state,
+                status=exc.status,
+                problem=problem,
+                conflict=conflict,
+                action=action,
+            )
     return out
 
 
-async def _message(ctx: CourtDelivery, payload: dict[str, Any], *, update: bool) -> tuple[str, str, bytes]:
+async def _message(
+    ctx: CourtDelivery, payload: dict[str, Any], *, update: bool
+) -> tuple[str, str, bytes]:
     """(path, key, exact bytes) from the message itself; a message queued before messages carried them is read."""
     package_id = payload["package_id"]
     if update:
@@ -77,8 +105,9 @@ async def _message(ctx: CourtDelivery, payload: dict[str, Any], *, update: bool)
     return "/v1/cases", case_key(package_id, revision), open_bytes(sealed, ctx.keyring)
 
 
-async def deliver_case(ctx: CourtDelivery, *, payload: dict[str, Any],
-                       final: bool = False) -> tuple[int, tuple[str, int, int, str]]:
+async def deliver_case(
+    ctx: CourtDelivery, *, payload: dict[str, Any], final: bool = False
+) -> tuple[int, tuple[str, int, int, str]]:
     """POST {court_url}/v1/cases with the revision's exact bytes; on 201/200 the status and the outcome to record
     (repo.cases_delivered, in the batch that marks the message delivered)."""
     package_id, revision = payload["package_id"], int(payload["revision"])
@@ -89,13 +118,15 @@ async def deliver_case(ctx: CourtDelivery, *, payload: dict[str, Any],
         if not isinstance(case_number, str) or not case_number:
             raise CourtRetry(f"HTTP {status} without a case_number", status=status)
     except (CourtRetry, CourtRefused) as exc:
-        raise await _failed(ctx, exc, table="court_packages", package_id=package_id, key=revision,
-                            final=final) from None
+        raise await _failed(
+            ctx, exc, table="court_packages", package_id=package_id, key=revision, final=final
+        ) from None
     return status, (package_id, revision, status, case_number)
 
 
-async def deliver_update(ctx: CourtDelivery, *, payload: dict[str, Any],
-                         final: bool = False) -> tuple[int, tuple[str, int, int]]:
+async def deliver_update(
+    ctx: CourtDelivery, *, payload: dict[str, Any], final: bool = False
+) -> tuple[int, tuple[str, int, int]]:
     """POST {court_url}/v1/cases/{package_id}/updates with update n; the outcome goes to repo.updates_delivered.
 
     The outbox claims update n only once the case's message (sequence 0) and updates 1..n-1 are delivered, and
@@ -107,6 +138,7 @@ async def deliver_update(ctx: CourtDelivery, *, payload: dict[str, Any],
     try:
         status, _ = await post(ctx.http, ctx.endpoint, path=path, key=key, body=body)
     except (CourtRetry, CourtRefused) as exc:
-        raise await _failed(ctx, exc, table="court_updates", package_id=package_id, key=sequence,
-                            final=final) from None
+        raise await _failed(
+            ctx, exc, table="court_updates", package_id=package_id, key=sequence, final=final
+        ) from None
     return status, (package_id, sequence, status)

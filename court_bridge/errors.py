@@ -26,7 +26,9 @@ class BadCorrection(InvalidInput):
 class BadCallbackSignature(Unauthenticated):
     code = "court-callback-signature"
     title_zh = "法院回调签名无效或时间戳超出5分钟"
-    title_en = "The court callback's signature is invalid or its timestamp is more than 5 minutes off"
+    title_en = (
+        "The court callback's signature is invalid or its timestamp is more than 5 minutes off"
+    )
 
 
 class UnknownPackage(NotFound):

@@ -23,7 +23,9 @@ from accident.agreement import COLLISION_ZH, IMPACT_ZH, VEHICLE_ZH, WEATHER_ZH
 from kernel.canonical import canonical_json, sha256_hex
 from schemas.court import SCHEMA_VERSION, DisputePackage
 
-CANONICALIZATION = "JSON; keys sorted; separators ',' ':'; UTF-8 unescaped; integrity member excluded"
+CANONICALIZATION = (
+    "JSON; keys sorted; separators ',' ':'; UTF-8 unescaped; integrity member excluded"
+)
 # Personal and internal data the court does not need, left out on purpose (PIPL art. 6: no more than necessary).
 WITHHELD = (
     "eligibility answers (the case passed the §13/§14 gate; impairment and similar answers are not in dispute)",
@@ -33,7 +35,9 @@ WITHHELD = (
     "signature images and the agreement PDF (no agreement exists in a disputed case)",
     "photo GPS fields (the originals behind the signed links keep their EXIF)",
 )
-FROZEN = frozenset({"schema_version", "package_id", "revision", "report_id", "created_at", "integrity"})
+FROZEN = frozenset(
+    {"schema_version", "package_id", "revision", "report_id", "created_at", "integrity"}
+)
 
 
 def _coded(table: Mapping[str, str], code: str | None) -> dict[str, str | None]:
@@ -46,7 +50,9 @@ def _collision(accounts: Mapping[str, Mapping[str, Any]]) -> dict[str, str | Non
     kinds = set(given.values())
     if len(kinds) == 1:
         return _coded(COLLISION_ZH, kinds.pop())
-    text = "；".join(f"{k}方陈述：{COLLISION_ZH.get(v or '', v or '未陈述')}" for k, v in given.items())
+    text = "；".join(
+        f"{k}方陈述：{COLLISION_ZH.get(v or '', v or '未陈述')}" for k, v in given.items()
+    )
     return {"code": None, "zh": "各方陈述不一致。" + text}
 
 
@@ -54,11 +60,22 @@ def _party(p: Mapping[str, Any], account: Mapping[str, Any] | None) -> dict[str,
     impact = (account or {}).get("facts", {}).get("impact")
     return {
         "label": p["label"],
-        "driver": {"name": p["name"], "id_kind": p["id_kind"], "id_number": p["id_number"], "phone": p["phone"]},
-        "vehicle": {"type": p["vehicle_type"], "type_zh": VEHICLE_ZH.get(p["vehicle_type"], p["vehicle_type"]),
-                    "plate": p["plate"]},
-        "insurance": {"insurer_code": p["insurer_code"], "insurer_name": p["insurer_name"],
-                      "policy_number": p["policy_number"]},
+        "driver": {
+            "name": p["name"],
+            "id_kind": p["id_kind"],
+            "id_number": p["id_number"],
+            "phone": p["phone"],
+        },
+        "vehicle": {
+            "type": p["vehicle_type"],
+            "type_zh": VEHICLE_ZH.get(p["vehicle_type"], p["vehicle_type"]),
+            "plate": p["plate"],
+        },
+        "insurance": {
+            "insurer_code": p["insurer_code"],
+            "insurer_name": p["insurer_name"],
+            "policy_number": p["policy_number"],
+        },
         "impact_points": [_coded(IMPACT_ZH, impact)] if impact else [],
     }
 
@@ -66,33 +83,64 @@ def _party(p: Mapping[str, Any], account: Mapping[str, Any] | None) -> dict[str,
 def _proposal(row: Mapping[str, Any]) -> dict[str, Any]:
     result = row["result"]
     basis = sorted({law for m in result.get("matched", []) for law in m.get("legal_basis", [])})
-    return {"version": row["version"], "template_set": {"id": row["set_id"], "version": row["set_version"]},
-            "outcome": result["outcome"], "allocations": result.get("allocations", []),
-            "matched": result.get("matched", []), "legal_basis": basis, "computed_at": row["created_at"]}
+    return {
+        "version": row["version"],
+        "template_set": {"id": row["set_id"], "version": row["set_version"]},
+        "outcome": result["outcome"],
+        "allocations": result.get("allocations", []),
+        "matched": result.get("matched", []),
+        "legal_basis": basis,
+        "computed_at": row["created_at"],
+    }
 
 
 def _determination(row: Mapping[str, Any], jurisdiction: str) -> dict[str, Any]:
-    return {"version": row["version"], "issued_by": jurisdiction, "reason": row["reason"],
-            "legal_basis": list(row["articles"]), "issued_at": row["created_at"],
-            "shares": [{"party": s["party"], "liability": s["liability"], "share_percent": s["share_percent"]}
-                       for s in row["shares"]]}
+    return {
+        "version": row["version"],
+        "issued_by": jurisdiction,
+        "reason": row["reason"],
+        "legal_basis": list(row["articles"]),
+        "issued_at": row["created_at"],
+        "shares": [
+            {"party": s["party"], "liability": s["liability"], "share_percent": s["share_percent"]}
+            for s in row["shares"]
+        ],
+    }
 
 
-def build_package(*, package_id: str, revision: int, created_at: datetime, report: Mapping[str, Any],
-                  parties: Sequence[Mapping[str, Any]], accounts: Mapping[str, Mapping[str, Any]],
-                  proposals: Sequence[Mapping[str, Any]], determinations: Sequence[Mapping[str, Any]],
-                  answers: Sequence[Mapping[str, Any]], court_request: Mapping[str, Any],
-                  photos: Sequence[Mapping[str, Any]], assessments: Sequence[Mapping[str, Any]] = (),
-                  claims: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+def build_package(
+    *,
+    package_id: str,
+    revision: int,
+    created_at: datetime,
+    report: Mapping[str, Any],
+    parties: Sequence[Mapping[str, Any]],
+    accounts: Mapping[str, Mapping[str, Any]],
+    proposals: Sequence[Mapping[str, Any]],
+    determinations: Sequence[Mapping[str, Any]],
+    answers: Sequence[Mapping[str, Any]],
+    court_request: Mapping[str, Any],
+    photos: Sequence[Mapping[str, Any]],
+    assessments: Sequence[Mapping[str, Any]] = (),
+    claims: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
     """The sealed package (a JSON-ready dict, validated against schema version 1) from decrypted rows."""
     content = {
-        "schema_version": SCHEMA_VERSION, "package_id": package_id, "revision": revision,
-        "report_id": str(report["id"]), "created_at": created_at,
+        "schema_version": SCHEMA_VERSION,
+        "package_id": package_id,
+        "revision": revision,
+        "report_id": str(report["id"]),
+        "created_at": created_at,
         "accident": {
             "occurred_at": report["occurred_at"],
-            "place": {"lat": report["lat"], "lon": report["lon"], "address": report["address"] or "",
-                      "zone_id": report["zone_id"], "zone_name": report["zone_name"],
-                      "jurisdiction": report["jurisdiction"]},
+            "place": {
+                "lat": report["lat"],
+                "lon": report["lon"],
+                "address": report["address"] or "",
+                "zone_id": report["zone_id"],
+                "zone_name": report["zone_name"],
+                "jurisdiction": report["jurisdiction"],
+            },
             "weather": _coded(WEATHER_ZH, report["weather"]),
             "collision": _collision(accounts),
         },
@@ -102,11 +150,26 @@ def build_package(*, package_id: str, revision: int, created_at: datetime, repor
             "determinations": [_determination(r, report["jurisdiction"]) for r in determinations],
             "answers": [dict(a) for a in answers],
         },
-        "dispute": {"party": court_request["party"], "determination_version": court_request["determination_version"],
-                    "reason": court_request["reason"], "requested_at": court_request["created_at"]},
-        "photos": [{"photo_id": str(ph["id"]), "kind": ph["kind"], "party": ph["party_label"], "sha256": ph["sha256"],
-                    "size_bytes": ph["size_bytes"], "media_type": ph["media_type"], "taken_at": ph["taken_at"],
-                    "url": ph["url"], "link_expires_at": ph["expires_at"]} for ph in photos],
+        "dispute": {
+            "party": court_request["party"],
+            "determination_version": court_request["determination_version"],
+            "reason": court_request["reason"],
+            "requested_at": court_request["created_at"],
+        },
+        "photos": [
+            {
+                "photo_id": str(ph["id"]),
+                "kind": ph["kind"],
+                "party": ph["party_label"],
+                "sha256": ph["sha256"],
+                "size_bytes": ph["size_bytes"],
+                "media_type": ph["media_type"],
+                "taken_at": ph["taken_at"],
+                "url": ph["url"],
+                "link_expires_at": ph["expires_at"],
+            }
+            for ph in photos
+        ],
         "assessments": [dict(a) for a in assessments],
         "claims": [dict(c) for c in claims],
         "withheld": list(WITHHELD),
@@ -121,8 +184,14 @@ def digest_of(body: Mapping[str, Any]) -> str:
 
 def seal(content: Mapping[str, Any]) -> dict[str, Any]:
     """Validate against the schema, normalise to JSON types, and add the integrity digest."""
-    draft = {**content, "integrity": {"algorithm": "sha256", "canonicalization": CANONICALIZATION,
-                                      "digest": "0" * 64}}
+    draft = {
+        **content,
+        "integrity": {
+            "algorithm": "sha256",
+            "canonicalization": CANONICALIZATION,
+            "digest": "0" * 64,
+        },
+    }
     body = DisputePackage.model_validate(draft).model_dump(mode="json")
     body["integrity"]["digest"] = digest_of(body)
     return body
@@ -142,8 +211,13 @@ def _steps(pointer: str) -> list[str]:
     return [s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:]]
 
 
-def correct(body: Mapping[str, Any], *, revision: int, created_at: datetime,
-            corrections: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+def correct(
+    body: Mapping[str, Any],
+    *,
+    revision: int,
+    created_at: datetime,
+    corrections: Sequence[tuple[str, Any]],
+) -> dict[str, Any]:
     """The next revision: the given members replaced (JSON pointers to existing members), resealed.
 
     Raises KeyError naming the pointer that does not exist or may not be changed; the schema's own

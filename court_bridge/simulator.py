@@ -42,8 +42,19 @@ class Reply:
     callbacks: tuple[dict[str, Any], ...] = ()
 
 
-CLAIM_STATUSES = frozenset({"opened", "documents_requested", "documents_complete", "decided", "payout_agreed", "paid",
-                            "closed", "withdrawn", "disputed"})
+CLAIM_STATUSES = frozenset(
+    {
+        "opened",
+        "documents_requested",
+        "documents_complete",
+        "decided",
+        "payout_agreed",
+        "paid",
+        "closed",
+        "withdrawn",
+        "disputed",
+    }
+)
 
 
 def claim_status_problem(update: CaseUpdate) -> str | None:
@@ -59,7 +70,9 @@ def claim_status_problem(update: CaseUpdate) -> str | None:
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Reply:
-    return Reply(status, {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra})
+    return Reply(
+        status, {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    )
 
 
 @dataclass
@@ -79,8 +92,15 @@ class Case:
 class CourtSimulator:
     """The court side's state: cases by package id and every answer by Idempotency-Key."""
 
-    def __init__(self, *, outbound_secret: str, inbound_secret: str, faults: Faults = Faults(),
-                 seed: int | None = None, callback_url: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        outbound_secret: str,
+        inbound_secret: str,
+        faults: Faults = Faults(),
+        seed: int | None = None,
+        callback_url: str | None = None,
+    ) -> None:
         self.callback_url = callback_url  # the service's base URL; None: no callbacks
         self.verifier = Webhook(outbound_secret)
         self.signer = Webhook(inbound_secret)
@@ -106,7 +126,9 @@ class CourtSimulator:
         try:
             self.verifier.verify(raw, h, json_parse=False)
         except (WebhookVerificationError, ValueError):
-            return problem(401, "Unauthorized", "bad signature or timestamp more than 5 minutes off")
+            return problem(
+                401, "Unauthorized", "bad signature or timestamp more than 5 minutes off"
+            )
         key = h.get("idempotency-key", "")
         if key != h.get("webhook-id"):
             return problem(400, "Bad Request", "Idempotency-Key must equal webhook-id")
@@ -121,26 +143,42 @@ class CourtSimulator:
         try:
             package = DisputePackage.model_validate_json(raw)
         except pydantic.ValidationError as exc:
-            errors = [{"pointer": "#/" + "/".join(map(str, e["loc"])), "detail": e["msg"]} for e in exc.errors()]
-            return problem(422, "Unprocessable package", "the package does not match schema version 1",
-                           errors=errors[:20])
+            errors = [
+                {"pointer": "#/" + "/".join(map(str, e["loc"])), "detail": e["msg"]}
+                for e in exc.errors()
+            ]
+            return problem(
+                422,
+                "Unprocessable package",
+                "the package does not match schema version 1",
+                errors=errors[:20],
+            )
         if key != f"{package.package_id}.{package.revision}":
             return problem(400, "Bad Request", "Idempotency-Key must be <package_id>.<revision>")
         if not verify(json.loads(raw)):
-            return problem(422, "Integrity check failed", "integrity.digest does not match the package")
+            return problem(
+                422, "Integrity check failed", "integrity.digest does not match the package"
+            )
         if reject:
-            return problem(422, "材料不全 / Incomplete package", "当事人地址不详 (simulated refusal)")
+            return problem(
+                422, "材料不全 / Incomplete package", "当事人地址不详 (simulated refusal)"
+            )
         case = self.cases.get(package.package_id)
         new = case is None
         if case is None:
             year = datetime.now(UTC).year
-            case = Case(f"（{year}）浙{package.accident.place.zone_id[-4:]}民诉前调{next(self.numbers)}号",
-                        package.revision)
+            case = Case(
+                f"（{year}）浙{package.accident.place.zone_id[-4:]}民诉前调{next(self.numbers)}号",
+                package.revision,
+            )
             self.cases[package.package_id] = case
         case.revision = package.revision
         # A corrected revision of a case the court already has moves it no further: no callbacks of its own.
-        reply = Reply(201, {"case_number": case.case_number},
-                      callbacks=self._callbacks(package.package_id, case) if new else ())
+        reply = Reply(
+            201,
+            {"case_number": case.case_number},
+            callbacks=self._callbacks(package.package_id, case) if new else (),
+        )
         self.answers[key] = reply
         return reply
 
@@ -163,8 +201,12 @@ class CourtSimulator:
         if bad:
             return problem(422, "Unprocessable update", bad)
         if update.sequence != case.last_sequence + 1:
-            return problem(409, "Sequence gap", f"expected update {case.last_sequence + 1}, got {update.sequence}",
-                           expected=case.last_sequence + 1)
+            return problem(
+                409,
+                "Sequence gap",
+                f"expected update {case.last_sequence + 1}, got {update.sequence}",
+                expected=case.last_sequence + 1,
+            )
         case.last_sequence = update.sequence
         case.updates.append(update.model_dump(mode="json"))
         reply = Reply(201, {"case_number": case.case_number, "sequence": update.sequence})
@@ -175,17 +217,37 @@ class CourtSimulator:
         """A new case's first callbacks, as the service wants them (PRODUCT.md "Court → us"): the case's own
         number, sequences continuing the case's last one without gaps, stages in their forward order."""
         now = datetime.now(UTC)
-        base = {"package_id": package_id, "case_number": case.case_number, "occurred_at": now.isoformat()}
-        when = (now + timedelta(days=7)).astimezone(BEIJING).replace(hour=9, minute=30, second=0, microsecond=0)
-        return ({"type": "accepted", "sequence": case.next_callback(), "data": {}, **base},
-                {"type": "mediation_scheduled", "sequence": case.next_callback(),
-                 "data": {"scheduled_at": when.isoformat(), "venue": "线上调解室"}, **base})
+        base = {
+            "package_id": package_id,
+            "case_number": case.case_number,
+            "occurred_at": now.isoformat(),
+        }
+        when = (
+            (now + timedelta(days=7))
+            .astimezone(BEIJING)
+            .replace(hour=9, minute=30, second=0, microsecond=0)
+        )
+        return (
+            {"type": "accepted", "sequence": case.next_callback(), "data": {}, **base},
+            {
+                "type": "mediation_scheduled",
+                "sequence": case.next_callback(),
+                "data": {"scheduled_at": when.isoformat(), "venue": "线上调解室"},
+                **base,
+            },
+        )
 
     def signed_callback(self, event: dict[str, Any]) -> tuple[dict[str, str], bytes]:
         """Headers and body of one callback, signed with the inbound secret (a stable webhook-id per event)."""
         body = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
         msg_id = f"cb_{event['package_id']}_{event['sequence']}"
         at = datetime.now(UTC).replace(microsecond=0)
-        return ({"webhook-id": msg_id, "webhook-timestamp": str(int(at.timestamp())),
-                 "webhook-signature": self.signer.sign(msg_id, at, body), "Content-Type": "application/json"},
-                body.encode())
+        return (
+            {
+                "webhook-id": msg_id,
+                "webhook-timestamp": str(int(at.timestamp())),
+                "webhook-signature": self.signer.sign(msg_id, at, body),
+                "Content-Type": "application/json",
+            },
+            body.encode(),
+        )

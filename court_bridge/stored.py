@@ -43,7 +43,9 @@ def to_store(body: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
 
 def from_store(stored: dict[str, Any], keyring: Keyring) -> dict[str, Any]:
     """The package as sent, personal data decrypted."""
-    return _each(stored, lambda v: keyring.decrypt(base64.b64decode(v["enc"])) if isinstance(v, dict) else v)
+    return _each(
+        stored, lambda v: keyring.decrypt(base64.b64decode(v["enc"])) if isinstance(v, dict) else v
+    )
 
 
 def seal_bytes(body: dict[str, Any], keyring: Keyring) -> bytes:

@@ -26,7 +26,9 @@ class CellGrid:
         self._x0, self._y0 = float(x0), float(y0)
         extent = max(x1 - x0, y1 - y0)
         bounds = shapely.bounds(halos)
-        typical = float(np.median(np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])))
+        typical = float(
+            np.median(np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]))
+        )
         # `cells` along the longer side, finer where zones are small (about 8 cells across a typical
         # zone) so most cells can be DEEP, but never past MAX_CELLS a side (memory and build time).
         self._size = max(min(extent / cells, typical / 8), extent / MAX_CELLS)

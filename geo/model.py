@@ -8,7 +8,15 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from schemas.messages import field_error
 
@@ -58,24 +66,36 @@ class WebhookSecretIn(BaseModel):
     def _whsec(cls, value: str) -> str:
         m = _WHSEC.match(value)
         if not m:
-            raise field_error("webhook_secret", "应为 whsec_ 加 Base64 编码的密钥",
-                              "Must be 'whsec_' followed by base64")
+            raise field_error(
+                "webhook_secret",
+                "应为 whsec_ 加 Base64 编码的密钥",
+                "Must be 'whsec_' followed by base64",
+            )
         try:
             key = base64.b64decode(m.group(1), validate=True)
         except binascii.Error as exc:
-            raise field_error("webhook_secret", "whsec_ 之后的 Base64 无法解码，请重新复制密钥",
-                              f"The base64 after 'whsec_' does not decode ({exc}): copy the secret again") from None
+            raise field_error(
+                "webhook_secret",
+                "whsec_ 之后的 Base64 无法解码，请重新复制密钥",
+                f"The base64 after 'whsec_' does not decode ({exc}): copy the secret again",
+            ) from None
         # Standard Webhooks asks for 24–64 byte keys; shorter ones are guessable.
         if not 24 <= len(key) <= 64:
-            raise field_error("webhook_secret", f"密钥长 {len(key)} 字节，应为 24 到 64 字节",
-                              f"The key is {len(key)} bytes; Standard Webhooks needs 24 to 64")
+            raise field_error(
+                "webhook_secret",
+                f"密钥长 {len(key)} 字节，应为 24 到 64 字节",
+                f"The key is {len(key)} bytes; Standard Webhooks needs 24 to 64",
+            )
         return value
 
     @model_validator(mode="after")
     def _ordered(self) -> WebhookSecretIn:
         if self.not_before and self.not_after and self.not_after <= self.not_before:
-            raise field_error("secret_dates", "失效时间（not_after）应晚于生效时间（not_before）",
-                              "not_after must be later than not_before")
+            raise field_error(
+                "secret_dates",
+                "失效时间（not_after）应晚于生效时间（not_before）",
+                "not_after must be later than not_before",
+            )
         return self
 
     def as_json(self) -> dict[str, str]:

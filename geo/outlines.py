@@ -73,9 +73,24 @@ def outlines(zones: Iterable[ZoneShape], *, width: int = 1000, margin: int = 10)
 
     out = []
     for z, g in shapes:
-        d = "".join(ring(p.exterior.coords) + "".join(ring(i.coords) for i in p.interiors) for p in polygons(g))
+        d = "".join(
+            ring(p.exterior.coords) + "".join(ring(i.coords) for i in p.interiors)
+            for p in polygons(g)
+        )
         label = g.representative_point()
-        out.append({"id": z.id, "name": z.name, "city": z.city, "kind": z.kind, "d": d,
-                    "label_x": round((label.x - lon0) * kx, 1), "label_y": round((lat0 - label.y) * ky, 1)})
-    return {"view_box": f"0 0 {width} {height}",
-            "projection": {"lon0": lon0, "lat0": lat0, "kx": kx, "ky": ky}, "zones": out}
+        out.append(
+            {
+                "id": z.id,
+                "name": z.name,
+                "city": z.city,
+                "kind": z.kind,
+                "d": d,
+                "label_x": round((label.x - lon0) * kx, 1),
+                "label_y": round((lat0 - label.y) * ky, 1),
+            }
+        )
+    return {
+        "view_box": f"0 0 {width} {height}",
+        "projection": {"lon0": lon0, "lat0": lat0, "kx": kx, "ky": ky},
+        "zones": out,
+    }

@@ -52,7 +52,10 @@ def read_reference_dir(path: Path) -> ReferenceSet:
     outlets.json, adjusters.json and coordinators.json are optional (absent = none in this load); when
     present they are part of the digest and may only name insurers and zones of this same directory.
     """
-    docs = {ZONES_FILE: _read_json(path / ZONES_FILE), INSURERS_FILE: _read_json(path / INSURERS_FILE)}
+    docs = {
+        ZONES_FILE: _read_json(path / ZONES_FILE),
+        INSURERS_FILE: _read_json(path / INSURERS_FILE),
+    }
     for name in (OUTLETS_FILE, ADJUSTERS_FILE, COORDINATORS_FILE):
         if (path / name).exists():
             docs[name] = _read_json(path / name)
@@ -61,10 +64,18 @@ def read_reference_dir(path: Path) -> ReferenceSet:
     codes = [i.code for i in insurers]
     outlets = parse_outlets(docs.get(OUTLETS_FILE, []), insurers=codes)
     adjusters = parse_adjusters(docs.get(ADJUSTERS_FILE, []), insurers=codes)
-    coordinators = parse_coordinators(docs.get(COORDINATORS_FILE, []), zones={z.id: z.kind for z in zones})
+    coordinators = parse_coordinators(
+        docs.get(COORDINATORS_FILE, []), zones={z.id: z.kind for z in zones}
+    )
     check_usernames(adjusters, coordinators)
-    return ReferenceSet(zones=zones, insurers=insurers, digest=digest_of(docs), outlets=outlets,
-                        adjusters=adjusters, coordinators=coordinators)
+    return ReferenceSet(
+        zones=zones,
+        insurers=insurers,
+        digest=digest_of(docs),
+        outlets=outlets,
+        adjusters=adjusters,
+        coordinators=coordinators,
+    )
 
 
 def digest_of(docs: dict[str, Any]) -> str:
@@ -79,13 +90,21 @@ def _read_json(file: Path) -> Any:
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ReferenceFileError(file=file.name, problems=[("file", "文件不存在 / file not found")]) from None
+        raise ReferenceFileError(
+            file=file.name, problems=[("file", "文件不存在 / file not found")]
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ReferenceFileError(file=file.name, problems=[("file", f"cannot be read: {exc}")]) from None
+        raise ReferenceFileError(
+            file=file.name, problems=[("file", f"cannot be read: {exc}")]
+        ) from None
     try:
         return json.loads(text, parse_constant=_refuse_constant)
     except (json.JSONDecodeError, ValueError) as exc:
-        where = f"line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "file"
+        where = (
+            f"line {exc.lineno} column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else "file"
+        )
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
         problem = (where, f"JSON 格式错误 / invalid JSON: {reason}")
         raise ReferenceFileError(file=file.name, problems=[problem]) from None
@@ -98,7 +117,10 @@ def _refuse_constant(name: str) -> Any:
 def parse_zones(doc: Any) -> tuple[ZoneIn, ...]:
     """Validate a FeatureCollection of zones; every problem is named by feature index and id."""
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        _fail(ZONES_FILE, [("top level", "不是 GeoJSON FeatureCollection / not a GeoJSON FeatureCollection")])
+        _fail(
+            ZONES_FILE,
+            [("top level", "不是 GeoJSON FeatureCollection / not a GeoJSON FeatureCollection")],
+        )
     features = doc.get("features")
     if not isinstance(features, list) or not features:
         _fail(ZONES_FILE, [("features", "缺少区域 / no features")])
@@ -115,7 +137,9 @@ def parse_zones(doc: Any) -> tuple[ZoneIn, ...]:
             problems.append((where, str(exc)))
         if isinstance(fid, str):
             if fid in seen:
-                problems.append((where, f"重复的区域 id / duplicate id, first at features[{seen[fid]}]"))
+                problems.append(
+                    (where, f"重复的区域 id / duplicate id, first at features[{seen[fid]}]")
+                )
             seen.setdefault(fid, i)
         if len(problems) >= MAX_PROBLEMS:
             break
@@ -141,7 +165,9 @@ def _zone(feature: Any) -> ZoneIn:
         court_exempt=props.court_exempt,
         exempt_reason=props.exempt_reason,
         properties=dict(props.model_extra or {}),
-        geometry=cast("dict[str, Any]", geometry),  # check_geometry refused anything but a polygonal object
+        geometry=cast(
+            "dict[str, Any]", geometry
+        ),  # check_geometry refused anything but a polygonal object
     )
 
 
@@ -151,7 +177,9 @@ def check_geometry(geometry: Any) -> None:
         raise ValueError("缺少几何 / missing geometry")
     kind = geometry.get("type")
     if kind not in _POLYGONAL:
-        raise ValueError(f"几何类型 {kind!r} 不是多边形 / geometry type is not Polygon or MultiPolygon")
+        raise ValueError(
+            f"几何类型 {kind!r} 不是多边形 / geometry type is not Polygon or MultiPolygon"
+        )
     _check_positions(geometry.get("coordinates"), depth=3 if kind == "Polygon" else 4)
     try:
         geom = shape(geometry)
@@ -201,7 +229,9 @@ def parse_insurers(doc: Any) -> tuple[InsurerIn, ...]:
             problems.append((where, validation_reason(exc)))
         if isinstance(code, str):
             if code in seen:
-                problems.append((where, f"重复的保险公司代码 / duplicate code, first at [{seen[code]}]"))
+                problems.append(
+                    (where, f"重复的保险公司代码 / duplicate code, first at [{seen[code]}]")
+                )
             seen.setdefault(code, i)
     if problems:
         _fail(INSURERS_FILE, problems)

@@ -39,7 +39,9 @@ def parse_coordinators(doc: Any, *, zones: Mapping[str, str]) -> tuple[Coordinat
             if z not in zones:
                 out.append(f"未知区域 / unknown zone {z!r} (not in zones.geojson)")
             elif zones[z] != "rural":
-                out.append(f"区域 {z!r} 不是农村区域 / zone {z!r} is {zones[z]}; coordinators serve rural zones")
+                out.append(
+                    f"区域 {z!r} 不是农村区域 / zone {z!r} is {zones[z]}; coordinators serve rural zones"
+                )
         if len(set(c.zones)) != len(c.zones):
             out.append("区域重复 / a zone is listed twice")
         return out
@@ -51,26 +53,36 @@ def check_usernames(adjusters: Iterable[AdjusterIn], coordinators: Iterable[Coor
     """One staff account is one adjuster or one coordinator: a username used twice is refused."""
     seen: dict[str, str] = {}
     groups: tuple[tuple[str, list[AdjusterIn | CoordinatorIn]], ...] = (
-        (ADJUSTERS_FILE, list(adjusters)), (COORDINATORS_FILE, list(coordinators)))
+        (ADJUSTERS_FILE, list(adjusters)),
+        (COORDINATORS_FILE, list(coordinators)),
+    )
     for file, rows in groups:
         problems = []
         for i, row in enumerate(rows):
             here = f"{file} [{i}]"
             if row.username in seen:
-                problems.append((f"[{i}] (id={row.id!r})",
-                                 f"用户名重复 / username {row.username!r} already used at {seen[row.username]}"))
+                problems.append(
+                    (
+                        f"[{i}] (id={row.id!r})",
+                        f"用户名重复 / username {row.username!r} already used at {seen[row.username]}",
+                    )
+                )
             seen.setdefault(row.username, here)
         if problems:
             raise ReferenceFileError(file=file, problems=problems)
 
 
 def _insurer(code: str, known: set[str]) -> list[str]:
-    return [] if code in known else [f"未知保险公司 / unknown insurer {code!r} (not in insurers.json)"]
+    return (
+        [] if code in known else [f"未知保险公司 / unknown insurer {code!r} (not in insurers.json)"]
+    )
 
 
 def _rows(doc: Any, file: str, model: type[R], check: Callable[[R], list[str]]) -> tuple[R, ...]:
     if not isinstance(doc, list):
-        raise ReferenceFileError(file=file, problems=[("top level", "应为 JSON 数组 / expected a JSON list")])
+        raise ReferenceFileError(
+            file=file, problems=[("top level", "应为 JSON 数组 / expected a JSON list")]
+        )
     problems: list[tuple[str, str]] = []
     rows: list[R] = []
     seen: dict[str, int] = {}

@@ -66,7 +66,9 @@ async def versions(conn: asyncpg.Connection, *, limit: int = 50) -> list[asyncpg
     """Reference versions newest first, with what each load changed (its summary)."""
     return await conn.fetch(
         "SELECT version, digest, source, loaded_at, summary FROM reference_versions ORDER BY version DESC"
-        " LIMIT $1::int", limit)
+        " LIMIT $1::int",
+        limit,
+    )
 
 
 async def insurer_names(conn: asyncpg.Connection) -> list[asyncpg.Record]:
@@ -74,7 +76,9 @@ async def insurer_names(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return await conn.fetch("SELECT code, name, name_en FROM insurers ORDER BY code")
 
 
-async def upsert_zones(conn: asyncpg.Connection, *, zones: Sequence[ZoneIn]) -> dict[str, list[str]]:
+async def upsert_zones(
+    conn: asyncpg.Connection, *, zones: Sequence[ZoneIn]
+) -> dict[str, list[str]]:
     """Insert new zones and update changed ones in one statement; return ids by outcome."""
     rows = await conn.fetch(
         _UPSERT_ZONES,
@@ -93,7 +97,9 @@ async def upsert_zones(conn: asyncpg.Connection, *, zones: Sequence[ZoneIn]) -> 
     return _outcome(rows, absent)
 
 
-async def upsert_insurers(conn: asyncpg.Connection, *, insurers: Sequence[InsurerIn]) -> dict[str, list[str]]:
+async def upsert_insurers(
+    conn: asyncpg.Connection, *, insurers: Sequence[InsurerIn]
+) -> dict[str, list[str]]:
     """Insert new insurers and update changed ones in one statement; return codes by outcome."""
     rows = await conn.fetch(
         _UPSERT_INSURERS,
@@ -104,7 +110,8 @@ async def upsert_insurers(conn: asyncpg.Connection, *, insurers: Sequence[Insure
         [_dumps([s.as_json() for s in i.webhook_secrets]) for i in insurers],
     )
     absent = await conn.fetch(
-        "SELECT code FROM insurers WHERE code <> ALL($1::text[]) ORDER BY code", [i.code for i in insurers]
+        "SELECT code FROM insurers WHERE code <> ALL($1::text[]) ORDER BY code",
+        [i.code for i in insurers],
     )
     return _outcome(rows, absent)
 
@@ -180,37 +187,65 @@ RETURNING a.id, (a.xmax = 0) AS inserted
 """
 
 
-async def upsert_outlets(conn: asyncpg.Connection, *, outlets: Sequence[OutletIn]) -> dict[str, list[str]]:
+async def upsert_outlets(
+    conn: asyncpg.Connection, *, outlets: Sequence[OutletIn]
+) -> dict[str, list[str]]:
     """Insert new outlets and update changed ones; return ids by outcome."""
-    rows = await conn.fetch(_UPSERT_OUTLETS, [o.id for o in outlets], [o.insurer_code for o in outlets],
-                            [o.name for o in outlets], [o.lat for o in outlets], [o.lon for o in outlets])
-    absent = await conn.fetch("SELECT id FROM insurer_outlets WHERE id <> ALL($1::text[]) ORDER BY id",
-                              [o.id for o in outlets])
+    rows = await conn.fetch(
+        _UPSERT_OUTLETS,
+        [o.id for o in outlets],
+        [o.insurer_code for o in outlets],
+        [o.name for o in outlets],
+        [o.lat for o in outlets],
+        [o.lon for o in outlets],
+    )
+    absent = await conn.fetch(
+        "SELECT id FROM insurer_outlets WHERE id <> ALL($1::text[]) ORDER BY id",
+        [o.id for o in outlets],
+    )
     return _outcome(rows, absent)
 
 
 async def staff_roles(conn: asyncpg.Connection, *, usernames: Sequence[str]) -> dict[str, str]:
     """username -> role of the staff accounts that already exist among `usernames`."""
-    rows = await conn.fetch("SELECT username, role FROM staff WHERE username = ANY($1::text[])", list(usernames))
+    rows = await conn.fetch(
+        "SELECT username, role FROM staff WHERE username = ANY($1::text[])", list(usernames)
+    )
     return {r["username"]: r["role"] for r in rows}
 
 
 async def upsert_assessors(
-    conn: asyncpg.Connection, *, adjusters: Sequence[AdjusterIn], coordinators: Sequence[CoordinatorIn]
+    conn: asyncpg.Connection,
+    *,
+    adjusters: Sequence[AdjusterIn],
+    coordinators: Sequence[CoordinatorIn],
 ) -> dict[str, list[str]]:
     """Create or update the staff accounts, then the assessor rows linked to them; return ids by outcome."""
     people = [("adjuster", a.id, a.username, a.insurer_code, [], a) for a in adjusters]
     people += [("coordinator", c.id, c.username, None, c.zones, c) for c in coordinators]
     await conn.execute(
-        _UPSERT_STAFF, [uuid.uuid4() for _ in people], [p[2] for p in people], [p[0] for p in people],
-        [p[3] for p in people], [p[5].name for p in people], [os.urandom(32) for _ in people],
+        _UPSERT_STAFF,
+        [uuid.uuid4() for _ in people],
+        [p[2] for p in people],
+        [p[0] for p in people],
+        [p[3] for p in people],
+        [p[5].name for p in people],
+        [os.urandom(32) for _ in people],
     )
     rows = await conn.fetch(
-        _UPSERT_ASSESSORS, [p[1] for p in people], [p[0] for p in people], [p[2] for p in people],
-        [p[3] for p in people], [_dumps(p[4]) for p in people], [p[5].name for p in people],
-        [p[5].lat for p in people], [p[5].lon for p in people], [p[5].capacity for p in people],
+        _UPSERT_ASSESSORS,
+        [p[1] for p in people],
+        [p[0] for p in people],
+        [p[2] for p in people],
+        [p[3] for p in people],
+        [_dumps(p[4]) for p in people],
+        [p[5].name for p in people],
+        [p[5].lat for p in people],
+        [p[5].lon for p in people],
+        [p[5].capacity for p in people],
         [p[5].active for p in people],
     )
-    absent = await conn.fetch("SELECT id FROM assessors WHERE id <> ALL($1::text[]) ORDER BY id",
-                              [p[1] for p in people])
+    absent = await conn.fetch(
+        "SELECT id FROM assessors WHERE id <> ALL($1::text[]) ORDER BY id", [p[1] for p in people]
+    )
     return _outcome(rows, absent)

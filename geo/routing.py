@@ -67,7 +67,9 @@ class Decision:
 
 def flags_of(hit: ZoneHit) -> tuple[str, ...]:
     """near_boundary for rules 2–4 of geo.zones; outside_zone when the point lies in no zone (rule 4)."""
-    return (("near_boundary",) if hit.near_boundary else ()) + (() if hit.inside else ("outside_zone",))
+    return (("near_boundary",) if hit.near_boundary else ()) + (
+        () if hit.inside else ("outside_zone",)
+    )
 
 
 class _Group:
@@ -82,7 +84,9 @@ class _Group:
         self.free = np.array([c.active and c.open_tasks < c.capacity for c in members], dtype=bool)
         self.position = {c.id: i for i, c in enumerate(members)}
 
-    def nearest(self, lat: float, lon: float, *, excluded: Iterable[str], limit: int) -> tuple[Ranked, ...]:
+    def nearest(
+        self, lat: float, lon: float, *, excluded: Iterable[str], limit: int
+    ) -> tuple[Ranked, ...]:
         mask = self.free.copy()
         for cid in excluded:
             i = self.position.get(cid)
@@ -92,12 +96,17 @@ class _Group:
         if idx.size == 0:
             return ()
         p, q = np.radians(lat), np.radians(lon)
-        h = np.sin((self.lat[idx] - p) / 2) ** 2 + np.cos(p) * self.cos_lat[idx] * np.sin((self.lon[idx] - q) / 2) ** 2
+        h = (
+            np.sin((self.lat[idx] - p) / 2) ** 2
+            + np.cos(p) * self.cos_lat[idx] * np.sin((self.lon[idx] - q) / 2) ** 2
+        )
         d = np.round(2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h))), 3)
         if idx.size > limit:
             keep = np.argpartition(d, limit - 1)[:limit]
             cut = d[keep].max()
-            keep = np.flatnonzero(d <= cut)  # everything tied with the last kept one, so ids can break ties
+            keep = np.flatnonzero(
+                d <= cut
+            )  # everything tied with the last kept one, so ids can break ties
             idx, d = idx[keep], d[keep]
         order = np.lexsort((idx, d))[:limit]  # idx is the rank by id: smaller id wins a tie
         return tuple(Ranked(self.ids[int(idx[o])], float(d[o])) for o in order)
@@ -121,7 +130,13 @@ class CandidateIndex:
         self._groups: Mapping[tuple[str, str], _Group] = {k: _Group(v) for k, v in groups.items()}
 
     def decide(
-        self, *, hit: ZoneHit, insurer_code: str, lat: float, lon: float, excluded: Iterable[str] = (),
+        self,
+        *,
+        hit: ZoneHit,
+        insurer_code: str,
+        lat: float,
+        lon: float,
+        excluded: Iterable[str] = (),
         limit: int = 5,
     ) -> Decision:
         """Apply the module's rules to one vehicle at (lat, lon), WGS-84, whose zone is `hit`."""
@@ -132,9 +147,17 @@ class CandidateIndex:
 
 
 def decide(
-    *, hit: ZoneHit, insurer_code: str, lat: float, lon: float, candidates: Iterable[Candidate],
-    excluded: Iterable[str] = (), limit: int = 5,
+    *,
+    hit: ZoneHit,
+    insurer_code: str,
+    lat: float,
+    lon: float,
+    candidates: Iterable[Candidate],
+    excluded: Iterable[str] = (),
+    limit: int = 5,
 ) -> Decision:
     """One decision over a candidate list (what the service fetched for this vehicle)."""
     index = CandidateIndex(candidates)
-    return index.decide(hit=hit, insurer_code=insurer_code, lat=lat, lon=lon, excluded=excluded, limit=limit)
+    return index.decide(
+        hit=hit, insurer_code=insurer_code, lat=lat, lon=lon, excluded=excluded, limit=limit
+    )

@@ -35,7 +35,9 @@ async def apply_reference(
             "zones": _counts(zones, total=len(reference.zones)),
             "insurers": _counts(insurers, total=len(reference.insurers)),
             "outlets": _counts(outlets, total=len(reference.outlets)),
-            "assessors": _counts(assessors, total=len(reference.adjusters) + len(reference.coordinators)),
+            "assessors": _counts(
+                assessors, total=len(reference.adjusters) + len(reference.coordinators)
+            ),
         }
         # Absent rows are kept: open reports and claims still point at them; an operator retires them.
         if latest is not None and latest["digest"] == reference.digest:
@@ -51,15 +53,25 @@ async def apply_reference(
 
 async def _check_staff_roles(conn: asyncpg.Connection, reference: ReferenceSet) -> None:
     """A username that already belongs to another kind of staff (police, court, ...) refuses the whole load."""
-    rows = [(ADJUSTERS_FILE, "adjuster", i, a.id, a.username) for i, a in enumerate(reference.adjusters)]
-    rows += [(COORDINATORS_FILE, "coordinator", i, c.id, c.username) for i, c in enumerate(reference.coordinators)]
+    rows = [
+        (ADJUSTERS_FILE, "adjuster", i, a.id, a.username) for i, a in enumerate(reference.adjusters)
+    ]
+    rows += [
+        (COORDINATORS_FILE, "coordinator", i, c.id, c.username)
+        for i, c in enumerate(reference.coordinators)
+    ]
     roles = await repository.staff_roles(conn, usernames=[r[4] for r in rows])
     for file, role, i, rid, username in rows:
         if roles.get(username, role) != role:
-            raise ReferenceFileError(file=file, problems=[(
-                f"[{i}] (id={rid!r})",
-                f"用户名已属于其他角色 / username {username!r} is an existing {roles[username]} account",
-            )])
+            raise ReferenceFileError(
+                file=file,
+                problems=[
+                    (
+                        f"[{i}] (id={rid!r})",
+                        f"用户名已属于其他角色 / username {username!r} is an existing {roles[username]} account",
+                    )
+                ],
+            )
 
 
 def _counts(outcome: dict[str, list[str]], *, total: int) -> dict[str, Any]:
@@ -73,7 +85,9 @@ def _counts(outcome: dict[str, list[str]], *, total: int) -> dict[str, Any]:
     }
 
 
-async def build_zone_index(conn: asyncpg.Connection, *, tolerance_m: float = 200.0) -> tuple[ZoneIndex, dict[str, str]]:
+async def build_zone_index(
+    conn: asyncpg.Connection, *, tolerance_m: float = 200.0
+) -> tuple[ZoneIndex, dict[str, str]]:
     """The zone index of the current reference version, and the zones' names by id; zones and version read from
     one snapshot."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -81,5 +95,7 @@ async def build_zone_index(conn: asyncpg.Connection, *, tolerance_m: float = 200
         zones = await repository.load_zones(conn)
     version = latest["version"] if latest else None
     # Building takes up to a second for a province: off the event loop.
-    index = await asyncio.to_thread(ZoneIndex.build, zones, tolerance_m=tolerance_m, version=version)
+    index = await asyncio.to_thread(
+        ZoneIndex.build, zones, tolerance_m=tolerance_m, version=version
+    )
     return index, {z.id: z.name for z in zones}

@@ -67,7 +67,10 @@ class ZoneIndex:
         self._ids = [z.id for z in zones]
         self._kinds = [z.kind for z in zones]
         self._exempt = [bool(z.court_exempt) for z in zones]
-        geoms = [z.geometry if isinstance(z.geometry, shapely.Geometry) else shape(z.geometry) for z in zones]
+        geoms = [
+            z.geometry if isinstance(z.geometry, shapely.Geometry) else shape(z.geometry)
+            for z in zones
+        ]
         self._geoms = np.array(geoms, dtype=object)
         self._segments = BoundarySegments(self._geoms)
         ymin, ymax = shapely.total_bounds(self._geoms)[[1, 3]]
@@ -84,7 +87,9 @@ class ZoneIndex:
         self._halo_tree = shapely.STRtree(self._halos)
         self._grid = CellGrid(self._halos, self._cores, cells=grid_cells)
         # Index len(zones) is "no zone": lets numpy pick hits for a whole batch at once.
-        self._deep_hits = np.array([self._hit(i, None, inside=True) for i in range(len(zones))] + [None])
+        self._deep_hits = np.array(
+            [self._hit(i, None, inside=True) for i in range(len(zones))] + [None]
+        )
 
     @classmethod
     def build(
@@ -114,9 +119,14 @@ class ZoneIndex:
         covering = candidates[shapely.intersects_xy(self._geoms[candidates], lon, lat)]
         if covering.size == 1 and shapely.contains_xy(self._cores[covering[0]], lon, lat):
             return self._deep_hits[int(covering[0])]
-        if covering.size == 0 and not shapely.intersects_xy(self._halos[candidates], lon, lat).any():
+        if (
+            covering.size == 0
+            and not shapely.intersects_xy(self._halos[candidates], lon, lat).any()
+        ):
             return None
-        return self._decide(lat, lon, covering.tolist(), self._segments.near_one(lat, lon, self.tolerance_m))
+        return self._decide(
+            lat, lon, covering.tolist(), self._segments.near_one(lat, lon, self.tolerance_m)
+        )
 
     def lookup_many(
         self, lats: Sequence[float] | np.ndarray, lons: Sequence[float] | np.ndarray
@@ -124,7 +134,9 @@ class ZoneIndex:
         """Route many points at once: the same answers as `lookup`, with the common case vectorised."""
         ys, xs = np.asarray(lats, dtype=float), np.asarray(lons, dtype=float)
         codes = self._grid.codes(xs, ys)
-        out: list[ZoneHit | None] = self._deep_hits[np.where(codes >= 0, codes, len(self._ids))].tolist()
+        out: list[ZoneHit | None] = self._deep_hits[
+            np.where(codes >= 0, codes, len(self._ids))
+        ].tolist()
         mixed = np.flatnonzero(codes == MIXED)
         for p, hit in zip(mixed.tolist(), self._geometric(ys[mixed], xs[mixed]), strict=True):
             out[p] = hit
@@ -177,10 +189,14 @@ class ZoneIndex:
             near[p][g] = d
         out: list[ZoneHit | None] = [None] * lats.size
         for p in set(covering) | set(near):
-            out[p] = self._decide(float(lats[p]), float(lons[p]), covering.get(p, []), near.get(p, {}))
+            out[p] = self._decide(
+                float(lats[p]), float(lons[p]), covering.get(p, []), near.get(p, {})
+            )
         return out
 
-    def _decide(self, lat: float, lon: float, covers: list[int], dists: dict[int, float]) -> ZoneHit | None:
+    def _decide(
+        self, lat: float, lon: float, covers: list[int], dists: dict[int, float]
+    ) -> ZoneHit | None:
         """Rules 2–5 for one point, given the zones covering it and metres to each boundary within reach."""
         nearest = min(dists.values()) if dists else None
         if len(covers) == 1:
@@ -197,10 +213,14 @@ class ZoneIndex:
     def _depth_m(self, i: int, lat: float, lon: float) -> float:
         """Rare: metres to a boundary beyond the tolerance (deep overlaps), over the whole boundary."""
         kx, ky = metres_per_degree(lat)
-        local = shapely.transform(shapely.boundary(self._geoms[i]), lambda c: (c - (lon, lat)) * (kx, ky))
+        local = shapely.transform(
+            shapely.boundary(self._geoms[i]), lambda c: (c - (lon, lat)) * (kx, ky)
+        )
         return float(shapely.distance(local, shapely.Point(0.0, 0.0)))
 
-    def _hit(self, i: int, distance: float | None, *, inside: bool, overlap: bool = False) -> ZoneHit:
+    def _hit(
+        self, i: int, distance: float | None, *, inside: bool, overlap: bool = False
+    ) -> ZoneHit:
         near = overlap or distance is not None
         # Millimetres: the frame is no more exact, and batch and single paths then agree bit for bit.
         metres = None if distance is None else round(distance, 3)

@@ -44,17 +44,32 @@ def _hex(value: bytes | None) -> str | None:
 def event_preimage(row: asyncpg.Record | dict[str, Any], prev: bytes | None) -> str:
     """The canonical encoding of a stored event (row needs `changes_text`: its changes as PostgreSQL prints jsonb)."""
     at: datetime = row["at"]
-    return ("[" + ",".join([
-        '"kuaichu-audit/1"', _s(row["chain"]), _s(_hex(prev)),
-        _s(at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")), _s(row["entity"]), _s(row["entity_id"]),
-        _s(row["action"]), _s(row["actor_kind"]), _s(row["actor_id"]), row["changes_text"],
-        _s(_hex(row["personal_commitment"])),
-    ]) + "]")
+    return (
+        "["
+        + ",".join(
+            [
+                '"kuaichu-audit/1"',
+                _s(row["chain"]),
+                _s(_hex(prev)),
+                _s(at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")),
+                _s(row["entity"]),
+                _s(row["entity_id"]),
+                _s(row["action"]),
+                _s(row["actor_kind"]),
+                _s(row["actor_id"]),
+                row["changes_text"],
+                _s(_hex(row["personal_commitment"])),
+            ]
+        )
+        + "]"
+    )
 
 
 def seal_preimage(seq: int, prev: bytes | None, events: Iterable[tuple[int, bytes]]) -> str:
-    return json.dumps(["kuaichu-seal/1", seq, _hex(prev), [[i, bytes(h).hex()] for i, h in events]],
-                      separators=(",", ":"))
+    return json.dumps(
+        ["kuaichu-seal/1", seq, _hex(prev), [[i, bytes(h).hex()] for i, h in events]],
+        separators=(",", ":"),
+    )
 
 
 def sha256(text: str) -> bytes:
@@ -79,7 +94,9 @@ async def seal_once(conn: asyncpg.Connection, *, limit: int = 10_000) -> Seal | 
             """WITH d AS (DELETE FROM audit_unsealed WHERE event_id IN (
                               SELECT event_id FROM audit_unsealed ORDER BY event_id LIMIT $1::int)
                           RETURNING event_id)
-               SELECT e.id, e.hash FROM d JOIN audit_events e ON e.id = d.event_id ORDER BY e.id""", limit)
+               SELECT e.id, e.hash FROM d JOIN audit_events e ON e.id = d.event_id ORDER BY e.id""",
+            limit,
+        )
         if not rows:
             return None
         head = await conn.fetchrow("SELECT seq, hash FROM audit_seal ORDER BY seq DESC LIMIT 1")
@@ -89,11 +106,18 @@ async def seal_once(conn: asyncpg.Connection, *, limit: int = 10_000) -> Seal | 
         await conn.execute(
             """INSERT INTO audit_seal (seq, prev_hash, hash, event_ids, event_hashes)
                VALUES ($1::bigint, $2::bytea, $3::bytea, $4::bigint[], $5::bytea[])""",
-            seq, prev, digest, [i for i, _ in events], [h for _, h in events])
+            seq,
+            prev,
+            digest,
+            [i for i, _ in events],
+            [h for _, h in events],
+        )
     return Seal(seq, digest, len(events))
 
 
-async def anchor_due(conn: asyncpg.Connection, *, every_s: float, every_events: int) -> asyncpg.Record | None:
+async def anchor_due(
+    conn: asyncpg.Connection, *, every_s: float, every_events: int
+) -> asyncpg.Record | None:
     """The seal head to anchor now: the head is newer than the last anchor, and the last anchor is older than
     `every_s` or at least `every_events` events were sealed since."""
     return await conn.fetchrow(
@@ -104,16 +128,28 @@ async def anchor_due(conn: asyncpg.Connection, *, every_s: float, every_events: 
              AND (last.at IS NULL OR last.at <= now() - make_interval(secs => $1::float8)
                   OR (SELECT sum(cardinality(event_ids)) FROM audit_seal
                       WHERE seq > coalesce(last.seq, 0)) >= $2::int)""",
-        every_s, every_events)
+        every_s,
+        every_events,
+    )
 
 
-async def anchor(conn: asyncpg.Connection, http: aiohttp.ClientSession, authority: Authority, *, seq: int,
-                 digest: bytes) -> None:
+async def anchor(
+    conn: asyncpg.Connection,
+    http: aiohttp.ClientSession,
+    authority: Authority,
+    *,
+    seq: int,
+    digest: bytes,
+) -> None:
     reply = await authority.stamp(http, digest)
     await conn.execute(
         """INSERT INTO audit_anchors (seal_seq, seal_hash, tsa_url, response)
            VALUES ($1::bigint, $2::bytea, $3::text, $4::bytea) ON CONFLICT (seal_seq) DO NOTHING""",
-        seq, digest, authority.url, reply)
+        seq,
+        digest,
+        authority.url,
+        reply,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +158,15 @@ class SealerRun:
     anchored: int | None  # the seal entry anchored in this run, if any
 
 
-async def run_sealer(pool: asyncpg.Pool, http: aiohttp.ClientSession, authority: Authority | None, *,
-                     anchor_every_s: float, anchor_every_events: int, force_anchor: bool = False) -> SealerRun | None:
+async def run_sealer(
+    pool: asyncpg.Pool,
+    http: aiohttp.ClientSession,
+    authority: Authority | None,
+    *,
+    anchor_every_s: float,
+    anchor_every_events: int,
+    force_anchor: bool = False,
+) -> SealerRun | None:
     """One pass: seal everything committed, then anchor the head when due. None when another sealer runs."""
     async with pool.acquire() as conn:
         if not await conn.fetchval("SELECT pg_try_advisory_lock($1::bigint)", SEALER_LOCK_ID):
@@ -134,8 +177,11 @@ async def run_sealer(pool: asyncpg.Pool, http: aiohttp.ClientSession, authority:
                 sealed.append(entry)
             anchored = None
             if authority is not None:
-                due = await anchor_due(conn, every_s=0 if force_anchor else anchor_every_s,
-                                       every_events=anchor_every_events)
+                due = await anchor_due(
+                    conn,
+                    every_s=0 if force_anchor else anchor_every_s,
+                    every_events=anchor_every_events,
+                )
                 if due is not None:
                     await anchor(conn, http, authority, seq=due["seq"], digest=bytes(due["hash"]))
                     anchored = due["seq"]
@@ -186,18 +232,33 @@ async def verify(conn: asyncpg.Connection, *, report_id: UUID | None = None) -> 
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         chain_filter = None if report_id is None else str(report_id)
         rows = await conn.fetch(_EVENTS, chain_filter)
-        heads = {r["chain"]: r for r in await conn.fetch(
-            "SELECT chain, seq, hash FROM audit_chain_heads WHERE $1::text IS NULL OR chain = $1::text", chain_filter)}
+        heads = {
+            r["chain"]: r
+            for r in await conn.fetch(
+                "SELECT chain, seq, hash FROM audit_chain_heads WHERE $1::text IS NULL OR chain = $1::text",
+                chain_filter,
+            )
+        }
         pending = {r["event_id"] for r in await conn.fetch("SELECT event_id FROM audit_unsealed")}
-        seals = await conn.fetch("SELECT seq, prev_hash, hash, event_ids, event_hashes FROM audit_seal ORDER BY seq")
+        seals = await conn.fetch(
+            "SELECT seq, prev_hash, hash, event_ids, event_hashes FROM audit_seal ORDER BY seq"
+        )
     sealed: dict[int, bytes] = {}
     prev = None
     for expected_seq, s in enumerate(seals, start=1):
         events = list(zip(s["event_ids"], [bytes(h) for h in s["event_hashes"]], strict=True))
-        if s["seq"] != expected_seq or _b(s["prev_hash"]) != prev or sha256(
-                seal_preimage(s["seq"], prev, events)) != bytes(s["hash"]):
-            out.findings.append(Finding("seal", "audit_seal", f"seal entry {s['seq']} does not follow from the one "
-                                                               "before it"))
+        if (
+            s["seq"] != expected_seq
+            or _b(s["prev_hash"]) != prev
+            or sha256(seal_preimage(s["seq"], prev, events)) != bytes(s["hash"])
+        ):
+            out.findings.append(
+                Finding(
+                    "seal",
+                    "audit_seal",
+                    f"seal entry {s['seq']} does not follow from the one before it",
+                )
+            )
         prev = bytes(s["hash"])
         sealed.update(events)
     out.seals = len(seals)
@@ -220,8 +281,14 @@ async def verify(conn: asyncpg.Connection, *, report_id: UUID | None = None) -> 
         for i in missing:
             owner = _chain_following(sealed[i], by_chain)
             if i not in still and (report_id is None or owner is not None):
-                out.findings.append(Finding("deleted", owner or "an unknown chain",
-                                            f"sealed as {sealed[i].hex()[:16]}…, no longer in audit_events", i))
+                out.findings.append(
+                    Finding(
+                        "deleted",
+                        owner or "an unknown chain",
+                        f"sealed as {sealed[i].hex()[:16]}…, no longer in audit_events",
+                        i,
+                    )
+                )
     return out
 
 
@@ -234,21 +301,33 @@ def _b(value: bytes | None) -> bytes | None:
     return None if value is None else bytes(value)
 
 
-def _verify_chain(chain: str, rows: list[asyncpg.Record], head: asyncpg.Record | None, sealed: dict[int, bytes],
-                  pending: set[int]) -> list[Finding]:
+def _verify_chain(
+    chain: str,
+    rows: list[asyncpg.Record],
+    head: asyncpg.Record | None,
+    sealed: dict[int, bytes],
+    pending: set[int],
+) -> list[Finding]:
     # What each row's content hashes to, linked to its own stored prev (an edit shows here and only here).
     content = {r["id"]: sha256(event_preimage(r, _b(r["prev_hash"]))) for r in rows}
-    found = [f for r in rows if (f := _row_finding(chain, r, content[r["id"]], sealed, pending)) is not None]
+    found = [
+        f
+        for r in rows
+        if (f := _row_finding(chain, r, content[r["id"]], sealed, pending)) is not None
+    ]
     named = {f.event_id for f in found}
     # Rows that only moved or were slipped in are left out of the links; edited ones keep their place.
-    linked_rows = [r for r in rows if not (r["id"] in named and content[r["id"]] == bytes(r["hash"]))]
+    linked_rows = [
+        r for r in rows if not (r["id"] in named and content[r["id"]] == bytes(r["hash"]))
+    ]
     found += _link_findings(chain, linked_rows, named)
     found += _head_findings(chain, rows, head, named)
     return found
 
 
-def _row_finding(chain: str, r: asyncpg.Record, content: bytes, sealed: dict[int, bytes],
-                 pending: set[int]) -> Finding | None:
+def _row_finding(
+    chain: str, r: asyncpg.Record, content: bytes, sealed: dict[int, bytes], pending: set[int]
+) -> Finding | None:
     rid, stored = r["id"], bytes(r["hash"])
     if content != stored:
         return Finding("edited", chain, "its content no longer hashes to its stored hash", rid)
@@ -284,15 +363,24 @@ def _link_findings(chain: str, rows: list[asyncpg.Record], named: set[int | None
             seen.add(node["id"])
             linked.append(node)
             node = following.get(bytes(node["hash"]))
-    linked += [r for r in rows if r["id"] not in seen]  # caught in a cycle of links: no start reaches them
+    linked += [
+        r for r in rows if r["id"] not in seen
+    ]  # caught in a cycle of links: no start reaches them
     return found + [
-        Finding("reordered", chain, f"stored where event {linked_row['id']} belongs by the links", stored_row["id"])
+        Finding(
+            "reordered",
+            chain,
+            f"stored where event {linked_row['id']} belongs by the links",
+            stored_row["id"],
+        )
         for stored_row, linked_row in zip(rows, linked, strict=True)
-        if stored_row["id"] != linked_row["id"] and stored_row["id"] not in named]
+        if stored_row["id"] != linked_row["id"] and stored_row["id"] not in named
+    ]
 
 
-def _head_findings(chain: str, rows: list[asyncpg.Record], head: asyncpg.Record | None,
-                   named: set[int | None]) -> list[Finding]:
+def _head_findings(
+    chain: str, rows: list[asyncpg.Record], head: asyncpg.Record | None, named: set[int | None]
+) -> list[Finding]:
     """The chain must end at its head: a shorter chain lost its last events."""
     last = rows[-1] if rows else None
     if head is None or (last is not None and bytes(last["hash"]) == _b(head["hash"])):
@@ -301,8 +389,14 @@ def _head_findings(chain: str, rows: list[asyncpg.Record], head: asyncpg.Record 
         return []
     if last is None or head["seq"] > last["seq"]:
         missing = head["seq"] - (last["seq"] if last else 0)
-        return [Finding("deleted", chain, f"the chain's last {missing} event(s) are missing (the head says more "
-                                          "were written)")]
+        return [
+            Finding(
+                "deleted",
+                chain,
+                f"the chain's last {missing} event(s) are missing (the head says more "
+                "were written)",
+            )
+        ]
     return [Finding("edited", chain, "the last event is not the chain's head")]
 
 
@@ -317,19 +411,28 @@ async def verify_anchors(conn: asyncpg.Connection, *, ca_file: Path | None) -> A
     out = AnchorCheck()
     rows = await conn.fetch(
         """SELECT a.seal_seq, a.seal_hash, a.response, s.hash FROM audit_anchors a
-           LEFT JOIN audit_seal s ON s.seq = a.seal_seq ORDER BY a.seal_seq""")
+           LEFT JOIN audit_seal s ON s.seq = a.seal_seq ORDER BY a.seal_seq"""
+    )
     if rows and (ca_file is None or not await asyncio.to_thread(ca_file.exists)):
-        out.problems.append(f"{len(rows)} anchors not checked: no authority certificate to trust "
-                            f"({ca_file or 'KUAICHU_TSA_CA_FILE is not set'})")
+        out.problems.append(
+            f"{len(rows)} anchors not checked: no authority certificate to trust "
+            f"({ca_file or 'KUAICHU_TSA_CA_FILE is not set'})"
+        )
         return out
     for r in rows:
         if r["hash"] is None or bytes(r["hash"]) != bytes(r["seal_hash"]):
-            out.problems.append(f"seal entry {r['seal_seq']}: missing or changed since it was anchored")
+            out.problems.append(
+                f"seal entry {r['seal_seq']}: missing or changed since it was anchored"
+            )
             continue
         assert ca_file is not None
-        complaint = await openssl_verify(bytes(r["response"]), bytes(r["seal_hash"]), ca_file=ca_file)
+        complaint = await openssl_verify(
+            bytes(r["response"]), bytes(r["seal_hash"]), ca_file=ca_file
+        )
         if complaint:
-            out.problems.append(f"seal entry {r['seal_seq']}: its timestamp does not verify: {complaint}")
+            out.problems.append(
+                f"seal entry {r['seal_seq']}: its timestamp does not verify: {complaint}"
+            )
         else:
             out.checked += 1
     return out

@@ -20,7 +20,9 @@ def new_token(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(32)}"
 
 
-_FORMAT = b"\x01"  # blob = urlsafe-b64(format, key id (4), nonce (12), AES-256-GCM ciphertext + tag)
+_FORMAT = (
+    b"\x01"  # blob = urlsafe-b64(format, key id (4), nonce (12), AES-256-GCM ciphertext + tag)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,9 @@ class Keyring:
 
     def code_hash(self, scope: str, code: str) -> bytes:
         # One scope per challenge: derived here, not cached like the few fixed purposes.
-        return hmac.digest(hmac.digest(self.secret, ("code:" + scope).encode(), "sha256"), code.encode(), "sha256")
+        return hmac.digest(
+            hmac.digest(self.secret, ("code:" + scope).encode(), "sha256"), code.encode(), "sha256"
+        )
 
     def encrypt(self, value: str) -> bytes:
         """Authenticated encryption under the newest key; ASCII bytes (storable as text too)."""
@@ -96,12 +100,18 @@ class Keyring:
         try:
             raw = base64.urlsafe_b64decode(blob if isinstance(blob, str) else bytes(blob))
             header, nonce, sealed = raw[:5], raw[5:17], raw[17:]
-            key = next(k for k in self.keys if k.kid == header[1:5]) if header[:1] == _FORMAT else None
+            key = (
+                next(k for k in self.keys if k.kid == header[1:5])
+                if header[:1] == _FORMAT
+                else None
+            )
             if key is None:
                 raise InvalidTag
             return key.aead.decrypt(nonce, sealed, header)
         except (InvalidTag, StopIteration, ValueError) as exc:
-            raise ValueError("personal data could not be decrypted with any configured key") from exc
+            raise ValueError(
+                "personal data could not be decrypted with any configured key"
+            ) from exc
 
     def reencrypt(self, blob: bytes) -> bytes:
         """Re-encrypt under the newest key (rotation)."""
@@ -110,7 +120,11 @@ class Keyring:
     def sign_path(self, path: str, *, ttl_s: int, now: float | None = None) -> str:
         """A link to `path` that is valid for ttl_s seconds: ?expires=...&sig=..."""
         expires = int((now or time.time()) + ttl_s)
-        sig = base64.urlsafe_b64encode(self._mac("link", f"{path}\n{expires}")[:18]).decode().rstrip("=")
+        sig = (
+            base64.urlsafe_b64encode(self._mac("link", f"{path}\n{expires}")[:18])
+            .decode()
+            .rstrip("=")
+        )
         sep = "&" if "?" in path else "?"
         return f"{path}{sep}expires={expires}&sig={sig}"
 
@@ -125,7 +139,9 @@ class Keyring:
             return False
         if not sig.isascii():
             return False
-        want = base64.urlsafe_b64encode(self._mac("link", f"{path}\n{exp}")[:18]).decode().rstrip("=")
+        want = (
+            base64.urlsafe_b64encode(self._mac("link", f"{path}\n{exp}")[:18]).decode().rstrip("=")
+        )
         return hmac.compare_digest(want, sig)
 
 

@@ -87,8 +87,14 @@ class RateLimited(DomainError):
     title_zh = "尝试次数过多，请稍后再试"
     title_en = "Too many attempts; try again later"
 
-    def __init__(self, detail_zh: str | None = None, detail_en: str | None = None, *, retry_after_s: int,
-                 limit: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        detail_zh: str | None = None,
+        detail_en: str | None = None,
+        *,
+        retry_after_s: int,
+        limit: dict[str, Any] | None = None,
+    ) -> None:
         extra: dict[str, Any] = {"retry_after_s": retry_after_s}
         if limit is not None:
             extra["limit"] = limit  # which limit refused: {"name", "max", "window_s"}

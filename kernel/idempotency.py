@@ -31,8 +31,13 @@ def check_key(key: str) -> str:
         raise InvalidInput(
             "Idempotency-Key 须为1–200个可打印ASCII字符",
             "Idempotency-Key must be 1–200 printable ASCII characters",
-            errors=[field("header:Idempotency-Key", "须为1–200个可打印ASCII字符",
-                          "Must be 1–200 printable ASCII characters")],
+            errors=[
+                field(
+                    "header:Idempotency-Key",
+                    "须为1–200个可打印ASCII字符",
+                    "Must be 1–200 printable ASCII characters",
+                )
+            ],
         )
     return key
 
@@ -42,7 +47,9 @@ def taken_sql(*, scope: str, key: str) -> str:
     return f"EXISTS (SELECT 1 FROM idempotency_keys WHERE scope = {scope} AND key = {key})"  # noqa: S608 (SQL written in code; values are parameters)
 
 
-def insert_sql(*, source: str, scope: str, key: str, request_hash: str, status_code: str, response: str) -> str:
+def insert_sql(
+    *, source: str, scope: str, key: str, request_hash: str, status_code: str, response: str
+) -> str:
     """The key's claim with its stored answer, for a statement that also does the work (a CTE, one round trip,
     e.g. in a pipelined batch); returns a row only when this statement took the key."""
     return f"""INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response)
@@ -50,7 +57,9 @@ def insert_sql(*, source: str, scope: str, key: str, request_hash: str, status_c
     ON CONFLICT (scope, key) DO NOTHING RETURNING 1"""  # noqa: S608 (SQL written in code; values are parameters)
 
 
-async def claim(conn: asyncpg.Connection, *, scope: str, key: str, request_hash: bytes) -> Stored | None:
+async def claim(
+    conn: asyncpg.Connection, *, scope: str, key: str, request_hash: bytes
+) -> Stored | None:
     """Inside the caller's transaction: None if this request owns the key now, else the stored answer.
 
     A concurrent request with the same key waits on the row until the first one commits or rolls back.
@@ -70,14 +79,18 @@ async def claim(conn: asyncpg.Connection, *, scope: str, key: str, request_hash:
     return stored
 
 
-async def peek(conn: asyncpg.Connection, *, scope: str, key: str, request_hash: bytes) -> Stored | None:
+async def peek(
+    conn: asyncpg.Connection, *, scope: str, key: str, request_hash: bytes
+) -> Stored | None:
     """Outside any transaction: the stored answer if this key was already answered, else None (also while the
     first request is still in flight). For steps that must not run again on a retry before the claim."""
     stored = await _stored(conn, scope=scope, key=key, request_hash=request_hash)
     return stored if stored is not None and stored.status != 0 else None
 
 
-async def _stored(conn: asyncpg.Connection, *, scope: str, key: str, request_hash: bytes) -> Stored | None:
+async def _stored(
+    conn: asyncpg.Connection, *, scope: str, key: str, request_hash: bytes
+) -> Stored | None:
     row = await conn.fetchrow(
         "SELECT request_hash, status_code, response FROM idempotency_keys WHERE scope = $1::text AND key = $2::text",
         scope,

@@ -34,8 +34,10 @@ def written(at: datetime, *, deadline: bool = False) -> Written:
     clock = f"{t:%H:%M}"
     if deadline and (t.hour, t.minute, t.second, t.microsecond) == (0, 0, 0, 0):
         t, clock = t - timedelta(days=1), "24:00"
-    return Written(zh=f"{t.year}年{t.month}月{t.day}日 {clock}",
-                   en=f"{t.day} {_MONTHS[t.month - 1]} {t.year}, {clock} Beijing time")
+    return Written(
+        zh=f"{t.year}年{t.month}月{t.day}日 {clock}",
+        en=f"{t.day} {_MONTHS[t.month - 1]} {t.year}, {clock} Beijing time",
+    )
 
 
 def written_text(value: str) -> Written | None:

@@ -29,7 +29,7 @@ def insurer(code: str) -> str:
 
 def insurer_code(recipient: str) -> str | None:
     """The insurer a recipient name stands for; None for the court."""
-    return recipient[len(_INSURER):] if recipient.startswith(_INSURER) else None
+    return recipient[len(_INSURER) :] if recipient.startswith(_INSURER) else None
 
 
 def _signed_part(path: str, recipient: str) -> str:
@@ -38,29 +38,57 @@ def _signed_part(path: str, recipient: str) -> str:
 
 
 def signed_photo_link(
-    keyring: Keyring, base_url: str, *, report_id: UUID | str, photo_id: UUID | str, recipient: str, ttl_s: int,
+    keyring: Keyring,
+    base_url: str,
+    *,
+    report_id: UUID | str,
+    photo_id: UUID | str,
+    recipient: str,
+    ttl_s: int,
     at: float,
 ) -> tuple[str, datetime]:
     """The link to one original for `recipient`, valid `ttl_s` seconds from `at` (a POSIX time), and its expiry."""
     if not recipient.replace(":", "").replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"not a recipient name: {recipient!r}")
     path = _signed_part(f"/v1/signed/v1/reports/{report_id}/photos/{photo_id}/original", recipient)
-    return (base_url.rstrip("/") + keyring.sign_path(path, ttl_s=ttl_s, now=at),
-            datetime.fromtimestamp(int(at + ttl_s), UTC))
+    return (
+        base_url.rstrip("/") + keyring.sign_path(path, ttl_s=ttl_s, now=at),
+        datetime.fromtimestamp(int(at + ttl_s), UTC),
+    )
 
 
 def signed_photo_links(
-    keyring: Keyring, base_url: str, *, report_id: UUID, photos: list[Any], recipient: str, ttl_s: int,
+    keyring: Keyring,
+    base_url: str,
+    *,
+    report_id: UUID,
+    photos: list[Any],
+    recipient: str,
+    ttl_s: int,
     at: float | None = None,
 ) -> list[dict[str, Any]]:
     """Links for `recipient` to the originals of `photos` (rows with id, kind, sha256), as in webhooks and reads."""
     at = at if at is not None else datetime.now(UTC).timestamp()
     links = []
     for p in photos:
-        url, expires = signed_photo_link(keyring, base_url, report_id=report_id, photo_id=p["id"],
-                                         recipient=recipient, ttl_s=ttl_s, at=at)
-        links.append({"photo_id": str(p["id"]), "kind": p["kind"], "sha256": p["sha256"],
-                      "expires_at": expires.isoformat(), "url": url})
+        url, expires = signed_photo_link(
+            keyring,
+            base_url,
+            report_id=report_id,
+            photo_id=p["id"],
+            recipient=recipient,
+            ttl_s=ttl_s,
+            at=at,
+        )
+        links.append(
+            {
+                "photo_id": str(p["id"]),
+                "kind": p["kind"],
+                "sha256": p["sha256"],
+                "expires_at": expires.isoformat(),
+                "url": url,
+            }
+        )
     return links
 
 
@@ -85,16 +113,23 @@ class PhotoSharingWithdrawn(Forbidden):
 class PhotoRecipientWithoutCase(Forbidden):
     code = "photo-link-recipient-without-case"
     title_zh = "链接的接收方在本事故中已无理赔、查勘任务或法院案件"
-    title_en = "The link's recipient no longer has a claim, assessment task or court case on this report"
+    title_en = (
+        "The link's recipient no longer has a claim, assessment task or court case on this report"
+    )
 
 
 def recipient_of(keyring: Keyring, *, path: str, query: Mapping[str, str], now: float) -> str:
     """The recipient a link was made for, if its signature holds and it has not expired; else 403 saying why."""
     recipient, expires, sig = query.get("to", ""), query.get("expires", ""), query.get("sig", "")
     if not recipient or not keyring.path_signed(_signed_part(path, recipient), expires, sig):
-        raise PhotoLinkInvalid("链接不完整或已被改动，请向服务重新获取", "The link is incomplete or was altered; "
-                               "read the claim, task or case again for a fresh one")
+        raise PhotoLinkInvalid(
+            "链接不完整或已被改动，请向服务重新获取",
+            "The link is incomplete or was altered; "
+            "read the claim, task or case again for a fresh one",
+        )
     if int(expires) < now:
-        raise PhotoLinkExpired("链接已过期，请重新读取理赔、查勘任务或法院案件以获取新链接",
-                               "The link has expired; read the claim, task or case again for a fresh link")
+        raise PhotoLinkExpired(
+            "链接已过期，请重新读取理赔、查勘任务或法院案件以获取新链接",
+            "The link has expired; read the claim, task or case again for a fresh link",
+        )
     return recipient

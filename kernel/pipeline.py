@@ -32,7 +32,9 @@ class PipelinedStatement:
     """`fetchrow` for a statement that returns exactly one row each time it runs (fetchmany concatenates the
     rows of a batch, so only one row per run lines rows up with callers; another count is an error)."""
 
-    def __init__(self, pool: asyncpg.Pool, sql: str, *, max_batch: int = 32, max_in_flight: int = 2) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, sql: str, *, max_batch: int = 32, max_in_flight: int = 2
+    ) -> None:
         if max_batch < 1 or max_in_flight < 1:
             raise ValueError("max_batch and max_in_flight must be at least 1")
         self._pool = pool
@@ -62,7 +64,9 @@ class PipelinedStatement:
 
     async def _drain(self) -> None:
         while self._waiting:
-            batch = [self._waiting.popleft() for _ in range(min(self._max_batch, len(self._waiting)))]
+            batch = [
+                self._waiting.popleft() for _ in range(min(self._max_batch, len(self._waiting)))
+            ]
             batch = [(args, future) for args, future in batch if not future.done()]  # callers gone
             if batch:
                 await self._run(batch)
@@ -91,8 +95,13 @@ class PipelinedStatement:
                 future.cancel()
             raise
         if len(rows) != len(batch):
-            _fail(batch, RuntimeError(f"a pipelined statement must return one row per run "
-                                      f"({len(rows)} for {len(batch)}; the writes were committed)"))
+            _fail(
+                batch,
+                RuntimeError(
+                    f"a pipelined statement must return one row per run "
+                    f"({len(rows)} for {len(batch)}; the writes were committed)"
+                ),
+            )
             return
         for (_, future), row in zip(batch, rows, strict=True):
             if not future.done():
@@ -113,7 +122,10 @@ class PipelinedStatement:
                 _fail([(args, future)], exc)
                 continue
             if row is None:
-                _fail([(args, future)], RuntimeError("a pipelined statement must return one row per run (0)"))
+                _fail(
+                    [(args, future)],
+                    RuntimeError("a pipelined statement must return one row per run (0)"),
+                )
             elif not future.done():
                 future.set_result(row)
 

@@ -38,8 +38,14 @@ class Limit:
 
 def spec(*limits: Limit) -> list[dict[str, Any]]:
     """The argument of the database function rate_take (migration 0013): each bucket once, sorted."""
-    rows = {lim.bucket: {"bucket": lim.bucket, "maxes": [w.max_hits for w in lim.windows],
-                         "windows_s": [w.seconds for w in lim.windows]} for lim in limits}
+    rows = {
+        lim.bucket: {
+            "bucket": lim.bucket,
+            "maxes": [w.max_hits for w in lim.windows],
+            "windows_s": [w.seconds for w in lim.windows],
+        }
+        for lim in limits
+    }
     return [rows[b] for b in sorted(rows)]  # a jsonb parameter (the pool's codec encodes it)
 
 
@@ -75,14 +81,17 @@ async def give_back(conn: asyncpg.Connection, at: datetime | None, *buckets: str
         """UPDATE rate_buckets SET hits = hits[:array_position(hits, $2::timestamptz) - 1]
                                          || hits[array_position(hits, $2::timestamptz) + 1:]
            WHERE bucket = ANY($1::text[]) AND $2::timestamptz = ANY(hits)""",
-        sorted(set(buckets)), at,
+        sorted(set(buckets)),
+        at,
     )
 
 
 async def refusal(conn: asyncpg.Connection, *limits: Limit) -> RateLimited:
     """The error for a refused take: the window that frees last among the full ones, and when it does."""
-    rows = await conn.fetch("SELECT bucket, hits, now() AS now FROM rate_buckets WHERE bucket = ANY($1::text[])",
-                            [lim.bucket for lim in limits])
+    rows = await conn.fetch(
+        "SELECT bucket, hits, now() AS now FROM rate_buckets WHERE bucket = ANY($1::text[])",
+        [lim.bucket for lim in limits],
+    )
     hits = {r["bucket"]: list(r["hits"]) for r in rows}
     now = rows[0]["now"] if rows else None
     worst: tuple[float, Window] | None = None
@@ -108,8 +117,12 @@ def retry_after(hits: Sequence[datetime], window: Window, now: datetime) -> floa
 
 def limited(window: Window, seconds: int) -> RateLimited:
     zh, en = _duration(seconds)
-    return RateLimited(f"{window.zh}，请{zh}后再试", f"{window.en}; try again in {en}", retry_after_s=seconds,
-                       limit={"name": window.name, "max": window.max_hits, "window_s": window.seconds})
+    return RateLimited(
+        f"{window.zh}，请{zh}后再试",
+        f"{window.en}; try again in {en}",
+        retry_after_s=seconds,
+        limit={"name": window.name, "max": window.max_hits, "window_s": window.seconds},
+    )
 
 
 def _duration(seconds: int) -> tuple[str, str]:
@@ -119,11 +132,15 @@ def _duration(seconds: int) -> tuple[str, str]:
     if minutes < 60:
         return f"{minutes}分钟", f"{minutes} min"
     hours, rest = divmod(minutes, 60)
-    return (f"{hours}小时{rest}分钟" if rest else f"{hours}小时",
-            f"{hours} h {rest} min" if rest else f"{hours} h")
+    return (
+        f"{hours}小时{rest}分钟" if rest else f"{hours}小时",
+        f"{hours} h {rest} min" if rest else f"{hours} h",
+    )
 
 
 async def prune(conn: asyncpg.Connection) -> int:
     """Delete buckets whose every hit is older than their longest window (they limit nothing any more)."""
-    status = await conn.execute("DELETE FROM rate_buckets WHERE cardinality(rate_recent(hits, windows_s)) = 0")
+    status = await conn.execute(
+        "DELETE FROM rate_buckets WHERE cardinality(rate_recent(hits, windows_s)) = 0"
+    )
     return int(status.split()[-1])

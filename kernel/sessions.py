@@ -6,7 +6,13 @@ from uuid import UUID
 
 import asyncpg
 
-from kernel.identity import InsurerPrincipal, PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
+from kernel.identity import (
+    InsurerPrincipal,
+    PartyPrincipal,
+    PhonePrincipal,
+    Principal,
+    StaffPrincipal,
+)
 
 PARTY_PREFIX = "kp"
 PHONE_PREFIX = "ks"
@@ -19,7 +25,11 @@ STAFF_IDLE_S = 30 * 60
 
 
 async def principal_for(
-    conn: asyncpg.Connection, *, token: str, token_hash: bytes, party_retention_s: float,
+    conn: asyncpg.Connection,
+    *,
+    token: str,
+    token_hash: bytes,
+    party_retention_s: float,
     staff_idle_s: float = STAFF_IDLE_S,
 ) -> Principal | None:
     """Resolve a token by its prefix; None when unknown, revoked, expired or inactive.
@@ -35,7 +45,8 @@ async def principal_for(
             """SELECT t.report_id, t.party_id FROM party_tokens t JOIN reports r ON r.id = t.report_id
                WHERE t.token_hash = $1::bytea AND t.revoked_at IS NULL
                  AND (r.finished_at IS NULL OR r.finished_at > now() - make_interval(secs => $2::float8))""",
-            token_hash, party_retention_s,
+            token_hash,
+            party_retention_s,
         )
         return PartyPrincipal(row["report_id"], row["party_id"]) if row else None
     if prefix == PHONE_PREFIX:
@@ -49,7 +60,9 @@ async def principal_for(
         if row is None:
             return None
         host = row["host_phone_hash"]
-        return PhonePrincipal(bytes(row["phone_hash"]), row["id"], bytes(host) if host is not None else None)
+        return PhonePrincipal(
+            bytes(row["phone_hash"]), row["id"], bytes(host) if host is not None else None
+        )
     if prefix == STAFF_PREFIX:
         row = await conn.fetchrow(
             """SELECT id, username, role, insurer_code, jurisdiction FROM staff
@@ -64,7 +77,8 @@ async def principal_for(
                WHERE ss.token_hash = $1::bytea AND st.id = ss.staff_id AND st.active AND ss.revoked_at IS NULL
                  AND ss.expires_at > now() AND ss.last_seen_at > now() - make_interval(secs => $2::float8)
                RETURNING st.id, st.username, st.role, st.insurer_code, st.jurisdiction, ss.id AS session_id""",
-            token_hash, staff_idle_s,
+            token_hash,
+            staff_idle_s,
         )
         return _staff(row, session_id=row["session_id"]) if row else None
     if prefix == INSURER_PREFIX:
@@ -78,5 +92,11 @@ async def principal_for(
 
 def _staff(row: asyncpg.Record, *, session_id: UUID | None = None) -> StaffPrincipal:
     zones = row["jurisdiction"]
-    return StaffPrincipal(row["id"], row["username"], row["role"], row["insurer_code"],
-                          tuple(zones) if zones is not None else None, session_id)
+    return StaffPrincipal(
+        row["id"],
+        row["username"],
+        row["role"],
+        row["insurer_code"],
+        tuple(zones) if zones is not None else None,
+        session_id,
+    )

@@ -18,7 +18,12 @@ class SmsError(Exception):
     """The gateway did not take the message; `retryable` says whether trying again may help."""
 
     def __init__(
-        self, reason: str, *, retryable: bool, status: int | None = None, retry_after_s: float | None = None
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        status: int | None = None,
+        retry_after_s: float | None = None,
     ) -> None:
         super().__init__(reason)
         self.retryable = retryable
@@ -38,7 +43,8 @@ class DevSmsSender:
 
     async def send(self, *, to: str, text: str, message_id: str) -> None:
         line = json.dumps(
-            {"id": message_id, "to": to, "text": text, "at": datetime.now(UTC).isoformat()}, ensure_ascii=False
+            {"id": message_id, "to": to, "text": text, "at": datetime.now(UTC).isoformat()},
+            ensure_ascii=False,
         )
         await asyncio.to_thread(self._append, line)
 
@@ -77,7 +83,13 @@ class HttpSmsSender:
                 if resp.status < 300:
                     return
                 retryable = resp.status in (408, 425, 429) or resp.status >= 500
-                raise SmsError(f"SMS gateway answered {resp.status}", retryable=retryable, status=resp.status,
-                               retry_after_s=retry_after_seconds(resp.headers.get("Retry-After")))
+                raise SmsError(
+                    f"SMS gateway answered {resp.status}",
+                    retryable=retryable,
+                    status=resp.status,
+                    retry_after_s=retry_after_seconds(resp.headers.get("Retry-After")),
+                )
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise SmsError(f"SMS gateway unreachable: {type(exc).__name__}", retryable=True) from exc
+            raise SmsError(
+                f"SMS gateway unreachable: {type(exc).__name__}", retryable=True
+            ) from exc

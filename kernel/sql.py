@@ -67,6 +67,8 @@ def named(sql: str, params: type[P]) -> Named[P]:
     unknown = [n for n in order if n not in fields]
     unused = [f for f in fields if f not in order]
     if unknown or unused:
-        raise ValueError(f"statement and {params.__name__} disagree: names without a field {unknown}, "
-                         f"fields the statement does not use {unused}")
+        raise ValueError(
+            f"statement and {params.__name__} disagree: names without a field {unknown}, "
+            f"fields the statement does not use {unused}"
+        )
     return Named(text, tuple(order))

@@ -34,7 +34,9 @@ def _der(tag: int, body: bytes) -> bytes:
 
 
 def _integer(value: int) -> bytes:
-    raw = value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big")  # a leading 0 keeps it positive
+    raw = value.to_bytes(
+        max(1, (value.bit_length() + 8) // 8), "big"
+    )  # a leading 0 keeps it positive
     return _der(0x02, raw)
 
 
@@ -53,7 +55,7 @@ def _read(buf: bytes, at: int) -> tuple[int, int, int]:
     at += 2
     if first & 0x80:
         n = first & 0x7F
-        length = int.from_bytes(buf[at:at + n], "big")
+        length = int.from_bytes(buf[at : at + n], "big")
         at += n
     else:
         length = first
@@ -86,8 +88,12 @@ class Authority:
     async def stamp(self, http: aiohttp.ClientSession, digest: bytes) -> bytes:
         """The authority's DER reply for `digest`; TimestampError unless it granted a token."""
         try:
-            async with http.post(self.url, data=request(digest), headers={"Content-Type": QUERY_TYPE},
-                                 timeout=aiohttp.ClientTimeout(total=self.timeout_s)) as resp:
+            async with http.post(
+                self.url,
+                data=request(digest),
+                headers={"Content-Type": QUERY_TYPE},
+                timeout=aiohttp.ClientTimeout(total=self.timeout_s),
+            ) as resp:
                 body = await resp.read()
                 if resp.status != 200:
                     raise TimestampError(f"{self.url} answered {resp.status}")
@@ -98,16 +104,33 @@ class Authority:
         return body
 
 
-async def openssl_verify(reply: bytes, digest: bytes, *, ca_file: Path, untrusted: Path | None = None) -> str:
+async def openssl_verify(
+    reply: bytes, digest: bytes, *, ca_file: Path, untrusted: Path | None = None
+) -> str:
     """Run `openssl ts -verify` on a stored reply; '' when it verifies, else openssl's complaint."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "reply.tsr"
         path.write_bytes(reply)
-        args = ["openssl", "ts", "-verify", "-digest", digest.hex(), "-in", str(path), "-CAfile", str(ca_file)]
+        args = [
+            "openssl",
+            "ts",
+            "-verify",
+            "-digest",
+            digest.hex(),
+            "-in",
+            str(path),
+            "-CAfile",
+            str(ca_file),
+        ]
         if untrusted is not None:
             args += ["-untrusted", str(untrusted)]
-        proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE,
-                                                    stderr=asyncio.subprocess.STDOUT)
+        proc = await asyncio.create_subprocess_exec(
+            *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        )
         out, _ = await proc.communicate()
     text = out.decode(errors="replace")
-    return "" if proc.returncode == 0 and "Verification: OK" in text else text.strip() or "openssl failed"
+    return (
+        ""
+        if proc.returncode == 0 and "Verification: OK" in text
+        else text.strip() or "openssl failed"
+    )

@@ -64,8 +64,9 @@ def within(traceparent: str | None) -> Iterator[None]:
         _current.reset(token)
 
 
-async def _on_request_start(session: aiohttp.ClientSession, ctx: SimpleNamespace,
-                            params: aiohttp.TraceRequestStartParams) -> None:
+async def _on_request_start(
+    session: aiohttp.ClientSession, ctx: SimpleNamespace, params: aiohttp.TraceRequestStartParams
+) -> None:
     parent = _current.get()
     if parent is not None and "traceparent" not in params.headers:
         params.headers["traceparent"] = child_of(parent)

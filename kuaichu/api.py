@@ -12,9 +12,21 @@ from aiohttp import web
 
 from kernel import jsonenc
 from kernel.errors import DomainError, Forbidden, Unauthenticated
-from kernel.identity import InsurerPrincipal, PartyPrincipal, PhonePrincipal, Principal, StaffPrincipal
+from kernel.identity import (
+    InsurerPrincipal,
+    PartyPrincipal,
+    PhonePrincipal,
+    Principal,
+    StaffPrincipal,
+)
 from kuaichu.keys import SERVICES, SETTINGS
-from kuaichu.web_security import SECOND_PARTY_COOKIE, STAFF_COOKIE, Credential, check_csrf, chosen_cookie
+from kuaichu.web_security import (
+    SECOND_PARTY_COOKIE,
+    STAFF_COOKIE,
+    Credential,
+    check_csrf,
+    chosen_cookie,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 M = TypeVar("M", bound=pydantic.BaseModel)
@@ -47,8 +59,12 @@ class Route:
     errors: tuple[int, ...] = ()
     description: str | None = None  # longer OpenAPI text (a protocol, say), after the summary
     headers: tuple[dict[str, Any], ...] = ()  # OpenAPI parameter objects of request headers
-    raw_body: dict[str, dict[str, Any]] | None = None  # media type -> schema of a non-JSON, non-form body
-    response_headers: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)  # status -> headers
+    raw_body: dict[str, dict[str, Any]] | None = (
+        None  # media type -> schema of a non-JSON, non-form body
+    )
+    response_headers: dict[int, dict[str, dict[str, Any]]] = field(
+        default_factory=dict
+    )  # status -> headers
 
 
 class MalformedJSON(DomainError):
@@ -76,7 +92,9 @@ def principal(request: web.Request) -> Principal:
 
 def _json_only(request: web.Request) -> None:
     ctype = request.content_type
-    if ctype not in ("application/json", "application/problem+json") and not ctype.endswith("+json"):
+    if ctype not in ("application/json", "application/problem+json") and not ctype.endswith(
+        "+json"
+    ):
         raise UnsupportedMediaType(
             f"请以 application/json 发送（当前：{ctype or '无'}）",
             f"Send application/json (got {ctype or 'none'})",
@@ -105,12 +123,15 @@ def parse_model(request: web.Request, raw: bytes, model: type[M]) -> M:
         broken = [e for e in exc.errors(include_url=False) if e["type"] == "json_invalid"]
         if broken:
             raise MalformedJSON(
-                "请求内容不是有效的 JSON，请检查后重试", f"The request body is not valid JSON: {broken[0]['msg']}"
+                "请求内容不是有效的 JSON，请检查后重试",
+                f"The request body is not valid JSON: {broken[0]['msg']}",
             ) from None
         raise
 
 
-def json_response(model: pydantic.BaseModel | dict | list | bytes, status: int = 200, **kw: Any) -> web.Response:
+def json_response(
+    model: pydantic.BaseModel | dict | list | bytes, status: int = 200, **kw: Any
+) -> web.Response:
     """A model, plain data (see kernel.jsonenc), or JSON bytes already encoded (e.g. a stored answer)."""
     if isinstance(model, pydantic.BaseModel):
         body = model.model_dump_json(by_alias=True).encode()
@@ -140,7 +161,11 @@ def _allowed(principal_: Principal, auth: tuple[str, ...]) -> bool:
             return True
         if rule == INSURER and isinstance(principal_, InsurerPrincipal):
             return True
-        if rule.startswith("staff:") and isinstance(principal_, StaffPrincipal) and principal_.role == rule[6:]:
+        if (
+            rule.startswith("staff:")
+            and isinstance(principal_, StaffPrincipal)
+            and principal_.role == rule[6:]
+        ):
             return True
     return False
 
@@ -178,12 +203,16 @@ def guarded(route: Route, authenticate: Authenticator) -> Handler:
                 cred = Credential(request.cookies[cookie], cookie)
         if cred is None:
             raise Unauthenticated("请先登录（缺少凭证）", "Missing bearer credentials")
-        check_csrf(request, request.app[SERVICES].keyring, cred, request.app[SETTINGS].public_base_url)
+        check_csrf(
+            request, request.app[SERVICES].keyring, cred, request.app[SETTINGS].public_base_url
+        )
         who = await authenticate(request, cred.token)
         if who is None or (cred.cookie is not None and not _cookie_fits(cred.cookie, who)):
             raise Unauthenticated("凭证无效或已过期，请重新登录", "Invalid or expired credentials")
         if not _allowed(who, route.auth):
-            raise Forbidden("您的账号无权使用此功能", "Your credentials do not allow this operation")
+            raise Forbidden(
+                "您的账号无权使用此功能", "Your credentials do not allow this operation"
+            )
         request[PRINCIPAL] = who
         request[CREDENTIAL] = cred
         return await route.handler(request)

@@ -38,8 +38,12 @@ def create_app(settings: Settings) -> web.Application:
     """Build the application; the pool and every feature's resources open in cleanup_ctx."""
     metrics = Metrics()
     app = web.Application(
-        middlewares=[timing_middleware(metrics), security_headers_middleware, compression_middleware,
-                     problem_middleware],
+        middlewares=[
+            timing_middleware(metrics),
+            security_headers_middleware,
+            compression_middleware,
+            problem_middleware,
+        ],
         client_max_size=max(settings.max_photo_bytes + 64 * 1024, settings.max_json_bytes),
     )
     app[SETTINGS] = settings
@@ -67,7 +71,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (use `kuaichu up` for an embedded PostgreSQL)")
-    pool = await create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    pool = await create_pool(
+        settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+    )
     try:
         async with services_for(settings, pool) as services:
             app[POOL] = pool

@@ -27,7 +27,9 @@ class TokenCache:
     def __init__(self, ttl_s: float) -> None:
         self.ttl_s = ttl_s
         # token hash -> (valid until, on the monotonic clock; the lookup, done or under way)
-        self._entries: OrderedDict[bytes, tuple[float, asyncio.Future[Principal | None]]] = OrderedDict()
+        self._entries: OrderedDict[bytes, tuple[float, asyncio.Future[Principal | None]]] = (
+            OrderedDict()
+        )
 
     def fresh(self, key: bytes) -> asyncio.Future[Principal | None] | None:
         """A lookup sent less than ttl_s ago, finished or still under way."""
@@ -39,7 +41,9 @@ class TokenCache:
             return None
         return entry[1]
 
-    def start(self, key: bytes, lookup: asyncio.Future[Principal | None], *, sent_at: float) -> None:
+    def start(
+        self, key: bytes, lookup: asyncio.Future[Principal | None], *, sent_at: float
+    ) -> None:
         if self.ttl_s <= 0:
             return
         self._entries[key] = (sent_at + self.ttl_s, lookup)
@@ -71,7 +75,9 @@ async def authenticate(request: web.Request, token: str) -> Principal | None:
     cache.start(token_hash, lookup, sent_at=sent_at)
 
     def drop_if_failed(done: asyncio.Future[Principal | None]) -> None:
-        if done.cancelled() or done.exception() is not None:  # a failed lookup (database down) is not kept
+        if (
+            done.cancelled() or done.exception() is not None
+        ):  # a failed lookup (database down) is not kept
             cache.forget(token_hash, done)
 
     lookup.add_done_callback(drop_if_failed)
@@ -83,5 +89,10 @@ async def _lookup(app: web.Application, token: str, token_hash: bytes) -> Princi
     settings = app[SETTINGS]
     retention_s = settings.party_token_retention_days * 86_400
     async with services.pool.acquire() as conn:
-        return await principal_for(conn, token=token, token_hash=token_hash, party_retention_s=retention_s,
-                                   staff_idle_s=settings.staff_idle_s)
+        return await principal_for(
+            conn,
+            token=token,
+            token_hash=token_hash,
+            party_retention_s=retention_s,
+            staff_idle_s=settings.staff_idle_s,
+        )

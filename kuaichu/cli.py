@@ -30,7 +30,9 @@ SUBCOMMANDS: dict[str, str] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kuaichu", description="Kuaichu (快处): minor road accidents, online.")
+    parser = argparse.ArgumentParser(
+        prog="kuaichu", description="Kuaichu (快处): minor road accidents, online."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, module in SUBCOMMANDS.items():
         mod = importlib.import_module(f"kuaichu.commands.{module}")

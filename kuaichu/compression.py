@@ -13,10 +13,14 @@ MIN_BYTES = 1024
 @web.middleware
 async def compression_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
     response = await handler(request)
-    if (isinstance(response, web.Response) and not response.prepared and response.body is not None
-            and response.content_type in ("application/json", "text/csv")
-            and len(response.body) >= MIN_BYTES  # type: ignore[arg-type]
-            and "no-store" not in response.headers.get("Cache-Control", "")
-            and "Content-Encoding" not in response.headers):
+    if (
+        isinstance(response, web.Response)
+        and not response.prepared
+        and response.body is not None
+        and response.content_type in ("application/json", "text/csv")
+        and len(response.body) >= MIN_BYTES  # type: ignore[arg-type]
+        and "no-store" not in response.headers.get("Cache-Control", "")
+        and "Content-Encoding" not in response.headers
+    ):
         response.enable_compression()
     return response

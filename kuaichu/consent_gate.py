@@ -18,9 +18,13 @@ def with_sharing_consent(deliver: Deliver) -> Deliver:
 
     async def gated(services: Services, msg: Message):  # type: ignore[no-untyped-def]
         if msg.report_id is not None:
-            missing = await parties_without_sharing_via(services.sharing_checks, report_id=msg.report_id)
+            missing = await parties_without_sharing_via(
+                services.sharing_checks, report_id=msg.report_id
+            )
             if missing:
-                raise Park(f"party {', '.join(missing)} has not consented to sharing the case (PIPL art. 23)")
+                raise Park(
+                    f"party {', '.join(missing)} has not consented to sharing the case (PIPL art. 23)"
+                )
         return await deliver(services, msg)
 
     gated.__name__ = deliver.__name__

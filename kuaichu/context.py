@@ -49,7 +49,9 @@ class Services:
     image_executor: Executor
     uploads: UploadSpool  # spool files of resumable photo uploads
     # Feature contexts, each built once per process.
-    fault_templates: Mapping[str, TemplateSet]  # rule template sets by id, loaded (and installed) at start
+    fault_templates: Mapping[
+        str, TemplateSet
+    ]  # rule template sets by id, loaded (and installed) at start
     fault_flow: FaultFlow
     claims: ClaimsContext
     assessment: AssessmentContext
@@ -57,5 +59,9 @@ class Services:
     # The worker's delivery state, shared by all its deliveries.
     court_delivery: CourtDelivery
     webhook_endpoints: EndpointCache  # insurers' webhook endpoints, cached briefly
-    sharing_checks: PipelinedStatement  # consent checks of messages leaving together share a round trip
-    derivative_slots: asyncio.Semaphore  # preview jobs at once: the bound is on the worker's memory as a whole
+    sharing_checks: (
+        PipelinedStatement  # consent checks of messages leaving together share a round trip
+    )
+    derivative_slots: (
+        asyncio.Semaphore
+    )  # preview jobs at once: the bound is on the worker's memory as a whole

@@ -24,10 +24,12 @@ def _json_encode(value: Any) -> bytes:
 
 async def init_connection(conn: asyncpg.Connection) -> None:
     """Register codecs (orjson, binary jsonb); client-side only, so nothing to lose behind a pooler."""
-    await conn.set_type_codec("jsonb", encoder=_jsonb_encode, decoder=_jsonb_decode, schema="pg_catalog",
-                              format="binary")
-    await conn.set_type_codec("json", encoder=_json_encode, decoder=orjson.loads, schema="pg_catalog",
-                              format="binary")
+    await conn.set_type_codec(
+        "jsonb", encoder=_jsonb_encode, decoder=_jsonb_decode, schema="pg_catalog", format="binary"
+    )
+    await conn.set_type_codec(
+        "json", encoder=_json_encode, decoder=orjson.loads, schema="pg_catalog", format="binary"
+    )
 
 
 class UnsafeDatabaseLogin(RuntimeError):
@@ -57,8 +59,9 @@ async def refuse_owner_login(conn: asyncpg.Connection) -> None:
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
     """Open the service's pool. Its connections act as whoever `dsn` logs in as, with no role switch that a
     transaction-mode pooler could lose; a login that could act as the owner is refused (UnsafeDatabaseLogin)."""
-    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init_connection,
-                                     reset=_reset)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=init_connection, reset=_reset
+    )
     assert pool is not None
     try:
         async with pool.acquire() as conn:

@@ -28,7 +28,6 @@ from kuaichu.worker import Deliver, Delivered, Park, Retry
 log = logging.getLogger(__name__)
 
 
-
 async def open_claims(services: Services, msg: Message) -> None:
     """One claim per vehicle, opened once however often the message comes; claim.opened to each insurer."""
     await on_report_settled(services.claims, payload=msg.payload)
@@ -41,7 +40,10 @@ async def route_assessments(services: Services, msg: Message) -> None:
 
 # Who hears that a report's liability is settled (agreed or determined): assessment routing, claims, ...
 # Each consumer must be idempotent (a message may be delivered again); add yours to this tuple.
-SETTLED_CONSUMERS: tuple[Callable[[Services, Message], Awaitable[None]], ...] = (open_claims, route_assessments)
+SETTLED_CONSUMERS: tuple[Callable[[Services, Message], Awaitable[None]], ...] = (
+    open_claims,
+    route_assessments,
+)
 
 
 async def deliver_sms(services: Services, msg: Message) -> int | None:
@@ -62,8 +64,13 @@ async def deliver_notification(services: Services, msg: Message) -> int | None:
     """A driver's notification: the text is written now from the event, the party's phone read now."""
     base_url = services.settings.public_base_url or ""
     async with services.pool.acquire() as conn:
-        out = await notifications.compose(conn, services.keyring, public_base_url=base_url, report_id=msg.report_id,
-                                          payload=msg.payload)
+        out = await notifications.compose(
+            conn,
+            services.keyring,
+            public_base_url=base_url,
+            report_id=msg.report_id,
+            payload=msg.payload,
+        )
     if out is None:
         raise Park("the party to notify no longer exists")
     try:
@@ -77,19 +84,29 @@ async def deliver_notification(services: Services, msg: Message) -> int | None:
 
 async def deliver_photo_derivatives(services: Services, msg: Message) -> int | None:
     s = services.settings
-    await make_photo_derivatives(services.intake, services.photos, sha256=msg.payload["sha256"],
-                                 slots=services.derivative_slots,
-                                 max_pixels=s.max_image_pixels, max_full_decode_pixels=s.max_full_decode_pixels,
-                                 similarity=SimilarityPolicy(s.anomaly_phash_max_bits, s.anomaly_dhash_max_bits))
+    await make_photo_derivatives(
+        services.intake,
+        services.photos,
+        sha256=msg.payload["sha256"],
+        slots=services.derivative_slots,
+        max_pixels=s.max_image_pixels,
+        max_full_decode_pixels=s.max_full_decode_pixels,
+        similarity=SimilarityPolicy(s.anomaly_phash_max_bits, s.anomaly_dhash_max_bits),
+    )
     return None
 
 
 async def deliver_insurer_webhook(services: Services, msg: Message) -> int | Delivered | None:
     """Signed afresh per attempt; same webhook-id and body bytes every time."""
     try:
-        status = await deliver(cache=services.webhook_endpoints, http=services.http, message_id=msg.id,
-                               payload=msg.payload, timeout_s=services.settings.http_timeout_s,
-                               keyring=services.keyring)
+        status = await deliver(
+            cache=services.webhook_endpoints,
+            http=services.http,
+            message_id=msg.id,
+            payload=msg.payload,
+            timeout_s=services.settings.http_timeout_s,
+            keyring=services.keyring,
+        )
         line = msg.payload.get("receipt_of_line")
         if line is None:
             return status
@@ -122,9 +139,13 @@ async def deliver_court(services: Services, msg: Message) -> Delivered:
     final = msg.attempts >= services.settings.outbox_max_attempts
     try:
         if msg.topic == CASE_TOPIC:
-            status, outcome = await deliver_case(services.court_delivery, payload=msg.payload, final=final)
+            status, outcome = await deliver_case(
+                services.court_delivery, payload=msg.payload, final=final
+            )
             return Delivered(status, court_repo.cases_delivered, outcome)
-        status, outcome = await deliver_update(services.court_delivery, payload=msg.payload, final=final)
+        status, outcome = await deliver_update(
+            services.court_delivery, payload=msg.payload, final=final
+        )
         return Delivered(status, court_repo.updates_delivered, outcome)
     except CourtRetry as exc:
         raise Retry(str(exc), after_s=exc.after_s, status=exc.status) from exc

@@ -32,9 +32,15 @@ async def assessment_timers(ctx: AssessmentContext, stop: asyncio.Event, *, ever
             await asyncio.wait_for(stop.wait(), every_s)
 
 
-async def housekeeping(pool: asyncpg.Pool, stop: asyncio.Event, *, every_s: float = 600.0,
-                       photos: PhotoStore | None = None, stale_part_s: float = 3600.0,
-                       uploads: UploadSpool | None = None) -> None:
+async def housekeeping(
+    pool: asyncpg.Pool,
+    stop: asyncio.Event,
+    *,
+    every_s: float = 600.0,
+    photos: PhotoStore | None = None,
+    stale_part_s: float = 3600.0,
+    uploads: UploadSpool | None = None,
+) -> None:
     """Until `stop`: prune rate_buckets (a bucket keeps the hits of its longest window, a day at most), remove
     photo `.part` files older than `stale_part_s` (a write in progress renames its file within seconds), and
     expire unfinished uploads (see `sweep_once`)."""

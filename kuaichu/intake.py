@@ -35,7 +35,9 @@ def idempotency_of(request: web.Request, who: Principal, operation: str) -> Idem
     return Idempotency(
         scope=f"{operation}|{principal_scope(who)}",
         key=check_key(key),
-        request_hash=request_hash(operation.encode(), request.match_info.get("report_id", "").encode(), raw),
+        request_hash=request_hash(
+            operation.encode(), request.match_info.get("report_id", "").encode(), raw
+        ),
     )
 
 

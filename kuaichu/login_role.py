@@ -35,7 +35,9 @@ async def provision_dev_login(owner_dsn: str) -> str:
         for attempt in range(3):
             try:
                 async with conn.transaction():
-                    await conn.execute("SELECT pg_advisory_xact_lock($1::bigint)", _PROVISION_LOCK_ID)
+                    await conn.execute(
+                        "SELECT pg_advisory_xact_lock($1::bigint)", _PROVISION_LOCK_ID
+                    )
                     await _create_or_alter(conn)
                 break
             except (asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
@@ -50,6 +52,10 @@ async def provision_dev_login(owner_dsn: str) -> str:
 async def _create_or_alter(conn: asyncpg.Connection) -> None:
     exists = await conn.fetchval("SELECT true FROM pg_roles WHERE rolname = $1::text", APP_ROLE)
     verb = "ALTER" if exists else "CREATE"
-    password = "'" + DEV_APP_PASSWORD.replace("'", "''") + "'"  # utility statements take no parameters
-    await conn.execute(f"{verb} ROLE {APP_ROLE} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                       f"NOBYPASSRLS PASSWORD {password}")
+    password = (
+        "'" + DEV_APP_PASSWORD.replace("'", "''") + "'"
+    )  # utility statements take no parameters
+    await conn.execute(
+        f"{verb} ROLE {APP_ROLE} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+        f"NOBYPASSRLS PASSWORD {password}"
+    )

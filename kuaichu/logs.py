@@ -8,7 +8,9 @@ import sys
 
 from pythonjsonlogger.orjson import OrjsonFormatter
 
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
 
 
 class _RequestIdFilter(logging.Filter):

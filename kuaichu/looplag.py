@@ -20,7 +20,9 @@ KEEP = 30_000  # five minutes at 100 wake-ups a second
 
 class LoopLag:
     def __init__(self) -> None:
-        self.samples: deque[tuple[float, float]] = deque(maxlen=KEEP)  # (monotonic time, overshoot ms)
+        self.samples: deque[tuple[float, float]] = deque(
+            maxlen=KEEP
+        )  # (monotonic time, overshoot ms)
 
     async def probe(self) -> None:
         while True:

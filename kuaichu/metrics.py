@@ -31,8 +31,10 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 SCRAPE_TIMEOUT_S = 5.0
 
 # Where a message goes: its topic, and for insurer webhooks the insurer (each is its own endpoint).
-_DESTINATION = "CASE WHEN topic = 'insurer.webhook' THEN topic || ':' || coalesce(payload->>'insurer_code', '?') " \
-               "ELSE topic END"
+_DESTINATION = (
+    "CASE WHEN topic = 'insurer.webhook' THEN topic || ':' || coalesce(payload->>'insurer_code', '?') "
+    "ELSE topic END"
+)
 _OUTBOX = f"""
 SELECT {_DESTINATION} AS destination, count(*) FILTER (WHERE status = 'pending') AS depth,
        coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending')), 0) AS oldest_s,
@@ -62,7 +64,9 @@ def destination(topic: str, payload: dict) -> str:
 class Metrics:
     """One process's metrics. `refresh` (the worker's) reads database gauges just before each scrape."""
 
-    registry: CollectorRegistry = field(default_factory=lambda: CollectorRegistry(auto_describe=True))
+    registry: CollectorRegistry = field(
+        default_factory=lambda: CollectorRegistry(auto_describe=True)
+    )
     loop_lag: LoopLag | None = None
     refresh: Callable[[], Awaitable[None]] | None = None
     url: str | None = None  # where its listener serves /metrics, once started
@@ -70,29 +74,60 @@ class Metrics:
     def __post_init__(self) -> None:
         r = self.registry
         self.request_seconds = Histogram(
-            "kuaichu_http_request_duration_seconds", "HTTP request latency by route (the route's pattern)",
-            ["method", "route", "status"], buckets=LATENCY_BUCKETS, registry=r)
+            "kuaichu_http_request_duration_seconds",
+            "HTTP request latency by route (the route's pattern)",
+            ["method", "route", "status"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
         self.deliveries = Counter(
-            "kuaichu_outbox_deliveries", "Outbox delivery attempts by destination and outcome "
-            "(delivered, retry, parked)", ["destination", "outcome"], registry=r)
+            "kuaichu_outbox_deliveries",
+            "Outbox delivery attempts by destination and outcome (delivered, retry, parked)",
+            ["destination", "outcome"],
+            registry=r,
+        )
         self.loop_lag_seconds = Gauge(
-            "kuaichu_event_loop_lag_seconds", "How late a 10 ms sleep wakes up over the last minute",
-            ["quantile"], registry=r)
-        self.outbox_depth = Gauge("kuaichu_outbox_depth", "Pending outbox messages by destination",
-                                  ["destination"], registry=r)
-        self.outbox_oldest = Gauge("kuaichu_outbox_oldest_age_seconds",
-                                   "Age of the oldest pending outbox message by destination", ["destination"],
-                                   registry=r)
-        self.outbox_parked = Gauge("kuaichu_outbox_parked", "Parked outbox messages (an operator must look)",
-                                   ["destination"], registry=r)
-        self.sla_breaches = Gauge("kuaichu_sla_breaches", "SLA breaches recorded so far (offers expired, ETAs "
-                                  "missed) and tasks past their timer now", ["kind"], registry=r)
-        self.anomaly_flags = Gauge("kuaichu_anomaly_flags", "Anomaly signals raised so far, by kind", ["kind"],
-                                   registry=r)
-        self.audit_unsealed = Gauge("kuaichu_audit_unsealed_events", "Committed audit events not yet sealed",
-                                    registry=r)
-        self.audit_anchor_age = Gauge("kuaichu_audit_anchor_age_seconds",
-                                      "Seconds since the audit seal was last anchored (-1: never)", registry=r)
+            "kuaichu_event_loop_lag_seconds",
+            "How late a 10 ms sleep wakes up over the last minute",
+            ["quantile"],
+            registry=r,
+        )
+        self.outbox_depth = Gauge(
+            "kuaichu_outbox_depth",
+            "Pending outbox messages by destination",
+            ["destination"],
+            registry=r,
+        )
+        self.outbox_oldest = Gauge(
+            "kuaichu_outbox_oldest_age_seconds",
+            "Age of the oldest pending outbox message by destination",
+            ["destination"],
+            registry=r,
+        )
+        self.outbox_parked = Gauge(
+            "kuaichu_outbox_parked",
+            "Parked outbox messages (an operator must look)",
+            ["destination"],
+            registry=r,
+        )
+        self.sla_breaches = Gauge(
+            "kuaichu_sla_breaches",
+            "SLA breaches recorded so far (offers expired, ETAs "
+            "missed) and tasks past their timer now",
+            ["kind"],
+            registry=r,
+        )
+        self.anomaly_flags = Gauge(
+            "kuaichu_anomaly_flags", "Anomaly signals raised so far, by kind", ["kind"], registry=r
+        )
+        self.audit_unsealed = Gauge(
+            "kuaichu_audit_unsealed_events", "Committed audit events not yet sealed", registry=r
+        )
+        self.audit_anchor_age = Gauge(
+            "kuaichu_audit_anchor_age_seconds",
+            "Seconds since the audit seal was last anchored (-1: never)",
+            registry=r,
+        )
 
     def observe_delivery(self, topic: str, payload: dict, outcome: str) -> None:
         self.deliveries.labels(destination(topic, payload), outcome).inc()
@@ -153,7 +188,8 @@ def timing_middleware(metrics: Metrics) -> Callable:
             raise
         finally:
             metrics.request_seconds.labels(request.method, route_of(request), str(status)).observe(
-                time.perf_counter() - started)
+                time.perf_counter() - started
+            )
 
     return timed
 

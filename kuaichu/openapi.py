@@ -25,10 +25,19 @@ _PARAM = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::[^}]*)?\}")
 
 
 COOKIE_SCHEMES = {
-    "driverCookie": (DRIVER_COOKIE, "A driver signed in on this browser (POST /v1/auth/browser-session); HttpOnly"),
-    "secondPartyCookie": (SECOND_PARTY_COOKIE, "The other party confirming on this phone (POST "
-                          "/v1/auth/browser-session/second-party); used only with `X-Acting-As: second-party`"),
-    "staffCookie": (STAFF_COOKIE, "A staff member signed in to the workbench (POST /v1/staff/session); HttpOnly"),
+    "driverCookie": (
+        DRIVER_COOKIE,
+        "A driver signed in on this browser (POST /v1/auth/browser-session); HttpOnly",
+    ),
+    "secondPartyCookie": (
+        SECOND_PARTY_COOKIE,
+        "The other party confirming on this phone (POST "
+        "/v1/auth/browser-session/second-party); used only with `X-Acting-As: second-party`",
+    ),
+    "staffCookie": (
+        STAFF_COOKIE,
+        "A staff member signed in to the workbench (POST /v1/staff/session); HttpOnly",
+    ),
 }
 
 
@@ -45,17 +54,27 @@ def _browser_headers(route: Route) -> list[dict[str, Any]]:
     """The headers a browser authenticated by cookie sends (ignored with a bearer token)."""
     if not _cookie_security(route.auth):
         return []
-    params: list[dict[str, Any]] = [{
-        "name": ACTING_HEADER, "in": "header", "required": False,
-        "description": "with cookies only: which cookie acts (driver, second-party, staff); default: the staff "
-                       "cookie on a staff route, else the driver's",
-        "schema": {"type": "string", "enum": sorted(ACTING)}}]
+    params: list[dict[str, Any]] = [
+        {
+            "name": ACTING_HEADER,
+            "in": "header",
+            "required": False,
+            "description": "with cookies only: which cookie acts (driver, second-party, staff); default: the staff "
+            "cookie on a staff route, else the driver's",
+            "schema": {"type": "string", "enum": sorted(ACTING)},
+        }
+    ]
     if route.method not in SAFE_METHODS:
-        params.append({
-            "name": CSRF_HEADER, "in": "header", "required": False,
-            "description": "required with a cookie (with this service's Origin): the csrf_token of the cookie's "
-                           "session endpoint; 403 csrf-token-invalid / origin-refused otherwise",
-            "schema": {"type": "string"}})
+        params.append(
+            {
+                "name": CSRF_HEADER,
+                "in": "header",
+                "required": False,
+                "description": "required with a cookie (with this service's Origin): the csrf_token of the cookie's "
+                "session endpoint; 403 csrf-token-invalid / origin-refused otherwise",
+                "schema": {"type": "string"},
+            }
+        )
     return params
 
 
@@ -70,7 +89,9 @@ def _parameters(r: Route) -> list[dict[str, Any]]:
         schema = r.query.model_json_schema()
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
-            params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
+            params.append(
+                {"name": name, "in": "query", "required": name in required, "schema": prop}
+            )
     if r.idempotent:
         params.append(
             {
@@ -84,7 +105,9 @@ def _parameters(r: Route) -> list[dict[str, Any]]:
     return params + [dict(h, **{"in": "header"}) for h in r.headers]
 
 
-def _request_body(r: Route, ref: Callable[[type[BaseModel]], dict[str, str]]) -> dict[str, Any] | None:
+def _request_body(
+    r: Route, ref: Callable[[type[BaseModel]], dict[str, str]]
+) -> dict[str, Any] | None:
     """A JSON body by its model, a multipart form, or raw bytes (one schema per media type)."""
     if r.body is not None:
         return {"required": True, "content": {"application/json": {"schema": ref(r.body)}}}
@@ -103,7 +126,9 @@ def _answers(r: Route, ref: Callable[[type[BaseModel]], dict[str, str]]) -> dict
         if model is not None:
             entry["content"] = {"application/json": {"schema": ref(model)}}
         answers[str(status)] = entry
-    for status, media in (r.raw_response or {}).items():  # beside a JSON model of the same status, if any
+    for status, media in (
+        r.raw_response or {}
+    ).items():  # beside a JSON model of the same status, if any
         answers.setdefault(str(status), {"description": "OK"}).setdefault("content", {})[media] = {}
     for status, headers in r.response_headers.items():
         answers.setdefault(str(status), {"description": "OK"})["headers"] = headers
@@ -117,7 +142,9 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
             if m is not None:
                 models.add(m)
     ordered = sorted(models, key=lambda m: m.__name__)
-    refs, top = models_json_schema([(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}")
+    refs, top = models_json_schema(
+        [(m, "validation") for m in ordered], ref_template="#/components/schemas/{model}"
+    )
     defs = top.get("$defs", {})
 
     def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -143,7 +170,12 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
         op["responses"] = _answers(r, _ref)
         problem = {"content": {"application/problem+json": {"schema": _ref(Problem)}}}
         error_codes = set(r.errors) | {500}
-        if r.body is not None or r.multipart is not None or r.raw_body is not None or r.query is not None:
+        if (
+            r.body is not None
+            or r.multipart is not None
+            or r.raw_body is not None
+            or r.query is not None
+        ):
             error_codes |= {400, 413, 415, 422}
         if PUBLIC not in r.auth:
             error_codes |= {401, 403, 404}
@@ -167,8 +199,10 @@ def build_openapi(routes: list[Route], *, version: str) -> dict[str, Any]:
             "schemas": defs,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
-                **{name: {"type": "apiKey", "in": "cookie", "name": cookie, "description": text}
-                   for name, (cookie, text) in COOKIE_SCHEMES.items()},
+                **{
+                    name: {"type": "apiKey", "in": "cookie", "name": cookie, "description": text}
+                    for name, (cookie, text) in COOKIE_SCHEMES.items()
+                },
             },
         },
     }

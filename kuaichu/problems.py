@@ -108,8 +108,12 @@ def validation_problem(request: web.Request, exc: pydantic.ValidationError) -> w
         code="validation-error",
         title_zh="输入有误",
         title_en="Invalid input",
-        detail_zh="请修改以下内容后重试：" + "；".join(f"{e['pointer']}：{e['zh']}" for e in shown) + more_zh,
-        detail_en="Correct these and try again: " + "; ".join(f"{e['pointer']}: {e['en']}" for e in shown) + more_en,
+        detail_zh="请修改以下内容后重试："
+        + "；".join(f"{e['pointer']}：{e['zh']}" for e in shown)
+        + more_zh,
+        detail_en="Correct these and try again: "
+        + "; ".join(f"{e['pointer']}: {e['en']}" for e in shown)
+        + more_en,
         errors=errors,
     )
 
@@ -136,7 +140,9 @@ def domain_problem(request: web.Request, exc: DomainError) -> web.Response:
 
 
 def _http_problem(request: web.Request, exc: web.HTTPException) -> web.Response:
-    code, zh, en = HTTP_PROBLEMS.get(exc.status, ("http-error", "请求失败", exc.reason or "HTTP error"))
+    code, zh, en = HTTP_PROBLEMS.get(
+        exc.status, ("http-error", "请求失败", exc.reason or "HTTP error")
+    )
     detail_en = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else en
     headers = {}
     if exc.status == 405 and "Allow" in exc.headers:
@@ -161,7 +167,11 @@ async def problem_middleware(request: web.Request, handler):
     """Give every request an id (a sane incoming X-Request-Id is kept) that is echoed back and in every log
     line, and turn every error into an RFC 9457 problem."""
     incoming = request.headers.get("X-Request-Id", "")
-    rid = incoming if 0 < len(incoming) <= 64 and set(incoming) <= _REQUEST_ID_OK else secrets.token_hex(8)
+    rid = (
+        incoming
+        if 0 < len(incoming) <= 64 and set(incoming) <= _REQUEST_ID_OK
+        else secrets.token_hex(8)
+    )
     token = request_id_var.set(rid)
     try:
         response = await handler(request)

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     port: int = Field(8080, validation_alias=AliasChoices("PORT", "KUAICHU_PORT"))
     # The service's login (the role kuaichu_app: owns nothing, cannot become the owner) and the owner's, which
     # only `kuaichu migrate` uses. `kuaichu up` derives both in development (README, "Database roles").
-    database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "KUAICHU_DATABASE_URL"))
+    database_url: str | None = Field(
+        None, validation_alias=AliasChoices("DATABASE_URL", "KUAICHU_DATABASE_URL")
+    )
     migrate_database_url: str | None = None
     db_pool_min: int = 2
     db_pool_max: int = 10
@@ -198,7 +200,9 @@ class Settings(BaseSettings):
             _refuse_weak_production_settings(self)
         for name in ("court_outbound_secret", "court_inbound_secret"):
             if not getattr(self, name).get_secret_value().startswith("whsec_"):
-                raise ValueError(f"KUAICHU_{name.upper()} must be a whsec_ secret (Standard Webhooks)")
+                raise ValueError(
+                    f"KUAICHU_{name.upper()} must be a whsec_ secret (Standard Webhooks)"
+                )
         self._links_outlast_retries()
         if self.sms_backend == "http" and not self.sms_gateway_url:
             raise ValueError("KUAICHU_SMS_GATEWAY_URL is required with KUAICHU_SMS_BACKEND=http")
@@ -232,12 +236,16 @@ class Settings(BaseSettings):
     def _links_outlast_retries(self) -> None:
         need = self.retry_schedule_s + LINK_GRACE_S
         # The court's links (a fixed, longer lifetime) are held to the same rule.
-        for name, ttl in (("KUAICHU_PHOTO_LINK_TTL_S", self.photo_link_ttl_s), ("The court's link lifetime",
-                                                                               COURT_LINK_TTL_S)):
+        for name, ttl in (
+            ("KUAICHU_PHOTO_LINK_TTL_S", self.photo_link_ttl_s),
+            ("The court's link lifetime", COURT_LINK_TTL_S),
+        ):
             if ttl < need:
-                raise ValueError(f"{name} ({ttl} s) must be at least the retry schedule "
-                                 f"(KUAICHU_OUTBOX_MAX_ATTEMPTS x KUAICHU_OUTBOX_BACKOFF_MAX_S = "
-                                 f"{self.retry_schedule_s:g} s) plus 7 days ({need:g} s)")
+                raise ValueError(
+                    f"{name} ({ttl} s) must be at least the retry schedule "
+                    f"(KUAICHU_OUTBOX_MAX_ATTEMPTS x KUAICHU_OUTBOX_BACKOFF_MAX_S = "
+                    f"{self.retry_schedule_s:g} s) plus 7 days ({need:g} s)"
+                )
 
     @property
     def photo_dir(self) -> Path:
@@ -257,37 +265,59 @@ def _refuse_weak_production_settings(s: Settings) -> None:
     """Production accepts only strong secrets, https endpoints and an explicit public address."""
     secret = s.secret_key.get_secret_value()
     if secret == DEV_SECRET or len(secret.encode()) < MIN_SECRET_KEY_BYTES:
-        raise ValueError(f"KUAICHU_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes of random text "
-                         "in production")
+        raise ValueError(
+            f"KUAICHU_SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes of random text "
+            "in production"
+        )
     if _entropy_bits(secret) < MIN_SECRET_KEY_BITS:
-        raise ValueError("KUAICHU_SECRET_KEY is too predictable (under 128 bits by its own character frequencies);"
-                         " use random text such as secrets.token_urlsafe(32)")
+        raise ValueError(
+            "KUAICHU_SECRET_KEY is too predictable (under 128 bits by its own character frequencies);"
+            " use random text such as secrets.token_urlsafe(32)"
+        )
     keys = [k.strip() for k in s.data_keys.get_secret_value().split(",") if k.strip()]
     if not keys:
         raise ValueError("KUAICHU_DATA_KEYS must be set in production")
     for position, key in enumerate(keys, 1):
         raw = _b64(key, urlsafe=True)
         if raw is None or len(raw) != 32:
-            raise ValueError(f"KUAICHU_DATA_KEYS key {position} must be the urlsafe base64 of exactly 32 bytes")
+            raise ValueError(
+                f"KUAICHU_DATA_KEYS key {position} must be the urlsafe base64 of exactly 32 bytes"
+            )
         if key == DEV_DATA_KEY or len(set(raw)) < MIN_DISTINCT_KEY_BYTES:
-            raise ValueError(f"KUAICHU_DATA_KEYS key {position} is a development or patterned key; use 32 random bytes")
-    for name, dev in (("court_outbound_secret", DEV_COURT_OUTBOUND_SECRET),
-                      ("court_inbound_secret", DEV_COURT_INBOUND_SECRET)):
+            raise ValueError(
+                f"KUAICHU_DATA_KEYS key {position} is a development or patterned key; use 32 random bytes"
+            )
+    for name, dev in (
+        ("court_outbound_secret", DEV_COURT_OUTBOUND_SECRET),
+        ("court_inbound_secret", DEV_COURT_INBOUND_SECRET),
+    ):
         value = getattr(s, name).get_secret_value()
-        raw = _b64(value.removeprefix("whsec_"), urlsafe=False) if value.startswith("whsec_") else None
+        raw = (
+            _b64(value.removeprefix("whsec_"), urlsafe=False)
+            if value.startswith("whsec_")
+            else None
+        )
         if value == dev or raw is None or len(raw) < MIN_COURT_SECRET_BYTES or len(set(raw)) < 2:
-            raise ValueError(f"KUAICHU_{name.upper()} must be whsec_ and the base64 of at least "
-                             f"{MIN_COURT_SECRET_BYTES} random bytes in production")
+            raise ValueError(
+                f"KUAICHU_{name.upper()} must be whsec_ and the base64 of at least "
+                f"{MIN_COURT_SECRET_BYTES} random bytes in production"
+            )
     if s.bench_disable_rate_limits:
         raise ValueError("KUAICHU_BENCH_DISABLE_RATE_LIMITS is for benchmarks, never production")
     if s.sms_backend == "dev":
-        raise ValueError("KUAICHU_SMS_BACKEND=dev records codes in files; use a gateway in production")
+        raise ValueError(
+            "KUAICHU_SMS_BACKEND=dev records codes in files; use a gateway in production"
+        )
     if "public_base_url" not in s.model_fields_set:
-        raise ValueError("KUAICHU_PUBLIC_BASE_URL is required in production (the https address drivers' links use)")
+        raise ValueError(
+            "KUAICHU_PUBLIC_BASE_URL is required in production (the https address drivers' links use)"
+        )
     for name in ("public_base_url", "court_url", "sms_gateway_url"):
         url = getattr(s, name)
         if url is not None and not _is_https(url):
-            raise ValueError(f"KUAICHU_{name.upper()} must be an https:// URL in production (got {url!r})")
+            raise ValueError(
+                f"KUAICHU_{name.upper()} must be an https:// URL in production (got {url!r})"
+            )
 
 
 def _entropy_bits(text: str) -> float:

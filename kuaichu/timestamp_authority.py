@@ -56,15 +56,62 @@ def make_authority(directory: Path) -> Path:
     if config.exists() and (directory / "tsa.crt").exists():
         return config
     d = directory
-    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650",
-             "-subj", "/O=kuaichu development/CN=Local TSA root",
-             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=d)
-    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "tsa.key",
-             "-out", "tsa.csr", "-subj", "/O=kuaichu development/CN=Local time-stamping authority", cwd=d)
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "3650",
+        "-subj",
+        "/O=kuaichu development/CN=Local TSA root",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        cwd=d,
+    )
+    _openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        "tsa.key",
+        "-out",
+        "tsa.csr",
+        "-subj",
+        "/O=kuaichu development/CN=Local time-stamping authority",
+        cwd=d,
+    )
     (d / "tsa.ext").write_text(_EXTENSIONS, encoding="ascii")
-    _openssl("x509", "-req", "-in", "tsa.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-             "-out", "tsa.crt", "-days", "3650", "-extfile", "tsa.ext", cwd=d)
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        "tsa.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "tsa.crt",
+        "-days",
+        "3650",
+        "-extfile",
+        "tsa.ext",
+        cwd=d,
+    )
     (d / "serial").write_text("01\n", encoding="ascii")
     config.write_text(_CONFIG.format(dir=d.resolve()), encoding="utf-8")
     return config
@@ -92,8 +139,18 @@ class LocalAuthority:
                 q, r = Path(tmp) / "q.tsq", Path(tmp) / "r.tsr"
                 q.write_bytes(query)
                 proc = await asyncio.create_subprocess_exec(
-                    "openssl", "ts", "-reply", "-config", str(self.config), "-queryfile", str(q), "-out", str(r),
-                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+                    "openssl",
+                    "ts",
+                    "-reply",
+                    "-config",
+                    str(self.config),
+                    "-queryfile",
+                    str(q),
+                    "-out",
+                    str(r),
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.DEVNULL,
+                )
                 await proc.wait()
                 return r.read_bytes() if proc.returncode == 0 and r.exists() else None
 

@@ -35,16 +35,22 @@ SECOND_PARTY_COOKIE = "__Host-kuaichu-second-party"
 STAFF_COOKIE = "__Host-kuaichu-staff"
 ACTING_HEADER = "X-Acting-As"
 CSRF_HEADER = "X-CSRF-Token"
-ACTING: Mapping[str, str] = {"driver": DRIVER_COOKIE, "second-party": SECOND_PARTY_COOKIE, "staff": STAFF_COOKIE}
+ACTING: Mapping[str, str] = {
+    "driver": DRIVER_COOKIE,
+    "second-party": SECOND_PARTY_COOKIE,
+    "staff": STAFF_COOKIE,
+}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Browsers treat these hosts as secure contexts over plain http (and accept Secure cookies from them).
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 # No inline script or style, nothing from elsewhere, no framing; a URL (e.g. /join?code=…) never leaves in a
 # Referer. Every text/html answer gets these (security_headers_middleware); scripts and style sheets too.
-PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob: "
-            "data:; font-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; "
-            "frame-ancestors 'none'")
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob: "
+    "data:; font-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 SECURITY_HEADERS: Mapping[str, str] = {
     "Content-Security-Policy": PAGE_CSP,
     "Referrer-Policy": "no-referrer",
@@ -52,15 +58,25 @@ SECURITY_HEADERS: Mapping[str, str] = {
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-_PAGE_TYPES = frozenset({"text/html", "text/javascript", "application/javascript", "text/css",
-                         "application/manifest+json", "image/svg+xml"})
+_PAGE_TYPES = frozenset(
+    {
+        "text/html",
+        "text/javascript",
+        "application/javascript",
+        "text/css",
+        "application/manifest+json",
+        "image/svg+xml",
+    }
+)
 
 
 class CsrfTokenInvalid(DomainError):
     code = "csrf-token-invalid"
     kind = "forbidden"
     title_zh = "页面已过期或请求来源不明，请刷新页面后重试"
-    title_en = "The page is out of date or the request did not come from it; reload the page and try again"
+    title_en = (
+        "The page is out of date or the request did not come from it; reload the page and try again"
+    )
 
 
 class OriginRefused(DomainError):
@@ -101,44 +117,73 @@ def check_origin(request: web.Request, public_base_url: str | None) -> None:
     the browser addressed; a plain-http origin other than localhost is refused (the cookies are Secure)."""
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
-        raise OriginRefused("请求缺少来源（Origin），请从本服务的页面操作",
-                            "The request has no Origin header; act from this service's pages")
+        raise OriginRefused(
+            "请求缺少来源（Origin），请从本服务的页面操作",
+            "The request has no Origin header; act from this service's pages",
+        )
     parts = urlsplit(origin)
     if parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK_HOSTS:
         raise InsecureTransport(
             f"此地址使用明文 HTTP（{origin}），登录凭证无法安全保存。请改用 https:// 地址，或在本机用 localhost 打开",
             f"{origin} is plain http, where the sign-in cookie cannot be kept safe: use the https:// address "
-            f"(or localhost on this computer)")
+            f"(or localhost on this computer)",
+        )
     own = urlsplit(public_base_url) if public_base_url else None
     if parts.scheme not in ("http", "https") or not (
-            (own is not None and (parts.scheme, parts.netloc.lower()) == (own.scheme, own.netloc.lower()))
-            or parts.netloc.lower() == request.host.lower()):
-        raise OriginRefused(f"来源 {origin} 不是本服务，请求被拒绝", f"Origin {origin} is not this service; refused")
+        (
+            own is not None
+            and (parts.scheme, parts.netloc.lower()) == (own.scheme, own.netloc.lower())
+        )
+        or parts.netloc.lower() == request.host.lower()
+    ):
+        raise OriginRefused(
+            f"来源 {origin} 不是本服务，请求被拒绝", f"Origin {origin} is not this service; refused"
+        )
 
 
-def check_csrf(request: web.Request, keyring: Keyring, credential: Credential, public_base_url: str | None) -> None:
+def check_csrf(
+    request: web.Request, keyring: Keyring, credential: Credential, public_base_url: str | None
+) -> None:
     """A state-changing request authenticated by a cookie: matching Origin and the cookie's anti-forgery token."""
     if credential.cookie is None or request.method in SAFE_METHODS:
         return
     check_origin(request, public_base_url)
     sent = request.headers.get(CSRF_HEADER, "")
-    if not sent or not hmac.compare_digest(sent.encode(), keyring.csrf_token(credential.token).encode()):
-        raise CsrfTokenInvalid("缺少或不正确的防伪令牌（X-CSRF-Token），请刷新页面后重试",
-                               "Missing or wrong anti-forgery token (X-CSRF-Token): reload the page and try again")
+    if not sent or not hmac.compare_digest(
+        sent.encode(), keyring.csrf_token(credential.token).encode()
+    ):
+        raise CsrfTokenInvalid(
+            "缺少或不正确的防伪令牌（X-CSRF-Token），请刷新页面后重试",
+            "Missing or wrong anti-forgery token (X-CSRF-Token): reload the page and try again",
+        )
 
 
-def set_cookie(response: web.StreamResponse, name: str, token: str, *, expires_at: datetime,
-               now: datetime) -> None:
+def set_cookie(
+    response: web.StreamResponse, name: str, token: str, *, expires_at: datetime, now: datetime
+) -> None:
     """An HttpOnly, Secure cookie of this host only; Strict for staff, Lax for drivers (SMS links)."""
-    response.set_cookie(name, token, path="/", secure=True, httponly=True,
-                        samesite="Strict" if name == STAFF_COOKIE else "Lax",
-                        max_age=max(0, int((expires_at - now).total_seconds())))
+    response.set_cookie(
+        name,
+        token,
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="Strict" if name == STAFF_COOKIE else "Lax",
+        max_age=max(0, int((expires_at - now).total_seconds())),
+    )
     response.headers["Cache-Control"] = "no-store"
 
 
 def clear_cookie(response: web.StreamResponse, name: str) -> None:
-    response.set_cookie(name, "", path="/", secure=True, httponly=True,
-                        samesite="Strict" if name == STAFF_COOKIE else "Lax", max_age=0)
+    response.set_cookie(
+        name,
+        "",
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="Strict" if name == STAFF_COOKIE else "Lax",
+        max_age=0,
+    )
     response.headers["Cache-Control"] = "no-store"
 
 
@@ -166,8 +211,13 @@ cannot be checked on the phone. Use the https:// address, or localhost on the co
 </main></body>
 </html>
 """
-    return web.Response(status=403, text=body, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
+    return web.Response(
+        status=403,
+        text=body,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def page_headers(**overrides: str) -> dict[str, str]:

@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 class Retry(Exception):
     """Deliver again later (at least `after_s` from now when the receiver said so)."""
 
-    def __init__(self, reason: str, *, after_s: float | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, reason: str, *, after_s: float | None = None, status: int | None = None
+    ) -> None:
         super().__init__(reason)
         self.after_s = after_s
         self.status = status
@@ -65,7 +67,9 @@ class Backoff:
     max_s: float
 
     def delay(self, attempt: int) -> float:
-        wait = tenacity.wait_exponential_jitter(multiplier=self.base_s, max=self.max_s, jitter=self.base_s)
+        wait = tenacity.wait_exponential_jitter(
+            multiplier=self.base_s, max=self.max_s, jitter=self.base_s
+        )
         state = tenacity.RetryCallState(None, None, (), {})  # type: ignore[arg-type]
         state.attempt_number = attempt
         return min(wait(state), self.max_s)
@@ -78,8 +82,15 @@ def worker_name() -> str:
 class Worker:
     """Delivers due messages with at most `concurrency` in flight; several workers may run at once."""
 
-    def __init__(self, services: Services, handlers: dict[str, Deliver], *, name: str | None = None,
-                 topics: list[str] | None = None, observe: Callable[[Message, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        handlers: dict[str, Deliver],
+        *,
+        name: str | None = None,
+        topics: list[str] | None = None,
+        observe: Callable[[Message, str], None] | None = None,
+    ) -> None:
         s = services.settings
         self.services = services
         self.handlers = handlers
@@ -90,7 +101,9 @@ class Worker:
         # Successes are recorded in batches: one UPDATE and one audit INSERT for whatever finished meanwhile.
         self.delivered: list[tuple[Message, int | Delivered | None]] = []
         self.has_delivered = asyncio.Event()
-        self.observe = observe or (lambda msg, outcome: None)  # (message, delivered | retry | parked): metrics
+        self.observe = observe or (
+            lambda msg, outcome: None
+        )  # (message, delivered | retry | parked): metrics
 
     async def run(self, stop: asyncio.Event) -> None:
         claiming_done = asyncio.Event()
@@ -112,8 +125,13 @@ class Worker:
         while not done.is_set():
             try:
                 async with self.services.pool.acquire() as conn:
-                    await heartbeat.beat(conn, name=self.name, in_flight=len(self.in_flight), topics=self.topics,
-                                         started=started)
+                    await heartbeat.beat(
+                        conn,
+                        name=self.name,
+                        in_flight=len(self.in_flight),
+                        topics=self.topics,
+                        started=started,
+                    )
                 started = False
             except Exception:
                 log.exception("worker heartbeat failed")
@@ -136,11 +154,15 @@ class Worker:
             try:
                 async with self.services.pool.acquire() as conn, conn.transaction():
                     marked = await outbox.mark_delivered_many(
-                        conn, done=[(m, r.status if isinstance(r, Delivered) else r) for m, r in batch],
-                        worker=self.name)
+                        conn,
+                        done=[(m, r.status if isinstance(r, Delivered) else r) for m, r in batch],
+                        worker=self.name,
+                    )
                     outcomes: dict[RecordMany, list[Any]] = defaultdict(list)
                     for m, r in batch:
-                        if isinstance(r, Delivered) and m.id in marked:  # a lost lease: its new holder records it
+                        if (
+                            isinstance(r, Delivered) and m.id in marked
+                        ):  # a lost lease: its new holder records it
                             outcomes[r.record].append(r.outcome)
                     for record_many, items in outcomes.items():
                         await record_many(conn, items)
@@ -154,8 +176,13 @@ class Worker:
             batch = []
             if free > 0:
                 async with self.services.pool.acquire() as conn:
-                    batch = await outbox.claim(conn, worker=self.name, limit=min(free, s.outbox_batch),
-                                               lease_s=s.outbox_lease_s, topics=self.topics)
+                    batch = await outbox.claim(
+                        conn,
+                        worker=self.name,
+                        limit=min(free, s.outbox_batch),
+                        lease_s=s.outbox_lease_s,
+                        topics=self.topics,
+                    )
             for msg in batch:
                 task = asyncio.create_task(self._deliver(msg))
                 self.in_flight.add(task)
@@ -177,26 +204,47 @@ class Worker:
         try:
             if handler is None:
                 raise Park(f"no handler for topic {msg.topic!r}")
-            with tracing.within(msg.traceparent):  # the trace of the request that caused the message
+            with tracing.within(
+                msg.traceparent
+            ):  # the trace of the request that caused the message
                 status = await handler(self.services, msg)
         except Park as p:
             self.observe(msg, "parked")
             async with pool.acquire() as conn, conn.transaction():
                 await outbox.park(conn, msg=msg, worker=self.name, reason=str(p), status=p.status)
-            log.warning("message parked", extra={"message_id": str(msg.id), "topic": msg.topic, "reason": str(p)})
+            log.warning(
+                "message parked",
+                extra={"message_id": str(msg.id), "topic": msg.topic, "reason": str(p)},
+            )
         except Exception as exc:
             retry = exc if isinstance(exc, Retry) else Retry(f"{type(exc).__name__}: {exc}")
-            self.observe(msg, "parked" if msg.attempts >= self.services.settings.outbox_max_attempts else "retry")
+            self.observe(
+                msg,
+                "parked" if msg.attempts >= self.services.settings.outbox_max_attempts else "retry",
+            )
             if not isinstance(exc, Retry):
-                log.exception("delivery failed", extra={"message_id": str(msg.id), "topic": msg.topic})
+                log.exception(
+                    "delivery failed", extra={"message_id": str(msg.id), "topic": msg.topic}
+                )
             async with pool.acquire() as conn, conn.transaction():
                 if msg.attempts >= self.services.settings.outbox_max_attempts:
-                    await outbox.park(conn, msg=msg, worker=self.name, status=retry.status,
-                                      reason=f"gave up after {msg.attempts} attempts: {retry}")
+                    await outbox.park(
+                        conn,
+                        msg=msg,
+                        worker=self.name,
+                        status=retry.status,
+                        reason=f"gave up after {msg.attempts} attempts: {retry}",
+                    )
                 else:
                     delay = max(self.backoff.delay(msg.attempts), retry.after_s or 0.0)
-                    await outbox.schedule_retry(conn, msg=msg, worker=self.name, delay_s=delay, error=str(retry),
-                                                status=retry.status)
+                    await outbox.schedule_retry(
+                        conn,
+                        msg=msg,
+                        worker=self.name,
+                        delay_s=delay,
+                        error=str(retry),
+                        status=retry.status,
+                    )
         else:
             self.observe(msg, "delivered")
             self.delivered.append((msg, status))

@@ -32,7 +32,10 @@ class ZoneRuntime:
                 if (latest["version"] if latest else None) == self.index.version:
                     return False
             self.index, self.names = await build_zone_index(conn, tolerance_m=self.tolerance_m)
-        log.info("zone index built", extra={"reference_version": self.index.version, "zones": len(self.names)})
+        log.info(
+            "zone index built",
+            extra={"reference_version": self.index.version, "zones": len(self.names)},
+        )
         return True
 
     def locate(self, lat: float, lon: float) -> Located | None:
@@ -41,8 +44,12 @@ class ZoneRuntime:
         hit = self.index.lookup(lat, lon)
         if hit is None:
             return None
-        return Located(zone_id=hit.zone_id, zone_name=self.names[hit.zone_id], kind=hit.kind,
-                       near_boundary=hit.near_boundary)
+        return Located(
+            zone_id=hit.zone_id,
+            zone_name=self.names[hit.zone_id],
+            kind=hit.kind,
+            near_boundary=hit.near_boundary,
+        )
 
     async def watch(self, pool: asyncpg.Pool, *, every_s: float = 30.0) -> None:
         while True:

@@ -31,8 +31,10 @@ class OutboxMessage(Out):
     ordering_key: str | None
     sequence: int | None
     blocked_by: str | None = Field(
-        None, description="A pending message held back by this parked message of its ordering key: replaying or "
-                          "discarding that one releases it")
+        None,
+        description="A pending message held back by this parked message of its ordering key: replaying or "
+        "discarding that one releases it",
+    )
 
 
 class OutboxList(Out):
@@ -40,7 +42,9 @@ class OutboxList(Out):
 
 
 class OutboxDiscard(Strict):
-    reason: str = Field(min_length=1, max_length=500, description="Why the message is never to be sent")
+    reason: str = Field(
+        min_length=1, max_length=500, description="Why the message is never to be sent"
+    )
 
 
 class RuntimeQuery(Strict):
@@ -57,7 +61,8 @@ class LoopLagStats(Out):
 class RuntimeState(Out):
     loop_lag: LoopLagStats
     workers: list[WorkerHeartbeat] = Field(
-        description="Outbox workers by their heartbeat (running, stalled, or stopped within the last day)")
+        description="Outbox workers by their heartbeat (running, stalled, or stopped within the last day)"
+    )
 
 
 class MessageState(Out):

@@ -16,7 +16,9 @@ from schemas.webhooks import PhotoLink
 class AcceptBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    eta_minutes: int = Field(ge=1, le=240, description="minutes until on scene; missing it escalates the task")
+    eta_minutes: int = Field(
+        ge=1, le=240, description="minutes until on scene; missing it escalates the task"
+    )
 
 
 class DeclineBody(BaseModel):
@@ -97,7 +99,8 @@ class TaskWithPhotos(TaskRead):
     photos: list[PhotoLink]
     place: TaskPlace
     driver_contact: DriverContact | None = Field(
-        description="the vehicle's driver, shown only to the assessor who took the task while it is open")
+        description="the vehicle's driver, shown only to the assessor who took the task while it is open"
+    )
 
 
 class TaskList(Out):

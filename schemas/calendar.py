@@ -11,7 +11,9 @@ from schemas.messages import field_error
 
 
 class NoticeSource(Strict):
-    title: str = Field(min_length=4, max_length=200, examples=["国务院办公厅关于2027年部分节假日安排的通知"])
+    title: str = Field(
+        min_length=4, max_length=200, examples=["国务院办公厅关于2027年部分节假日安排的通知"]
+    )
     number: str = Field(min_length=2, max_length=100, examples=["国办发明电〔2026〕7号"])
     date: date
 
@@ -29,16 +31,25 @@ class HolidayYearFile(Strict):
     def _consistent(self) -> HolidayYearFile:
         outside = [d for d in (*self.holidays, *self.workdays) if d.year != self.year]
         if outside:
-            raise field_error("calendar_year", f"日期 {outside[0]} 不在 {self.year} 年内",
-                              f"The date {outside[0]} is not in {self.year}")
+            raise field_error(
+                "calendar_year",
+                f"日期 {outside[0]} 不在 {self.year} 年内",
+                f"The date {outside[0]} is not in {self.year}",
+            )
         both = set(self.holidays) & set(self.workdays)
         if both:
-            raise field_error("calendar_overlap", f"{min(both)} 不能既是假日又是调休工作日",
-                              f"{min(both)} cannot be both a holiday and a make-up working day")
+            raise field_error(
+                "calendar_overlap",
+                f"{min(both)} 不能既是假日又是调休工作日",
+                f"{min(both)} cannot be both a holiday and a make-up working day",
+            )
         weekdays = [d for d in self.workdays if d.weekday() < 5]
         if weekdays:
-            raise field_error("calendar_workday", f"调休工作日 {weekdays[0]} 应为周六或周日",
-                              f"The make-up working day {weekdays[0]} must be a Saturday or Sunday")
+            raise field_error(
+                "calendar_workday",
+                f"调休工作日 {weekdays[0]} 应为周六或周日",
+                f"The make-up working day {weekdays[0]} must be a Saturday or Sunday",
+            )
         return self
 
 

@@ -14,8 +14,15 @@ from schemas.messages import field_error
 from schemas.webhooks import PhotoLink
 
 Fen = Annotated[StrictInt, Field(ge=0, le=10**12, description="integer fen (分), never a float")]
-Reference = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w.:\-/]+$",
-                                 description="the insurer's own reference: a repeat with it is idempotent")]
+Reference = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[\w.:\-/]+$",
+        description="the insurer's own reference: a repeat with it is idempotent",
+    ),
+]
 
 
 class AssessmentItem(Strict):
@@ -33,7 +40,9 @@ class PhotoRef(Strict):
     @model_validator(mode="after")
     def _one(self) -> PhotoRef:
         if (self.sha256 is None) == (self.url is None):
-            raise field_error("photo_ref", "请只填写 sha256 或 url 其中之一", "Give exactly one of sha256 or url")
+            raise field_error(
+                "photo_ref", "请只填写 sha256 或 url 其中之一", "Give exactly one of sha256 or url"
+            )
         return self
 
 
@@ -50,7 +59,9 @@ class AssessmentCreate(Strict):
     photos: list[PhotoRef] = Field(default_factory=list, max_length=50)
 
 
-DocumentKind = Literal["id_card", "driving_licence", "vehicle_licence", "repair_invoice", "bank_account", "other"]
+DocumentKind = Literal[
+    "id_card", "driving_licence", "vehicle_licence", "repair_invoice", "bank_account", "other"
+]
 
 
 class DocumentItem(Strict):
@@ -64,8 +75,11 @@ class DocumentItem(Strict):
     @model_validator(mode="after")
     def _other(self) -> DocumentItem:
         if self.kind == "other" and not (self.description or "").strip():
-            raise field_error("document_other", "“其他材料”须在 description 中写明是什么材料",
-                              "An `other` document says in description what it is")
+            raise field_error(
+                "document_other",
+                "“其他材料”须在 description 中写明是什么材料",
+                "An `other` document says in description what it is",
+            )
         return self
 
 
@@ -83,11 +97,17 @@ class DocumentsUpdate(Strict):
     @model_validator(mode="after")
     def _items(self) -> DocumentsUpdate:
         if self.stage == "requested" and not self.items:
-            raise field_error("documents_items", "请列出需要的材料；无需材料时请用 stage = none_needed",
-                              "List the documents needed; when none are, use stage none_needed")
+            raise field_error(
+                "documents_items",
+                "请列出需要的材料；无需材料时请用 stage = none_needed",
+                "List the documents needed; when none are, use stage none_needed",
+            )
         if self.stage == "paper_received" and not self.item_ids:
-            raise field_error("documents_item_ids", "请在 item_ids 中列出收到的纸质材料",
-                              "List the paper documents received in item_ids")
+            raise field_error(
+                "documents_item_ids",
+                "请在 item_ids 中列出收到的纸质材料",
+                "List the paper documents received in item_ids",
+            )
         return self
 
 
@@ -99,8 +119,11 @@ class DecisionCreate(Strict):
     @model_validator(mode="after")
     def _reason(self) -> DecisionCreate:
         if not self.covered and not (self.reason or "").strip():
-            raise field_error("refusal_reason", "拒赔须书面说明理由（交强险条例第二十九条），请填写 reason",
-                              "A refusal states its reason in writing (交强险条例 §29): fill in reason")
+            raise field_error(
+                "refusal_reason",
+                "拒赔须书面说明理由（交强险条例第二十九条），请填写 reason",
+                "A refusal states its reason in writing (交强险条例 §29): fill in reason",
+            )
         return self
 
 
@@ -135,13 +158,19 @@ class DeadlineRead(Out):
     met_at: datetime | None
     overdue: bool
     state: Literal["open", "overdue", "met", "met_late", "breached", "ended"] = Field(
-        "open", description="met_late: met after its due time (stays visible); breached: the line ended while the "
-                            "duty was past due and unmet; ended: the line ended before it was due")
+        "open",
+        description="met_late: met after its due time (stays visible); breached: the line ended while the "
+        "duty was past due and unmet; ended: the line ended before it was due",
+    )
     basis: str
     provisional: bool = Field(
-        False, description="Counted without the holiday calendar of its year (weekends only): recomputed when "
-                           "that year's State Council notice is loaded; shown as 暂定 / provisional")
-    zh: str = Field(description="the duty and its due time in Beijing time, e.g. 2026年12月8日 17:30")
+        False,
+        description="Counted without the holiday calendar of its year (weekends only): recomputed when "
+        "that year's State Council notice is loaded; shown as 暂定 / provisional",
+    )
+    zh: str = Field(
+        description="the duty and its due time in Beijing time, e.g. 2026年12月8日 17:30"
+    )
     en: str
 
 
@@ -151,7 +180,9 @@ class DocumentRead(Out):
     size_bytes: int
     sha256: str
     uploaded_at: datetime
-    url: str | None = Field(None, description="for the line's insurer: the authorised route that serves it")
+    url: str | None = Field(
+        None, description="for the line's insurer: the authorised route that serves it"
+    )
 
 
 class DocumentRequestRead(Out):
@@ -164,9 +195,13 @@ class DocumentRequestRead(Out):
     requested_at: datetime
     paper_received_at: datetime | None
     document: DocumentRead | None = Field(description="the latest upload for this item")
-    received: bool = Field(description="counts towards complete documents (uploaded, or on paper and confirmed)")
-    consent_required: bool = Field(description="ID card and bank account: the driver's separate consent first "
-                                               "(个人信息保护法 art. 29)")
+    received: bool = Field(
+        description="counts towards complete documents (uploaded, or on paper and confirmed)"
+    )
+    consent_required: bool = Field(
+        description="ID card and bank account: the driver's separate consent first "
+        "(个人信息保护法 art. 29)"
+    )
     consent_given: bool | None
 
 
@@ -181,11 +216,14 @@ class LineRead(Out):
     status: str
     status_zh: str
     status_en: str
-    received_at: datetime | None = Field(description="the insurer's receipt of the application (§28 runs from it): "
-                                                     "its claim.opened delivered or its first read, whichever first")
+    received_at: datetime | None = Field(
+        description="the insurer's receipt of the application (§28 runs from it): "
+        "its claim.opened delivered or its first read, whichever first"
+    )
     received_via: Literal["webhook", "api_read"] | None
     waiting: Literal["endpoint_disabled", "not_delivered"] | None = Field(
-        description="why no receipt yet; no §28 clock runs until then")
+        description="why no receipt yet; no §28 clock runs until then"
+    )
     documents_requested_at: datetime | None
     documents_complete_at: datetime | None
     documents_complete_how: Literal["all_received", "declared", "none_needed"] | None
@@ -193,7 +231,9 @@ class LineRead(Out):
     documents: list[DocumentRequestRead]
     deadlines: list[DeadlineRead]
     overdue: bool
-    owed_fen: int | None = Field(description="what this insurer owes under the decided cover (null until decided)")
+    owed_fen: int | None = Field(
+        description="what this insurer owes under the decided cover (null until decided)"
+    )
     decision: dict | None
     payout_fen: int | None
     paid_fen: int | None
@@ -219,7 +259,9 @@ class ClaimRead(Out):
     label: str
     insurer_code: str = Field(description="the damaged vehicle's own insurer")
     status: str
-    claim_status: str = Field(description="opened while any line is open; closed or withdrawn when all are done")
+    claim_status: str = Field(
+        description="opened while any line is open; closed or withdrawn when all are done"
+    )
     applied_at: datetime
     documents: list[DocumentRequestRead]
     decision: dict | None
@@ -231,12 +273,22 @@ class ClaimRead(Out):
     cover_revision: int
     deadlines: list[DeadlineRead]
     overdue: bool
-    payout_revision: int = Field(0, description="How many times the payout agreement was made or revised")
-    payout_reason: str | None = Field(None, description="Why the payout is above the computed cover")
-    flags: list[dict] = Field(default_factory=list, description=(
-        "Signals for review, never refusals: payout_above_cover, payout_before_cover, "
-        "payment_differs_from_agreement"))
-    line: LineRead | None = Field(None, description="the reader's own line (for operators: the overdue line)")
+    payout_revision: int = Field(
+        0, description="How many times the payout agreement was made or revised"
+    )
+    payout_reason: str | None = Field(
+        None, description="Why the payout is above the computed cover"
+    )
+    flags: list[dict] = Field(
+        default_factory=list,
+        description=(
+            "Signals for review, never refusals: payout_above_cover, payout_before_cover, "
+            "payment_differs_from_agreement"
+        ),
+    )
+    line: LineRead | None = Field(
+        None, description="the reader's own line (for operators: the overdue line)"
+    )
     lines: list[LineSummary] = Field(default_factory=list, description="every line of the claim")
 
 
@@ -258,8 +310,12 @@ class DriverLineRead(Out):
     documents_complete_at: datetime | None
     documents_complete_how: str | None
     closed_at: datetime | None
-    documents: list[DocumentRequestRead] = Field(description="what this insurer asked for, and what is in")
-    deadlines: list[DeadlineRead] = Field(description="by when the insurer must act; provisional ones say so")
+    documents: list[DocumentRequestRead] = Field(
+        description="what this insurer asked for, and what is in"
+    )
+    deadlines: list[DeadlineRead] = Field(
+        description="by when the insurer must act; provisional ones say so"
+    )
     overdue: bool
     owed_fen: int | None
     decision: dict | None
@@ -321,11 +377,15 @@ class DisagreementRecorded(Out):
     id: str
     claim_id: str
     recorded_at: datetime
-    remedies: Remedies = Field(description="The legal remedies this record does not replace, in plain words")
+    remedies: Remedies = Field(
+        description="The legal remedies this record does not replace, in plain words"
+    )
 
 
 class ClaimWithPhotos(ClaimRead):
-    photos: list[PhotoLink] = Field(description="Links to the report's photos signed for this insurer at this read")
+    photos: list[PhotoLink] = Field(
+        description="Links to the report's photos signed for this insurer at this read"
+    )
 
 
 class ClaimList(Out):

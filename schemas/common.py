@@ -25,24 +25,35 @@ _ID_CHECK = "10X98765432"
 # (Cf: bidi controls such as U+202E would make a name in the signed agreement read reversed; zero-width joiner
 # and non-joiner stay, emoji and some scripts need them) and lone surrogates (Cs). Multi-line text keeps its line
 # breaks.
-TEXT_CHARACTER = "text_character"  # the error type; its text comes in Chinese and English (schemas.messages)
+TEXT_CHARACTER = (
+    "text_character"  # the error type; its text comes in Chinese and English (schemas.messages)
+)
 _JOINERS = frozenset("\u200c\u200d")
 _LINE_BREAKS = frozenset("\n\r")
 
 
 def _refuse_characters(value: str, *, multiline: bool) -> str:
-    if value.isprintable():  # the common case, at C speed: no Cc, Cf or Cs (nor separators other than space)
+    if (
+        value.isprintable()
+    ):  # the common case, at C speed: no Cc, Cf or Cs (nor separators other than space)
         return value
     for i, ch in enumerate(value):
         category = unicodedata.category(ch)
-        if category not in ("Cc", "Cf", "Cs") or ch in _JOINERS or (multiline and ch in _LINE_BREAKS):
+        if (
+            category not in ("Cc", "Cf", "Cs")
+            or ch in _JOINERS
+            or (multiline and ch in _LINE_BREAKS)
+        ):
             continue
         code = f"U+{ord(ch):04X}"
         name = unicodedata.name(ch, "")
         character = f"{code} {name}" if name else code
-        raise field_error(TEXT_CHARACTER, f"不能包含控制字符或不可见的格式字符，请删除第 {i + 1} 个字符 '{code}'",
-                          f"Must not contain control or invisible format characters: remove {character} at "
-                          f"position {i + 1}")
+        raise field_error(
+            TEXT_CHARACTER,
+            f"不能包含控制字符或不可见的格式字符，请删除第 {i + 1} 个字符 '{code}'",
+            f"Must not contain control or invisible format characters: remove {character} at "
+            f"position {i + 1}",
+        )
     return value
 
 
@@ -83,16 +94,22 @@ def normalise_phone(value: str) -> str:
         if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
             digits = digits[len(prefix) :]
     if not _MOBILE.fullmatch(digits):
-        raise field_error("phone_number", "不是有效的中国大陆手机号（以 1 开头的 11 位数字）",
-                          "Not a mainland China mobile number (11 digits starting with 1)")
+        raise field_error(
+            "phone_number",
+            "不是有效的中国大陆手机号（以 1 开头的 11 位数字）",
+            "Not a mainland China mobile number (11 digits starting with 1)",
+        )
     return digits
 
 
 def normalise_plate(value: str) -> str:
     plate = value.strip().upper().replace(" ", "").replace("·", "").replace("-", "")
     if not _PLATE.match(plate):
-        raise field_error("plate", "不是有效的机动车号牌，请按 浙A12345（新能源 浙AD12345）的格式填写",
-                          "Not a Chinese motor-vehicle plate: write it like 浙A12345 (new-energy 浙AD12345)")
+        raise field_error(
+            "plate",
+            "不是有效的机动车号牌，请按 浙A12345（新能源 浙AD12345）的格式填写",
+            "Not a Chinese motor-vehicle plate: write it like 浙A12345 (new-energy 浙AD12345)",
+        )
     return plate
 
 
@@ -100,17 +117,29 @@ def check_id_number(value: str) -> str:
     """Resident ID numbers (also the number of a Chinese driving licence): 18 characters with checksum."""
     number = value.strip().upper()
     if not re.fullmatch(r"\d{17}[\dX]", number):
-        raise field_error("id_number", "身份证号或驾驶证号为 18 位：17 位数字加 1 位数字或 X",
-                          "An ID or licence number has 18 characters: 17 digits and a digit or X")
+        raise field_error(
+            "id_number",
+            "身份证号或驾驶证号为 18 位：17 位数字加 1 位数字或 X",
+            "An ID or licence number has 18 characters: 17 digits and a digit or X",
+        )
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != number[17]:
-        raise field_error("id_number_check", "证件号码最后一位校验码不对，请核对后重新填写",
-                          "The last (check) character of this ID or licence number is wrong: check the number")
+        raise field_error(
+            "id_number_check",
+            "证件号码最后一位校验码不对，请核对后重新填写",
+            "The last (check) character of this ID or licence number is wrong: check the number",
+        )
     return number
 
 
-Phone = Annotated[str, Field(min_length=11, max_length=20, examples=["13800138000"]), AfterValidator(normalise_phone)]
-Plate = Annotated[str, Field(min_length=7, max_length=12, examples=["浙A12345"]), AfterValidator(normalise_plate)]
+Phone = Annotated[
+    str,
+    Field(min_length=11, max_length=20, examples=["13800138000"]),
+    AfterValidator(normalise_phone),
+]
+Plate = Annotated[
+    str, Field(min_length=7, max_length=12, examples=["浙A12345"]), AfterValidator(normalise_plate)
+]
 IdNumber = Annotated[str, Field(min_length=18, max_length=18), AfterValidator(check_id_number)]
 
 

@@ -15,8 +15,14 @@ JsonText = Annotated[Any, AfterValidator(nested_text)]
 
 SCHEMA_VERSION = 1
 UpdateType = Literal["determination", "assessment", "claim_status", "withdrawal"]
-CallbackType = Literal["accepted", "mediation_scheduled", "mediation_agreement", "judicial_confirmation", "judgment",
-                       "payout_ordered"]
+CallbackType = Literal[
+    "accepted",
+    "mediation_scheduled",
+    "mediation_agreement",
+    "judicial_confirmation",
+    "judgment",
+    "payout_ordered",
+]
 DeliveryState = Literal["queued", "delivered", "parked"]
 Sha256 = Field(pattern=r"^[0-9a-f]{64}$")
 
@@ -202,7 +208,9 @@ class CourtCallback(Strict):
 
 
 class Correction(Strict):
-    pointer: str = Field(pattern=r"^/", description="JSON pointer into the package, e.g. /accident/place/address")
+    pointer: str = Field(
+        pattern=r"^/", description="JSON pointer into the package, e.g. /accident/place/address"
+    )
     value: JsonText
 
 
@@ -253,7 +261,8 @@ class CallbackRecord(Out):
     case_number: str
     outcome: Literal["applied", "stale", "backwards", "case_number_mismatch"] = Field(
         description="applied; stale: sequence at or below the last applied; backwards: a stage behind the case's; "
-                    "case_number_mismatch: names another case number (refused 422)")
+        "case_number_mismatch: names another case number (refused 422)"
+    )
     received_at: datetime
 
 
@@ -275,8 +284,10 @@ class CasePhotoLink(Out):
     photo_id: str
     kind: str
     sha256: str
-    url: str = Field(description="Signed for the court at this read; checked again when used (403 once a party "
-                                 "withdrew its sharing consent or the case was withdrawn)")
+    url: str = Field(
+        description="Signed for the court at this read; checked again when used (403 once a party "
+        "withdrew its sharing consent or the case was withdrawn)"
+    )
     expires_at: datetime
 
 
@@ -309,5 +320,6 @@ class CallbackAck(Out):
     webhook_id: str
     result: Literal["processed", "recorded_not_applied", "duplicate"] = Field(
         description="processed: applied; recorded_not_applied: kept for operators, the case did not move; "
-                    "duplicate: this webhook-id was processed before, nothing changed")
+        "duplicate: this webhook-id was processed before, nothing changed"
+    )
     report_status: str | None = None

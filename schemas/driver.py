@@ -17,12 +17,38 @@ from schemas.reports import PhotoKind
 
 DRAFT_MAX_BYTES = 16 * 1024  # the JSON of one draft's `data`
 
-Phase = Literal["evidence", "waiting_for_parties", "fault", "signing", "police_review", "determined", "agreed",
-                "court", "offline_mediation", "referred_to_122", "closed", "withdrawn"]
-NextAction = Literal["take_photos", "submit_evidence", "wait_for_evidence", "invite_other_party",
-                     "give_account", "wait_for_other_parties", "answer_proposal", "sign", "wait_for_police",
-                     "answer_determination", "send_documents", "follow_claims", "follow_court", "offline_mediation",
-                     "call_122", "nothing"]
+Phase = Literal[
+    "evidence",
+    "waiting_for_parties",
+    "fault",
+    "signing",
+    "police_review",
+    "determined",
+    "agreed",
+    "court",
+    "offline_mediation",
+    "referred_to_122",
+    "closed",
+    "withdrawn",
+]
+NextAction = Literal[
+    "take_photos",
+    "submit_evidence",
+    "wait_for_evidence",
+    "invite_other_party",
+    "give_account",
+    "wait_for_other_parties",
+    "answer_proposal",
+    "sign",
+    "wait_for_police",
+    "answer_determination",
+    "send_documents",
+    "follow_claims",
+    "follow_court",
+    "offline_mediation",
+    "call_122",
+    "nothing",
+]
 
 
 class Said(Out):
@@ -61,7 +87,9 @@ class PhotoProgress(Out):
     required_missing: list[PhotoKind]
     taken: int = Field(description="photos of the report (both parties, removed ones not counted)")
     limit: int = Field(description="photos a report may hold")
-    remaining: int = Field(description="photos that may still be added (uploads under way count as added)")
+    remaining: int = Field(
+        description="photos that may still be added (uploads under way count as added)"
+    )
     uploads_under_way: list[UploadUnderWay]
 
 
@@ -76,11 +104,15 @@ class Signature(Out):
 
 
 class FaultProgress(Out):
-    accounts_missing: list[str] = Field(description="labels of the parties whose account of the facts is missing")
+    accounts_missing: list[str] = Field(
+        description="labels of the parties whose account of the facts is missing"
+    )
     your_account_given: bool
     proposal_version: int | None
     proposal_outcome: str | None
-    allocations: list[dict[str, Any]] = Field(description="each party's proposed liability and share")
+    allocations: list[dict[str, Any]] = Field(
+        description="each party's proposed liability and share"
+    )
     responses: list[PartyAnswer]
     your_response: Literal["accept", "dispute"] | None
     signatures: list[Signature]
@@ -119,7 +151,9 @@ class ClaimLineBrief(Out):
     status: str
     zh: str
     en: str
-    documents_to_send: list[Said] = Field(description="documents the insurer asked for that are not in yet")
+    documents_to_send: list[Said] = Field(
+        description="documents the insurer asked for that are not in yet"
+    )
     next_deadline: Deadline | None
     payout_fen: int | None
     paid_fen: int | None
@@ -132,12 +166,22 @@ class ClaimSummary(Out):
     status: str
     zh: str
     en: str
-    lines: list[ClaimLineBrief] = Field(description="your claim's lines, one per insurer (empty for others' claims)")
+    lines: list[ClaimLineBrief] = Field(
+        description="your claim's lines, one per insurer (empty for others' claims)"
+    )
 
 
 class NotificationSent(Out):
-    event: Literal["party_joined", "referred_to_122", "police_determination", "documents_requested",
-                   "payout_agreed", "payout_paid", "mediation_scheduled", "inquiry_answered"]
+    event: Literal[
+        "party_joined",
+        "referred_to_122",
+        "police_determination",
+        "documents_requested",
+        "payout_agreed",
+        "payout_paid",
+        "mediation_scheduled",
+        "inquiry_answered",
+    ]
     zh: str
     en: str
     state: Literal["queued", "sent", "failed"]
@@ -169,14 +213,19 @@ class ReportStatus(Out):
     assessments: list[AssessmentState]
     claims: list[ClaimSummary]
     court: CaseSummary
-    notifications: list[NotificationSent] = Field(description="texts sent to you about this report, oldest first")
+    notifications: list[NotificationSent] = Field(
+        description="texts sent to you about this report, oldest first"
+    )
     draft: DraftStamp | None = Field(description="your saved draft of this report, if any")
 
 
 def _draft_data(value: dict[str, Any]) -> dict[str, Any]:
     if len(jsonenc.dumps(value)) > DRAFT_MAX_BYTES:
-        raise field_error("draft_too_large", f"草稿内容太大，最多{DRAFT_MAX_BYTES // 1024}KB",
-                          f"The draft is too large: at most {DRAFT_MAX_BYTES // 1024} KB")
+        raise field_error(
+            "draft_too_large",
+            f"草稿内容太大，最多{DRAFT_MAX_BYTES // 1024}KB",
+            f"The draft is too large: at most {DRAFT_MAX_BYTES // 1024} KB",
+        )
     return nested_text(value)
 
 
@@ -189,7 +238,9 @@ class DraftPut(Strict):
     page last read: a save based on an older one (another tab saved meanwhile) is refused 409 with the current
     draft, so a tab never overwrites newer answers unknowingly; leave it out to overwrite."""
 
-    step: Text = Field(min_length=1, max_length=40, description="the page's name of the step, e.g. location")
+    step: Text = Field(
+        min_length=1, max_length=40, description="the page's name of the step, e.g. location"
+    )
     data: DraftData
     based_on: int | None = Field(None, ge=0)
 

@@ -25,7 +25,9 @@ class PartyAnswersIn(Strict):
 
 
 class EligibilityParty(PartyAnswersIn):
-    id: Text = Field(min_length=1, max_length=16, description="Short label unique in the case, e.g. A, B")
+    id: Text = Field(
+        min_length=1, max_length=16, description="Short label unique in the case, e.g. A, B"
+    )
 
 
 class CaseAnswersIn(Strict):
@@ -44,8 +46,11 @@ class EligibilityCheck(CaseAnswersIn):
         seen: set[str] = set()
         for p in parties:
             if p.id in seen:
-                raise field_error("duplicate_party", f"当事人编号 {p.id} 重复，每位当事人的编号须不同",
-                                  f"Duplicate party id {p.id!r}: each party needs its own id")
+                raise field_error(
+                    "duplicate_party",
+                    f"当事人编号 {p.id} 重复，每位当事人的编号须不同",
+                    f"Duplicate party id {p.id!r}: each party needs its own id",
+                )
             seen.add(p.id)
         return parties
 

@@ -31,11 +31,15 @@ class FaultContext(Strict):
 class FaultParty(Strict):
     """One party's own facts; an absent impact, signal, priority or other_from is unknown."""
 
-    id: str = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$", description="e.g. A, B")
+    id: str = Field(
+        min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$", description="e.g. A, B"
+    )
     movement: Movement = Field(description="行驶状态, after GA 16.9")
     impact: Impact | None = Field(None, description="where this party's vehicle was hit")
     signal: Signal | None = Field(None, description="the light facing this party")
-    priority: Priority | None = Field(None, description="signs or markings on this party's approach")
+    priority: Priority | None = Field(
+        None, description="signs or markings on this party's approach"
+    )
     other_from: Direction | None = Field(
         None, description="where the other party came from, from this heading"
     )

@@ -41,9 +41,13 @@ class ProposalResponseCreate(Strict):
 
 class SignatureCreate(Strict):
     proposal_version: int = Field(ge=1)
-    code: str = Field(pattern=r"^\d{6}$", description="the one-time code texted to this party's phone")
+    code: str = Field(
+        pattern=r"^\d{6}$", description="the one-time code texted to this party's phone"
+    )
     mutual_self_compensation: StrictBool = Field(description="opt in to 交强险互碰自赔")
-    signature_png_base64: str | None = Field(None, max_length=700_000, description="a drawn signature (PNG)")
+    signature_png_base64: str | None = Field(
+        None, max_length=700_000, description="a drawn signature (PNG)"
+    )
 
 
 class ShareIn(Strict):
@@ -56,7 +60,9 @@ class DeterminationCreate(Strict):
 
     shares: list[ShareIn] = Field(min_length=1, max_length=10)
     reason: MultilineText = Field(min_length=1, max_length=4000)
-    articles: list[Text] = Field(min_length=1, max_length=20, description="e.g. 道路交通安全法第四十三条")
+    articles: list[Text] = Field(
+        min_length=1, max_length=20, description="e.g. 道路交通安全法第四十三条"
+    )
 
 
 class DeterminationResponseCreate(Strict):
@@ -64,13 +70,18 @@ class DeterminationResponseCreate(Strict):
     response: Response
     reason: MultilineText | None = _reason()
     mutual_self_compensation: StrictBool = Field(
-        False, description="opt in to 交强险互碰自赔 when accepting (every party must, and every condition hold)")
+        False,
+        description="opt in to 交强险互碰自赔 when accepting (every party must, and every condition hold)",
+    )
 
     @model_validator(mode="after")
     def _opt_in_only_when_accepting(self) -> DeterminationResponseCreate:
         if self.mutual_self_compensation and self.response != "accept":
-            raise field_error("opt_in_needs_accept", "只有接受责任认定时才能选择互碰自赔",
-                              "Opting in to 互碰自赔 goes with accepting the determination")
+            raise field_error(
+                "opt_in_needs_accept",
+                "只有接受责任认定时才能选择互碰自赔",
+                "Opting in to 互碰自赔 goes with accepting the determination",
+            )
         return self
 
 
@@ -115,11 +126,12 @@ class ReviewItem(Out):
     reasons: list[dict[str, Any]]
     zone: str
     vehicle_count: int
-    due_at: datetime = Field(description="When the determination is due (KUAICHU_POLICE_REVIEW_SLA_S after the "
-                                         "review opened; 程序规定 §24: three days)")
+    due_at: datetime = Field(
+        description="When the determination is due (KUAICHU_POLICE_REVIEW_SLA_S after the "
+        "review opened; 程序规定 §24: three days)"
+    )
     breached: bool = Field(description="The due time has passed")
 
 
 class ReviewQueue(Out):
     reviews: list[ReviewItem]
-

@@ -14,7 +14,9 @@ from schemas.common import Phone
 class OtpRequest(Strict):
     phone: Phone
     purpose: Literal["login"] = Field(
-        "login", description="login only: a signing code is asked for by the party, POST …/fault/signing-code")
+        "login",
+        description="login only: a signing code is asked for by the party, POST …/fault/signing-code",
+    )
 
 
 class OtpSent(Out):
@@ -46,7 +48,9 @@ class MyReports(Out):
 
 
 class SessionsEnded(Out):
-    ended: int = Field(description="how many phone sessions stopped working (party tokens are not touched)")
+    ended: int = Field(
+        description="how many phone sessions stopped working (party tokens are not touched)"
+    )
 
 
 class PrivacyNotice(Out):

@@ -16,10 +16,14 @@ InquirySubject = Literal["assessor", "insurer", "police", "other"]
 
 class InquiryCreate(Strict):
     kind: InquiryKind = Field(description="question (咨询) or complaint (投诉)")
-    about_case: StrictBool = Field(True, description="About this case (true) or a general question (false)")
+    about_case: StrictBool = Field(
+        True, description="About this case (true) or a general question (false)"
+    )
     subject: InquirySubject | None = Field(
-        None, description="Whom a complaint is about; complaints about an assessor or insurer are counted in "
-                          "the supervision view")
+        None,
+        description="Whom a complaint is about; complaints about an assessor or insurer are counted in "
+        "the supervision view",
+    )
     text: MultilineText = Field(min_length=1, max_length=2000)
 
 
@@ -32,7 +36,9 @@ class InquiryRead(Out):
     subject: InquirySubject | None
     text: str
     created_at: datetime
-    due_at: datetime = Field(description="When the answer is due (KUAICHU_INQUIRY_ANSWER_WORKING_DAYS working days)")
+    due_at: datetime = Field(
+        description="When the answer is due (KUAICHU_INQUIRY_ANSWER_WORKING_DAYS working days)"
+    )
     breached: bool = Field(description="Unanswered past its due time, or answered after it")
     answer: str | None
     answered_at: datetime | None
@@ -61,5 +67,8 @@ class InquiryQuery(Strict):
 
 
 class InquiryAnswer(Strict):
-    text: MultilineText = Field(min_length=1, max_length=1000, description="Texted to the driver (the first 300 "
-                                                                           "characters) and shown in the app")
+    text: MultilineText = Field(
+        min_length=1,
+        max_length=1000,
+        description="Texted to the driver (the first 300 characters) and shown in the app",
+    )

@@ -12,7 +12,9 @@ from schemas.base import Out
 class InsurerRead(Out):
     code: str = Field(description="The code a report's `insurer_code` takes")
     name: str = Field(description="The insurer's registered Chinese name")
-    name_en: str | None = Field(None, description="Its English name, where the reference data has one")
+    name_en: str | None = Field(
+        None, description="Its English name, where the reference data has one"
+    )
 
 
 class InsurerList(Out):

@@ -15,11 +15,15 @@ class ParkedReason(Out):
     reason: str
     messages: int
     latest_at: datetime
-    message_ids: list[str] = Field(description="The newest parked messages with this reason (at most 20), for replay")
+    message_ids: list[str] = Field(
+        description="The newest parked messages with this reason (at most 20), for replay"
+    )
 
 
 class DestinationHealth(Out):
-    destination: str = Field(description="The topic, or topic:receiver for insurer webhooks (insurer.webhook:PICC)")
+    destination: str = Field(
+        description="The topic, or topic:receiver for insurer webhooks (insurer.webhook:PICC)"
+    )
     pending: int
     due: int = Field(description="Pending messages whose next attempt is due now")
     retrying: int = Field(description="Pending messages that failed at least once")
@@ -34,7 +38,9 @@ class OutboxHealth(Out):
 
 
 class WebhookSecretView(Out):
-    fingerprint: str = Field(description="First 12 hex digits of the secret's SHA-256; the secret never leaves")
+    fingerprint: str = Field(
+        description="First 12 hex digits of the secret's SHA-256; the secret never leaves"
+    )
     not_before: str | None
     not_after: str | None
     signing: bool = Field(description="Signs messages now")
@@ -46,8 +52,12 @@ class WebhookSecrets(Out):
 
 
 class SecretRotation(Strict):
-    overlap_hours: float = Field(24.0, ge=0, le=24 * 30,
-                                 description="How long the secrets signing now keep signing beside the new one")
+    overlap_hours: float = Field(
+        24.0,
+        ge=0,
+        le=24 * 30,
+        description="How long the secrets signing now keep signing beside the new one",
+    )
 
 
 class SecretRotated(Out):
@@ -65,14 +75,17 @@ class ReferenceVersion(Out):
 
 
 class ReferenceVersions(Out):
-    current_in_this_process: int | None = Field(description="The version this process's zone index was built from")
+    current_in_this_process: int | None = Field(
+        description="The version this process's zone index was built from"
+    )
     versions: list[ReferenceVersion]
 
 
 class WorkerHeartbeat(Out):
     name: str
     state: Literal["running", "stalled", "stopped"] = Field(
-        description="stalled: no beat for three KUAICHU_WORKER_HEARTBEAT_S periods")
+        description="stalled: no beat for three KUAICHU_WORKER_HEARTBEAT_S periods"
+    )
     started_at: datetime
     beat_at: datetime
     beat_age_s: float
@@ -108,21 +121,33 @@ class StaffCreate(Strict):
     username: Text = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     role: StaffRoleName
     display_name: Text | None = Field(None, min_length=1, max_length=100)
-    insurer: Text | None = Field(None, min_length=1, max_length=20, description="Insurer code (adjusters)")
-    jurisdiction: list[Text] | None = Field(None, min_length=1, max_length=200,
-                                            description="Zone ids of the counties a police or supervisor account "
-                                                        "covers")
+    insurer: Text | None = Field(
+        None, min_length=1, max_length=20, description="Insurer code (adjusters)"
+    )
+    jurisdiction: list[Text] | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="Zone ids of the counties a police or supervisor account covers",
+    )
     kind: Literal["person", "system_client"] = Field(
-        "person", description="person: signs in with password (and an authenticator for police, supervisor and "
-                              "admin) set through a one-time enrolment link; system_client: a bearer token")
+        "person",
+        description="person: signs in with password (and an authenticator for police, supervisor and "
+        "admin) set through a one-time enrolment link; system_client: a bearer token",
+    )
 
 
 class StaffCreated(Out):
     account: StaffAccount
-    enrolment_url: str | None = Field(None, description="A person's one-time enrolment link, shown once: hand it "
-                                                        "to the person (valid KUAICHU_STAFF_ENROLMENT_TTL_S)")
+    enrolment_url: str | None = Field(
+        None,
+        description="A person's one-time enrolment link, shown once: hand it "
+        "to the person (valid KUAICHU_STAFF_ENROLMENT_TTL_S)",
+    )
     enrolment_expires_at: datetime | None = None
-    token: str | None = Field(None, description="A system client's bearer token, shown once (stored as a hash)")
+    token: str | None = Field(
+        None, description="A system client's bearer token, shown once (stored as a hash)"
+    )
 
 
 class JurisdictionSet(Strict):

@@ -19,8 +19,12 @@ class UploadCreate(Strict):
     """The photo as the phone holds it: its exact size in bytes, the SHA-256 of those bytes, and its kind."""
 
     kind: PhotoKind
-    size_bytes: int = Field(gt=0, description="the photo's exact size; at most KUAICHU_MAX_PHOTO_BYTES")
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the photo, 64 lowercase hex digits")
+    size_bytes: int = Field(
+        gt=0, description="the photo's exact size; at most KUAICHU_MAX_PHOTO_BYTES"
+    )
+    sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the photo, 64 lowercase hex digits"
+    )
 
 
 class UploadFailure(Out):
@@ -37,9 +41,11 @@ class UploadRead(Out):
     size_bytes: int
     sha256: str
     offset: int
-    status: UploadStatus = Field(description="receiving: send the bytes from `offset`; complete: `photo` is the "
-                                             "stored photo; failed: see `failure`, declare the photo again; "
-                                             "expired: more than 24 h without completion, the bytes are deleted")
+    status: UploadStatus = Field(
+        description="receiving: send the bytes from `offset`; complete: `photo` is the "
+        "stored photo; failed: see `failure`, declare the photo again; "
+        "expired: more than 24 h without completion, the bytes are deleted"
+    )
     expires_at: datetime
     chunk_max_bytes: int = CHUNK_MAX_BYTES
     photo: PhotoRead | None = None

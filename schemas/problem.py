@@ -6,7 +6,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class FieldError(BaseModel):
-    pointer: str = Field(description="JSON pointer (RFC 6901) into the request body, e.g. #/parties/0/movement")
+    pointer: str = Field(
+        description="JSON pointer (RFC 6901) into the request body, e.g. #/parties/0/movement"
+    )
     detail: str
 
 
@@ -35,5 +37,9 @@ class Problem(BaseModel):
     zh: LocalizedText
     en: LocalizedText
     errors: list[FieldError] = Field(default_factory=list)
-    retry_after: int | None = Field(None, description="429 and 503: seconds to wait before retrying (as Retry-After)")
-    limit: RefusingLimit | None = Field(None, description="429 from a rate limit: the limit that refused")
+    retry_after: int | None = Field(
+        None, description="429 and 503: seconds to wait before retrying (as Retry-After)"
+    )
+    limit: RefusingLimit | None = Field(
+        None, description="429 from a rate limit: the limit that refused"
+    )

@@ -11,7 +11,9 @@ from schemas.base import Out, Strict
 from schemas.common import IdNumber, Location, Phone, Plate, Text
 from schemas.eligibility import CaseAnswersIn, EligibilityResult, PartyAnswersIn
 
-Weather = Literal["clear", "overcast", "rain", "snow", "fog", "strong_wind", "dust", "hail", "other"]
+Weather = Literal[
+    "clear", "overcast", "rain", "snow", "fog", "strong_wind", "dust", "hail", "other"
+]
 VehicleType = Literal[
     "small_passenger",  # 小型载客汽车
     "medium_passenger",  # 中型载客汽车
@@ -22,7 +24,9 @@ VehicleType = Literal[
     "motorcycle",  # 摩托车
     "other",
 ]
-PhotoKind = Literal["front_overview", "rear_overview", "impact_point", "plate", "licence", "scene", "other"]
+PhotoKind = Literal[
+    "front_overview", "rear_overview", "impact_point", "plate", "licence", "scene", "other"
+]
 REQUIRED_PHOTO_KINDS: tuple[PhotoKind, ...] = ("front_overview", "rear_overview", "impact_point")
 
 
@@ -53,7 +57,9 @@ class ConsentIn(Strict):
 
 class ConsentState(Out):
     sharing: bool
-    parties_withholding_sharing: list[str] = Field(description="labels of parties whose consent blocks sharing")
+    parties_withholding_sharing: list[str] = Field(
+        description="labels of parties whose consent blocks sharing"
+    )
 
 
 class PartyIn(Strict):
@@ -68,11 +74,15 @@ class ReportCreate(Strict):
     location: Location
     address: Text | None = Field(None, max_length=200)
     weather: Weather
-    vehicle_count: int = Field(2, ge=1, le=10, description="1 = single-vehicle; 3 or more go to police review")
+    vehicle_count: int = Field(
+        2, ge=1, le=10, description="1 = single-vehicle; 3 or more go to police review"
+    )
     case_answers: CaseAnswersIn
     party: PartyIn
     consent: ConsentIn
-    invite_phone: Phone | None = Field(None, description="party B's phone: B gets an SMS link to join")
+    invite_phone: Phone | None = Field(
+        None, description="party B's phone: B gets an SMS link to join"
+    )
 
 
 class ReportJoin(Strict):
@@ -148,9 +158,11 @@ class PartyAccess(Out):
     report: ReportRead
     party_id: str
     label: str
-    party_token: str | None = Field(description="bearer token for this party of this report; null for a browser "
-                                                "signed in by cookie (no script ever holds a credential: the "
-                                                "cookie's session reaches the report)")
+    party_token: str | None = Field(
+        description="bearer token for this party of this report; null for a browser "
+        "signed in by cookie (no script ever holds a credential: the "
+        "cookie's session reaches the report)"
+    )
 
 
 class ReportCreated(PartyAccess):
@@ -185,4 +197,6 @@ class AuditTrail(Out):
 class PhotoRemoved(Out):
     photo_id: str
     removed: bool
-    missing_photo_kinds: list[PhotoKind] = Field(description="Required kinds still to take after the removal")
+    missing_photo_kinds: list[PhotoKind] = Field(
+        description="Required kinds still to take after the removal"
+    )

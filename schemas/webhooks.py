@@ -39,8 +39,10 @@ class PhotoLink(BaseModel):
     photo_id: str
     kind: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    url: str = Field(description="signed for this recipient; valid until expires_at and while it still has a claim, "
-                                 "task or case on the report and every party consents to sharing")
+    url: str = Field(
+        description="signed for this recipient; valid until expires_at and while it still has a claim, "
+        "task or case on the report and every party consents to sharing"
+    )
     expires_at: AwareDatetime
 
 
@@ -77,17 +79,26 @@ class ClaimOpenedV1(_Event):
     plate: str
     policy_number: str
     claim_insurer_code: str  # the damaged vehicle's own insurer, which handles the claim
-    role: Literal["claim_insurer", "liable_party_insurer"] = Field(description=(
-        "claim_insurer: the damaged vehicle's own insurer; liable_party_insurer: another vehicle's insurer, sent "
-        "because it has a line on the claim (it may owe within the at-fault or the no-fault limit)"))
+    role: Literal["claim_insurer", "liable_party_insurer"] = Field(
+        description=(
+            "claim_insurer: the damaged vehicle's own insurer; liable_party_insurer: another vehicle's insurer, sent "
+            "because it has a line on the claim (it may owe within the at-fault or the no-fault limit)"
+        )
+    )
     liability: list[LiabilityShare]
     photos: list[PhotoLink]
-    documents_due_at: AwareDatetime = Field(description=(
-        "交强险条例 §28: the due time if received when queued; the binding time is in `claim.received` and the "
-        "API (the application is received when this event is delivered or the claim first read, whichever is "
-        "first)"))
-    line: LineRef | None = Field(None, description="this insurer's line, when it could owe on the claim; absent "
-                                                   "for the vehicle's own insurer without a line")
+    documents_due_at: AwareDatetime = Field(
+        description=(
+            "交强险条例 §28: the due time if received when queued; the binding time is in `claim.received` and the "
+            "API (the application is received when this event is delivered or the claim first read, whichever is "
+            "first)"
+        )
+    )
+    line: LineRef | None = Field(
+        None,
+        description="this insurer's line, when it could owe on the claim; absent "
+        "for the vehicle's own insurer without a line",
+    )
 
 
 class ClaimReceivedV1(_Event):
@@ -100,7 +111,9 @@ class ClaimReceivedV1(_Event):
     received_at: AwareDatetime
     received_via: Literal["webhook", "api_read"]
     documents_due_at: AwareDatetime
-    documents_due_provisional: bool = Field(description="counted without the holiday data of its year")
+    documents_due_provisional: bool = Field(
+        description="counted without the holiday data of its year"
+    )
 
 
 class ClaimLineClosedV1(_Event):

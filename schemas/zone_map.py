@@ -14,13 +14,17 @@ class ZoneProperties(Out):
     name: str
     kind: Literal["urban", "rural"]
     court_exempt: bool
-    open_tasks: int = Field(description="The caller's offered, accepted and on-scene tasks in this county")
+    open_tasks: int = Field(
+        description="The caller's offered, accepted and on-scene tasks in this county"
+    )
 
 
 class ZoneFeature(Out):
     type: Literal["Feature"]
     id: str
-    geometry: dict[str, Any] = Field(description="Polygon or MultiPolygon, WGS-84, simplified to about 200 m")
+    geometry: dict[str, Any] = Field(
+        description="Polygon or MultiPolygon, WGS-84, simplified to about 200 m"
+    )
     properties: ZoneProperties
 
 

@@ -8,7 +8,9 @@ from schemas.base import Out, Strict
 
 
 class OutlinesQuery(Strict):
-    zones: str | None = Field(None, max_length=4000, description="Comma-separated zone ids; all zones when absent")
+    zones: str | None = Field(
+        None, max_length=4000, description="Comma-separated zone ids; all zones when absent"
+    )
 
 
 class Projection(Out):
@@ -32,5 +34,6 @@ class ZoneOutlines(Out):
     reference_version: int | None
     view_box: str = Field(description="SVG viewBox the paths are drawn in (0 0 width height)")
     projection: Projection | None = Field(
-        description="Where a point goes: x = (lon − lon0)·kx, y = (lat0 − lat)·ky (WGS-84 degrees)")
+        description="Where a point goes: x = (lon − lon0)·kx, y = (lat0 − lat)·ky (WGS-84 degrees)"
+    )
     zones: list[ZoneOutline]

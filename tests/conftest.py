@@ -62,7 +62,9 @@ def template_db(pg_server_dsn: str, pg_app_dsn: str) -> Iterator[str]:
     name = f"kuaichu_tpl_{os.getpid()}"
 
     async def build() -> None:
-        await _admin(pg_server_dsn, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+        await _admin(
+            pg_server_dsn, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'
+        )
         conn = await connect(with_database(pg_server_dsn, name))
         try:
             await migrate(conn)
@@ -125,7 +127,9 @@ async def client(settings: Settings, aiohttp_client):
     mismatches: list[str] = []
     app.middlewares.append(declared_responses(mismatches))
     yield await aiohttp_client(app)
-    assert not mismatches, "answers unlike their declared response models:\n" + "\n".join(mismatches)
+    assert not mismatches, "answers unlike their declared response models:\n" + "\n".join(
+        mismatches
+    )
 
 
 # Page tests drive a browser over the same database; CI's second pass (`-m db`, another PostgreSQL) skips them.
@@ -134,7 +138,12 @@ NOT_DB_PASS = ("browser",)
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if any(item.get_closest_marker(m) for m in NOT_DB_PASS) or Path(str(item.fspath)).parent.name in NOT_DB_PASS:
+        if (
+            any(item.get_closest_marker(m) for m in NOT_DB_PASS)
+            or Path(str(item.fspath)).parent.name in NOT_DB_PASS
+        ):
             continue
-        if {"database_url", "owner_database_url", "pg_server_dsn"} & set(getattr(item, "fixturenames", ())):
+        if {"database_url", "owner_database_url", "pg_server_dsn"} & set(
+            getattr(item, "fixturenames", ())
+        ):
             item.add_marker(pytest.mark.db)

@@ -25,11 +25,15 @@ def declared_responses(mismatches: list[str]) -> Callable[..., Awaitable[web.Str
     routes = _declared()
 
     @web.middleware
-    async def check(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                    ) -> web.StreamResponse:
+    async def check(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
         response = await handler(request)
-        if not (200 <= response.status < 300 and isinstance(response, web.Response)
-                and response.content_type == "application/json"):
+        if not (
+            200 <= response.status < 300
+            and isinstance(response, web.Response)
+            and response.content_type == "application/json"
+        ):
             return response
         resource = request.match_info.route.resource
         route = routes.get((request.method, resource.canonical)) if resource is not None else None

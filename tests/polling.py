@@ -8,8 +8,9 @@ import inspect
 from collections.abc import Awaitable, Callable
 
 
-async def poll_until(check: Callable[[], Awaitable[object] | object], *, limit_s: float,
-                     every_s: float = 0.05) -> bool:
+async def poll_until(
+    check: Callable[[], Awaitable[object] | object], *, limit_s: float, every_s: float = 0.05
+) -> bool:
     """Ask `check` (plain or async) every `every_s` seconds until it answers truthy (True) or `limit_s` has passed
     (False); the caller asserts what it waited for."""
     for _ in range(max(1, int(limit_s / every_s))):

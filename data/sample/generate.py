@@ -29,8 +29,16 @@ INSURERS = [
         "中国平安财产保险股份有限公司",
         "Ping An Property & Casualty Insurance Company of China, Ltd.",
     ),
-    ("CLPC", "中国人寿财产保险股份有限公司", "China Life Property & Casualty Insurance Company Limited"),
-    ("CCIC", "中华联合财产保险股份有限公司", "China Continent Property & Casualty Insurance Company Ltd."),
+    (
+        "CLPC",
+        "中国人寿财产保险股份有限公司",
+        "China Life Property & Casualty Insurance Company Limited",
+    ),
+    (
+        "CCIC",
+        "中华联合财产保险股份有限公司",
+        "China Continent Property & Casualty Insurance Company Ltd.",
+    ),
     ("SUNSHINE", "阳光财产保险股份有限公司", "Sunshine Property and Casualty Insurance Co., Ltd."),
 ]
 
@@ -51,7 +59,13 @@ def build_insurers(rng: random.Random) -> list[dict[str, Any]]:
             ]
         url = WEBHOOK_URL.format(code=code.lower())
         out.append(
-            {"code": code, "name": name, "name_en": name_en, "webhook_url": url, "webhook_secrets": secrets}
+            {
+                "code": code,
+                "name": name,
+                "name_en": name_en,
+                "webhook_url": url,
+                "webhook_secrets": secrets,
+            }
         )
     return out
 
@@ -60,7 +74,9 @@ def build_zones(source: dict[str, Any]) -> dict[str, Any]:
     """All 90 counties, geometry and properties unchanged, ordered by id so diffs stay small."""
     features = sorted(source["features"], key=lambda f: f["properties"]["id"])
     props = dict(source.get("properties") or {})
-    props["note"] = "Bundled sample for `make run`; kinds and exemptions are illustrative, see README.md"
+    props["note"] = (
+        "Bundled sample for `make run`; kinds and exemptions are illustrative, see README.md"
+    )
     return {"type": "FeatureCollection", "properties": props, "features": features}
 
 
@@ -92,22 +108,42 @@ def build_people(zones: dict[str, Any], rng: random.Random) -> dict[str, list[di
     for city, parts in sorted(cities.items()):
         area = unary_union(parts)
         for code, name, _ in INSURERS:
-            outlets.append({"id": f"out-{code.lower()}-{city}", "insurer_code": code,
-                            "name": f"{name}{city}服务网点", **_point_in(area, rng)})
+            outlets.append(
+                {
+                    "id": f"out-{code.lower()}-{city}",
+                    "insurer_code": code,
+                    "name": f"{name}{city}服务网点",
+                    **_point_in(area, rng),
+                }
+            )
             for k in range(1, 4):
-                adjusters.append({"id": f"adj-{code.lower()}-{city}-{k}", "insurer_code": code,
-                                  "name": rng.choice(SURNAMES) + "查勘员", **_point_in(area, rng),
-                                  "capacity": rng.randint(3, 5), "active": rng.random() > 0.05,
-                                  "username": f"adj.{code.lower()}.{city}.{k}"})
+                adjusters.append(
+                    {
+                        "id": f"adj-{code.lower()}-{city}-{k}",
+                        "insurer_code": code,
+                        "name": rng.choice(SURNAMES) + "查勘员",
+                        **_point_in(area, rng),
+                        "capacity": rng.randint(3, 5),
+                        "active": rng.random() > 0.05,
+                        "username": f"adj.{code.lower()}.{city}.{k}",
+                    }
+                )
     for f in zones["features"]:
         props = f["properties"]
         if props["kind"] != "rural":
             continue
         for k in range(1, 3):
-            coordinators.append({"id": f"coord-{props['adcode']}-{k}", "zones": [props["id"]],
-                                 "name": rng.choice(SURNAMES) + "协理员", **_point_in(shape(f["geometry"]), rng),
-                                 "capacity": rng.randint(2, 3), "active": rng.random() > 0.05,
-                                 "username": f"coord.{props['adcode']}.{k}"})
+            coordinators.append(
+                {
+                    "id": f"coord-{props['adcode']}-{k}",
+                    "zones": [props["id"]],
+                    "name": rng.choice(SURNAMES) + "协理员",
+                    **_point_in(shape(f["geometry"]), rng),
+                    "capacity": rng.randint(2, 3),
+                    "active": rng.random() > 0.05,
+                    "username": f"coord.{props['adcode']}.{k}",
+                }
+            )
     return {"outlets.json": outlets, "adjusters.json": adjusters, "coordinators.json": coordinators}
 
 
@@ -123,7 +159,9 @@ def _dumps(value: Any) -> str:
 def write_feature_collection(path: Path, fc: dict[str, Any]) -> None:
     """One feature per line: readable diffs, still plain GeoJSON."""
     lines = ",\n".join(_dumps(f) for f in fc["features"])
-    head = f'{{"type":"FeatureCollection",\n"properties":{_dumps(fc["properties"])},\n"features":[\n'
+    head = (
+        f'{{"type":"FeatureCollection",\n"properties":{_dumps(fc["properties"])},\n"features":[\n'
+    )
     path.write_text(head + lines + "\n]}\n", encoding="utf-8")
 
 
@@ -145,7 +183,9 @@ def main(argv: list[str]) -> int:
     for name, rows in build_people(zones, random.Random(SEED + 1)).items():
         write_rows(HERE / name, rows)
         print(f"wrote {HERE / name} ({len(rows)} rows)")
-    print(f"wrote {HERE / 'zones.geojson'} ({len(source['features'])} zones) and {HERE / 'insurers.json'}")
+    print(
+        f"wrote {HERE / 'zones.geojson'} ({len(source['features'])} zones) and {HERE / 'insurers.json'}"
+    )
     return 0
 
 

@@ -31,9 +31,11 @@ def since_arg(text: str) -> datetime:
 def _embedded_owner(settings: Settings) -> str:
     dsn = attach_embedded(settings.var_dir)
     if dsn is None:
-        raise SystemExit(f"kuaichu: DATABASE_URL is not set and there is no embedded database under "
-                         f"{settings.var_dir / 'pgdata'} (run `make run` once from the repository root, or set "
-                         f"DATABASE_URL)")
+        raise SystemExit(
+            f"kuaichu: DATABASE_URL is not set and there is no embedded database under "
+            f"{settings.var_dir / 'pgdata'} (run `make run` once from the repository root, or set "
+            f"DATABASE_URL)"
+        )
     return dsn
 
 
@@ -53,11 +55,15 @@ def require_owner_db(settings: Settings) -> str:
         return settings.migrate_database_url
     if not settings.database_url and settings.environment != "production":
         return _embedded_owner(settings)
-    raise SystemExit("kuaichu: KUAICHU_MIGRATE_DATABASE_URL is not set (the owner of the tables; the service's"
-                     " DATABASE_URL logs in as kuaichu_app, which cannot change the schema)")
+    raise SystemExit(
+        "kuaichu: KUAICHU_MIGRATE_DATABASE_URL is not set (the owner of the tables; the service's"
+        " DATABASE_URL logs in as kuaichu_app, which cannot change the schema)"
+    )
 
 
-def with_conn(settings: Settings, fn: Callable[[asyncpg.Connection], Awaitable[T]], *, owner: bool = False) -> T:
+def with_conn(
+    settings: Settings, fn: Callable[[asyncpg.Connection], Awaitable[T]], *, owner: bool = False
+) -> T:
     """Run fn on one connection: the service's login (DATABASE_URL), or the owner's for migrations."""
 
     async def run() -> T:

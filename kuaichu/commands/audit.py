@@ -19,10 +19,17 @@ from kuaichu.settings import Settings
 
 def configure(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="audit_command", required=True)
-    v = sub.add_parser("verify", help="recompute the chains and the seal; name every edited, deleted, inserted or "
-                                      "reordered event (exit status 1 when there is one)")
-    v.add_argument("--report", type=uuid.UUID, help="only this report's chain (the seal is always checked)")
-    sub.add_parser("seal", help="seal committed events and anchor the seal head now (needs KUAICHU_TSA_URL)")
+    v = sub.add_parser(
+        "verify",
+        help="recompute the chains and the seal; name every edited, deleted, inserted or "
+        "reordered event (exit status 1 when there is one)",
+    )
+    v.add_argument(
+        "--report", type=uuid.UUID, help="only this report's chain (the seal is always checked)"
+    )
+    sub.add_parser(
+        "seal", help="seal committed events and anchor the seal head now (needs KUAICHU_TSA_URL)"
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -31,16 +38,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     async def check(conn: asyncpg.Connection) -> int:
         report = await verify(conn, report_id=args.report)
-        anchors = await verify_anchors(conn, ca_file=settings.tsa_ca_file or settings.var_dir / "tsa" / "ca.crt")
+        anchors = await verify_anchors(
+            conn, ca_file=settings.tsa_ca_file or settings.var_dir / "tsa" / "ca.crt"
+        )
         for f in report.findings:
             print(f)
         for problem in anchors.problems:
             print(f"anchor: {problem}")
         scope = f"report {args.report}" if args.report else f"{report.chains} chains"
         problems = len(report.findings) + len(anchors.problems)
-        print(f"{scope}: {report.events} events, {report.seals} seal entries, {anchors.checked} anchors verified"
-              f"{'' if anchors.checked or anchors.problems else ' (none yet)'}; "
-              f"{f'{problems} problem(s)' if problems else 'OK'}")
+        print(
+            f"{scope}: {report.events} events, {report.seals} seal entries, {anchors.checked} anchors verified"
+            f"{'' if anchors.checked or anchors.problems else ' (none yet)'}; "
+            f"{f'{problems} problem(s)' if problems else 'OK'}"
+        )
         return 1 if problems else 0
 
     return with_conn(settings, check)

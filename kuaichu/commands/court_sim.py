@@ -22,10 +22,16 @@ DELAY: web.AppKey[float] = web.AppKey("callback_delay_s", float)
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8090)
-    p.add_argument("--callback-url", help="the service's base URL for callbacks (none: no callbacks)")
+    p.add_argument(
+        "--callback-url", help="the service's base URL for callbacks (none: no callbacks)"
+    )
     p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 503")
-    p.add_argument("--drop-rate", type=float, default=0.0, help="share processed, then the connection dropped")
-    p.add_argument("--reject-rate", type=float, default=0.0, help="share of new cases refused with 422")
+    p.add_argument(
+        "--drop-rate", type=float, default=0.0, help="share processed, then the connection dropped"
+    )
+    p.add_argument(
+        "--reject-rate", type=float, default=0.0, help="share of new cases refused with 422"
+    )
     p.add_argument("--latency-ms", type=float, default=0.0, help="delay before every answer")
     p.add_argument("--callback-delay-s", type=float, default=1.0)
     p.add_argument("--seed", type=int)
@@ -43,7 +49,9 @@ async def _answer(request: web.Request, reply: Reply, fault: str | None) -> web.
     return web.json_response(reply.body, status=reply.status, content_type=ctype)
 
 
-async def _receive(request: web.Request, *, new_case: bool) -> tuple[bytes, str | None] | web.Response:
+async def _receive(
+    request: web.Request, *, new_case: bool
+) -> tuple[bytes, str | None] | web.Response:
     sim = request.app[SIM]
     if sim.faults.latency_s:
         await asyncio.sleep(sim.faults.latency_s)
@@ -58,7 +66,9 @@ async def cases(request: web.Request) -> web.StreamResponse:
     if isinstance(got, web.Response):
         return got
     raw, fault = got
-    reply = request.app[SIM].receive_case(headers=dict(request.headers), raw=raw, reject=fault == "reject")
+    reply = request.app[SIM].receive_case(
+        headers=dict(request.headers), raw=raw, reject=fault == "reject"
+    )
     log.info("case %s -> %s", request.headers.get("Idempotency-Key"), reply.status)
     return await _answer(request, reply, fault)
 
@@ -68,16 +78,25 @@ async def updates(request: web.Request) -> web.StreamResponse:
     if isinstance(got, web.Response):
         return got
     raw, fault = got
-    reply = request.app[SIM].receive_update(package_id=request.match_info["package_id"],
-                                            headers=dict(request.headers), raw=raw)
+    reply = request.app[SIM].receive_update(
+        package_id=request.match_info["package_id"], headers=dict(request.headers), raw=raw
+    )
     log.info("update %s -> %s", request.headers.get("Idempotency-Key"), reply.status)
     return await _answer(request, reply, fault)
 
 
 async def state(request: web.Request) -> web.Response:
     sim = request.app[SIM]
-    return web.json_response({pid: {"case_number": c.case_number, "revision": c.revision,
-                                    "last_sequence": c.last_sequence} for pid, c in sim.cases.items()})
+    return web.json_response(
+        {
+            pid: {
+                "case_number": c.case_number,
+                "revision": c.revision,
+                "last_sequence": c.last_sequence,
+            }
+            for pid, c in sim.cases.items()
+        }
+    )
 
 
 async def _call_back(app: web.Application, events: tuple[dict, ...]) -> None:
@@ -91,8 +110,9 @@ async def _call_back(app: web.Application, events: tuple[dict, ...]) -> None:
             for attempt in range(8):
                 headers, body = sim.signed_callback(event)
                 with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                    async with http.post(url, data=body, headers=headers,
-                                         timeout=aiohttp.ClientTimeout(total=10)) as resp:
+                    async with http.post(
+                        url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+                    ) as resp:
                         if resp.status < 300:
                             break
                         log.warning("callback %s -> %s", event["type"], resp.status)
@@ -117,12 +137,24 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     sim = CourtSimulator(
         outbound_secret=settings.court_outbound_secret.get_secret_value(),
         inbound_secret=settings.court_inbound_secret.get_secret_value(),
-        faults=Faults(error_rate=args.error_rate, drop_rate=args.drop_rate, reject_rate=args.reject_rate,
-                      latency_s=args.latency_ms / 1000),
-        seed=args.seed, callback_url=args.callback_url,
+        faults=Faults(
+            error_rate=args.error_rate,
+            drop_rate=args.drop_rate,
+            reject_rate=args.reject_rate,
+            latency_s=args.latency_ms / 1000,
+        ),
+        seed=args.seed,
+        callback_url=args.callback_url,
     )
-    print(f"court simulator on http://{args.host}:{args.port} (callbacks to {args.callback_url or 'nowhere'})",
-          flush=True)
-    web.run_app(build_app(sim, callback_delay_s=args.callback_delay_s),
-                host=args.host, port=args.port, print=None, access_log=None)
+    print(
+        f"court simulator on http://{args.host}:{args.port} (callbacks to {args.callback_url or 'nowhere'})",
+        flush=True,
+    )
+    web.run_app(
+        build_app(sim, callback_delay_s=args.callback_delay_s),
+        host=args.host,
+        port=args.port,
+        print=None,
+        access_log=None,
+    )
     return 0

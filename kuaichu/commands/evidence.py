@@ -18,9 +18,15 @@ from kuaichu.settings import Settings
 
 def configure(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="evidence_command", required=True)
-    ex = sub.add_parser("export", help="write the bundle of a report (sealed and anchored first when needed)")
+    ex = sub.add_parser(
+        "export", help="write the bundle of a report (sealed and anchored first when needed)"
+    )
     ex.add_argument("report_id", type=uuid.UUID)
-    ex.add_argument("--out", type=Path, help="file or directory to write (default: kuaichu-evidence-ID.tar.gz here)")
+    ex.add_argument(
+        "--out",
+        type=Path,
+        help="file or directory to write (default: kuaichu-evidence-ID.tar.gz here)",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -32,7 +38,9 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with services_for(settings, pool) as services:
             try:
-                name, data = await export(services, settings, SystemPrincipal("cli"), args.report_id)
+                name, data = await export(
+                    services, settings, SystemPrincipal("cli"), args.report_id
+                )
             except Exception as exc:  # a domain error reads as its English title here
                 print(f"kuaichu evidence export: {getattr(exc, 'detail_en', exc)}", file=sys.stderr)
                 return 1

@@ -14,8 +14,12 @@ from kuaichu.settings import Settings
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("dir", type=Path, help="directory holding zones.geojson and insurers.json (and optionally"
-                   " outlets.json, adjusters.json, coordinators.json)")
+    p.add_argument(
+        "dir",
+        type=Path,
+        help="directory holding zones.geojson and insurers.json (and optionally"
+        " outlets.json, adjusters.json, coordinators.json)",
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -36,8 +36,11 @@ DEV_TSA_URL = "http://127.0.0.1:8091/"
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--no-sample", action="store_true",
-                   help="do not load the bundled sample reference data into a new database")
+    p.add_argument(
+        "--no-sample",
+        action="store_true",
+        help="do not load the bundled sample reference data into a new database",
+    )
 
 
 @dataclass
@@ -76,9 +79,12 @@ def _without_password(dsn: str) -> str:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if settings.environment == "production":
         # It starts an embedded PostgreSQL, the court simulator and loads sample insurers with published secrets.
-        print("kuaichu up: refused with KUAICHU_ENVIRONMENT=production; `kuaichu up` is the development launcher "
-              "(embedded PostgreSQL, court simulator, sample data). In production run `kuaichu migrate`, "
-              "`kuaichu load-reference DIR`, `kuaichu serve` and `kuaichu worker`.", file=sys.stderr)
+        print(
+            "kuaichu up: refused with KUAICHU_ENVIRONMENT=production; `kuaichu up` is the development launcher "
+            "(embedded PostgreSQL, court simulator, sample data). In production run `kuaichu migrate`, "
+            "`kuaichu load-reference DIR`, `kuaichu serve` and `kuaichu worker`.",
+            file=sys.stderr,
+        )
         return 2
     logs = settings.var_dir / "log"
     logs.mkdir(parents=True, exist_ok=True)
@@ -97,15 +103,24 @@ def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
         # login kuaichu_app is provisioned on that server (development only: see README "Database roles").
         owner = settings.migrate_database_url or settings.database_url or ""
         if not owner:
-            print(f"Starting the embedded PostgreSQL (data in {_shown(settings.var_dir / 'pgdata')}) ...",
-                  flush=True)
-            owner = start_embedded(settings.var_dir / "pgdata", cleanup="stop", log_file=logs / "postgres.log")
+            print(
+                f"Starting the embedded PostgreSQL (data in {_shown(settings.var_dir / 'pgdata')}) ...",
+                flush=True,
+            )
+            owner = start_embedded(
+                settings.var_dir / "pgdata", cleanup="stop", log_file=logs / "postgres.log"
+            )
         service = asyncio.run(provision_dev_login(owner))
-        where = (f"embedded, data in {_shown(settings.var_dir / 'pgdata')}; log {_shown(logs / 'postgres.log')}"
-                 if not (settings.migrate_database_url or settings.database_url) else "owner from the environment")
+        where = (
+            f"embedded, data in {_shown(settings.var_dir / 'pgdata')}; log {_shown(logs / 'postgres.log')}"
+            if not (settings.migrate_database_url or settings.database_url)
+            else "owner from the environment"
+        )
         database = f"{_without_password(service)}  (the service's login kuaichu_app; {where})"
     # The owner's URL goes to the migration only: what serves requests never holds it.
-    env = {k: v for k, v in os.environ.items() if k != "KUAICHU_MIGRATE_DATABASE_URL"} | {"DATABASE_URL": service}
+    env = {k: v for k, v in os.environ.items() if k != "KUAICHU_MIGRATE_DATABASE_URL"} | {
+        "DATABASE_URL": service
+    }
     tsa_command = _local_tsa(settings, env)
     try:
         reference = asyncio.run(_prepare(owner, service, settings, load_sample=not args.no_sample))
@@ -114,16 +129,35 @@ def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
         return 1
     api = listening_url(settings.host, settings.port)  # where the local simulator calls back
     court = urlsplit(settings.court_url)
-    commands = [("API", "api", ("serve",)), ("worker", "worker", ("worker",)),
-                ("court simulator", "court-sim", ("court-sim", "--host", court.hostname or "127.0.0.1",
-                                                  "--port", str(court.port or 80), "--callback-url", api))]
+    commands = [
+        ("API", "api", ("serve",)),
+        ("worker", "worker", ("worker",)),
+        (
+            "court simulator",
+            "court-sim",
+            (
+                "court-sim",
+                "--host",
+                court.hostname or "127.0.0.1",
+                "--port",
+                str(court.port or 80),
+                "--callback-url",
+                api,
+            ),
+        ),
+    ]
     commands += tsa_command
     with ExitStack() as files:
         children = []
         for name, stem, cmd in commands:
             out: IO[bytes] = files.enter_context(open(logs / f"{stem}.log", "ab"))
-            children.append(Child(name, logs / f"{stem}.log",
-                                  subprocess.Popen(_kuaichu(*cmd), env=env, stdout=out, stderr=subprocess.STDOUT)))
+            children.append(
+                Child(
+                    name,
+                    logs / f"{stem}.log",
+                    subprocess.Popen(_kuaichu(*cmd), env=env, stdout=out, stderr=subprocess.STDOUT),
+                )
+            )
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -134,11 +168,17 @@ def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
         signal.signal(signal.SIGTERM, stop)
         try:
             if not _wait(lambda: stopping or _healthy(api) or _ended(children) is not None):
-                print(f"kuaichu up: the API did not answer {api}/healthz within {READY_WITHIN_S:.0f} s; "
-                      f"see {_shown(logs / 'api.log')}", file=sys.stderr)
+                print(
+                    f"kuaichu up: the API did not answer {api}/healthz within {READY_WITHIN_S:.0f} s; "
+                    f"see {_shown(logs / 'api.log')}",
+                    file=sys.stderr,
+                )
                 return 1
             if not stopping and _ended(children) is None:
-                print(_summary(settings, children, api=api, database=database, reference=reference), flush=True)
+                print(
+                    _summary(settings, children, api=api, database=database, reference=reference),
+                    flush=True,
+                )
             while not stopping and _ended(children) is None:
                 time.sleep(0.2)
         finally:
@@ -154,8 +194,11 @@ def _run(args: argparse.Namespace, settings: Settings, logs: Path) -> int:
                     c.proc.wait()
     ended = None if stopping else _ended(children)
     if ended is not None:
-        print(f"kuaichu up: the {ended.name} stopped (exit status {ended.proc.returncode}); everything was stopped. "
-              f"The end of {_shown(ended.log)}:", file=sys.stderr)
+        print(
+            f"kuaichu up: the {ended.name} stopped (exit status {ended.proc.returncode}); everything was stopped. "
+            f"The end of {_shown(ended.log)}:",
+            file=sys.stderr,
+        )
         print(_tail(ended.log), file=sys.stderr)
         return 1
     return 0
@@ -168,38 +211,78 @@ def _local_tsa(settings: Settings, env: dict[str, str]) -> list[tuple[str, str, 
     tsa = urlsplit(settings.tsa_url or DEV_TSA_URL)
     if tsa.hostname not in ("127.0.0.1", "localhost"):
         return []
-    env |= {"KUAICHU_TSA_URL": urlunsplit(tsa),
-            "KUAICHU_TSA_CA_FILE": str((settings.var_dir / "tsa" / "ca.crt").resolve())}
-    return [("time-stamping authority", "tsa-sim",
-             ("tsa-sim", "--host", tsa.hostname or "127.0.0.1", "--port", str(tsa.port or 80)))]
+    env |= {
+        "KUAICHU_TSA_URL": urlunsplit(tsa),
+        "KUAICHU_TSA_CA_FILE": str((settings.var_dir / "tsa" / "ca.crt").resolve()),
+    }
+    return [
+        (
+            "time-stamping authority",
+            "tsa-sim",
+            ("tsa-sim", "--host", tsa.hostname or "127.0.0.1", "--port", str(tsa.port or 80)),
+        )
+    ]
 
 
-def _summary(settings: Settings, children: list[Child], *, api: str, database: str, reference: str) -> str:
+def _summary(
+    settings: Settings, children: list[Child], *, api: str, database: str, reference: str
+) -> str:
     log = {c.name: _shown(c.log) for c in children}
     cli = _cli()
     rows = [
         ("API", f"{api}  (OpenAPI: {api}/v1/openapi.json; log {log['API']})"),
-        ("workbench", f"{api.replace('//127.0.0.1:', '//localhost:')}/staff/  (staff sign-in: a person's account "
-                      f"and its one-time link from `{cli} staff create NAME --role police --jurisdiction zj-330102`)"),
-        ("worker", f"outbox deliveries; development SMS in {_shown(settings.sms_dir / 'messages.jsonl')}  "
-                   f"(log {log['worker']})"),
+        (
+            "workbench",
+            f"{api.replace('//127.0.0.1:', '//localhost:')}/staff/  (staff sign-in: a person's account "
+            f"and its one-time link from `{cli} staff create NAME --role police --jurisdiction zj-330102`)",
+        ),
+        (
+            "worker",
+            f"outbox deliveries; development SMS in {_shown(settings.sms_dir / 'messages.jsonl')}  "
+            f"(log {log['worker']})",
+        ),
         ("court simulator", f"{settings.court_url}  (log {log['court simulator']})"),
-        *([("time-stamping authority", f"{settings.tsa_url or DEV_TSA_URL}  (development only; trusts "
-                                      f"{_shown(settings.var_dir / 'tsa' / 'ca.crt')}; log "
-                                      f"{log['time-stamping authority']})")]
-          if "time-stamping authority" in log else []),
-        ("metrics", "  ".join(f"{who} http://{settings.metrics_host}:{port}/metrics" for who, port in
-                              (("API", settings.metrics_port), ("worker", settings.worker_metrics_port)) if port)
-         or "off (KUAICHU_METRICS_PORT, KUAICHU_WORKER_METRICS_PORT)"),
+        *(
+            [
+                (
+                    "time-stamping authority",
+                    f"{settings.tsa_url or DEV_TSA_URL}  (development only; trusts "
+                    f"{_shown(settings.var_dir / 'tsa' / 'ca.crt')}; log "
+                    f"{log['time-stamping authority']})",
+                )
+            ]
+            if "time-stamping authority" in log
+            else []
+        ),
+        (
+            "metrics",
+            "  ".join(
+                f"{who} http://{settings.metrics_host}:{port}/metrics"
+                for who, port in (
+                    ("API", settings.metrics_port),
+                    ("worker", settings.worker_metrics_port),
+                )
+                if port
+            )
+            or "off (KUAICHU_METRICS_PORT, KUAICHU_WORKER_METRICS_PORT)",
+        ),
         ("database", database),
         ("reference data", reference),
-        ("staff token", f"{cli} staff create officer1 --role police --jurisdiction zj-330102,zj-330105 --token  "
-                        "(police|adjuster|coordinator|court|admin|supervisor; without --token: a person's "
-                        "sign-in link)"),
-        ("insurer token", f"{cli} insurer credential PICC  (sample insurers: PICC CPIC PINGAN CLPC CCIC SUNSHINE)"),
+        (
+            "staff token",
+            f"{cli} staff create officer1 --role police --jurisdiction zj-330102,zj-330105 --token  "
+            "(police|adjuster|coordinator|court|admin|supervisor; without --token: a person's "
+            "sign-in link)",
+        ),
+        (
+            "insurer token",
+            f"{cli} insurer credential PICC  (sample insurers: PICC CPIC PINGAN CLPC CCIC SUNSHINE)",
+        ),
     ]
     width = max(len(k) for k, _ in rows)
-    return "\n".join(["kuaichu is running; Ctrl-C stops everything.", *(f"  {k:<{width}}  {v}" for k, v in rows)])
+    return "\n".join(
+        ["kuaichu is running; Ctrl-C stops everything.", *(f"  {k:<{width}}  {v}" for k, v in rows)]
+    )
 
 
 async def _prepare(owner: str, service: str, settings: Settings, *, load_sample: bool) -> str:
@@ -215,19 +298,27 @@ async def _prepare(owner: str, service: str, settings: Settings, *, load_sample:
         current = await _latest_reference(conn)
     finally:
         await conn.close()
-    reload = f"`{_cli()} load-reference data/sample` reloads the sample (it overwrites changed rows)"
+    reload = (
+        f"`{_cli()} load-reference data/sample` reloads the sample (it overwrites changed rows)"
+    )
     if current is not None:
-        return (f"version {current['version']} from {_shown(Path(current['source']))}, loaded "
-                f"{written(current['loaded_at']).en}, kept as it is (not reloaded); {reload}")
+        return (
+            f"version {current['version']} from {_shown(Path(current['source']))}, loaded "
+            f"{written(current['loaded_at']).en}, kept as it is (not reloaded); {reload}"
+        )
     if not load_sample:
         return f"none loaded (--no-sample); `{_cli()} load-reference DIR` loads some"
     summary = await load_reference_dir(service, SAMPLE_DIR)
-    return (f"sample from {_shown(SAMPLE_DIR)} loaded into the new database (version {summary['version']}: "
-            f"{summary['zones']['total']} zones, {summary['insurers']['total']} insurers)")
+    return (
+        f"sample from {_shown(SAMPLE_DIR)} loaded into the new database (version {summary['version']}: "
+        f"{summary['zones']['total']} zones, {summary['insurers']['total']} insurers)"
+    )
 
 
 async def _latest_reference(conn: asyncpg.Connection) -> dict[str, Any] | None:
-    row = await conn.fetchrow("SELECT version, source, loaded_at FROM reference_versions ORDER BY version DESC LIMIT 1")
+    row = await conn.fetchrow(
+        "SELECT version, source, loaded_at FROM reference_versions ORDER BY version DESC LIMIT 1"
+    )
     return dict(row) if row else None
 
 

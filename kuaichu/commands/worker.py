@@ -34,17 +34,32 @@ async def serve_worker(
         lag = LoopLag()
         metrics = Metrics(loop_lag=lag)
         metrics.refresh = lambda: metrics.refresh_from(pool)
-        async with services_for(settings, pool) as services, \
-                serving(metrics, settings.metrics_host, settings.worker_metrics_port):
+        async with (
+            services_for(settings, pool) as services,
+            serving(metrics, settings.metrics_host, settings.worker_metrics_port),
+        ):
             probe = asyncio.create_task(lag.probe())
-            timers = asyncio.create_task(assessment_timers(services.assessment, stop,
-                                                          every_s=settings.assessment_sweep_s))
-            cleanup = asyncio.create_task(housekeeping(pool, stop, photos=services.photos,
-                                                       stale_part_s=settings.photo_part_stale_s,
-                                                       uploads=services.uploads))
-            seals = asyncio.create_task(sealer(pool, services.http, settings, stop))  # audit seal and anchors
-            await Worker(services, handlers(), topics=topics,
-                         observe=lambda m, outcome: metrics.observe_delivery(m.topic, m.payload, outcome)).run(stop)
+            timers = asyncio.create_task(
+                assessment_timers(services.assessment, stop, every_s=settings.assessment_sweep_s)
+            )
+            cleanup = asyncio.create_task(
+                housekeeping(
+                    pool,
+                    stop,
+                    photos=services.photos,
+                    stale_part_s=settings.photo_part_stale_s,
+                    uploads=services.uploads,
+                )
+            )
+            seals = asyncio.create_task(
+                sealer(pool, services.http, settings, stop)
+            )  # audit seal and anchors
+            await Worker(
+                services,
+                handlers(),
+                topics=topics,
+                observe=lambda m, outcome: metrics.observe_delivery(m.topic, m.payload, outcome),
+            ).run(stop)
             await asyncio.gather(timers, cleanup, seals)
             probe.cancel()
     finally:

@@ -31,9 +31,17 @@ async def list_outbox(request: web.Request) -> web.Response:
     q = OutboxQuery.model_validate(dict(request.query))
     async with request.app[SERVICES].pool.acquire() as conn:
         rows = await outbox.listing(conn, status=q.status, limit=q.limit)
-    msgs = [OutboxMessage(**{**dict(r), "id": str(r["id"]),
-                             "report_id": str(r["report_id"]) if r["report_id"] else None,
-                             "blocked_by": str(r["blocked_by"]) if r["blocked_by"] else None}) for r in rows]
+    msgs = [
+        OutboxMessage(
+            **{
+                **dict(r),
+                "id": str(r["id"]),
+                "report_id": str(r["report_id"]) if r["report_id"] else None,
+                "blocked_by": str(r["blocked_by"]) if r["blocked_by"] else None,
+            }
+        )
+        for r in rows
+    ]
     return json_response(OutboxList(messages=msgs))
 
 
@@ -58,8 +66,10 @@ async def discard_message(request: web.Request) -> web.Response:
     who = principal(request)
     async with request.app[SERVICES].pool.acquire() as conn, conn.transaction():
         if await outbox.topic_of(conn, msg_id=msg_id) in UNDISCARDABLE_TOPICS:
-            raise Conflict("法院消息不能丢弃，请更正后重新发送",
-                           "Court messages are corrected and re-sent, not discarded")
+            raise Conflict(
+                "法院消息不能丢弃，请更正后重新发送",
+                "Court messages are corrected and re-sent, not discarded",
+            )
         if not await outbox.discard(conn, msg_id=msg_id, actor=who.actor, reason=body.reason):
             raise NotFound("没有该条已暂停的消息", "No parked message with this id")
     return json_response(MessageState(id=str(msg_id), status="discarded"), 200)
@@ -69,11 +79,21 @@ async def calendar_state(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn:
         calendar = await claims_repo.holiday_calendar(conn)
         provisional = await provisional_deadlines(conn)
-    years = [{"year": y.year, "holidays": len(y.holidays), "workdays": len(y.workdays), "source": y.source}
-             for y in sorted(calendar.years.values(), key=lambda y: y.year)]
+    years = [
+        {
+            "year": y.year,
+            "holidays": len(y.holidays),
+            "workdays": len(y.workdays),
+            "source": y.source,
+        }
+        for y in sorted(calendar.years.values(), key=lambda y: y.year)
+    ]
     keep = ("claim_id", "insurer_code", "duty", "due_at", "basis")
-    return json_response(CalendarState(years=years, provisional_deadlines=[
-        {k: d[k] for k in keep} for d in provisional]))
+    return json_response(
+        CalendarState(
+            years=years, provisional_deadlines=[{k: d[k] for k in keep} for d in provisional]
+        )
+    )
 
 
 async def runtime_state(request: web.Request) -> web.Response:
@@ -83,23 +103,62 @@ async def runtime_state(request: web.Request) -> web.Response:
     s = request.app[SERVICES]
     async with s.pool.acquire() as conn:
         workers = await heartbeat.workers(conn, stale_after_s=3 * s.settings.worker_heartbeat_s)
-    return json_response(RuntimeState(loop_lag=LoopLagStats(**request.app[LOOP_LAG].stats(window_s=q.window_s)),
-                                      workers=workers))
+    return json_response(
+        RuntimeState(
+            loop_lag=LoopLagStats(**request.app[LOOP_LAG].stats(window_s=q.window_s)),
+            workers=workers,
+        )
+    )
 
 
 ROUTES = [
-    Route("GET", "/v1/admin/runtime", runtime_state,
-          "Event-loop lag of this process (p50/p99/max) and the outbox workers' heartbeats",
-          auth=staff("admin"), tag="admin", query=RuntimeQuery, responses={200: RuntimeState}),
-    Route("GET", "/v1/admin/outbox", list_outbox, "Outbound messages (parked by default) with their last error",
-          auth=staff("admin"), tag="admin", query=OutboxQuery, responses={200: OutboxList}),
-    Route("POST", "/v1/admin/outbox/{message_id}/replay", replay_message, "Queue a parked message again",
-          auth=staff("admin"), tag="admin", responses={202: MessageState}),
-    Route("GET", "/v1/admin/calendar", calendar_state,
-          "Holiday calendar years (published or loaded, with their source) and open claim duties counted "
-          "provisionally (weekends only) for want of their year", auth=staff("admin"), tag="admin",
-          responses={200: CalendarState}),
-    Route("POST", "/v1/admin/outbox/{message_id}/discard", discard_message,
-          "Never send a parked message (audited with the reason); messages behind it in its order go on",
-          auth=staff("admin"), tag="admin", body=OutboxDiscard, responses={200: MessageState}),
+    Route(
+        "GET",
+        "/v1/admin/runtime",
+        runtime_state,
+        "Event-loop lag of this process (p50/p99/max) and the outbox workers' heartbeats",
+        auth=staff("admin"),
+        tag="admin",
+        query=RuntimeQuery,
+        responses={200: RuntimeState},
+    ),
+    Route(
+        "GET",
+        "/v1/admin/outbox",
+        list_outbox,
+        "Outbound messages (parked by default) with their last error",
+        auth=staff("admin"),
+        tag="admin",
+        query=OutboxQuery,
+        responses={200: OutboxList},
+    ),
+    Route(
+        "POST",
+        "/v1/admin/outbox/{message_id}/replay",
+        replay_message,
+        "Queue a parked message again",
+        auth=staff("admin"),
+        tag="admin",
+        responses={202: MessageState},
+    ),
+    Route(
+        "GET",
+        "/v1/admin/calendar",
+        calendar_state,
+        "Holiday calendar years (published or loaded, with their source) and open claim duties counted "
+        "provisionally (weekends only) for want of their year",
+        auth=staff("admin"),
+        tag="admin",
+        responses={200: CalendarState},
+    ),
+    Route(
+        "POST",
+        "/v1/admin/outbox/{message_id}/discard",
+        discard_message,
+        "Never send a parked message (audited with the reason); messages behind it in its order go on",
+        auth=staff("admin"),
+        tag="admin",
+        body=OutboxDiscard,
+        responses={200: MessageState},
+    ),
 ]

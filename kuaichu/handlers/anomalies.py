@@ -20,7 +20,13 @@ async def list_anomalies(request: web.Request) -> web.Response:
 
 
 ROUTES = [
-    Route("GET", "/v1/police/anomalies", list_anomalies,
-          "Anomaly signals for review (a photo nearly the same as another report's), newest first, with evidence",
-          auth=staff("police", "admin"), tag="police-review", responses={200: AnomalyList}),
+    Route(
+        "GET",
+        "/v1/police/anomalies",
+        list_anomalies,
+        "Anomaly signals for review (a photo nearly the same as another report's), newest first, with evidence",
+        auth=staff("police", "admin"),
+        tag="police-review",
+        responses={200: AnomalyList},
+    ),
 ]

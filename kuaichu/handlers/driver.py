@@ -21,8 +21,12 @@ from schemas.driver import DraftPut, DraftRead, ReportStatus
 
 async def get_status(request: web.Request) -> web.Response:
     s = request.app[SERVICES]
-    out = await report_status(s.pool, who=principal(request), report_id=report_id_of(request),
-                              max_photos=s.settings.max_photos_per_report)
+    out = await report_status(
+        s.pool,
+        who=principal(request),
+        report_id=report_id_of(request),
+        max_photos=s.settings.max_photos_per_report,
+    )
     return json_response(ReportStatus.model_validate(out), headers={"Cache-Control": "no-store"})
 
 
@@ -49,8 +53,17 @@ async def _save(request: web.Request, scope: str, report_id: UUID | None) -> web
     s = request.app[SERVICES]
     body = await read_model(request, DraftPut)
     async with s.pool.acquire() as conn:
-        out = await save_draft(conn, s.keyring, scope=scope, report_id=report_id, step=body.step, data=body.data,
-                               based_on=body.based_on, now=s.intake.now(), ttl_s=s.settings.draft_ttl_s)
+        out = await save_draft(
+            conn,
+            s.keyring,
+            scope=scope,
+            report_id=report_id,
+            step=body.step,
+            data=body.data,
+            based_on=body.based_on,
+            now=s.intake.now(),
+            ttl_s=s.settings.draft_ttl_s,
+        )
     return json_response(DraftRead.model_validate(out))
 
 
@@ -87,31 +100,89 @@ async def delete_party_draft(request: web.Request) -> web.Response:
     return await _delete(s, await _party_scope(s, principal(request), report_id_of(request)))
 
 
-_DRAFT_NOTE = (" Saved encrypted, kept 7 days after the last save (KUAICHU_DRAFT_TTL_S). What the flow's own "
-               "endpoints save needs no draft: the report (location, vehicle, licence, insurer, eligibility, "
-               "consent) once created, photos (resumable uploads resume by themselves), accounts of the facts, "
-               "answers and signatures.")
+_DRAFT_NOTE = (
+    " Saved encrypted, kept 7 days after the last save (KUAICHU_DRAFT_TTL_S). What the flow's own "
+    "endpoints save needs no draft: the report (location, vehicle, licence, insurer, eligibility, "
+    "consent) once created, photos (resumable uploads resume by themselves), accounts of the facts, "
+    "answers and signatures."
+)
 _PHONE_DRAFT = "/v1/me/draft"
 _PARTY_DRAFT = "/v1/reports/{report_id}/parties/me/draft"
 ROUTES = [
-    Route("GET", "/v1/reports/{report_id}/status", get_status,
-          "A report as a status page shows it to one party: phase, what to do next, the other party, photos, "
-          "fault, police review, assessment, claims, court, the texts sent to you", auth=(PARTY,), tag="reports",
-          responses={200: ReportStatus}),
-    Route("GET", _PHONE_DRAFT, get_phone_draft, "The draft this phone saved before its report exists (404 if none)",
-          auth=(PHONE,), tag="drafts", responses={200: DraftRead}, description=(
-              "One draft per phone, for the steps before `POST /v1/reports` or `POST /v1/reports/join`: "
-              "eligibility answers, location, vehicle, licence, insurer, a share code." + _DRAFT_NOTE)),
-    Route("PUT", _PHONE_DRAFT, put_phone_draft, "Save this phone's draft (a save based on an older revision → 409)",
-          auth=(PHONE,), tag="drafts", body=DraftPut, responses={200: DraftRead}, errors=(409,)),
-    Route("DELETE", _PHONE_DRAFT, delete_phone_draft, "Forget this phone's draft (e.g. once the report is created)",
-          auth=(PHONE,), tag="drafts", responses={204: None}),
-    Route("GET", _PARTY_DRAFT, get_party_draft, "Your draft in this report (404 if none)", auth=(PARTY,),
-          tag="drafts", responses={200: DraftRead}, description=(
-              "One draft per party of a report, for what is typed before it is sent: a half-answered "
-              "questionnaire of the facts, a dispute reason, the step reached." + _DRAFT_NOTE)),
-    Route("PUT", _PARTY_DRAFT, put_party_draft, "Save your draft in this report (older revision → 409)",
-          auth=(PARTY,), tag="drafts", body=DraftPut, responses={200: DraftRead}, errors=(409,)),
-    Route("DELETE", _PARTY_DRAFT, delete_party_draft, "Forget your draft in this report", auth=(PARTY,),
-          tag="drafts", responses={204: None}),
+    Route(
+        "GET",
+        "/v1/reports/{report_id}/status",
+        get_status,
+        "A report as a status page shows it to one party: phase, what to do next, the other party, photos, "
+        "fault, police review, assessment, claims, court, the texts sent to you",
+        auth=(PARTY,),
+        tag="reports",
+        responses={200: ReportStatus},
+    ),
+    Route(
+        "GET",
+        _PHONE_DRAFT,
+        get_phone_draft,
+        "The draft this phone saved before its report exists (404 if none)",
+        auth=(PHONE,),
+        tag="drafts",
+        responses={200: DraftRead},
+        description=(
+            "One draft per phone, for the steps before `POST /v1/reports` or `POST /v1/reports/join`: "
+            "eligibility answers, location, vehicle, licence, insurer, a share code." + _DRAFT_NOTE
+        ),
+    ),
+    Route(
+        "PUT",
+        _PHONE_DRAFT,
+        put_phone_draft,
+        "Save this phone's draft (a save based on an older revision → 409)",
+        auth=(PHONE,),
+        tag="drafts",
+        body=DraftPut,
+        responses={200: DraftRead},
+        errors=(409,),
+    ),
+    Route(
+        "DELETE",
+        _PHONE_DRAFT,
+        delete_phone_draft,
+        "Forget this phone's draft (e.g. once the report is created)",
+        auth=(PHONE,),
+        tag="drafts",
+        responses={204: None},
+    ),
+    Route(
+        "GET",
+        _PARTY_DRAFT,
+        get_party_draft,
+        "Your draft in this report (404 if none)",
+        auth=(PARTY,),
+        tag="drafts",
+        responses={200: DraftRead},
+        description=(
+            "One draft per party of a report, for what is typed before it is sent: a half-answered "
+            "questionnaire of the facts, a dispute reason, the step reached." + _DRAFT_NOTE
+        ),
+    ),
+    Route(
+        "PUT",
+        _PARTY_DRAFT,
+        put_party_draft,
+        "Save your draft in this report (older revision → 409)",
+        auth=(PARTY,),
+        tag="drafts",
+        body=DraftPut,
+        responses={200: DraftRead},
+        errors=(409,),
+    ),
+    Route(
+        "DELETE",
+        _PARTY_DRAFT,
+        delete_party_draft,
+        "Forget your draft in this report",
+        auth=(PARTY,),
+        tag="drafts",
+        responses={204: None},
+    ),
 ]

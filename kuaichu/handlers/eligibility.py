@@ -6,7 +6,13 @@ from aiohttp import web
 
 from accident.eligibility import CaseAnswers, PartyAnswers, Verdict, check
 from kuaichu.api import PUBLIC, Route, json_response, read_model
-from schemas.eligibility import CaseAnswersIn, EligibilityCheck, EligibilityParty, EligibilityReason, EligibilityResult
+from schemas.eligibility import (
+    CaseAnswersIn,
+    EligibilityCheck,
+    EligibilityParty,
+    EligibilityReason,
+    EligibilityResult,
+)
 
 
 def to_case(body: CaseAnswersIn) -> CaseAnswers:
@@ -26,7 +32,10 @@ def to_result(verdict: Verdict) -> EligibilityResult:
     return EligibilityResult(
         eligible=verdict.eligible,
         action=verdict.action.value,
-        reasons=[EligibilityReason(code=r.code, parties=list(r.parties), zh=r.zh, en=r.en) for r in verdict.reasons],
+        reasons=[
+            EligibilityReason(code=r.code, parties=list(r.parties), zh=r.zh, en=r.en)
+            for r in verdict.reasons
+        ],
     )
 
 

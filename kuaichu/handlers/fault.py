@@ -18,21 +18,36 @@ def _choose(body: FaultAssess, sets: dict[str, TemplateSet]) -> TemplateSet:
     errors: list[dict[str, str]] = []
     ts = sets.get(body.template_set or DEFAULT_SET)
     if ts is None:
-        errors.append(field("#/template_set", f"没有规则模板集“{body.template_set}”",
-                            f"Unknown template set {body.template_set!r}"))
+        errors.append(
+            field(
+                "#/template_set",
+                f"没有规则模板集“{body.template_set}”",
+                f"Unknown template set {body.template_set!r}",
+            )
+        )
     seen: set[str] = set()
     for i, p in enumerate(body.parties):
         if p.id in seen:
-            errors.append(field(f"#/parties/{i}/id", f"当事人编号 {p.id} 重复", f"Duplicate party id {p.id!r}"))
+            errors.append(
+                field(
+                    f"#/parties/{i}/id", f"当事人编号 {p.id} 重复", f"Duplicate party id {p.id!r}"
+                )
+            )
         seen.add(p.id)
         for j, code in enumerate(p.declared_scenarios):
             if ts is not None and code not in ts.codes:
-                errors.append(field(f"#/parties/{i}/declared_scenarios/{j}",
-                                    f"“{code}”不是规则模板集 {ts.id} 中的情形，请从列表中选择",
-                                    f"{code!r} is not a scenario of set {ts.id}: pick one from the list"))
+                errors.append(
+                    field(
+                        f"#/parties/{i}/declared_scenarios/{j}",
+                        f"“{code}”不是规则模板集 {ts.id} 中的情形，请从列表中选择",
+                        f"{code!r} is not a scenario of set {ts.id}: pick one from the list",
+                    )
+                )
     if errors:
         fields = ", ".join(e["pointer"] for e in errors[:5])
-        raise FaultInputRefused(f"请检查以下字段：{fields}", f"Check these fields: {fields}", errors=errors)
+        raise FaultInputRefused(
+            f"请检查以下字段：{fields}", f"Check these fields: {fields}", errors=errors
+        )
     assert ts is not None
     return ts
 

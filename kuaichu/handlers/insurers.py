@@ -34,12 +34,30 @@ async def list_insurers(request: web.Request) -> web.Response:
 async def list_webhooks(request: web.Request) -> web.Response:
     async with request.app[SERVICES].pool.acquire() as conn:
         rows = await endpoints.states(conn)
-    return json_response(InsurerWebhookList(insurers=[
-        InsurerWebhookState(enabled=r["webhook_disabled_at"] is None, disabled_at=r["webhook_disabled_at"],
-                            disabled_reason=r["webhook_disabled_reason"],
-                            **{k: r[k] for k in ("code", "name", "webhook_url", "secrets", "pending", "parked",
-                                                 "last_delivered_at")})
-        for r in rows]))
+    return json_response(
+        InsurerWebhookList(
+            insurers=[
+                InsurerWebhookState(
+                    enabled=r["webhook_disabled_at"] is None,
+                    disabled_at=r["webhook_disabled_at"],
+                    disabled_reason=r["webhook_disabled_reason"],
+                    **{
+                        k: r[k]
+                        for k in (
+                            "code",
+                            "name",
+                            "webhook_url",
+                            "secrets",
+                            "pending",
+                            "parked",
+                            "last_delivered_at",
+                        )
+                    },
+                )
+                for r in rows
+            ]
+        )
+    )
 
 
 async def enable_webhook(request: web.Request) -> web.Response:
@@ -53,13 +71,32 @@ async def enable_webhook(request: web.Request) -> web.Response:
 
 
 ROUTES = [
-    Route("GET", "/v1/insurers", list_insurers,
-          "The insurers a report's `insurer_code` may name (code and names only); cacheable, with an ETag",
-          auth=(PUBLIC,), tag="reports", responses={200: InsurerList}),
-    Route("GET", "/v1/admin/insurers/webhooks", list_webhooks,
-          "Each insurer's webhook endpoint: enabled or disabled (after a 410, with the reason), queue counts",
-          auth=staff("admin"), tag="admin", responses={200: InsurerWebhookList}),
-    Route("POST", "/v1/admin/insurers/{code}/webhook/enable", enable_webhook,
-          "Re-enable an insurer's webhook endpoint; its waiting and 410-parked messages are sent again",
-          auth=staff("admin"), tag="admin", responses={200: WebhookEnabled}, errors=(404,)),
+    Route(
+        "GET",
+        "/v1/insurers",
+        list_insurers,
+        "The insurers a report's `insurer_code` may name (code and names only); cacheable, with an ETag",
+        auth=(PUBLIC,),
+        tag="reports",
+        responses={200: InsurerList},
+    ),
+    Route(
+        "GET",
+        "/v1/admin/insurers/webhooks",
+        list_webhooks,
+        "Each insurer's webhook endpoint: enabled or disabled (after a 410, with the reason), queue counts",
+        auth=staff("admin"),
+        tag="admin",
+        responses={200: InsurerWebhookList},
+    ),
+    Route(
+        "POST",
+        "/v1/admin/insurers/{code}/webhook/enable",
+        enable_webhook,
+        "Re-enable an insurer's webhook endpoint; its waiting and 410-parked messages are sent again",
+        auth=staff("admin"),
+        tag="admin",
+        responses={200: WebhookEnabled},
+        errors=(404,),
+    ),
 ]

@@ -23,11 +23,26 @@ from kuaichu.keys import SETTINGS
 from kuaichu.web_security import SECURITY_HEADERS
 
 _CODE = re.compile(f"^[{SHARE_ALPHABET}]{{4}}-[{SHARE_ALPHABET}]{{4}}$")
-_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".html": "text/html"}
+_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".html": "text/html",
+}
 # Every file the app is made of; nothing else under kuaichu/pages is served.
-ASSETS = ("app.js", "api.js", "i18n.js", "photos.js", "facts.js", "app.css",
-          "shot-front_overview.svg", "shot-rear_overview.svg", "shot-impact_point.svg", "shot-plate.svg",
-          "shot-scene.svg")
+ASSETS = (
+    "app.js",
+    "api.js",
+    "i18n.js",
+    "photos.js",
+    "facts.js",
+    "app.css",
+    "shot-front_overview.svg",
+    "shot-rear_overview.svg",
+    "shot-impact_point.svg",
+    "shot-plate.svg",
+    "shot-scene.svg",
+)
 
 
 @dataclass(frozen=True)
@@ -39,12 +54,19 @@ class Asset:
 
 
 def _asset(body: bytes, kind: str) -> Asset:
-    return Asset(body, gzip.compress(body, 9, mtime=0), kind, '"' + hashlib.sha256(body).hexdigest()[:20] + '"')
+    return Asset(
+        body,
+        gzip.compress(body, 9, mtime=0),
+        kind,
+        '"' + hashlib.sha256(body).hexdigest()[:20] + '"',
+    )
 
 
 @cache
 def asset(name: str) -> Asset:
-    return _asset(files("kuaichu.pages").joinpath(name).read_bytes(), _TYPES[name[name.rindex("."):]])
+    return _asset(
+        files("kuaichu.pages").joinpath(name).read_bytes(), _TYPES[name[name.rindex(".") :]]
+    )
 
 
 @cache
@@ -55,14 +77,26 @@ def shell(photo_limit: int) -> Asset:
 
 
 def _send(request: web.Request, item: Asset, cache_control: str) -> web.Response:
-    headers = {**SECURITY_HEADERS, "Cache-Control": cache_control, "ETag": item.etag, "Vary": "Accept-Encoding"}
+    headers = {
+        **SECURITY_HEADERS,
+        "Cache-Control": cache_control,
+        "ETag": item.etag,
+        "Vary": "Accept-Encoding",
+    }
     if request.headers.get("If-None-Match") == item.etag:
         return web.Response(status=304, headers=headers)
     body = item.body
     if "gzip" in request.headers.get("Accept-Encoding", ""):
         body, headers["Content-Encoding"] = item.gzipped, "gzip"
-    return web.Response(body=body, headers={**headers, "Content-Type": f"{item.content_type}; charset=utf-8"
-                                            if not item.content_type.startswith("image/") else item.content_type})
+    return web.Response(
+        body=body,
+        headers={
+            **headers,
+            "Content-Type": f"{item.content_type}; charset=utf-8"
+            if not item.content_type.startswith("image/")
+            else item.content_type,
+        },
+    )
 
 
 async def app_page(request: web.Request) -> web.Response:
@@ -80,8 +114,17 @@ async def app_asset(request: web.Request) -> web.Response:
 @cache
 def _qr_svg(link: str) -> bytes:
     out = io.BytesIO()
-    segno.make(link, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True,
-                                     title="快处分享码二维码 Share code QR code", svgclass=None, lineclass=None)
+    segno.make(link, error="m").save(
+        out,
+        kind="svg",
+        scale=6,
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        title="快处分享码二维码 Share code QR code",
+        svgclass=None,
+        lineclass=None,
+    )
     return out.getvalue()
 
 
@@ -90,22 +133,59 @@ async def share_qr(request: web.Request) -> web.Response:
     reveals nothing the code itself does not: a well-formed code is drawn whether or not it exists."""
     code = normalise_share_code(request.query.get("code", ""))
     if not _CODE.match(code):
-        raise InvalidInput("分享码格式不对", "The share code is not well-formed",
-                           errors=[field("/code", "分享码应为 XXXX-XXXX", "A share code looks like XXXX-XXXX")])
+        raise InvalidInput(
+            "分享码格式不对",
+            "The share code is not well-formed",
+            errors=[field("/code", "分享码应为 XXXX-XXXX", "A share code looks like XXXX-XXXX")],
+        )
     base = request.app[SETTINGS].public_base_url or f"{request.scheme}://{request.host}"
     body = _qr_svg(f"{base.rstrip('/')}/join?code={code}")
-    return web.Response(body=body, content_type="image/svg+xml",
-                        headers={**SECURITY_HEADERS, "Cache-Control": "private, max-age=86400"})
+    return web.Response(
+        body=body,
+        content_type="image/svg+xml",
+        headers={**SECURITY_HEADERS, "Cache-Control": "private, max-age=86400"},
+    )
 
 
 _HTML = {200: "text/html"}
 ROUTES = [
-    Route("GET", "/", app_page, "The driver's phone app (HTML shell; the same for every step)", auth=(PUBLIC,),
-          tag="pages", raw_response=_HTML),
-    Route("GET", "/join", app_page, "Party B's entry from the invitation SMS or QR code: the app, with ?code= "
-          "filling in the share code", auth=(PUBLIC,), tag="pages", raw_response=_HTML),
-    Route("GET", "/app/share-qr.svg", share_qr, "The QR code of the joining link of a share code (?code=XXXX-XXXX)",
-          auth=(PUBLIC,), tag="pages", raw_response={200: "image/svg+xml"}, errors=(422,)),
-    Route("GET", "/app/{name}", app_asset, "The app's modules, style sheet and example pictures (same origin)",
-          auth=(PUBLIC,), tag="pages", raw_response={200: "text/javascript"}, errors=(404,)),
+    Route(
+        "GET",
+        "/",
+        app_page,
+        "The driver's phone app (HTML shell; the same for every step)",
+        auth=(PUBLIC,),
+        tag="pages",
+        raw_response=_HTML,
+    ),
+    Route(
+        "GET",
+        "/join",
+        app_page,
+        "Party B's entry from the invitation SMS or QR code: the app, with ?code= "
+        "filling in the share code",
+        auth=(PUBLIC,),
+        tag="pages",
+        raw_response=_HTML,
+    ),
+    Route(
+        "GET",
+        "/app/share-qr.svg",
+        share_qr,
+        "The QR code of the joining link of a share code (?code=XXXX-XXXX)",
+        auth=(PUBLIC,),
+        tag="pages",
+        raw_response={200: "image/svg+xml"},
+        errors=(422,),
+    ),
+    Route(
+        "GET",
+        "/app/{name}",
+        app_asset,
+        "The app's modules, style sheet and example pictures (same origin)",
+        auth=(PUBLIC,),
+        tag="pages",
+        raw_response={200: "text/javascript"},
+        errors=(404,),
+    ),
 ]

@@ -60,20 +60,42 @@ def _asset(name: str) -> bytes:
 async def enrol_page(request: web.Request) -> web.Response:
     if served_insecurely(request, request.app[SETTINGS].public_base_url):
         return insecure_page(request)
-    return web.Response(text=ENROL_PAGE, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
+    return web.Response(
+        text=ENROL_PAGE,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 async def enrol_script(request: web.Request) -> web.Response:
-    return web.Response(body=_asset("staff_enrol.js"), content_type="text/javascript", charset="utf-8",
-                        headers={"Cache-Control": "no-cache"})
+    return web.Response(
+        body=_asset("staff_enrol.js"),
+        content_type="text/javascript",
+        charset="utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 ROUTES = [
-    Route("GET", "/staff/enrol", enrol_page, "The enrolment page a staff member opens from the one-time link "
-          "(HTML; the token is in the fragment, #token=…); over plain http on a host other than localhost, a 403 page "
-          "saying to use https", auth=(PUBLIC,), tag="pages",
-          raw_response={200: "text/html"}),
-    Route("GET", "/staff/enrol.js", enrol_script, "The enrolment page's script", auth=(PUBLIC,), tag="pages",
-          raw_response={200: "text/javascript"}),
+    Route(
+        "GET",
+        "/staff/enrol",
+        enrol_page,
+        "The enrolment page a staff member opens from the one-time link "
+        "(HTML; the token is in the fragment, #token=…); over plain http on a host other than localhost, a 403 page "
+        "saying to use https",
+        auth=(PUBLIC,),
+        tag="pages",
+        raw_response={200: "text/html"},
+    ),
+    Route(
+        "GET",
+        "/staff/enrol.js",
+        enrol_script,
+        "The enrolment page's script",
+        auth=(PUBLIC,),
+        tag="pages",
+        raw_response={200: "text/javascript"},
+    ),
 ]

@@ -34,19 +34,32 @@ async def by_county(request: web.Request) -> web.Response:
     s = request.app[SERVICES]
     async with s.pool.acquire() as conn:
         zones = await zones_overseen(conn, staff_id=who.staff_id, role=who.role)
-        data = await supervision.by_county(conn, zones=zones, since=since, until=until,
-                                           review_sla_s=s.settings.police_review_sla_s)
+        data = await supervision.by_county(
+            conn, zones=zones, since=since, until=until, review_sla_s=s.settings.police_review_sla_s
+        )
     if wants_csv(request, q):
         name = f"kuaichu-counties-{since.isoformat()}-{until.isoformat()}.csv"
-        return web.Response(body=supervision.as_csv(data), content_type="text/csv", charset="utf-8",
-                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return web.Response(
+            body=supervision.as_csv(data),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     return json_response(CountyAggregates.model_validate(data))
 
 
 ROUTES = [
-    Route("GET", "/v1/supervision/counties", by_county,
-          "Per county for a period: cases, deadline breaches, time from report to agreement (distribution), "
-          "disputes, court deliveries, complaints about assessors and insurers; JSON, or CSV with "
-          "Accept: text/csv or ?format=csv", auth=staff("admin", "police", "supervisor"), tag="supervision",
-          query=SupervisionQuery, responses={200: CountyAggregates}, raw_response={200: "text/csv"}),
+    Route(
+        "GET",
+        "/v1/supervision/counties",
+        by_county,
+        "Per county for a period: cases, deadline breaches, time from report to agreement (distribution), "
+        "disputes, court deliveries, complaints about assessors and insurers; JSON, or CSV with "
+        "Accept: text/csv or ?format=csv",
+        auth=staff("admin", "police", "supervisor"),
+        tag="supervision",
+        query=SupervisionQuery,
+        responses={200: CountyAggregates},
+        raw_response={200: "text/csv"},
+    ),
 ]

@@ -18,9 +18,13 @@ async def healthz(request: web.Request) -> web.Response:
         async with request.app[POOL].acquire(timeout=2) as conn:
             have = await conn.fetchval("SELECT max(version) FROM schema_migrations")
     except (OSError, TimeoutError) as exc:  # database unreachable
-        return json_response({"status": "unavailable", "database": type(exc).__name__, "schema_version": 0}, 503)
+        return json_response(
+            {"status": "unavailable", "database": type(exc).__name__, "schema_version": 0}, 503
+        )
     if have != want:
-        return json_response({"status": "migrating", "database": "ok", "schema_version": have or 0}, 503)
+        return json_response(
+            {"status": "migrating", "database": "ok", "schema_version": have or 0}, 503
+        )
     return json_response(Health(status="ok", database="ok", schema_version=have))
 
 
@@ -29,8 +33,22 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 ROUTES = [
-    Route("GET", "/healthz", healthz, "Liveness and readiness: database reachable, migrations applied",
-          auth=(PUBLIC,), tag="system", responses={200: Health, 503: Health}),
-    Route("GET", "/v1/openapi.json", openapi, "This document", auth=(PUBLIC,), tag="system",
-          raw_response={200: "application/json"}),
+    Route(
+        "GET",
+        "/healthz",
+        healthz,
+        "Liveness and readiness: database reachable, migrations applied",
+        auth=(PUBLIC,),
+        tag="system",
+        responses={200: Health, 503: Health},
+    ),
+    Route(
+        "GET",
+        "/v1/openapi.json",
+        openapi,
+        "This document",
+        auth=(PUBLIC,),
+        tag="system",
+        raw_response={200: "application/json"},
+    ),
 ]

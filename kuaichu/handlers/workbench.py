@@ -41,8 +41,12 @@ def _bi(zh: str, en: str) -> str:
 
 _REVIEWS = f"""
 <h1>{_bi("待审核案件", "Review queue")}</h1>
-<p class="lead">{_bi("本辖区等待交警认定的案件，最早的在前；超过时限的标红。",
-                     "Cases of your jurisdiction waiting for a determination, oldest first; overdue ones marked.")}</p>
+<p class="lead">{
+    _bi(
+        "本辖区等待交警认定的案件，最早的在前；超过时限的标红。",
+        "Cases of your jurisdiction waiting for a determination, oldest first; overdue ones marked.",
+    )
+}</p>
 <div id="queue" aria-live="polite"></div>
 """
 
@@ -107,9 +111,13 @@ _SUPERVISION = f"""
 
 _INQUIRIES = f"""
 <h1>{_bi("咨询及投诉", "Inquiries and complaints")}</h1>
-<p class="lead">{_bi("本辖区驾驶人的咨询和投诉，答复时限在前；答复将以短信发送给驾驶人并显示在其案件页面。",
-                     "Questions and complaints of drivers in your jurisdiction, by answer deadline; the answer is "
-                     "texted to the driver and shown on their case page.")}</p>
+<p class="lead">{
+    _bi(
+        "本辖区驾驶人的咨询和投诉，答复时限在前；答复将以短信发送给驾驶人并显示在其案件页面。",
+        "Questions and complaints of drivers in your jurisdiction, by answer deadline; the answer is "
+        "texted to the driver and shown on their case page.",
+    )
+}</p>
 <div id="inquiries" aria-live="polite"></div>
 """
 
@@ -130,44 +138,94 @@ _SIGN_IN = f"""
 """
 
 _ALL = frozenset({"police", "adjuster", "coordinator", "admin", "supervisor", "court"})
-PAGES: dict[str, Page] = {p.slug: p for p in (
-    Page("reviews", "审核队列", "Reviews", frozenset({"police", "admin"}), "reviews.js", _REVIEWS),
-    Page("case", "案件", "Case", frozenset({"police", "admin"}), "case.js", _CASE, nav=False),
-    Page("tasks", "查勘任务", "Tasks", frozenset({"adjuster", "coordinator"}), "tasks.js", _TASKS),
-    Page("task", "任务", "Task", frozenset({"adjuster", "coordinator", "police", "admin"}), "task.js", _TASK,
-         nav=False),
-    Page("inquiries", "咨询投诉", "Inquiries", frozenset({"police", "admin", "supervisor"}), "inquiries.js",
-         _INQUIRIES),
-    Page("supervision", "监督", "Supervision", frozenset({"supervisor", "admin", "police"}), "supervision.js",
-         _SUPERVISION),
-    Page("operations", "运行", "Operations", frozenset({"admin"}), "operations.js", _OPERATIONS),
-    Page("webhooks", "回调", "Webhooks", frozenset({"admin"}), "webhooks.js", _WEBHOOKS),
-    Page("accounts", "账号", "Accounts", frozenset({"admin"}), "accounts.js", _ACCOUNTS),
-)}
+PAGES: dict[str, Page] = {
+    p.slug: p
+    for p in (
+        Page(
+            "reviews", "审核队列", "Reviews", frozenset({"police", "admin"}), "reviews.js", _REVIEWS
+        ),
+        Page("case", "案件", "Case", frozenset({"police", "admin"}), "case.js", _CASE, nav=False),
+        Page(
+            "tasks", "查勘任务", "Tasks", frozenset({"adjuster", "coordinator"}), "tasks.js", _TASKS
+        ),
+        Page(
+            "task",
+            "任务",
+            "Task",
+            frozenset({"adjuster", "coordinator", "police", "admin"}),
+            "task.js",
+            _TASK,
+            nav=False,
+        ),
+        Page(
+            "inquiries",
+            "咨询投诉",
+            "Inquiries",
+            frozenset({"police", "admin", "supervisor"}),
+            "inquiries.js",
+            _INQUIRIES,
+        ),
+        Page(
+            "supervision",
+            "监督",
+            "Supervision",
+            frozenset({"supervisor", "admin", "police"}),
+            "supervision.js",
+            _SUPERVISION,
+        ),
+        Page(
+            "operations", "运行", "Operations", frozenset({"admin"}), "operations.js", _OPERATIONS
+        ),
+        Page("webhooks", "回调", "Webhooks", frozenset({"admin"}), "webhooks.js", _WEBHOOKS),
+        Page("accounts", "账号", "Accounts", frozenset({"admin"}), "accounts.js", _ACCOUNTS),
+    )
+}
 # Where each role starts (a role with no workbench page, e.g. the court's system client, gets none).
-START = {"police": "reviews", "adjuster": "tasks", "coordinator": "tasks", "admin": "operations",
-         "supervisor": "supervision"}
-ROLE_NAMES = {"police": ("交警", "police"), "adjuster": ("查勘员", "adjuster"),
-              "coordinator": ("协理员", "coordinator"), "admin": ("管理员", "admin"),
-              "supervisor": ("监督员", "supervisor"), "court": ("法院", "court")}
+START = {
+    "police": "reviews",
+    "adjuster": "tasks",
+    "coordinator": "tasks",
+    "admin": "operations",
+    "supervisor": "supervision",
+}
+ROLE_NAMES = {
+    "police": ("交警", "police"),
+    "adjuster": ("查勘员", "adjuster"),
+    "coordinator": ("协理员", "coordinator"),
+    "admin": ("管理员", "admin"),
+    "supervisor": ("监督员", "supervisor"),
+    "court": ("法院", "court"),
+}
 # img-src also allows blob: (photos taken on this device, shown before they are sent).
 HEADERS = page_headers(**{"Cache-Control": "no-store"})
 _ASSET = re.compile(r"^[a-z_-]+\.(js|css|svg)$")
 _TYPES = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml"}
 
 
-def _shell(*, title_zh: str, title_en: str, body: str, script: str, who: StaffPrincipal | None,
-           current: str | None = None, data: dict[str, str] | None = None) -> str:
+def _shell(
+    *,
+    title_zh: str,
+    title_en: str,
+    body: str,
+    script: str,
+    who: StaffPrincipal | None,
+    current: str | None = None,
+    data: dict[str, str] | None = None,
+) -> str:
     nav = ""
     if who is not None:
         here = ' aria-current="page"'
         links = "".join(
             f'<li><a href="/staff/{p.slug}"{here if p.slug == current else ""}>{_bi(p.zh, p.en)}</a></li>'
-            for p in PAGES.values() if p.nav and who.role in p.roles)
+            for p in PAGES.values()
+            if p.nav and who.role in p.roles
+        )
         role = ROLE_NAMES.get(who.role, (who.role, who.role))
-        nav = (f'<nav aria-label="工作台 Workbench"><ul>{links}</ul></nav>'
-               f'<div class="who"><span>{html.escape(who.username)} · {_bi(*role)}</span>'
-               f'<button type="button" id="sign-out" class="secondary">{_bi("退出", "Sign out")}</button></div>')
+        nav = (
+            f'<nav aria-label="工作台 Workbench"><ul>{links}</ul></nav>'
+            f'<div class="who"><span>{html.escape(who.username)} · {_bi(*role)}</span>'
+            f'<button type="button" id="sign-out" class="secondary">{_bi("退出", "Sign out")}</button></div>'
+        )
     attrs = "".join(f' data-{k}="{html.escape(v, quote=True)}"' for k, v in (data or {}).items())
     return f"""<!doctype html>
 <html lang="zh-CN">
@@ -199,12 +257,17 @@ _NOT_YOURS_EN = "Your role does not use this page. Choose your work from the men
 
 
 def _html(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8", headers=HEADERS)
+    return web.Response(
+        text=text, status=status, content_type="text/html", charset="utf-8", headers=HEADERS
+    )
 
 
 def _not_yours(who: StaffPrincipal) -> web.Response:
-    body = f'<h1>{_bi("无权查看此页面", "You may not use this page")}</h1><p>{_bi(_NOT_YOURS_ZH, _NOT_YOURS_EN)}</p>'
-    return _html(_shell(title_zh="无权查看", title_en="Not allowed", body=body, script="app.js", who=who), 403)
+    body = f"<h1>{_bi('无权查看此页面', 'You may not use this page')}</h1><p>{_bi(_NOT_YOURS_ZH, _NOT_YOURS_EN)}</p>"
+    return _html(
+        _shell(title_zh="无权查看", title_en="Not allowed", body=body, script="app.js", who=who),
+        403,
+    )
 
 
 async def signed_in(request: web.Request) -> StaffPrincipal | None:
@@ -219,18 +282,31 @@ async def signed_in(request: web.Request) -> StaffPrincipal | None:
 
 
 def _to_sign_in(request: web.Request) -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(f"/staff/sign-in?next={quote(request.path_qs, safe='')}", headers=HEADERS)
+    return web.HTTPSeeOther(
+        f"/staff/sign-in?next={quote(request.path_qs, safe='')}", headers=HEADERS
+    )
 
 
-async def _page(request: web.Request, slug: str, data: dict[str, str] | None = None) -> web.Response:
+async def _page(
+    request: web.Request, slug: str, data: dict[str, str] | None = None
+) -> web.Response:
     page = PAGES[slug]
     who = await signed_in(request)
     if who is None:
         raise _to_sign_in(request)
     if who.role not in page.roles:
         return _not_yours(who)
-    return _html(_shell(title_zh=page.zh, title_en=page.en, body=page.body, script=page.script, who=who,
-                        current=slug, data={"role": who.role, **(data or {})}))
+    return _html(
+        _shell(
+            title_zh=page.zh,
+            title_en=page.en,
+            body=page.body,
+            script=page.script,
+            who=who,
+            current=slug,
+            data={"role": who.role, **(data or {})},
+        )
+    )
 
 
 async def home(request: web.Request) -> web.Response:
@@ -248,12 +324,15 @@ async def bare(request: web.Request) -> web.Response:
 
 
 async def sign_in(request: web.Request) -> web.Response:
-    return _html(_shell(title_zh="登录", title_en="Sign in", body=_SIGN_IN, script="sign-in.js", who=None))
+    return _html(
+        _shell(title_zh="登录", title_en="Sign in", body=_SIGN_IN, script="sign-in.js", who=None)
+    )
 
 
 def _named(slug: str):
     async def handler(request: web.Request) -> web.Response:
         return await _page(request, slug)
+
     return handler
 
 
@@ -266,6 +345,7 @@ def _one(slug: str, key: str):
         if not _UUID.match(ident):
             raise web.HTTPNotFound()
         return await _page(request, slug, {"id": ident.lower()})
+
     return handler
 
 
@@ -287,8 +367,9 @@ async def asset(request: web.Request) -> web.Response:
     headers = page_headers(**{"Cache-Control": "no-cache", "ETag": etag})
     if etag in request.headers.get("If-None-Match", ""):
         return web.Response(status=304, headers=headers)
-    response = web.Response(body=body, content_type=_TYPES[name.rsplit(".", 1)[1]], charset="utf-8",
-                            headers=headers)
+    response = web.Response(
+        body=body, content_type=_TYPES[name.rsplit(".", 1)[1]], charset="utf-8", headers=headers
+    )
     response.enable_compression()
     return response
 
@@ -296,20 +377,78 @@ async def asset(request: web.Request) -> web.Response:
 _PAGE = {"auth": (PUBLIC,), "tag": "pages", "raw_response": {200: "text/html"}}
 ROUTES = [
     Route("GET", "/staff", bare, "The workbench (→ /staff/)", **_PAGE),
-    Route("GET", "/staff/", home, "The workbench: the first page of the signed-in member's role, or sign-in",
-          **_PAGE),
-    Route("GET", "/staff/sign-in", sign_in, "Workbench sign-in (username, password, authenticator code)", **_PAGE),
+    Route(
+        "GET",
+        "/staff/",
+        home,
+        "The workbench: the first page of the signed-in member's role, or sign-in",
+        **_PAGE,
+    ),
+    Route(
+        "GET",
+        "/staff/sign-in",
+        sign_in,
+        "Workbench sign-in (username, password, authenticator code)",
+        **_PAGE,
+    ),
     Route("GET", "/staff/reviews", _named("reviews"), "Police review queue (page)", **_PAGE),
-    Route("GET", "/staff/reviews/{report_id}", _one("case", "report_id"),
-          "A case under review with the determination form (page)", **_PAGE),
-    Route("GET", "/staff/tasks", _named("tasks"), "Assessment tasks as a list and a map (page)", **_PAGE),
-    Route("GET", "/staff/tasks/{task_id}", _one("task", "task_id"),
-          "One assessment task: accept, decline, on scene, the record with photos (page)", **_PAGE),
-    Route("GET", "/staff/inquiries", _named("inquiries"), "Inquiries and complaints queue (page)", **_PAGE),
-    Route("GET", "/staff/supervision", _named("supervision"), "Supervision map and tables (page)", **_PAGE),
-    Route("GET", "/staff/operations", _named("operations"), "Outbox health, replay, runtime (page)", **_PAGE),
-    Route("GET", "/staff/webhooks", _named("webhooks"), "Insurer webhook endpoints and secrets (page)", **_PAGE),
+    Route(
+        "GET",
+        "/staff/reviews/{report_id}",
+        _one("case", "report_id"),
+        "A case under review with the determination form (page)",
+        **_PAGE,
+    ),
+    Route(
+        "GET",
+        "/staff/tasks",
+        _named("tasks"),
+        "Assessment tasks as a list and a map (page)",
+        **_PAGE,
+    ),
+    Route(
+        "GET",
+        "/staff/tasks/{task_id}",
+        _one("task", "task_id"),
+        "One assessment task: accept, decline, on scene, the record with photos (page)",
+        **_PAGE,
+    ),
+    Route(
+        "GET",
+        "/staff/inquiries",
+        _named("inquiries"),
+        "Inquiries and complaints queue (page)",
+        **_PAGE,
+    ),
+    Route(
+        "GET",
+        "/staff/supervision",
+        _named("supervision"),
+        "Supervision map and tables (page)",
+        **_PAGE,
+    ),
+    Route(
+        "GET",
+        "/staff/operations",
+        _named("operations"),
+        "Outbox health, replay, runtime (page)",
+        **_PAGE,
+    ),
+    Route(
+        "GET",
+        "/staff/webhooks",
+        _named("webhooks"),
+        "Insurer webhook endpoints and secrets (page)",
+        **_PAGE,
+    ),
     Route("GET", "/staff/accounts", _named("accounts"), "Staff accounts (page)", **_PAGE),
-    Route("GET", "/staff/assets/{name}", asset, "The workbench's scripts and style sheet", auth=(PUBLIC,),
-          tag="pages", raw_response={200: "text/javascript"}),
+    Route(
+        "GET",
+        "/staff/assets/{name}",
+        asset,
+        "The workbench's scripts and style sheet",
+        auth=(PUBLIC,),
+        tag="pages",
+        raw_response={200: "text/javascript"},
+    ),
 ]

@@ -17,7 +17,9 @@ class Browser:
         self.origin = str(base.origin())
         self.jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base.origin()])
         self.http = aiohttp.ClientSession(cookie_jar=self.jar)
-        self.csrf: dict[str, str] = {}  # acting ("driver", "second-party", "staff") -> anti-forgery token
+        self.csrf: dict[
+            str, str
+        ] = {}  # acting ("driver", "second-party", "staff") -> anti-forgery token
 
     async def close(self) -> None:
         await self.http.close()
@@ -26,9 +28,17 @@ class Browser:
         found = [c for c in self.jar if c.key == name]
         return found[0].value if found else None
 
-    async def call(self, method: str, path: str, *, acting: str | None = None, csrf: str | None = None,
-                   origin: str | None = None, headers: dict[str, str] | None = None,
-                   **kw: Any) -> aiohttp.ClientResponse:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        acting: str | None = None,
+        csrf: str | None = None,
+        origin: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> aiohttp.ClientResponse:
         h = dict(headers or {})
         if method not in ("GET", "HEAD"):
             h.setdefault("Origin", origin or self.origin)
@@ -45,8 +55,11 @@ class Browser:
     async def sign_in_driver(self, var_dir: Any, phone: str) -> dict[str, Any]:
         r = await self.call("POST", "/v1/auth/otp", json={"phone": phone})
         assert r.status == 202, await r.text()
-        r = await self.call("POST", "/v1/auth/browser-session",
-                            json={"phone": phone, "code": last_code(var_dir, phone)})
+        r = await self.call(
+            "POST",
+            "/v1/auth/browser-session",
+            json={"phone": phone, "code": last_code(var_dir, phone)},
+        )
         assert r.status == 201, await r.text()
         data = await r.json()
         self.csrf["driver"] = data["csrf_token"]

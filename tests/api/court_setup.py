@@ -24,7 +24,9 @@ class Court:
 
     def __init__(self) -> None:
         self.arrivals: list[dict[str, Any]] = []
-        self.answer: Callable[[dict[str, Any]], tuple[int, dict[str, Any], dict[str, str]]] = self.accept
+        self.answer: Callable[[dict[str, Any]], tuple[int, dict[str, Any], dict[str, str]]] = (
+            self.accept
+        )
 
     @staticmethod
     def accept(arrival: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -32,8 +34,12 @@ class Court:
 
     async def handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
-        arrival = {"path": request.path, "key": request.headers.get("Idempotency-Key"), "raw": raw,
-                   "headers": dict(request.headers)}
+        arrival = {
+            "path": request.path,
+            "key": request.headers.get("Idempotency-Key"),
+            "raw": raw,
+            "headers": dict(request.headers),
+        }
         self.arrivals.append(arrival)
         status, body, headers = self.answer(arrival)
         return web.json_response(body, status=status, headers=headers)
@@ -46,8 +52,9 @@ class Court:
 def settings_with_court(settings: Any, court: Court) -> Any:
     """The settings pointing at the recording court (fixture `court`, tests/api/conftest.py); a module takes it
     as its `settings` with `settings = settings_with_court`."""
-    return settings.model_copy(update={"court_url": court.url, "court_conflict_max_attempts": 3,
-                                       "court_timeout_s": 2.0})
+    return settings.model_copy(
+        update={"court_url": court.url, "court_conflict_max_attempts": 3, "court_timeout_s": 2.0}
+    )
 
 
 async def court_case(client: Any, settings: Any, **overrides: Any) -> Case:
@@ -57,10 +64,15 @@ async def court_case(client: Any, settings: Any, **overrides: Any) -> Case:
     r = await determine(client, case, await police(settings), {"A": "equal", "B": "equal"})
     assert r.status == 201, await r.text()
     body = {"determination_version": 1, "response": "dispute", "reason": "B车急刹车应负主要责任"}
-    r = await client.post(case.url("/determination-responses"), json=body, headers=bearer(case.tokens["A"]))
+    r = await client.post(
+        case.url("/determination-responses"), json=body, headers=bearer(case.tokens["A"])
+    )
     assert r.status == 200, await r.text()
-    r = await client.post(case.url("/court-requests"), json={"reason": "不服认定，申请诉前调解"},
-                          headers=bearer(case.tokens["A"]))
+    r = await client.post(
+        case.url("/court-requests"),
+        json={"reason": "不服认定，申请诉前调解"},
+        headers=bearer(case.tokens["A"]),
+    )
     assert r.status == 201, await r.text()
     case.extra["state"] = await r.json()
     return case
@@ -73,8 +85,11 @@ def pool_of(client: Any):
 async def work(client: Any, until: Callable[[], Any], *, limit_s: float = 15.0) -> None:
     """The real outbox worker, court topics only, on the app's services until `until()` holds."""
     stop = asyncio.Event()
-    task = asyncio.create_task(Worker(client.server.app[SERVICES], handlers(), name="court-test",
-                                      topics=COURT_TOPICS).run(stop))
+    task = asyncio.create_task(
+        Worker(client.server.app[SERVICES], handlers(), name="court-test", topics=COURT_TOPICS).run(
+            stop
+        )
+    )
     try:
         await poll_until(until, limit_s=limit_s)
     finally:
@@ -84,4 +99,6 @@ async def work(client: Any, until: Callable[[], Any], *, limit_s: float = 15.0) 
 
 async def package_row(client: Any, report_id: str) -> Any:
     return await pool_of(client).fetchrow(
-        "SELECT * FROM court_packages WHERE report_id = $1::uuid ORDER BY revision DESC LIMIT 1", report_id)
+        "SELECT * FROM court_packages WHERE report_id = $1::uuid ORDER BY revision DESC LIMIT 1",
+        report_id,
+    )

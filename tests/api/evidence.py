@@ -53,10 +53,13 @@ def form(kind: str | None, data: bytes | None, *, filename: str = "photo.jpg") -
     return f
 
 
-async def upload(client: Any, report_id: str, token: str | None, kind: str | None, data: bytes | None
-                 ) -> aiohttp.ClientResponse:
+async def upload(
+    client: Any, report_id: str, token: str | None, kind: str | None, data: bytes | None
+) -> aiohttp.ClientResponse:
     headers = bearer(token) if token else {}
-    return await client.post(f"/v1/reports/{report_id}/photos", data=form(kind, data), headers=headers)
+    return await client.post(
+        f"/v1/reports/{report_id}/photos", data=form(kind, data), headers=headers
+    )
 
 
 async def upload_required(client: Any, report_id: str, token: str) -> dict[str, dict[str, Any]]:
@@ -69,7 +72,9 @@ async def upload_required(client: Any, report_id: str, token: str) -> dict[str, 
     return photos
 
 
-async def run_worker(client: Any, until: Callable[[], Awaitable[bool]], *, limit_s: float = 20.0) -> None:
+async def run_worker(
+    client: Any, until: Callable[[], Awaitable[bool]], *, limit_s: float = 20.0
+) -> None:
     """Run the real outbox worker on the app's own services until `until()` holds (or the time is up)."""
     services = client.server.app[SERVICES]
     stop = asyncio.Event()
@@ -99,7 +104,14 @@ async def staff_token(settings: Settings, role: str, *, insurer: str | None = No
 
     conn = await connect(settings.database_url)
     try:
-        return await create_staff(conn, keyring_of(settings), username=f"{role}-{insurer or 'x'}", role=role,
-                                  name=None, insurer=insurer, jurisdiction=FIXTURE_ZONES if role == "police" else None)
+        return await create_staff(
+            conn,
+            keyring_of(settings),
+            username=f"{role}-{insurer or 'x'}",
+            role=role,
+            name=None,
+            insurer=insurer,
+            jurisdiction=FIXTURE_ZONES if role == "police" else None,
+        )
     finally:
         await conn.close()

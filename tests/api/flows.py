@@ -32,16 +32,28 @@ def id_number(seq: int | None = None) -> str:
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
 
 
-ELIGIBLE_CASE = {"injuries": False, "vehicles_movable": True, "public_facility_damage": False, "intentional": False}
+ELIGIBLE_CASE = {
+    "injuries": False,
+    "vehicles_movable": True,
+    "public_facility_damage": False,
+    "intentional": False,
+}
 ELIGIBLE_PARTY = {
-    "licence_valid": True, "compulsory_insurance": True, "inspection_mark_valid": True,
-    "suspected_impairment": False, "has_plate": True, "fled": False, "dangerous_goods": False,
+    "licence_valid": True,
+    "compulsory_insurance": True,
+    "inspection_mark_valid": True,
+    "suspected_impairment": False,
+    "has_plate": True,
+    "fled": False,
+    "dangerous_goods": False,
     "overloaded_passenger": False,
 }
 CONSENT = {"notice_version": "2026-11-01", "location": True, "sharing": True}
 
 
-def party(phone: str, plate: str = "浙A12345", insurer: str = "PICC", name: str = "张三") -> dict[str, Any]:
+def party(
+    phone: str, plate: str = "浙A12345", insurer: str = "PICC", name: str = "张三"
+) -> dict[str, Any]:
     return {
         "answers": dict(ELIGIBLE_PARTY),
         "driver": {"name": name, "id_kind": "licence", "id_number": id_number(), "phone": phone},
@@ -81,7 +93,9 @@ async def login(client: Any, var_dir: Path, phone: str) -> str:
     """Prove the phone by one-time code; return the session token."""
     r = await client.post("/v1/auth/otp", json={"phone": phone})
     assert r.status == 202, await r.text()
-    r = await client.post("/v1/auth/session", json={"phone": phone, "code": last_code(var_dir, phone)})
+    r = await client.post(
+        "/v1/auth/session", json={"phone": phone, "code": last_code(var_dir, phone)}
+    )
     assert r.status == 201, await r.text()
     return (await r.json())["session_token"]
 
@@ -92,8 +106,11 @@ async def time_passes(settings: Any, seconds: int) -> None:
 
     conn = await asyncpg.connect(settings.database_url)
     try:
-        await conn.execute("UPDATE rate_buckets SET hits = coalesce((SELECT array_agg(h - make_interval(secs => "
-                           "$1::int) ORDER BY h) FROM unnest(hits) AS h), hits)", seconds)
+        await conn.execute(
+            "UPDATE rate_buckets SET hits = coalesce((SELECT array_agg(h - make_interval(secs => "
+            "$1::int) ORDER BY h) FROM unnest(hits) AS h), hits)",
+            seconds,
+        )
     finally:
         await conn.close()
 
@@ -102,10 +119,14 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def create_report(client: Any, var_dir: Path, phone: str | None = None, **overrides: Any) -> dict[str, Any]:
+async def create_report(
+    client: Any, var_dir: Path, phone: str | None = None, **overrides: Any
+) -> dict[str, Any]:
     phone = phone or new_phone()
     session = await login(client, var_dir, phone)
-    r = await client.post("/v1/reports", json=report_body(phone, **overrides), headers=bearer(session))
+    r = await client.post(
+        "/v1/reports", json=report_body(phone, **overrides), headers=bearer(session)
+    )
     assert r.status == 201, await r.text()
     data = await r.json()
     data["session"] = session
@@ -113,14 +134,26 @@ async def create_report(client: Any, var_dir: Path, phone: str | None = None, **
     return data
 
 
-async def join(client: Any, var_dir: Path, share_code: str, *, plate: str = "浙B54321",
-               phone: str | None = None, answers: dict | None = None,
-               session: str | None = None) -> tuple[int, dict[str, Any], str]:
+async def join(
+    client: Any,
+    var_dir: Path,
+    share_code: str,
+    *,
+    plate: str = "浙B54321",
+    phone: str | None = None,
+    answers: dict | None = None,
+    session: str | None = None,
+) -> tuple[int, dict[str, Any], str]:
     phone = phone or new_phone()
     session = session or await login(client, var_dir, phone)
     p = party(phone, plate=plate, insurer="CPIC", name="李四")
     if answers:
         p["answers"].update(answers)
-    body = {"share_code": share_code, "case_answers": dict(ELIGIBLE_CASE), "party": p, "consent": dict(CONSENT)}
+    body = {
+        "share_code": share_code,
+        "case_answers": dict(ELIGIBLE_CASE),
+        "party": p,
+        "consent": dict(CONSENT),
+    }
     r = await client.post("/v1/reports/join", json=body, headers=bearer(session))
     return r.status, await r.json(), session

@@ -27,9 +27,15 @@ async def test_a_coordinator_gets_the_outline_of_their_county_simplified(client,
     assert tonglu["properties"]["name"] == "桐庐县" and tonglu["properties"]["open_tasks"] == 0
     outline = shape(tonglu["geometry"])
     assert outline.is_valid and outline.contains(Point(TONGLU["lon"], TONGLU["lat"]))
-    stored = await client.server.app[SERVICES].pool.fetchval("SELECT geometry FROM zones WHERE id = 'zj-330122'")
-    assert _points(tonglu["geometry"]) < _points(stored)  # fewer vertices than the reference outline
-    assert abs(outline.area - shape(stored).area) / shape(stored).area < 0.02  # the same county, drawn lighter
+    stored = await client.server.app[SERVICES].pool.fetchval(
+        "SELECT geometry FROM zones WHERE id = 'zj-330122'"
+    )
+    assert _points(tonglu["geometry"]) < _points(
+        stored
+    )  # fewer vertices than the reference outline
+    assert (
+        abs(outline.area - shape(stored).area) / shape(stored).area < 0.02
+    )  # the same county, drawn lighter
     west, south, east, north = fc["bbox"]
     assert west <= TONGLU["lon"] <= east and south <= TONGLU["lat"] <= north
 
@@ -40,6 +46,9 @@ async def test_an_adjuster_gets_the_urban_counties_and_others_are_refused(client
     fc = await r.json()
     kinds = {f["properties"]["kind"] for f in fc["features"]}
     assert kinds == {"urban"} and "zj-330102" in {f["id"] for f in fc["features"]}
-    assert any(shape(f["geometry"]).contains(Point(SHANGCHENG["lon"], SHANGCHENG["lat"])) for f in fc["features"])
+    assert any(
+        shape(f["geometry"]).contains(Point(SHANGCHENG["lon"], SHANGCHENG["lat"]))
+        for f in fc["features"]
+    )
     r = await client.get("/v1/assessment/zones", headers=await police(settings))
     assert r.status == 403

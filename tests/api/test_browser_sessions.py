@@ -51,11 +51,16 @@ async def _reports(settings) -> int:
         await conn.close()
 
 
-async def test_the_session_lives_in_an_httponly_secure_lax_cookie_and_the_api_takes_it(client, settings, browser):
+async def test_the_session_lives_in_an_httponly_secure_lax_cookie_and_the_api_takes_it(
+    client, settings, browser
+):
     phone = new_phone()
     assert (await browser.call("POST", "/v1/auth/otp", json={"phone": phone})).status == 202
-    r = await browser.call("POST", "/v1/auth/browser-session",
-                           json={"phone": phone, "code": last_code(settings.var_dir, phone)})
+    r = await browser.call(
+        "POST",
+        "/v1/auth/browser-session",
+        json={"phone": phone, "code": last_code(settings.var_dir, phone)},
+    )
     assert r.status == 201, await r.text()
     set_cookie = r.headers["Set-Cookie"]
     for attribute in ("__Host-kuaichu-driver=ks_", "HttpOnly", "Secure", "SameSite=Lax", "Path=/"):
@@ -77,19 +82,35 @@ async def test_the_session_lives_in_an_httponly_secure_lax_cookie_and_the_api_ta
     assert len((await r.json())["reports"]) == 1
 
 
-async def test_a_cookie_call_that_changes_state_needs_the_token_and_this_services_origin(client, settings, browser):
+async def test_a_cookie_call_that_changes_state_needs_the_token_and_this_services_origin(
+    client, settings, browser
+):
     phone = new_phone()
     await browser.sign_in_driver(settings.var_dir, phone)
     before = await _reports(settings)
 
-    await _problem(await browser.call("POST", "/v1/reports", json=report_body(phone), csrf=""), 403,
-                   "csrf-token-invalid")
-    await _problem(await browser.call("POST", "/v1/reports", json=report_body(phone), csrf="x" * 43), 403,
-                   "csrf-token-invalid")
-    await _problem(await browser.call("POST", "/v1/reports", json=report_body(phone),
-                                      origin="https://evil.example"), 403, "origin-refused")
-    r = await browser.http.post(browser.base.join(URL("/v1/reports")), json=report_body(phone),
-                                headers={"X-CSRF-Token": browser.csrf["driver"]})  # no Origin at all
+    await _problem(
+        await browser.call("POST", "/v1/reports", json=report_body(phone), csrf=""),
+        403,
+        "csrf-token-invalid",
+    )
+    await _problem(
+        await browser.call("POST", "/v1/reports", json=report_body(phone), csrf="x" * 43),
+        403,
+        "csrf-token-invalid",
+    )
+    await _problem(
+        await browser.call(
+            "POST", "/v1/reports", json=report_body(phone), origin="https://evil.example"
+        ),
+        403,
+        "origin-refused",
+    )
+    r = await browser.http.post(
+        browser.base.join(URL("/v1/reports")),
+        json=report_body(phone),
+        headers={"X-CSRF-Token": browser.csrf["driver"]},
+    )  # no Origin at all
     await _problem(r, 403, "origin-refused")
     assert await _reports(settings) == before  # nothing was created
 
@@ -97,8 +118,13 @@ async def test_a_cookie_call_that_changes_state_needs_the_token_and_this_service
     other = Browser(browser.base)
     try:
         await other.sign_in_driver(settings.var_dir, new_phone())
-        await _problem(await browser.call("POST", "/v1/reports", json=report_body(phone),
-                                          csrf=other.csrf["driver"]), 403, "csrf-token-invalid")
+        await _problem(
+            await browser.call(
+                "POST", "/v1/reports", json=report_body(phone), csrf=other.csrf["driver"]
+            ),
+            403,
+            "csrf-token-invalid",
+        )
     finally:
         await other.close()
     assert (await browser.call("POST", "/v1/reports", json=report_body(phone))).status == 201
@@ -107,22 +133,33 @@ async def test_a_cookie_call_that_changes_state_needs_the_token_and_this_service
     assert a["report"]["id"]
 
 
-async def test_signing_in_from_a_plain_http_page_elsewhere_is_refused_with_a_message(client, settings, browser):
+async def test_signing_in_from_a_plain_http_page_elsewhere_is_refused_with_a_message(
+    client, settings, browser
+):
     phone = new_phone()
     r = await browser.call("POST", "/v1/auth/otp", json={"phone": phone})
     assert r.status == 202
-    r = await browser.call("POST", "/v1/auth/browser-session", origin="http://192.168.1.20:8080",
-                           json={"phone": phone, "code": last_code(settings.var_dir, phone)})
+    r = await browser.call(
+        "POST",
+        "/v1/auth/browser-session",
+        origin="http://192.168.1.20:8080",
+        json={"phone": phone, "code": last_code(settings.var_dir, phone)},
+    )
     body = await _problem(r, 403, "insecure-transport")
     assert "https" in body["en"]["detail"] and "HTTPS" in body["zh"]["title"]
     assert browser.cookie("__Host-kuaichu-driver") is None
-    r = await browser.call("POST", "/v1/auth/browser-session", origin="https://evil.example",
-                           json={"phone": phone, "code": last_code(settings.var_dir, phone)})
+    r = await browser.call(
+        "POST",
+        "/v1/auth/browser-session",
+        origin="https://evil.example",
+        json={"phone": phone, "code": last_code(settings.var_dir, phone)},
+    )
     await _problem(r, 403, "origin-refused")
 
 
 async def test_logout_ends_the_cookie_session_in_every_process_within_a_second(
-        client, settings, browser, aiohttp_client):
+    client, settings, browser, aiohttp_client
+):
     from kuaichu.app import create_app
 
     other_process = await aiohttp_client(create_app(settings))
@@ -131,7 +168,9 @@ async def test_logout_ends_the_cookie_session_in_every_process_within_a_second(
     cookie = {"Cookie": f"__Host-kuaichu-driver={token}"}
     assert (await other_process.get("/v1/me/reports", headers=cookie)).status == 200
 
-    await _problem(await browser.call("POST", "/v1/auth/logout", csrf=""), 403, "csrf-token-invalid")
+    await _problem(
+        await browser.call("POST", "/v1/auth/logout", csrf=""), 403, "csrf-token-invalid"
+    )
     r = await browser.call("POST", "/v1/auth/logout")
     assert r.status == 200, await r.text()
     assert await r.json() == {"ended": 1}
@@ -142,12 +181,17 @@ async def test_logout_ends_the_cookie_session_in_every_process_within_a_second(
 
 
 async def _join_body(share_code: str, phone: str) -> dict:
-    return {"share_code": share_code, "case_answers": dict(ELIGIBLE_CASE),
-            "party": party(phone, plate="浙B54321", insurer="CPIC", name="李四"), "consent": dict(CONSENT)}
+    return {
+        "share_code": share_code,
+        "case_answers": dict(ELIGIBLE_CASE),
+        "party": party(phone, plate="浙B54321", insurer="CPIC", name="李四"),
+        "consent": dict(CONSENT),
+    }
 
 
 async def test_one_phone_mode_the_other_party_proves_their_own_phone_and_a_cannot_act_as_b(
-        client, settings, browser):
+    client, settings, browser
+):
     a_phone, b_phone = new_phone(), new_phone()
     await browser.sign_in_driver(settings.var_dir, a_phone)
     r = await browser.call("POST", "/v1/reports", json=report_body(a_phone))
@@ -163,18 +207,34 @@ async def test_one_phone_mode_the_other_party_proves_their_own_phone_and_a_canno
     assert (await browser.call("POST", f"/v1/reports/{rid}/submit")).status == 200
 
     # B takes A's phone: B's own number and B's own code. A's number, or a wrong code, gets nothing.
-    r = await browser.call("POST", "/v1/auth/browser-session/second-party",
-                           json={"phone": a_phone, "code": "000000"})
+    r = await browser.call(
+        "POST", "/v1/auth/browser-session/second-party", json={"phone": a_phone, "code": "000000"}
+    )
     assert r.status in (409, 422, 410, 429), await r.text()
     assert (await browser.call("POST", "/v1/auth/otp", json={"phone": b_phone})).status == 202
     code = last_code(settings.var_dir, b_phone)
     wrong = "0" * 6 if code != "000000" else "111111"
-    await _problem(await browser.call("POST", "/v1/auth/browser-session/second-party",
-                                      json={"phone": b_phone, "code": wrong}), 422, "wrong-code")
+    await _problem(
+        await browser.call(
+            "POST", "/v1/auth/browser-session/second-party", json={"phone": b_phone, "code": wrong}
+        ),
+        422,
+        "wrong-code",
+    )
     assert browser.cookie("__Host-kuaichu-second-party") is None
-    await _problem(await browser.call("POST", "/v1/auth/browser-session/second-party", csrf="",
-                                      json={"phone": b_phone, "code": code}), 403, "csrf-token-invalid")
-    r = await browser.call("POST", "/v1/auth/browser-session/second-party", json={"phone": b_phone, "code": code})
+    await _problem(
+        await browser.call(
+            "POST",
+            "/v1/auth/browser-session/second-party",
+            csrf="",
+            json={"phone": b_phone, "code": code},
+        ),
+        403,
+        "csrf-token-invalid",
+    )
+    r = await browser.call(
+        "POST", "/v1/auth/browser-session/second-party", json={"phone": b_phone, "code": code}
+    )
     assert r.status == 201, await r.text()
     b = await r.json()
     assert b["acting"] == "second-party" and b["csrf_token"] != browser.csrf["driver"]
@@ -183,43 +243,74 @@ async def test_one_phone_mode_the_other_party_proves_their_own_phone_and_a_canno
     # Without the header the browser still acts as A; A's token cannot drive B's cookie.
     r = await browser.call("POST", "/v1/reports/join", json=await _join_body(share, b_phone))
     assert r.status in (403, 422), await r.text()  # A's session is not B's phone
-    await _problem(await browser.call("POST", "/v1/reports/join", acting="second-party",
-                                      csrf=browser.csrf["driver"], json=await _join_body(share, b_phone)),
-                   403, "csrf-token-invalid")
-    r = await browser.call("POST", "/v1/reports/join", acting="second-party", json=await _join_body(share, b_phone))
+    await _problem(
+        await browser.call(
+            "POST",
+            "/v1/reports/join",
+            acting="second-party",
+            csrf=browser.csrf["driver"],
+            json=await _join_body(share, b_phone),
+        ),
+        403,
+        "csrf-token-invalid",
+    )
+    r = await browser.call(
+        "POST", "/v1/reports/join", acting="second-party", json=await _join_body(share, b_phone)
+    )
     assert r.status == 201, await r.text()
     joined = await r.json()
     assert joined["label"] == "B" and joined["party_token"] is None
 
     for label, who in (("A", None), ("B", "second-party")):
-        r = await browser.call("PUT", f"/v1/reports/{rid}/fault/accounts/{label}", acting=who,
-                               json=A_REAR_ENDS_B[label])
+        r = await browser.call(
+            "PUT",
+            f"/v1/reports/{rid}/fault/accounts/{label}",
+            acting=who,
+            json=A_REAR_ENDS_B[label],
+        )
         assert r.status == 200, await r.text()
     proposal = (await r.json())["proposal"]["version"]
     # A's session gives A's answers only: putting B's account is refused, and A's acceptance is A's.
     r = await browser.call("PUT", f"/v1/reports/{rid}/fault/accounts/B", json=A_REAR_ENDS_B["B"])
     assert r.status in (403, 404, 409), await r.text()
-    r = await browser.call("POST", f"/v1/reports/{rid}/fault/responses",
-                           json={"proposal_version": proposal, "response": "accept"})
+    r = await browser.call(
+        "POST",
+        f"/v1/reports/{rid}/fault/responses",
+        json={"proposal_version": proposal, "response": "accept"},
+    )
     assert r.status == 200, await r.text()
     responses = {x["party"]: x["response"] for x in (await r.json())["responses"]}
     assert responses == {"A": "accept"}, responses
-    r = await browser.call("POST", f"/v1/reports/{rid}/fault/responses", acting="second-party",
-                           json={"proposal_version": proposal, "response": "accept"})
+    r = await browser.call(
+        "POST",
+        f"/v1/reports/{rid}/fault/responses",
+        acting="second-party",
+        json={"proposal_version": proposal, "response": "accept"},
+    )
     assert r.status == 200, await r.text()
     assert {x["party"] for x in (await r.json())["responses"]} == {"A", "B"}
 
     # B signs with the code texted to B's phone.
     r = await browser.call("POST", f"/v1/reports/{rid}/fault/signing-code", acting="second-party")
     assert r.status == 202, await r.text()
-    r = await browser.call("POST", f"/v1/reports/{rid}/fault/signatures", acting="second-party",
-                           json={"proposal_version": proposal, "mutual_self_compensation": False,
-                                 "code": last_code(settings.var_dir, b_phone)})
+    r = await browser.call(
+        "POST",
+        f"/v1/reports/{rid}/fault/signatures",
+        acting="second-party",
+        json={
+            "proposal_version": proposal,
+            "mutual_self_compensation": False,
+            "code": last_code(settings.var_dir, b_phone),
+        },
+    )
     assert r.status == 200, await r.text()
     conn = await asyncpg.connect(settings.database_url)
     try:
-        signer = await conn.fetchval("SELECT p.label FROM fault_signatures s JOIN parties p ON p.id = s.party_id "
-                                     "WHERE s.report_id = $1::uuid", rid)
+        signer = await conn.fetchval(
+            "SELECT p.label FROM fault_signatures s JOIN parties p ON p.id = s.party_id "
+            "WHERE s.report_id = $1::uuid",
+            rid,
+        )
     finally:
         await conn.close()
     assert signer == "B"
@@ -241,18 +332,24 @@ async def test_one_phone_mode_the_other_party_proves_their_own_phone_and_a_canno
     assert (await browser.call("POST", "/v1/auth/logout")).status == 200
     assert browser.cookie("__Host-kuaichu-second-party") is None
     await asyncio.sleep(REVOCATION_BOUND_S)
-    r = await client.get(f"/v1/reports/{rid}", headers={"Cookie": f"__Host-kuaichu-second-party={b_token}",
-                                                         "X-Acting-As": "second-party"})
+    r = await client.get(
+        f"/v1/reports/{rid}",
+        headers={"Cookie": f"__Host-kuaichu-second-party={b_token}", "X-Acting-As": "second-party"},
+    )
     await _problem(r, 401, "unauthenticated")
 
 
 async def test_the_other_partys_session_ends_on_its_own_and_is_never_taken_for_the_drivers(
-        client, settings, browser):
+    client, settings, browser
+):
     a_phone, b_phone = new_phone(), new_phone()
     await browser.sign_in_driver(settings.var_dir, a_phone)
     assert (await browser.call("POST", "/v1/auth/otp", json={"phone": b_phone})).status == 202
-    r = await browser.call("POST", "/v1/auth/browser-session/second-party",
-                           json={"phone": b_phone, "code": last_code(settings.var_dir, b_phone)})
+    r = await browser.call(
+        "POST",
+        "/v1/auth/browser-session/second-party",
+        json={"phone": b_phone, "code": last_code(settings.var_dir, b_phone)},
+    )
     assert r.status == 201
     browser.csrf["second-party"] = (await r.json())["csrf_token"]
     b_token = browser.cookie("__Host-kuaichu-second-party")
@@ -264,16 +361,27 @@ async def test_the_other_partys_session_ends_on_its_own_and_is_never_taken_for_t
     assert r.status == 200 and await r.json() == {"ended": 1}
     assert browser.cookie("__Host-kuaichu-second-party") is None
     await asyncio.sleep(REVOCATION_BOUND_S)
-    r = await client.get("/v1/me/reports", headers={"Cookie": f"__Host-kuaichu-second-party={b_token}",
-                                                    "X-Acting-As": "second-party"})
+    r = await client.get(
+        "/v1/me/reports",
+        headers={"Cookie": f"__Host-kuaichu-second-party={b_token}", "X-Acting-As": "second-party"},
+    )
     await _problem(r, 401, "unauthenticated")
     # Asking for the other party with no such cookie left never falls back to the driver's session.
-    await _problem(await browser.call("GET", "/v1/me/reports", acting="second-party"), 401, "unauthenticated")
+    await _problem(
+        await browser.call("GET", "/v1/me/reports", acting="second-party"), 401, "unauthenticated"
+    )
     assert (await browser.call("GET", "/v1/me/reports")).status == 200
 
 
 async def test_pages_carry_the_security_headers(client):
-    for path in ("/", "/join?code=ABCD-EFGH", "/app/app.js", "/app/app.css", "/staff/enrol", "/staff/enrol.js"):
+    for path in (
+        "/",
+        "/join?code=ABCD-EFGH",
+        "/app/app.js",
+        "/app/app.css",
+        "/staff/enrol",
+        "/staff/enrol.js",
+    ):
         r = await client.get(path)
         assert r.status == 200, path
         csp = r.headers["Content-Security-Policy"]
@@ -291,15 +399,26 @@ async def test_openapi_describes_the_cookies_the_anti_forgery_header_and_one_pho
     doc = await (await client.get("/v1/openapi.json")).json()
     schemes = doc["components"]["securitySchemes"]
     assert {schemes[n]["name"] for n in ("driverCookie", "secondPartyCookie", "staffCookie")} == {
-        "__Host-kuaichu-driver", "__Host-kuaichu-second-party", "__Host-kuaichu-staff"}
+        "__Host-kuaichu-driver",
+        "__Host-kuaichu-second-party",
+        "__Host-kuaichu-staff",
+    }
     join = doc["paths"]["/v1/reports/join"]["post"]
     assert {"driverCookie": []} in join["security"] and {"bearer": []} in join["security"]
     assert {p["name"] for p in join["parameters"]} >= {"X-CSRF-Token", "X-Acting-As"}
     second = doc["paths"]["/v1/auth/browser-session/second-party"]["post"]
-    assert "X-Acting-As: second-party" in second["summary"] and "never acts as the other party" in second["summary"]
-    for path, method in (("/v1/auth/browser-session", "post"), ("/v1/staff/session", "post"),
-                         ("/v1/staff/session", "delete"), ("/v1/staff/enrolment", "post"),
-                         ("/v1/staff/enrolment/open", "post"), ("/v1/admin/staff/{username}/reset", "post")):
+    assert (
+        "X-Acting-As: second-party" in second["summary"]
+        and "never acts as the other party" in second["summary"]
+    )
+    for path, method in (
+        ("/v1/auth/browser-session", "post"),
+        ("/v1/staff/session", "post"),
+        ("/v1/staff/session", "delete"),
+        ("/v1/staff/enrolment", "post"),
+        ("/v1/staff/enrolment/open", "post"),
+        ("/v1/admin/staff/{username}/reset", "post"),
+    ):
         op = doc["paths"][path][method]
         assert op["summary"] and ({"200", "201"} & set(op["responses"])), (path, method)
     review = doc["paths"]["/v1/police/reviews"]["get"]

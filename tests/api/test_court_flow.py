@@ -16,7 +16,9 @@ from tests.api.flows import SHENGSI, bearer
 settings = settings_with_court  # the settings pointing at the recording court
 
 
-async def test_a_court_request_queues_revision_1_with_the_request_and_exempt_zones_queue_nothing(client, settings):
+async def test_a_court_request_queues_revision_1_with_the_request_and_exempt_zones_queue_nothing(
+    client, settings
+):
     case = await court_case(client, settings)
     row = await package_row(client, case.report_id)
     assert row["revision"] == 1 and row["state"] == "queued" and row["attempts"] == 0
@@ -26,13 +28,20 @@ async def test_a_court_request_queues_revision_1_with_the_request_and_exempt_zon
     msg = await pool_of(client).fetchrow("SELECT * FROM outbox WHERE topic = 'court.case'")
     assert (msg["ordering_key"], msg["sequence"]) == (row["package_id"], 0)
     island = await court_case(client, settings, location=dict(SHENGSI), address="嵊泗县菜园镇")
-    assert island.extra["state"]["status"] == "offline_mediation" and "海岛" in island.extra["state"]["message"]["zh"]
+    assert (
+        island.extra["state"]["status"] == "offline_mediation"
+        and "海岛" in island.extra["state"]["message"]["zh"]
+    )
     assert await package_row(client, island.report_id) is None
-    assert await pool_of(client).fetchval("SELECT count(*) FROM outbox WHERE topic LIKE 'court.%'") == 1
+    assert (
+        await pool_of(client).fetchval("SELECT count(*) FROM outbox WHERE topic LIKE 'court.%'")
+        == 1
+    )
 
 
 async def test_the_package_goes_signed_with_the_outbound_secret_and_the_same_bytes_on_every_attempt(
-        client, settings, court):
+    client, settings, court
+):
     case = await court_case(client, settings)
     answers = iter([(503, {}, {}), (429, {}, {"Retry-After": "0"}), (408, {}, {})])
     court.answer = lambda a: next(answers, None) or Court.accept(a)
@@ -45,25 +54,35 @@ async def test_the_package_goes_signed_with_the_outbound_secret_and_the_same_byt
     row = await package_row(client, case.report_id)
     assert row["case_number"] == "（2026）浙0102民诉前调1号" and row["attempts"] == 4
     key = f"{row['package_id']}.1"
-    assert court.keys() == [key] * 4 and {a["raw"] for a in court.arrivals} == {court.arrivals[0]["raw"]}
+    assert court.keys() == [key] * 4 and {a["raw"] for a in court.arrivals} == {
+        court.arrivals[0]["raw"]
+    }
     secret = settings.court_outbound_secret.get_secret_value()
     for arrival in court.arrivals:
         assert arrival["path"] == "/v1/cases" and arrival["headers"]["webhook-id"] == key
-        Webhook(secret).verify(arrival["raw"], arrival["headers"])  # raises unless signed with this secret
+        Webhook(secret).verify(
+            arrival["raw"], arrival["headers"]
+        )  # raises unless signed with this secret
     package = json.loads(court.arrivals[0]["raw"])
-    assert verify(package) and DisputePackage.model_validate(package).parties[0].driver.name == "张三"
+    assert (
+        verify(package) and DisputePackage.model_validate(package).parties[0].driver.name == "张三"
+    )
     r = await client.get(f"/v1/reports/{case.report_id}/court", headers=bearer(case.tokens["B"]))
     summary = await r.json()
     assert summary["state"] == "with_court" and summary["case_number"] == row["case_number"]
 
 
 async def test_a_refused_package_is_parked_with_the_court_problem_and_an_operator_sends_revision_2(
-        client, settings, court):
+    client, settings, court
+):
     from tests.api.evidence import staff_token
 
     case = await court_case(client, settings)
-    court.answer = lambda a: ((422, {"title": "材料不全", "detail": "地址不详"}, {}) if a["key"].endswith(".1")
-                              else Court.accept(a))
+    court.answer = lambda a: (
+        (422, {"title": "材料不全", "detail": "地址不详"}, {})
+        if a["key"].endswith(".1")
+        else Court.accept(a)
+    )
     row = await package_row(client, case.report_id)
     pkg = row["package_id"]
 
@@ -77,8 +96,10 @@ async def test_a_refused_package_is_parked_with_the_court_problem_and_an_operato
     assert listed["package_id"] == pkg and listed["revisions"][0]["problem"]["detail"] == "地址不详"
     r = await client.get(f"/v1/reports/{case.report_id}/court", headers=bearer(case.tokens["A"]))
     assert (await r.json())["state"] == "needs_operator"
-    fix = {"reason": "补充详细地址", "corrections": [{"pointer": "/accident/place/address",
-                                                    "value": "杭州市上城区解放东路8号"}]}
+    fix = {
+        "reason": "补充详细地址",
+        "corrections": [{"pointer": "/accident/place/address", "value": "杭州市上城区解放东路8号"}],
+    }
     bad = {"reason": "x", "corrections": [{"pointer": "/package_id", "value": "other"}]}
     r = await client.post(f"/v1/admin/court/cases/{pkg}/revisions", json=bad, headers=admin)
     assert r.status == 422 and (await r.json())["errors"][0]["pointer"] == "#/package_id"
@@ -88,8 +109,14 @@ async def test_a_refused_package_is_parked_with_the_court_problem_and_an_operato
     await work(client, lambda: state_is("delivered"))
     assert court.keys() == [f"{pkg}.1", f"{pkg}.2"]
     second = json.loads(court.arrivals[1]["raw"])
-    assert second["revision"] == 2 and second["accident"]["place"]["address"] == "杭州市上城区解放东路8号"
-    assert verify(second) and second["integrity"]["digest"] != json.loads(court.arrivals[0]["raw"])["integrity"]
+    assert (
+        second["revision"] == 2
+        and second["accident"]["place"]["address"] == "杭州市上城区解放东路8号"
+    )
+    assert (
+        verify(second)
+        and second["integrity"]["digest"] != json.loads(court.arrivals[0]["raw"])["integrity"]
+    )
     r = await client.post(f"/v1/admin/court/cases/{pkg}/revisions", json=fix, headers=admin)
     assert r.status == 409  # delivered: nothing to correct
 

@@ -34,7 +34,9 @@ async def test_party_a_is_texted_once_when_b_joins_with_a_link_into_the_app(clie
 async def test_a_referral_to_122_when_b_joins_is_texted_to_a_with_what_to_do(client, settings):
     a = await create_report(client, settings.var_dir)
     rid = a["report"]["id"]
-    status, _, _ = await join(client, settings.var_dir, a["share_code"]["code"], answers={"licence_valid": False})
+    status, _, _ = await join(
+        client, settings.var_dir, a["share_code"]["code"], answers={"licence_valid": False}
+    )
     assert status == 200
     assert await queued_texts(client, rid) == Counter({("referred_to_122", "A"): 1})
     await deliver_texts(client)
@@ -52,8 +54,13 @@ async def test_both_drivers_are_texted_once_when_the_police_issue_a_determinatio
     officer = await police(settings)
     r = await determine(client, case, officer, {"A": "major", "B": "minor"})
     assert r.status == 201, await r.text()
-    assert await queued_texts(client, case.report_id) == Counter({
-        ("party_joined", "A"): 1, ("police_determination", "A"): 1, ("police_determination", "B"): 1})
+    assert await queued_texts(client, case.report_id) == Counter(
+        {
+            ("party_joined", "A"): 1,
+            ("police_determination", "A"): 1,
+            ("police_determination", "B"): 1,
+        }
+    )
     await deliver_texts(client)
     for label in ("A", "B"):
         texts = texts_to(settings, case.phones[label])
@@ -64,7 +71,9 @@ async def test_both_drivers_are_texted_once_when_the_police_issue_a_determinatio
         assert summary["next"]["action"] == "answer_determination"
 
 
-async def test_the_claimant_is_texted_when_documents_are_requested_and_the_payout_agreed_and_paid(client, settings):
+async def test_the_claimant_is_texted_when_documents_are_requested_and_the_payout_agreed_and_paid(
+    client, settings
+):
     a = await create_report(client, settings.var_dir)
     rid = a["report"]["id"]
     assert (await join(client, settings.var_dir, a["share_code"]["code"]))[0] == 201
@@ -73,28 +82,46 @@ async def test_the_claimant_is_texted_when_documents_are_requested_and_the_payou
     claims = {r["label"]: str(r["id"]) for r in await sql(settings, "SELECT id, label FROM claims")}
     url = f"/v1/insurer/claims/{claims['A']}"
     h = auth["CPIC"]  # A's loss is owed by B's insurer (the no-fault limit)
-    asked = {"reference": "s1", "stage": "requested",
-             "items": [{"kind": "vehicle_licence", "on_paper": False}, {"kind": "driving_licence", "on_paper": False}]}
-    steps = [("documents", asked), ("documents", asked),  # the insurer retries its callback
-             ("documents", {"reference": "s2", "stage": "complete"}),
-             ("decision", {"reference": "s3", "covered": True}),
-             ("payout-agreement", {"reference": "s4", "amount_fen": 123_456}),
-             ("payment", {"reference": "s5", "amount_fen": 123_456})]
+    asked = {
+        "reference": "s1",
+        "stage": "requested",
+        "items": [
+            {"kind": "vehicle_licence", "on_paper": False},
+            {"kind": "driving_licence", "on_paper": False},
+        ],
+    }
+    steps = [
+        ("documents", asked),
+        ("documents", asked),  # the insurer retries its callback
+        ("documents", {"reference": "s2", "stage": "complete"}),
+        ("decision", {"reference": "s3", "covered": True}),
+        ("payout-agreement", {"reference": "s4", "amount_fen": 123_456}),
+        ("payment", {"reference": "s5", "amount_fen": 123_456}),
+    ]
     summaries = []
     for path, body in steps:
         r = await client.post(f"{url}/{path}", json=body, headers=h)
         assert r.status == 200, await r.text()
         summaries.append(await status_of(client, rid, a["party_token"]))
-    assert await queued_texts(client, rid) == Counter({
-        ("party_joined", "A"): 1, ("documents_requested", "A"): 1, ("payout_agreed", "A"): 1,
-        ("payout_paid", "A"): 1})
+    assert await queued_texts(client, rid) == Counter(
+        {
+            ("party_joined", "A"): 1,
+            ("documents_requested", "A"): 1,
+            ("payout_agreed", "A"): 1,
+            ("payout_paid", "A"): 1,
+        }
+    )
     # While the documents are awaited the page lists what to send.
     [line] = next(c for c in summaries[0]["claims"] if c["yours"])["lines"]
     assert line["insurer_code"] == "CPIC" and len(line["documents_to_send"]) == 2
     await deliver_texts(client)
     summary = await status_of(client, rid, a["party_token"])
     assert [n["event"] for n in summary["notifications"]] == [
-        "party_joined", "documents_requested", "payout_agreed", "payout_paid"]
+        "party_joined",
+        "documents_requested",
+        "payout_agreed",
+        "payout_paid",
+    ]
     assert all(n["state"] == "sent" for n in summary["notifications"])
     texts = [m["text"] for m in sms_messages(settings.var_dir) if "保险公司" in m["text"]]
     assert len(texts) == 3
@@ -108,11 +135,15 @@ async def test_the_claimant_is_texted_when_documents_are_requested_and_the_payou
 async def test_both_drivers_are_texted_once_when_the_court_schedules_mediation(client, settings):
     case = await court_case(client, settings)
     pkg = (await package_row(client, case.report_id))["package_id"]
-    calls = [("cb-1", "accepted", 1, {}), ("cb-2", "mediation_scheduled", 2, {"scheduled_at": "2026-12-08T09:30:00Z"}),
-             ("cb-2", "mediation_scheduled", 2, {"scheduled_at": "2026-12-08T09:30:00Z"})]  # the court retries
+    calls = [
+        ("cb-1", "accepted", 1, {}),
+        ("cb-2", "mediation_scheduled", 2, {"scheduled_at": "2026-12-08T09:30:00Z"}),
+        ("cb-2", "mediation_scheduled", 2, {"scheduled_at": "2026-12-08T09:30:00Z"}),
+    ]  # the court retries
     for msg_id, type_, sequence, data in calls:
-        r = await court_callback(client, settings, package_id=pkg, type_=type_, sequence=sequence, msg_id=msg_id,
-                                 **data)
+        r = await court_callback(
+            client, settings, package_id=pkg, type_=type_, sequence=sequence, msg_id=msg_id, **data
+        )
         assert r.status == 200, await r.text()
     counts = await queued_texts(client, case.report_id)
     assert counts[("mediation_scheduled", "A")] == 1 and counts[("mediation_scheduled", "B")] == 1
@@ -123,4 +154,3 @@ async def test_both_drivers_are_texted_once_when_the_court_schedules_mediation(c
         assert summary["phase"] == "court" and summary["next"]["action"] == "follow_court"
         assert summary["notifications"][-1]["event"] == "mediation_scheduled"
         assert summary["court"]["sent_to_court"] is True
-

@@ -16,12 +16,19 @@ async def test_the_app_files_are_compressed_and_revalidated_and_nothing_else_is_
     assert b"import" in body
     r2 = await client.get("/app/app.js", headers={"If-None-Match": r.headers["ETag"]})
     assert r2.status == 304
-    for path in ("/app/__init__.py", "/app/staff_enrol.js", "/app/..%2Fhandlers%2Fpages.py", "/app/app.html"):
+    for path in (
+        "/app/__init__.py",
+        "/app/staff_enrol.js",
+        "/app/..%2Fhandlers%2Fpages.py",
+        "/app/app.html",
+    ):
         r = await client.get(path)
         assert r.status == 404, path
         assert (await r.json())["type"].endswith("/not-found")
     shell = await (await client.get("/")).text()
-    assert 'data-photo-limit="30"' in shell  # the remaining count the photo screen shows starts from this
+    assert (
+        'data-photo-limit="30"' in shell
+    )  # the remaining count the photo screen shows starts from this
 
 
 async def test_the_share_code_qr_code_is_an_svg_of_the_joining_link(client, settings):
@@ -33,7 +40,9 @@ async def test_the_share_code_qr_code_is_an_svg_of_the_joining_link(client, sett
     assert svg.startswith("<svg") and "<title>" in svg and "<path" in svg and "script" not in svg
     assert r.headers["Referrer-Policy"] == "no-referrer"
     base = settings.public_base_url.rstrip("/")  # where the links in SMS point too
-    assert svg.encode() == _qr_svg(f"{base}/join?code={code}")  # the same modules as the joining link's QR code
+    assert svg.encode() == _qr_svg(
+        f"{base}/join?code={code}"
+    )  # the same modules as the joining link's QR code
     assert svg.encode() != _qr_svg(f"{base}/join?code={code[:-1]}X")
     r = await client.get("/app/share-qr.svg", params={"code": "<x>"})
     problem = await r.json()

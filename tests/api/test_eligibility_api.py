@@ -6,7 +6,10 @@ from tests.api.flows import ELIGIBLE_CASE, ELIGIBLE_PARTY
 
 
 def body(**party: bool) -> dict:
-    return {**ELIGIBLE_CASE, "parties": [{"id": "A", **ELIGIBLE_PARTY}, {"id": "B", **ELIGIBLE_PARTY, **party}]}
+    return {
+        **ELIGIBLE_CASE,
+        "parties": [{"id": "A", **ELIGIBLE_PARTY}, {"id": "B", **ELIGIBLE_PARTY, **party}],
+    }
 
 
 async def test_an_eligible_case_answers_self_handle(client):
@@ -49,7 +52,10 @@ async def test_missing_fields_unknown_keys_and_duplicate_ids_are_422_with_pointe
 
 
 async def test_english_is_chosen_by_accept_language(client):
-    r = await client.post("/v1/eligibility/check", json={"injuries": False},
-                          headers={"Accept-Language": "en-GB,en;q=0.9"})
+    r = await client.post(
+        "/v1/eligibility/check",
+        json={"injuries": False},
+        headers={"Accept-Language": "en-GB,en;q=0.9"},
+    )
     problem = await r.json()
     assert problem["title"] == "Invalid input" and problem["zh"]["title"] == "输入有误"

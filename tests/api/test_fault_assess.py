@@ -32,7 +32,10 @@ async def test_a_determined_case_returns_every_field_of_the_contract(client):
             {
                 "party": "A",
                 "scenario": "Q01",
-                "title": {"zh": "追尾前车（同车道）", "en": "Rear-ends the vehicle ahead in the same lane"},
+                "title": {
+                    "zh": "追尾前车（同车道）",
+                    "en": "Rear-ends the vehicle ahead in the same lane",
+                },
                 "legal_basis": ["道路交通安全法第四十三条"],
             }
         ],
@@ -54,7 +57,9 @@ async def test_a_case_for_review_lists_its_reasons_and_keeps_its_matches(client)
     assert data["allocations"] == []
     assert [m["scenario"] for m in data["matched"]] == ["Q01"]
     assert [r["code"] for r in data["review_reasons"]] == ["declared_mismatch", "modifier"]
-    assert all(set(r) == {"code", "zh", "en"} and r["zh"] and r["en"] for r in data["review_reasons"])
+    assert all(
+        set(r) == {"code", "zh", "en"} and r["zh"] and r["en"] for r in data["review_reasons"]
+    )
 
 
 EXAMPLES = [
@@ -114,7 +119,9 @@ async def test_worked_examples_over_http(client, context, parties, shares, match
 
 
 async def test_the_template_set_can_be_named_and_is_echoed_with_its_version(client):
-    data = await (await client.post(URL, json={**EXAMPLE_1, "template_set": "national-online"})).json()
+    data = await (
+        await client.post(URL, json={**EXAMPLE_1, "template_set": "national-online"})
+    ).json()
     assert data["template_set"] == {"id": "national-online", "version": NATIONAL.version}
 
 
@@ -126,13 +133,19 @@ BAD = [
     ),
     (
         "unknown key in a party",
-        {**EXAMPLE_1, "parties": [{**EXAMPLE_1["parties"][0], "speed": 50}, EXAMPLE_1["parties"][1]]},
+        {
+            **EXAMPLE_1,
+            "parties": [{**EXAMPLE_1["parties"][0], "speed": 50}, EXAMPLE_1["parties"][1]],
+        },
         ["#/parties/0/speed"],
     ),
     ("unknown top-level key", {**EXAMPLE_1, "weather": "rain"}, ["#/weather"]),
     (
         "unknown flag",
-        {**EXAMPLE_1, "parties": [EXAMPLE_1["parties"][0], {**EXAMPLE_1["parties"][1], "flags": ["drunk"]}]},
+        {
+            **EXAMPLE_1,
+            "parties": [EXAMPLE_1["parties"][0], {**EXAMPLE_1["parties"][1], "flags": ["drunk"]}],
+        },
         ["#/parties/1/flags/0"],
     ),
     (
@@ -168,7 +181,9 @@ BAD = [
 
 
 @pytest.mark.parametrize(("name", "body", "pointers"), BAD, ids=[b[0] for b in BAD])
-async def test_malformed_input_is_a_422_problem_pointing_at_each_bad_field(client, name, body, pointers):
+async def test_malformed_input_is_a_422_problem_pointing_at_each_bad_field(
+    client, name, body, pointers
+):
     resp = await client.post(URL, json=body)
     assert resp.status == 422, name
     assert resp.content_type == "application/problem+json"

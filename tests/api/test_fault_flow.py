@@ -17,8 +17,17 @@ from tests.api.flows import bearer, create_report
 
 async def test_a_single_vehicle_report_gets_full_liability_under_s01(client, settings):
     case = await report_with_parties(client, settings, vehicles=1)
-    state = await give_accounts(client, case, {"A": {"context": {"junction": "none", "collision": "single_vehicle"},
-                                                     "movement": "straight", "impact": "front"}})
+    state = await give_accounts(
+        client,
+        case,
+        {
+            "A": {
+                "context": {"junction": "none", "collision": "single_vehicle"},
+                "movement": "straight",
+                "impact": "front",
+            }
+        },
+    )
     assert state["status"] == "proposed"
     result = state["proposal"]["result"]
     assert result["allocations"] == [{"party": "A", "liability": "full", "share_percent": 100}]
@@ -41,7 +50,11 @@ async def test_the_proposal_waits_until_every_party_gave_its_account(client, set
     case = await report_with_parties(client, settings)
     r = await put_account(client, case, "A", A_REAR_ENDS_B["A"])
     state = await r.json()
-    assert state["proposal"] is None and state["missing_accounts"] == ["B"] and state["status"] == "facts_complete"
+    assert (
+        state["proposal"] is None
+        and state["missing_accounts"] == ["B"]
+        and state["status"] == "facts_complete"
+    )
 
 
 async def test_differing_views_of_the_context_are_contradictory_facts_for_review(client, settings):
@@ -61,7 +74,9 @@ async def test_a_party_cannot_submit_the_other_partys_account(client, settings):
     assert (await r.json())["accounts"] == []
 
 
-async def test_changing_an_account_makes_a_new_proposal_and_voids_earlier_acceptances(client, settings):
+async def test_changing_an_account_makes_a_new_proposal_and_voids_earlier_acceptances(
+    client, settings
+):
     case = await report_with_parties(client, settings)
     v1 = (await give_accounts(client, case, A_REAR_ENDS_B))["proposal"]["version"]
     assert (await respond(client, case, "A", v1)).status == 200
@@ -71,7 +86,8 @@ async def test_changing_an_account_makes_a_new_proposal_and_voids_earlier_accept
     assert state["proposal"]["version"] == v1 + 1 and state["responses"] == []
     assert state["accounts"][1]["version"] == 2
     voided = await client.server.app[SERVICES].pool.fetchval(
-        "SELECT count(*) FROM fault_responses WHERE voided_at IS NOT NULL")
+        "SELECT count(*) FROM fault_responses WHERE voided_at IS NOT NULL"
+    )
     assert voided == 1
     r = await respond(client, case, "A", v1)
     assert r.status == 409
@@ -93,16 +109,23 @@ async def test_an_answer_retried_with_its_idempotency_key_is_recorded_once(clien
     again = await respond(client, case, "A", v, key="k-1")
     assert first.status == again.status == 200
     assert await first.json() == await again.json()
-    r = await respond(client, case, "A", v)  # the same answer without a key: the same state (a safe retry)
+    r = await respond(
+        client, case, "A", v
+    )  # the same answer without a key: the same state (a safe retry)
     assert r.status == 200 and await r.json() == await first.json()
-    r = await respond(client, case, "A", v, "dispute", "其实是对方的责任")  # another answer: refused
+    r = await respond(
+        client, case, "A", v, "dispute", "其实是对方的责任"
+    )  # another answer: refused
     assert r.status == 409 and (await r.json())["type"] == "/problems/already-done"
 
 
 async def test_accounts_and_answers_out_of_turn_are_illegal_transitions(client, settings):
     draft = await create_report(client, settings.var_dir)
-    r = await client.put(f"/v1/reports/{draft['report']['id']}/fault/accounts/A", json=A_REAR_ENDS_B["A"],
-                         headers=bearer(draft["party_token"]))
+    r = await client.put(
+        f"/v1/reports/{draft['report']['id']}/fault/accounts/A",
+        json=A_REAR_ENDS_B["A"],
+        headers=bearer(draft["party_token"]),
+    )
     assert r.status == 409 and (await r.json())["type"] == "/problems/illegal-transition"
     case = await report_with_parties(client, settings)
     assert (await respond(client, case, "A", 1)).status == 409
@@ -112,7 +135,9 @@ async def test_accounts_and_answers_out_of_turn_are_illegal_transitions(client, 
     r = await put_account(client, case, "A", {**A_REAR_ENDS_B["A"], "other_from": None})
     assert r.status == 409  # after both accepted only signing is left
     body = {"determination_version": 1, "response": "accept"}
-    r = await client.post(case.url("/determination-responses"), json=body, headers=bearer(case.tokens["A"]))
+    r = await client.post(
+        case.url("/determination-responses"), json=body, headers=bearer(case.tokens["A"])
+    )
     assert r.status == 409
 
 
@@ -127,7 +152,10 @@ async def test_police_endpoints_refuse_a_party(client, settings):
     case = await report_with_parties(client, settings)
     r = await client.get("/v1/police/reviews", headers=bearer(case.tokens["A"]))
     assert r.status == 403
-    body = {"shares": [{"party": "A", "liability": "full"}, {"party": "B", "liability": "none"}],
-            "reason": "x", "articles": ["道路交通安全法第四十三条"]}
+    body = {
+        "shares": [{"party": "A", "liability": "full"}, {"party": "B", "liability": "none"}],
+        "reason": "x",
+        "articles": ["道路交通安全法第四十三条"],
+    }
     r = await client.post(case.url("/determinations"), json=body, headers=bearer(case.tokens["A"]))
     assert r.status == 403

@@ -40,7 +40,10 @@ async def test_recording_twice_is_a_no_op_and_a_changed_set_is_a_new_version(con
     data["rows"][0]["title"]["en"] = "Hits the vehicle in front"
     edited = parse_set(copy.deepcopy(data))
     assert await record_template_versions(conn, [edited]) == [(edited.id, edited.version)]
-    assert await conn.fetchval("SELECT count(*) FROM fault_template_sets WHERE id = 'national-online'") == 2
+    assert (
+        await conn.fetchval("SELECT count(*) FROM fault_template_sets WHERE id = 'national-online'")
+        == 2
+    )
 
 
 async def test_a_stored_version_replays_to_the_same_decision(conn):

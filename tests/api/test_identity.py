@@ -5,7 +5,15 @@ from __future__ import annotations
 import asyncpg
 
 from tests.api.evidence import staff_token
-from tests.api.flows import bearer, create_report, last_code, login, new_phone, sms_messages, time_passes
+from tests.api.flows import (
+    bearer,
+    create_report,
+    last_code,
+    login,
+    new_phone,
+    sms_messages,
+    time_passes,
+)
 
 
 def _wrong(code: str) -> str:
@@ -87,9 +95,16 @@ async def test_a_session_of_another_phone_does_not_reach_the_report(client, sett
     a = await create_report(client, settings.var_dir)
     rid = a["report"]["id"]
     stranger = await login(client, settings.var_dir, new_phone())
-    for path in (f"/v1/reports/{rid}", f"/v1/reports/{rid}/share-code", f"/v1/reports/{rid}/submit"):
-        r = await (client.get(path, headers=bearer(stranger)) if path.endswith(rid)
-                   else client.post(path, headers=bearer(stranger)))
+    for path in (
+        f"/v1/reports/{rid}",
+        f"/v1/reports/{rid}/share-code",
+        f"/v1/reports/{rid}/submit",
+    ):
+        r = await (
+            client.get(path, headers=bearer(stranger))
+            if path.endswith(rid)
+            else client.post(path, headers=bearer(stranger))
+        )
         assert r.status == 404, path
         assert (await r.json())["type"] == "/problems/report-not-found"
     r = await client.get("/v1/me/reports", headers=bearer(stranger))
@@ -97,14 +112,17 @@ async def test_a_session_of_another_phone_does_not_reach_the_report(client, sett
 
 
 async def test_police_read_a_report_in_full_with_its_audit_trail_and_an_adjuster_is_forbidden(
-        client, settings):
+    client, settings
+):
     a = await create_report(client, settings.var_dir)
     rid = a["report"]["id"]
     police = await staff_token(settings, "police")
     r = await client.get(f"/v1/reports/{rid}", headers=bearer(police))
     assert r.status == 200
     driver = (await r.json())["parties"][0]["driver"]
-    assert driver["name"] == "张三" and driver["phone"] == a["phone"]  # the reviewer needs it unmasked
+    assert (
+        driver["name"] == "张三" and driver["phone"] == a["phone"]
+    )  # the reviewer needs it unmasked
     r = await client.get(f"/v1/reports/{rid}/audit", headers=bearer(police))
     assert r.status == 200
     assert ("report", "created") in {(e["entity"], e["action"]) for e in (await r.json())["events"]}

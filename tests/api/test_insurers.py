@@ -7,7 +7,9 @@ from pathlib import Path
 
 from tests.api.flows import create_report, party
 
-FIXTURE_INSURERS = json.loads((Path(__file__).parents[1] / "fixtures" / "reference" / "insurers.json").read_text())
+FIXTURE_INSURERS = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "reference" / "insurers.json").read_text()
+)
 
 
 async def test_anyone_lists_every_insurer_by_code_and_name_and_nothing_else(client):
@@ -31,5 +33,7 @@ async def test_an_unchanged_list_is_revalidated_with_its_etag(client):
 
 async def test_a_code_from_the_list_is_one_a_report_accepts(client, settings):
     code = (await (await client.get("/v1/insurers")).json())["insurers"][-1]["code"]
-    created = await create_report(client, settings.var_dir, "13900000077", party=party("13900000077", insurer=code))
+    created = await create_report(
+        client, settings.var_dir, "13900000077", party=party("13900000077", insurer=code)
+    )
     assert created["report"]["parties"][0]["insurance"]["insurer_code"] == code

@@ -33,8 +33,12 @@ async def test_a_wrong_photo_is_removed_before_submission_and_kept_as_evidence(c
     assert r.status == 409 and (await r.json())["type"] == "/problems/photo-removed"
 
     db = client.server.app[SERVICES].pool
-    assert await db.fetchval("SELECT count(*) FROM photos WHERE id = $1::uuid", wrong) == 1  # still evidence
-    audit = await db.fetchval("SELECT action FROM audit_events WHERE entity_id = $1 AND action = 'removed'", wrong)
+    assert (
+        await db.fetchval("SELECT count(*) FROM photos WHERE id = $1::uuid", wrong) == 1
+    )  # still evidence
+    audit = await db.fetchval(
+        "SELECT action FROM audit_events WHERE entity_id = $1 AND action = 'removed'", wrong
+    )
     assert audit == "removed"
 
     await upload_required(client, report_id, token)

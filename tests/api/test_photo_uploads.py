@@ -41,7 +41,9 @@ async def limited(settings, aiohttp_client):
 async def _another_partys_report(client: Any, settings: Any) -> Any:
     mine = await create_report(client, settings.var_dir)
     theirs = await create_report(client, settings.var_dir)
-    return lambda: upload(client, theirs["report"]["id"], mine["party_token"], "scene", phone_jpeg(shade=99))
+    return lambda: upload(
+        client, theirs["report"]["id"], mine["party_token"], "scene", phone_jpeg(shade=99)
+    )
 
 
 async def _a_report_past_its_evidence(client: Any, settings: Any) -> Any:
@@ -55,20 +57,26 @@ async def _beyond_the_photo_count(client: Any, settings: Any) -> Any:
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
     for shade in range(MAX_PHOTOS):
-        assert (await upload(client, rid, token, "scene", phone_jpeg(shade=shade + 1))).status == 201
+        assert (
+            await upload(client, rid, token, "scene", phone_jpeg(shade=shade + 1))
+        ).status == 201
     return lambda: upload(client, rid, token, "scene", phone_jpeg(shade=99))
 
 
 async def _beyond_the_reports_bytes(client: Any, settings: Any) -> Any:
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
-    assert (await upload(client, rid, token, "scene", _padded(MAX_BYTES - 50_000, shade=1))).status == 201
+    assert (
+        await upload(client, rid, token, "scene", _padded(MAX_BYTES - 50_000, shade=1))
+    ).status == 201
     return lambda: upload(client, rid, token, "scene", _padded(60_000, shade=2))
 
 
 async def _not_an_image(client: Any, settings: Any) -> Any:
     a = await create_report(client, settings.var_dir)
-    return lambda: upload(client, a["report"]["id"], a["party_token"], "scene", b"%PDF-1.7 a contract" * 50)
+    return lambda: upload(
+        client, a["report"]["id"], a["party_token"], "scene", b"%PDF-1.7 a contract" * 50
+    )
 
 
 Scenario = Callable[[Any, Any], Awaitable[Callable[[], Awaitable[Any]]]]
@@ -83,11 +91,17 @@ Scenario = Callable[[Any, Any], Awaitable[Callable[[], Awaitable[Any]]]]
         (_beyond_the_reports_bytes, 409, "photo-quota-exceeded"),
         (_not_an_image, 415, "not-an-image"),
     ],
-    ids=["another-partys-report", "report-past-its-evidence", "beyond-the-photo-count", "beyond-the-reports-bytes",
-         "not-an-image"],
+    ids=[
+        "another-partys-report",
+        "report-past-its-evidence",
+        "beyond-the-photo-count",
+        "beyond-the-reports-bytes",
+        "not-an-image",
+    ],
 )
 async def test_a_refused_upload_says_why_and_leaves_no_file_behind(
-        limited, settings, scenario: Scenario, status: int, problem: str):
+    limited, settings, scenario: Scenario, status: int, problem: str
+):
     attempt = await scenario(limited, settings)
     before = _files(settings.photo_dir)
     r = await attempt()
@@ -100,17 +114,26 @@ async def test_a_refused_upload_says_why_and_leaves_no_file_behind(
 
 
 async def test_the_report_quota_explains_the_limit_in_both_languages_and_a_photo_already_kept_still_answers(
-        limited, settings):
+    limited, settings
+):
     a = await create_report(limited, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
     first = _padded(MAX_BYTES - 50_000, shade=1)
     assert (await upload(limited, rid, token, "scene", first)).status == 201
     r = await upload(limited, rid, token, "scene", _padded(60_000, shade=2))
     problem = await r.json()
-    assert (problem["max_bytes"], problem["used_bytes"], problem["photo_bytes"]) == (MAX_BYTES, len(first), 60_000)
+    assert (problem["max_bytes"], problem["used_bytes"], problem["photo_bytes"]) == (
+        MAX_BYTES,
+        len(first),
+        60_000,
+    )
     assert "MB" in problem["zh"]["detail"] and "MB" in problem["en"]["detail"]
-    assert (await upload(limited, rid, token, "scene", first)).status == 200  # the same photo again: kept already
-    assert (await upload(limited, rid, token, "scene", _padded(40_000, shade=3))).status == 201  # still fits
+    assert (
+        await upload(limited, rid, token, "scene", first)
+    ).status == 200  # the same photo again: kept already
+    assert (
+        await upload(limited, rid, token, "scene", _padded(40_000, shade=3))
+    ).status == 201  # still fits
 
 
 @pytest.mark.parametrize(
@@ -121,9 +144,16 @@ async def test_the_report_quota_explains_the_limit_in_both_languages_and_a_photo
         (lambda: jpeg((4001, 4000), progressive=True), 413),
         (lambda: jpeg((4001, 4000)), 201),
     ],
-    ids=["png-above-16-mp", "palette-png-above-16-mp", "progressive-jpeg-above-16-mp", "baseline-jpeg-of-16-mp"],
+    ids=[
+        "png-above-16-mp",
+        "palette-png-above-16-mp",
+        "progressive-jpeg-above-16-mp",
+        "baseline-jpeg-of-16-mp",
+    ],
 )
-async def test_an_image_above_its_formats_pixel_limit_is_refused_at_upload(client, settings, make, status):
+async def test_an_image_above_its_formats_pixel_limit_is_refused_at_upload(
+    client, settings, make, status
+):
     a = await create_report(client, settings.var_dir)
     before = _files(settings.photo_dir)
     r = await upload(client, a["report"]["id"], a["party_token"], "scene", make())
@@ -136,16 +166,22 @@ async def test_an_image_above_its_formats_pixel_limit_is_refused_at_upload(clien
         assert _files(settings.photo_dir) == before
 
 
-async def test_after_a_failed_commit_only_a_file_no_photo_or_signature_refers_to_is_taken_back(client, settings):
+async def test_after_a_failed_commit_only_a_file_no_photo_or_signature_refers_to_is_taken_back(
+    client, settings
+):
     from accident.photo_service import discard_unreferenced
     from kuaichu.keys import SERVICES
 
     services = client.server.app[SERVICES]
     a = await create_report(client, settings.var_dir)
-    kept = await (await upload(client, a["report"]["id"], a["party_token"], "scene", phone_jpeg(shade=5))).json()
+    kept = await (
+        await upload(client, a["report"]["id"], a["party_token"], "scene", phone_jpeg(shade=5))
+    ).json()
     stray = phone_jpeg(shade=6)
     stray_sha = hashlib.sha256(stray).hexdigest()
-    await services.photos.put_original(stray_sha, stray)  # as a transaction whose commit then failed leaves it
+    await services.photos.put_original(
+        stray_sha, stray
+    )  # as a transaction whose commit then failed leaves it
     for sha in (kept["sha256"], stray_sha):
         await discard_unreferenced(services.pool, services.photos, sha)
     assert await services.photos.size(kept["sha256"]) == kept["size_bytes"]

@@ -26,19 +26,27 @@ from tests.api.flows import bearer, create_report, join
 
 def _png_bomb(width: int, height: int) -> bytes:
     """A few kilobytes of valid PNG declaring a huge image."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+        return (
+            len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+        )
 
     ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 100_000, 9))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 100_000, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 async def _photo_rows(client, report_id: str) -> int:
     from kuaichu.keys import SERVICES
 
     return await client.server.app[SERVICES].pool.fetchval(
-        "SELECT count(*) FROM photos WHERE report_id = $1::uuid", report_id)
+        "SELECT count(*) FROM photos WHERE report_id = $1::uuid", report_id
+    )
 
 
 async def test_each_required_photo_is_kept_with_its_hash_capture_time_and_place(client, settings):
@@ -53,8 +61,9 @@ async def test_each_required_photo_is_kept_with_its_hash_capture_time_and_place(
         assert photo["sha256"] == hashlib.sha256(data).hexdigest()
         assert photo["size_bytes"] == len(data) and photo["media_type"] == "image/jpeg"
         assert (photo["width"], photo["height"]) == (640, 480)
-        assert datetime.fromisoformat(photo["taken_at"]) == datetime(2026, 5, 9, 14, 30, 5,
-                                                                     tzinfo=timezone(timedelta(hours=8)))
+        assert datetime.fromisoformat(photo["taken_at"]) == datetime(
+            2026, 5, 9, 14, 30, 5, tzinfo=timezone(timedelta(hours=8))
+        )
         assert photo["gps"]["lat"] == pytest.approx(GPS_LAT, abs=1e-6)
         assert photo["gps"]["lon"] == pytest.approx(GPS_LON, abs=1e-6)
         assert photo["derivatives"] == "pending"
@@ -85,7 +94,8 @@ async def test_uploading_the_same_photo_again_answers_the_photo_already_kept(cli
     ids=["not-an-image", "gif", "truncated-jpeg", "decompression-bomb"],
 )
 async def test_a_file_that_is_not_a_usable_photo_is_refused_and_nothing_is_kept(
-        client, settings, data, status, problem):
+    client, settings, data, status, problem
+):
     a = await create_report(client, settings.var_dir)
     rid = a["report"]["id"]
     r = await upload(client, rid, a["party_token"], "front_overview", data)
@@ -102,7 +112,9 @@ async def test_a_file_that_is_not_a_usable_photo_is_refused_and_nothing_is_kept(
 async def small_limit_client(settings, aiohttp_client):
     from kuaichu.app import create_app
 
-    return await aiohttp_client(create_app(settings.model_copy(update={"max_photo_bytes": 64 * 1024})))
+    return await aiohttp_client(
+        create_app(settings.model_copy(update={"max_photo_bytes": 64 * 1024}))
+    )
 
 
 async def test_a_photo_above_the_size_limit_is_refused_with_413(small_limit_client, settings):
@@ -121,10 +133,13 @@ async def test_a_photo_above_the_size_limit_is_refused_with_413(small_limit_clie
 
 
 async def test_a_huge_kind_field_is_refused_with_413_instead_of_being_read_into_memory(
-        small_limit_client, settings):
+    small_limit_client, settings
+):
     client = small_limit_client
     a = await create_report(client, settings.var_dir)
-    r = await upload(client, a["report"]["id"], a["party_token"], "x" * 1_000_000, phone_jpeg((320, 240)))
+    r = await upload(
+        client, a["report"]["id"], a["party_token"], "x" * 1_000_000, phone_jpeg((320, 240))
+    )
     assert r.status == 413
     assert (await r.json())["type"] == "/problems/payload-too-large"
 
@@ -138,8 +153,9 @@ async def test_an_unknown_photo_kind_or_a_missing_file_points_at_the_field(clien
     r = await upload(client, rid, a["party_token"], "impact_point", None)
     assert r.status == 422
     assert [e["pointer"] for e in (await r.json())["errors"]] == ["#/file"]
-    r = await client.post(f"/v1/reports/{rid}/photos", json={"kind": "impact_point"},
-                          headers=bearer(a["party_token"]))
+    r = await client.post(
+        f"/v1/reports/{rid}/photos", json={"kind": "impact_point"}, headers=bearer(a["party_token"])
+    )
     assert r.status == 422
     assert await _photo_rows(client, rid) == 0
 
@@ -153,7 +169,9 @@ async def test_another_reports_token_gets_404_and_no_token_401_for_photos(client
     r = await upload(client, rid, None, "front_overview", phone_jpeg())
     assert r.status == 401
     assert await _photo_rows(client, rid) == 0
-    photo = await (await upload(client, rid, a["party_token"], "front_overview", phone_jpeg())).json()
+    photo = await (
+        await upload(client, rid, a["party_token"], "front_overview", phone_jpeg())
+    ).json()
     original = f"/v1/reports/{rid}/photos/{photo['id']}/original"
     r = await client.get(original, headers=bearer(other["party_token"]))
     assert r.status == 404
@@ -176,7 +194,9 @@ async def test_submitting_without_the_three_required_photos_lists_what_is_missin
     assert (await r.json())["status"] == "draft"
 
 
-async def test_submitted_evidence_waits_for_party_b_and_the_facts_are_complete_once_b_joins(client, settings):
+async def test_submitted_evidence_waits_for_party_b_and_the_facts_are_complete_once_b_joins(
+    client, settings
+):
     a = await create_report(client, settings.var_dir)
     rid = a["report"]["id"]
     await upload_required(client, rid, a["party_token"])
@@ -188,11 +208,15 @@ async def test_submitted_evidence_waits_for_party_b_and_the_facts_are_complete_o
     assert b["report"]["status"] == "facts_complete"
     assert len(b["report"]["photos"]) == 3  # B sees A's evidence
     r = await client.post(f"/v1/reports/{rid}/submit", headers=bearer(a["party_token"]))
-    assert r.status == 200 and (await r.json())["status"] == "facts_complete"  # a retry: the current state
+    assert (
+        r.status == 200 and (await r.json())["status"] == "facts_complete"
+    )  # a retry: the current state
     assert await _photo_rows(client, rid) == 3  # submitted once: nothing new
 
 
-async def test_a_single_vehicle_report_has_no_share_code_and_is_complete_on_submission(client, settings):
+async def test_a_single_vehicle_report_has_no_share_code_and_is_complete_on_submission(
+    client, settings
+):
     a = await create_report(client, settings.var_dir, vehicle_count=1)
     assert a["share_code"] is None
     rid = a["report"]["id"]
@@ -203,7 +227,8 @@ async def test_a_single_vehicle_report_has_no_share_code_and_is_complete_on_subm
 
 
 async def test_previews_are_made_by_the_worker_bounded_and_stripped_while_the_original_stays_intact(
-        client, settings):
+    client, settings
+):
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
     data = phone_jpeg((2000, 1500))
@@ -231,7 +256,9 @@ async def test_previews_are_made_by_the_worker_bounded_and_stripped_while_the_or
     assert r.headers["X-Content-SHA256"] == hashlib.sha256(data).hexdigest()
 
 
-async def test_a_signed_link_opens_a_photo_without_a_token_until_it_expires_or_is_altered(client, settings):
+async def test_a_signed_link_opens_a_photo_without_a_token_until_it_expires_or_is_altered(
+    client, settings
+):
     from assessment.service import on_report_settled
     from tests.integration.assessment_setup import ctx_of, settled
 
@@ -240,7 +267,9 @@ async def test_a_signed_link_opens_a_photo_without_a_token_until_it_expires_or_i
     assert (await join(client, settings.var_dir, a["share_code"]["code"]))[0] == 201
     data = phone_jpeg()
     photo = await (await upload(client, rid, a["party_token"], "front_overview", data)).json()
-    await on_report_settled(ctx_of(client), payload=settled(rid))  # PICC and CPIC now have a task on the report
+    await on_report_settled(
+        ctx_of(client), payload=settled(rid)
+    )  # PICC and CPIC now have a task on the report
     path = f"/v1/signed/v1/reports/{rid}/photos/{photo['id']}/original"
     keyring = keyring_of(settings)
     signed = keyring.sign_path(path + "?to=insurer:PICC", ttl_s=600)
@@ -255,12 +284,18 @@ async def test_a_signed_link_opens_a_photo_without_a_token_until_it_expires_or_i
     assert r.content_type == "application/problem+json"
 
     later = signed.replace("expires=", "expires=9")  # pushing the expiry out breaks the signature
-    other = keyring.sign_path(f"/v1/signed/v1/reports/{rid}/photos/{photo['id']}/preview?to=insurer:PICC", ttl_s=600)
-    for tampered in (later, signed[:-2] + ("AA" if not signed.endswith("AA") else "BB"),
-                     signed.replace("/original", "/thumbnail"), other.replace("/preview", "/original"),
-                     signed.replace("insurer:PICC", "insurer:CPIC"),  # another recipient's
-                     keyring.sign_path(path, ttl_s=600),  # a link naming no recipient
-                     path):
+    other = keyring.sign_path(
+        f"/v1/signed/v1/reports/{rid}/photos/{photo['id']}/preview?to=insurer:PICC", ttl_s=600
+    )
+    for tampered in (
+        later,
+        signed[:-2] + ("AA" if not signed.endswith("AA") else "BB"),
+        signed.replace("/original", "/thumbnail"),
+        other.replace("/preview", "/original"),
+        signed.replace("insurer:PICC", "insurer:CPIC"),  # another recipient's
+        keyring.sign_path(path, ttl_s=600),  # a link naming no recipient
+        path,
+    ):
         r = await client.get(tampered)
         assert r.status == 403, tampered
 
@@ -269,11 +304,14 @@ def _jpeg_damaged_inside() -> bytes:
     """A JPEG whose header and end marker are intact (accepted on upload) but whose scan data is broken."""
     data = phone_jpeg()
     at = data.index(b"\xff\xda") + 300
-    return data[:at] + b"\xff\xc4\x00\x03\x00" + data[at:]  # a bogus table in the middle of the pixels
+    return (
+        data[:at] + b"\xff\xc4\x00\x03\x00" + data[at:]
+    )  # a bogus table in the middle of the pixels
 
 
 async def test_a_photo_whose_pixels_are_damaged_says_its_preview_failed_instead_of_asking_to_wait(
-        client, settings):
+    client, settings
+):
     a = await create_report(client, settings.var_dir)
     rid, token, data = a["report"]["id"], a["party_token"], _jpeg_damaged_inside()
     photo = await (await upload(client, rid, token, "scene", data)).json()
@@ -288,7 +326,9 @@ async def test_a_photo_whose_pixels_are_damaged_says_its_preview_failed_instead_
     assert await r.read() == data  # the evidence itself is intact
 
 
-async def test_the_same_bytes_uploaded_again_after_their_previews_settled_share_the_outcome(client, settings):
+async def test_the_same_bytes_uploaded_again_after_their_previews_settled_share_the_outcome(
+    client, settings
+):
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
     good, damaged = phone_jpeg(shade=7), _jpeg_damaged_inside()

@@ -15,8 +15,13 @@ from tests.api.flows import create_report
 from tests.integration.delivery import point_insurer, run_workers
 from tests.integration.webhook_receiver import new_secret, start
 
-FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https",
-          "X-Forwarded-Port": "443", "Forwarded": "host=evil.example;proto=https"}
+FORGED = {
+    "Host": "evil.example",
+    "X-Forwarded-Host": "evil.example",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Port": "443",
+    "Forwarded": "host=evil.example;proto=https",
+}
 
 
 def _free_port() -> int:
@@ -44,15 +49,20 @@ async def test_the_joining_link_opens_the_app_chinese_first_under_a_strict_polic
         assert r.status == 200 and r.content_type == ctype
     r = await client.get("/join", params={"code": '"><script>alert(1)</script>'})
     page = await r.text()
-    assert r.status == 200 and "alert(1)" not in page  # the code is read by the app, never written into the page
+    assert (
+        r.status == 200 and "alert(1)" not in page
+    )  # the code is read by the app, never written into the page
 
 
 async def test_photo_links_in_insurers_webhooks_point_at_the_served_port_whatever_host_requests_named(
-        settings, aiohttp_server, aiohttp_client):
+    settings, aiohttp_server, aiohttp_client
+):
     port = _free_port()
     served = Settings(**{**settings.model_dump(exclude={"public_base_url"}), "port": port})
     server = await aiohttp_server(create_app(served), port=port)
-    client = await aiohttp_client(server, headers=FORGED)  # every request of both drivers carries them
+    client = await aiohttp_client(
+        server, headers=FORGED
+    )  # every request of both drivers carries them
     secret = new_secret()
     rx = await start(aiohttp_server, [secret])
     await point_insurer(settings.database_url, rx.url, [{"secret": secret}], code="PICC")
@@ -74,5 +84,8 @@ async def test_photo_links_in_insurers_webhooks_point_at_the_served_port_whateve
     photos = [p for data in opened() for p in data["photos"]]
     assert len(photos) >= 3
     assert all(p["url"].startswith(f"http://127.0.0.1:{port}/v1/signed/") for p in photos), photos
-    async with aiohttp.ClientSession() as http, http.get(photos[0]["url"]) as r:  # as the insurer opens it
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(photos[0]["url"]) as r,
+    ):  # as the insurer opens it
         assert r.status == 200 and r.content_type == "image/jpeg"

@@ -71,14 +71,20 @@ async def _ready_to_sign(client, settings):
 
 # Budgets a stranger cannot spend for a driver.
 
-async def test_strangers_asking_codes_for_a_drivers_phone_do_not_stop_the_driver_from_signing(client, settings):
+
+async def test_strangers_asking_codes_for_a_drivers_phone_do_not_stop_the_driver_from_signing(
+    client, settings
+):
     case, v = await _ready_to_sign(client, settings)
     for _ in range(5):  # anyone who knows the number may ask for its login codes
         await _code(client, case.phones["A"])
     r = await client.post(case.url("/signing-code"), headers=bearer(case.tokens["A"]))
     assert r.status == 202, await r.text()
-    body = {"proposal_version": v, "mutual_self_compensation": False,
-            "code": last_code(settings.var_dir, case.phones["A"])}
+    body = {
+        "proposal_version": v,
+        "mutual_self_compensation": False,
+        "code": last_code(settings.var_dir, case.phones["A"]),
+    }
     r = await client.post(case.url("/signatures"), json=body, headers=bearer(case.tokens["A"]))
     assert r.status == 200, await r.text()
 
@@ -94,24 +100,45 @@ async def test_the_public_code_endpoint_texts_login_codes_only(client, settings)
 async def test_a_party_gets_at_most_five_signing_codes_an_hour(client, settings):
     case, _ = await _ready_to_sign(client, settings)
     for _ in range(settings.signing_codes_per_party_per_hour):
-        assert (await client.post(case.url("/signing-code"), headers=bearer(case.tokens["A"]))).status == 202
+        assert (
+            await client.post(case.url("/signing-code"), headers=bearer(case.tokens["A"]))
+        ).status == 202
     r = await client.post(case.url("/signing-code"), headers=bearer(case.tokens["A"]))
-    await _assert_limited(r, "signing-codes-per-party-per-hour", "每小时最多获取5次签署验证码",
-                          "at most 5 signing codes an hour")
-    assert (await client.post(case.url("/signing-code"), headers=bearer(case.tokens["B"]))).status == 202
+    await _assert_limited(
+        r,
+        "signing-codes-per-party-per-hour",
+        "每小时最多获取5次签署验证码",
+        "at most 5 signing codes an hour",
+    )
+    assert (
+        await client.post(case.url("/signing-code"), headers=bearer(case.tokens["B"]))
+    ).status == 202
 
 
 # Which login-code limit refused, and when to retry.
 
-async def test_a_second_login_code_within_a_minute_is_refused_naming_the_limit_and_when_to_retry(client, settings):
+
+async def test_a_second_login_code_within_a_minute_is_refused_naming_the_limit_and_when_to_retry(
+    client, settings
+):
     phone = new_phone()
     assert (await _code(client, phone)).status == 202
     r = await _code(client, phone)
-    problem = await _assert_limited(r, "login-codes-per-phone-per-minute", "每分钟最多获取1次登录验证码",
-                                    "at most 1 login code(s) a minute")
+    problem = await _assert_limited(
+        r,
+        "login-codes-per-phone-per-minute",
+        "每分钟最多获取1次登录验证码",
+        "at most 1 login code(s) a minute",
+    )
     assert problem["retry_after"] <= 60
-    assert problem["limit"] == {"name": "login-codes-per-phone-per-minute", "max": 1, "window_s": 60}
-    english = await client.post("/v1/auth/otp", json={"phone": phone}, headers={"Accept-Language": "en"})
+    assert problem["limit"] == {
+        "name": "login-codes-per-phone-per-minute",
+        "max": 1,
+        "window_s": 60,
+    }
+    english = await client.post(
+        "/v1/auth/otp", json={"phone": phone}, headers={"Accept-Language": "en"}
+    )
     assert "try again in" in (await english.json())["detail"]
     assert len(sms_messages(settings.var_dir)) == 1
     await time_passes(settings, 61)
@@ -123,27 +150,43 @@ async def test_login_codes_are_capped_at_five_an_hour_and_ten_a_day_per_phone(cl
     for _ in range(5):
         assert (await _code(client, phone)).status == 202
         await time_passes(settings, 61)
-    problem = await _assert_limited(await _code(client, phone), "login-codes-per-phone-per-hour",
-                                    "每小时最多获取5次登录验证码", "at most 5 login codes an hour")
-    assert 3600 - 5 * 61 - 5 <= problem["retry_after"] <= 3600 - 5 * 61 + 1  # when the oldest code leaves the hour
+    problem = await _assert_limited(
+        await _code(client, phone),
+        "login-codes-per-phone-per-hour",
+        "每小时最多获取5次登录验证码",
+        "at most 5 login codes an hour",
+    )
+    assert (
+        3600 - 5 * 61 - 5 <= problem["retry_after"] <= 3600 - 5 * 61 + 1
+    )  # when the oldest code leaves the hour
     await time_passes(settings, 3600)
     for _ in range(5):
         assert (await _code(client, phone)).status == 202
         await time_passes(settings, 61)
     await time_passes(settings, 3600)
-    await _assert_limited(await _code(client, phone), "login-codes-per-phone-per-day", "每天最多获取10次登录验证码",
-                          "at most 10 login codes a day")
+    await _assert_limited(
+        await _code(client, phone),
+        "login-codes-per-phone-per-day",
+        "每天最多获取10次登录验证码",
+        "at most 10 login codes a day",
+    )
     assert len(sms_messages(settings.var_dir)) == 10
 
 
 async def test_one_address_gets_at_most_thirty_login_codes_an_hour(client, settings):
     for _ in range(settings.otp_sends_per_ip_per_hour):
         assert (await _code(client, new_phone())).status == 202
-    await _assert_limited(await _code(client, new_phone()), "login-codes-per-address-per-hour",
-                          "同一网络地址每小时最多获取30次登录验证码", "at most 30 login codes an hour")
+    await _assert_limited(
+        await _code(client, new_phone()),
+        "login-codes-per-address-per-hour",
+        "同一网络地址每小时最多获取30次登录验证码",
+        "at most 30 login codes an hour",
+    )
 
 
-async def test_a_code_the_sms_gateway_refused_does_not_count_against_the_phone(settings, app_with, aiohttp_server):
+async def test_a_code_the_sms_gateway_refused_does_not_count_against_the_phone(
+    settings, app_with, aiohttp_server
+):
     answers = [503, 200]
 
     async def gateway(request: web.Request) -> web.Response:
@@ -157,23 +200,33 @@ async def test_a_code_the_sms_gateway_refused_does_not_count_against_the_phone(s
     r = await _code(app, phone)
     assert r.status == 503
     assert (await r.json())["type"] == "/problems/sms-unavailable"
-    assert (await _code(app, phone)).status == 202  # the minute's one code was not spent on the failure
+    assert (
+        await _code(app, phone)
+    ).status == 202  # the minute's one code was not spent on the failure
 
 
 # Report creations and invitations per phone.
 
-async def test_a_phone_opens_at_most_three_reports_an_hour_and_a_refused_one_leaves_nothing_behind(client, settings):
+
+async def test_a_phone_opens_at_most_three_reports_an_hour_and_a_refused_one_leaves_nothing_behind(
+    client, settings
+):
     phone = new_phone()
     session = await login(client, settings.var_dir, phone)
     first = None
     for i in range(settings.reports_per_phone_per_hour):
-        r = await client.post("/v1/reports", json=report_body(phone),
-                              headers={**bearer(session), "Idempotency-Key": f"open-{i}"})
+        r = await client.post(
+            "/v1/reports",
+            json=report_body(phone),
+            headers={**bearer(session), "Idempotency-Key": f"open-{i}"},
+        )
         assert r.status == 201, await r.text()
         first = first or await r.json()
     reports = await _db(settings, "SELECT count(*) FROM reports")
     r = await client.post("/v1/reports", json=report_body(phone), headers=bearer(session))
-    await _assert_limited(r, "reports-per-phone-per-hour", "每小时最多创建3起事故报告", "at most 3 reports an hour")
+    await _assert_limited(
+        r, "reports-per-phone-per-hour", "每小时最多创建3起事故报告", "at most 3 reports an hour"
+    )
     assert await _db(settings, "SELECT count(*) FROM reports") == reports
     # Logging in again does not reset it; retrying an answered creation is not a new one.
     await time_passes(settings, 61)
@@ -185,31 +238,49 @@ async def test_a_phone_opens_at_most_three_reports_an_hour_and_a_refused_one_lea
     assert r.status == 201
 
 
-async def test_an_answered_creation_retried_after_the_limit_is_reached_gets_its_answer(client, settings):
+async def test_an_answered_creation_retried_after_the_limit_is_reached_gets_its_answer(
+    client, settings
+):
     phone = new_phone()
     session = await login(client, settings.var_dir, phone)
     body = report_body(phone)
     answers = []
     for i in range(settings.reports_per_phone_per_hour):
-        r = await client.post("/v1/reports", json=body if i == 0 else report_body(phone),
-                              headers={**bearer(session), "Idempotency-Key": f"open-{i}"})
+        r = await client.post(
+            "/v1/reports",
+            json=body if i == 0 else report_body(phone),
+            headers={**bearer(session), "Idempotency-Key": f"open-{i}"},
+        )
         answers.append(await r.json())
-    r = await client.post("/v1/reports", json=body, headers={**bearer(session), "Idempotency-Key": "open-0"})
+    r = await client.post(
+        "/v1/reports", json=body, headers={**bearer(session), "Idempotency-Key": "open-0"}
+    )
     assert r.status == 201
     assert await r.json() == answers[0]
 
 
 async def test_a_phone_sends_at_most_three_invitations_an_hour_and_a_refused_one_creates_nothing(
-        client, settings, app_with):
+    client, settings, app_with
+):
     app = await app_with(reports_per_phone_per_hour=10)
     phone = new_phone()
     session = await login(app, settings.var_dir, phone)
     for _ in range(settings.invitations_per_phone_per_hour):
-        r = await app.post("/v1/reports", json=report_body(phone, invite_phone=new_phone()), headers=bearer(session))
+        r = await app.post(
+            "/v1/reports",
+            json=report_body(phone, invite_phone=new_phone()),
+            headers=bearer(session),
+        )
         assert r.status == 201, await r.text()
-    r = await app.post("/v1/reports", json=report_body(phone, invite_phone=new_phone()), headers=bearer(session))
-    await _assert_limited(r, "invitations-per-phone-per-hour", "每小时最多发送3条短信邀请",
-                          "at most 3 SMS invitations an hour")
+    r = await app.post(
+        "/v1/reports", json=report_body(phone, invite_phone=new_phone()), headers=bearer(session)
+    )
+    await _assert_limited(
+        r,
+        "invitations-per-phone-per-hour",
+        "每小时最多发送3条短信邀请",
+        "at most 3 SMS invitations an hour",
+    )
     assert await _db(settings, "SELECT count(*) FROM reports") == 3
     assert await _db(settings, "SELECT count(*) FROM outbox WHERE topic = 'sms'") == 3
     r = await app.post("/v1/reports", json=report_body(phone), headers=bearer(session))
@@ -218,12 +289,15 @@ async def test_a_phone_sends_at_most_three_invitations_an_hour_and_a_refused_one
 
 # Many requests at once, in two service instances sharing the database.
 
+
 async def _at_once(clients: list, n: int, send) -> list[int]:
     answers = await asyncio.gather(*(send(clients[i % len(clients)], i) for i in range(n)))
     return sorted(r.status for r in answers)
 
 
-async def test_25_simultaneous_login_code_requests_for_one_phone_text_exactly_the_limit(settings, app_with):
+async def test_25_simultaneous_login_code_requests_for_one_phone_text_exactly_the_limit(
+    settings, app_with
+):
     limits = {"otp_sends_per_phone_per_minute": 5, "otp_sends_per_phone_per_hour": 5}
     apps = [await app_with(**limits), await app_with(**limits)]
     phone = new_phone()
@@ -232,31 +306,47 @@ async def test_25_simultaneous_login_code_requests_for_one_phone_text_exactly_th
     assert len(sms_messages(settings.var_dir)) == 5
 
 
-async def test_25_simultaneous_requests_from_one_address_text_exactly_the_address_limit(settings, app_with):
-    apps = [await app_with(otp_sends_per_ip_per_hour=5), await app_with(otp_sends_per_ip_per_hour=5)]
+async def test_25_simultaneous_requests_from_one_address_text_exactly_the_address_limit(
+    settings, app_with
+):
+    apps = [
+        await app_with(otp_sends_per_ip_per_hour=5),
+        await app_with(otp_sends_per_ip_per_hour=5),
+    ]
     phones = [new_phone() for _ in range(25)]
     statuses = await _at_once(apps, 25, lambda c, i: _code(c, phones[i]))
     assert statuses == [202] * 5 + [429] * 20
     assert len(sms_messages(settings.var_dir)) == 5
 
 
-async def test_25_simultaneous_signing_code_requests_text_exactly_the_party_budget(client, settings, app_with):
+async def test_25_simultaneous_signing_code_requests_text_exactly_the_party_budget(
+    client, settings, app_with
+):
     case, _ = await _ready_to_sign(client, settings)
     texted = len(sms_messages(settings.var_dir))
     apps = [client, await app_with()]
-    statuses = await _at_once(apps, 25, lambda c, i: c.post(case.url("/signing-code"),
-                                                            headers=bearer(case.tokens["A"])))
+    statuses = await _at_once(
+        apps, 25, lambda c, i: c.post(case.url("/signing-code"), headers=bearer(case.tokens["A"]))
+    )
     assert statuses == [202] * 5 + [429] * 20
     assert len(sms_messages(settings.var_dir)) - texted == 5
 
 
-async def test_25_simultaneous_report_creations_by_one_phone_create_exactly_the_limit(client, settings, app_with):
+async def test_25_simultaneous_report_creations_by_one_phone_create_exactly_the_limit(
+    client, settings, app_with
+):
     apps = [client, await app_with()]
     phone = new_phone()
     session = await login(client, settings.var_dir, phone)
-    statuses = await _at_once(apps, 25, lambda c, i: c.post(
-        "/v1/reports", json=report_body(phone, invite_phone=new_phone()),
-        headers={**bearer(session), "Idempotency-Key": f"burst-{i}"}))
+    statuses = await _at_once(
+        apps,
+        25,
+        lambda c, i: c.post(
+            "/v1/reports",
+            json=report_body(phone, invite_phone=new_phone()),
+            headers={**bearer(session), "Idempotency-Key": f"burst-{i}"},
+        ),
+    )
     assert statuses == [201] * 3 + [429] * 22
     assert await _db(settings, "SELECT count(*) FROM reports") == 3
     assert await _db(settings, "SELECT count(*) FROM outbox WHERE topic = 'sms'") == 3
@@ -265,7 +355,10 @@ async def test_25_simultaneous_report_creations_by_one_phone_create_exactly_the_
 
 # One phone, one identity, one bucket.
 
-async def test_a_phone_typed_in_fullwidth_digits_is_the_same_phone_and_the_same_bucket(client, settings):
+
+async def test_a_phone_typed_in_fullwidth_digits_is_the_same_phone_and_the_same_bucket(
+    client, settings
+):
     a = await create_report(client, settings.var_dir)
     wide = a["phone"].translate(FULLWIDTH)
     await time_passes(settings, 61)
@@ -273,9 +366,12 @@ async def test_a_phone_typed_in_fullwidth_digits_is_the_same_phone_and_the_same_
     assert r.status == 202
     assert (await r.json())["phone_masked"] == a["phone"][:3] + "****" + a["phone"][-4:]
     assert sms_messages(settings.var_dir)[-1]["to"] == a["phone"]
-    await _assert_limited(await _code(client, a["phone"]), "login-codes-per-phone-per-minute",
-                          "每分钟", "a minute")
-    r = await client.post("/v1/auth/session", json={"phone": wide, "code": last_code(settings.var_dir, a["phone"])})
+    await _assert_limited(
+        await _code(client, a["phone"]), "login-codes-per-phone-per-minute", "每分钟", "a minute"
+    )
+    r = await client.post(
+        "/v1/auth/session", json={"phone": wide, "code": last_code(settings.var_dir, a["phone"])}
+    )
     assert r.status == 201
     r = await client.get("/v1/me/reports", headers=bearer((await r.json())["session_token"]))
     assert [x["report_id"] for x in (await r.json())["reports"]] == [a["report"]["id"]]
@@ -283,7 +379,9 @@ async def test_a_phone_typed_in_fullwidth_digits_is_the_same_phone_and_the_same_
 
 async def test_a_phone_in_digits_of_another_script_is_refused_with_a_pointer(client, settings):
     phone = new_phone()
-    r = await _code(client, phone[:2] + phone[2:].translate(ARABIC_INDIC))  # "13" and nine Arabic-Indic digits
+    r = await _code(
+        client, phone[:2] + phone[2:].translate(ARABIC_INDIC)
+    )  # "13" and nine Arabic-Indic digits
     assert r.status == 422
     assert [e["pointer"] for e in (await r.json())["errors"]] == ["#/phone"]
     assert sms_messages(settings.var_dir) == []

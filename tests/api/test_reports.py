@@ -23,7 +23,12 @@ async def test_party_a_creates_a_report_and_gets_a_token_and_share_code(client, 
     assert len(data["share_code"]["code"]) == 9
     report = data["report"]
     assert report["status"] == "draft"
-    assert report["zone"] == {"id": "zj-330102", "name": "上城区", "kind": "urban", "near_boundary": False}
+    assert report["zone"] == {
+        "id": "zj-330102",
+        "name": "上城区",
+        "kind": "urban",
+        "near_boundary": False,
+    }
     assert report["missing_photo_kinds"] == ["front_overview", "rear_overview", "impact_point"]
     me = report["parties"][0]
     assert me["is_you"] and me["driver"]["name"] == "张三" and me["vehicle"]["plate"] == "浙A12345"
@@ -44,7 +49,9 @@ async def test_gcj02_location_is_converted_to_wgs84(client, settings):
 async def test_location_outside_the_service_area_is_refused_with_a_pointer(client, settings):
     phone = new_phone()
     session = await login(client, settings.var_dir, phone)
-    r = await client.post("/v1/reports", json=report_body(phone, location=BEIJING), headers=bearer(session))
+    r = await client.post(
+        "/v1/reports", json=report_body(phone, location=BEIJING), headers=bearer(session)
+    )
     assert r.status == 422
     assert r.content_type == "application/problem+json"
     problem = await r.json()
@@ -56,8 +63,15 @@ async def test_location_outside_the_service_area_is_refused_with_a_pointer(clien
 async def test_ineligible_party_a_is_told_to_call_122_and_nothing_is_stored(client, settings):
     phone = new_phone()
     session = await login(client, settings.var_dir, phone)
-    body = report_body(phone, case_answers={"injuries": True, "vehicles_movable": True,
-                                            "public_facility_damage": False, "intentional": False})
+    body = report_body(
+        phone,
+        case_answers={
+            "injuries": True,
+            "vehicles_movable": True,
+            "public_facility_damage": False,
+            "intentional": False,
+        },
+    )
     r = await client.post("/v1/reports", json=body, headers=bearer(session))
     assert r.status == 422
     problem = await r.json()
@@ -84,13 +98,18 @@ async def test_unknown_insurer_and_unknown_enum_are_refused_with_pointers(client
 async def test_malformed_json_is_a_400_problem(client, settings):
     phone = new_phone()
     session = await login(client, settings.var_dir, phone)
-    r = await client.post("/v1/reports", data=b'{"occurred_at": ', headers={**bearer(session),
-                                                                          "Content-Type": "application/json"})
+    r = await client.post(
+        "/v1/reports",
+        data=b'{"occurred_at": ',
+        headers={**bearer(session), "Content-Type": "application/json"},
+    )
     assert r.status == 400
     assert (await r.json())["type"] == "/problems/malformed-json"
 
 
-async def test_party_b_joins_sees_a_masked_and_the_facts_complete_after_submission(client, settings):
+async def test_party_b_joins_sees_a_masked_and_the_facts_complete_after_submission(
+    client, settings
+):
     a = await create_report(client, settings.var_dir)
     status, b, _ = await join(client, settings.var_dir, a["share_code"]["code"].lower())
     assert status == 201, b
@@ -107,7 +126,9 @@ async def test_wrong_share_code_is_refused_and_guessing_is_rate_limited(client, 
     session = await login(client, settings.var_dir, phone)
     statuses = []
     for _ in range(settings.share_code_max_attempts + 1):
-        status, _, _ = await join(client, settings.var_dir, "ABCD-EFGH", phone=phone, session=session)
+        status, _, _ = await join(
+            client, settings.var_dir, "ABCD-EFGH", phone=phone, session=session
+        )
         statuses.append(status)
     assert statuses[:-1] == [404] * settings.share_code_max_attempts
     assert statuses[-1] == 429
@@ -115,7 +136,9 @@ async def test_wrong_share_code_is_refused_and_guessing_is_rate_limited(client, 
 
 async def test_party_b_failing_eligibility_refers_the_case_to_122(client, settings):
     a = await create_report(client, settings.var_dir)
-    status, body, _ = await join(client, settings.var_dir, a["share_code"]["code"], answers={"licence_valid": False})
+    status, body, _ = await join(
+        client, settings.var_dir, a["share_code"]["code"], answers={"licence_valid": False}
+    )
     assert status == 200
     assert body["status"] == "referred_to_122"
     assert body["eligibility"]["reasons"][0]["code"] == "no_licence"
@@ -126,7 +149,8 @@ async def test_party_b_failing_eligibility_refers_the_case_to_122(client, settin
     # Party A is texted at once (through the outbox), without B's reasons, which are B's own: the message names
     # the party and the event only; the worker writes the text (tests/api/test_driver_notifications.py).
     [text] = await client.server.app[SERVICES].pool.fetch(
-        "SELECT payload FROM outbox WHERE topic = 'sms.notification' AND payload->>'event' = 'referred_to_122'")
+        "SELECT payload FROM outbox WHERE topic = 'sms.notification' AND payload->>'event' = 'referred_to_122'"
+    )
     assert text["payload"]["party_id"] == a["party_id"] and text["payload"]["label"] == "A"
     assert "licence" not in str(text["payload"]) and "no_licence" not in str(text["payload"])
 
@@ -172,8 +196,16 @@ async def test_logging_in_again_recovers_every_report_of_the_phone(client, setti
     assert r.status == 200
 
 
-_CREATION_TABLES = ("reports", "parties", "consents", "party_tokens", "share_codes", "audit_events", "outbox",
-                    "idempotency_keys")
+_CREATION_TABLES = (
+    "reports",
+    "parties",
+    "consents",
+    "party_tokens",
+    "share_codes",
+    "audit_events",
+    "outbox",
+    "idempotency_keys",
+)
 
 
 async def _row_counts(dsn: str) -> dict[str, int]:
@@ -187,7 +219,8 @@ async def _row_counts(dsn: str) -> dict[str, int]:
 
 
 async def test_a_refused_creation_leaves_nothing_behind_and_the_key_can_be_used_again(
-        client, settings):
+    client, settings
+):
     phone = new_phone()
     session = await login(client, settings.var_dir, phone)
     before = await _row_counts(settings.database_url)
@@ -206,8 +239,15 @@ async def test_a_refused_creation_leaves_nothing_behind_and_the_key_can_be_used_
     assert r.status == 201  # the failed attempt did not keep the key
     after = await _row_counts(settings.database_url)
     assert {t: after[t] - before[t] for t in _CREATION_TABLES} == {
-        "reports": 1, "parties": 1, "consents": 1, "party_tokens": 1, "share_codes": 1, "outbox": 1,
-        "idempotency_keys": 1, "audit_events": 5}
+        "reports": 1,
+        "parties": 1,
+        "consents": 1,
+        "party_tokens": 1,
+        "share_codes": 1,
+        "outbox": 1,
+        "idempotency_keys": 1,
+        "audit_events": 5,
+    }
 
 
 async def test_drivers_creating_at_the_same_time_each_get_their_own_answer(client, settings):
@@ -220,9 +260,17 @@ async def test_drivers_creating_at_the_same_time_each_get_their_own_answer(clien
     before = await _row_counts(settings.database_url)
     bodies = [report_body(phone) for phone in drivers]
     bodies[5]["party"]["insurance"]["insurer_code"] = "NOPE"
-    posts = [client.post("/v1/reports", json=body, headers={**bearer(s), "Idempotency-Key": f"together-{i}"})
-             for i, (body, s) in enumerate(zip(bodies, sessions, strict=True))]
-    retry = client.post("/v1/reports", json=bodies[0], headers={**bearer(sessions[0]), "Idempotency-Key": "together-0"})
+    posts = [
+        client.post(
+            "/v1/reports", json=body, headers={**bearer(s), "Idempotency-Key": f"together-{i}"}
+        )
+        for i, (body, s) in enumerate(zip(bodies, sessions, strict=True))
+    ]
+    retry = client.post(
+        "/v1/reports",
+        json=bodies[0],
+        headers={**bearer(sessions[0]), "Idempotency-Key": "together-0"},
+    )
     answers = await asyncio.gather(*posts, retry)
     statuses = [r.status for r in answers]
     assert statuses == [201] * 5 + [422] + [201] * 7

@@ -34,7 +34,11 @@ async def test_a_photo_sent_in_chunks_is_the_same_photo_as_a_one_shot_upload(cli
     started = await r.json()
     location = r.headers["Location"]
     assert location == f"/v1/reports/{rid}/photos/uploads/{started['upload_id']}"
-    assert (started["offset"], started["status"], started["chunk_max_bytes"]) == (0, "receiving", 512 * 1024)
+    assert (started["offset"], started["status"], started["chunk_max_bytes"]) == (
+        0,
+        "receiving",
+        512 * 1024,
+    )
     assert len(data) > 3 * 64 * 1024
     last = await send_all(client, location, token, data, 64 * 1024)
     assert last.status == 200
@@ -43,8 +47,20 @@ async def test_a_photo_sent_in_chunks_is_the_same_photo_as_a_one_shot_upload(cli
     photo = done["photo"]
     # The same bytes as a one-shot multipart upload in another report: the same checks, the same facts.
     b = await create_report(client, settings.var_dir)
-    one_shot = await (await upload(client, b["report"]["id"], b["party_token"], "front_overview", data)).json()
-    same = ("kind", "sha256", "size_bytes", "media_type", "width", "height", "taken_at", "gps", "derivatives")
+    one_shot = await (
+        await upload(client, b["report"]["id"], b["party_token"], "front_overview", data)
+    ).json()
+    same = (
+        "kind",
+        "sha256",
+        "size_bytes",
+        "media_type",
+        "width",
+        "height",
+        "taken_at",
+        "gps",
+        "derivatives",
+    )
     assert {k: photo[k] for k in same} == {k: one_shot[k] for k in same}
     assert photo["sha256"] == hashlib.sha256(data).hexdigest() and photo["party_label"] == "A"
     # The original is kept byte for byte; the report lists it; the previews are queued like any photo's.
@@ -53,20 +69,30 @@ async def test_a_photo_sent_in_chunks_is_the_same_photo_as_a_one_shot_upload(cli
     assert await r.read() == data
     report = await (await client.get(f"/v1/reports/{rid}", headers=bearer(token))).json()
     assert [p["id"] for p in report["photos"]] == [photo["id"]]
-    jobs = await _rows(client, "SELECT count(*) AS n FROM outbox WHERE dedupe_key = $1",
-                       f"photo.derivatives:{photo['sha256']}")
+    jobs = await _rows(
+        client,
+        "SELECT count(*) AS n FROM outbox WHERE dedupe_key = $1",
+        f"photo.derivatives:{photo['sha256']}",
+    )
     assert jobs[0]["n"] == 1
     assert _spool_files(settings) == []  # the spooled bytes went into the photo store
-    audit = await _rows(client, "SELECT action FROM audit_events WHERE entity = 'photo' AND entity_id = $1",
-                        photo["id"])
+    audit = await _rows(
+        client,
+        "SELECT action FROM audit_events WHERE entity = 'photo' AND entity_id = $1",
+        photo["id"],
+    )
     assert [e["action"] for e in audit] == ["uploaded"]
 
 
-async def _cut_mid_chunk(client: Any, path: str, token: str, offset: int, chunk: bytes, sent: int) -> None:
+async def _cut_mid_chunk(
+    client: Any, path: str, token: str, offset: int, chunk: bytes, sent: int
+) -> None:
     """Send a PATCH whose body stops after `sent` of its bytes, then close the connection (a lost signal)."""
     _, writer = await asyncio.open_connection(client.server.host, client.server.port)
-    head = (f"PATCH {path} HTTP/1.1\r\nHost: {client.server.host}\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: {CHUNK}\r\nUpload-Offset: {offset}\r\nContent-Length: {len(chunk)}\r\n\r\n")
+    head = (
+        f"PATCH {path} HTTP/1.1\r\nHost: {client.server.host}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: {CHUNK}\r\nUpload-Offset: {offset}\r\nContent-Length: {len(chunk)}\r\n\r\n"
+    )
     writer.write(head.encode() + chunk[:sent])
     await writer.drain()
     await asyncio.sleep(0.2)
@@ -83,19 +109,26 @@ async def test_a_connection_cut_mid_chunk_resumes_from_the_offset_head_tells(cli
     first = 100_000
     r = await send(client, location, token, 0, data[:first])
     assert (r.status, r.headers["Upload-Offset"]) == (204, str(first))
-    await _cut_mid_chunk(client, location, token, first, data[first:first + 200_000], sent=50_000)
+    await _cut_mid_chunk(client, location, token, first, data[first : first + 200_000], sent=50_000)
     head = await client.head(location, headers=bearer(token))
     assert head.status == 200
-    assert (head.headers["Upload-Offset"], head.headers["Upload-Length"]) == (str(first), str(len(data)))
+    assert (head.headers["Upload-Offset"], head.headers["Upload-Length"]) == (
+        str(first),
+        str(len(data)),
+    )
     assert head.headers["Upload-Status"] == "receiving"
-    last = await send_all(client, location, token, data, 200_000, start=int(head.headers["Upload-Offset"]))
+    last = await send_all(
+        client, location, token, data, 200_000, start=int(head.headers["Upload-Offset"])
+    )
     photo = (await last.json())["photo"]
     assert photo["sha256"] == hashlib.sha256(data).hexdigest()
     rows = await _rows(client, "SELECT id FROM photos WHERE report_id = $1::uuid", rid)
     assert [str(x["id"]) for x in rows] == [photo["id"]]
 
 
-async def test_a_wrong_offset_is_refused_with_the_stored_offset_and_a_resent_chunk_is_harmless(client, settings):
+async def test_a_wrong_offset_is_refused_with_the_stored_offset_and_a_resent_chunk_is_harmless(
+    client, settings
+):
     data = grainy_photo(shade=11)
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
@@ -119,7 +152,9 @@ async def test_a_wrong_offset_is_refused_with_the_stored_offset_and_a_resent_chu
     big = await send(client, location, token, 70_000, b"\x00" * (512 * 1024 + 1))
     assert big.status == 413 and (await big.json())["type"] == "/problems/chunk-too-large"
     beyond = await send(client, location, token, 70_000, data[70_000:] + b"\x00")
-    assert beyond.status == 422 and (await beyond.json())["type"] == "/problems/upload-beyond-length"
+    assert (
+        beyond.status == 422 and (await beyond.json())["type"] == "/problems/upload-beyond-length"
+    )
     # Without the offset header.
     r = await client.patch(location, data=b"x", headers={**bearer(token), "Content-Type": CHUNK})
     assert r.status == 422 and (await r.json())["errors"][0]["pointer"] == "#/headers/Upload-Offset"
@@ -141,9 +176,14 @@ async def test_bytes_that_do_not_match_the_declared_hash_are_discarded(client, s
     assert problem["type"] == "/problems/upload-sha256-mismatch"
     assert problem["received_sha256"] == hashlib.sha256(data).hexdigest()
     assert _spool_files(settings) == []
-    assert (await _rows(client, "SELECT count(*) AS n FROM photos WHERE report_id = $1::uuid", rid))[0]["n"] == 0
+    assert (
+        await _rows(client, "SELECT count(*) AS n FROM photos WHERE report_id = $1::uuid", rid)
+    )[0]["n"] == 0
     state = await (await client.get(location, headers=bearer(token))).json()
-    assert state["status"] == "failed" and state["failure"]["type"] == "/problems/upload-sha256-mismatch"
+    assert (
+        state["status"] == "failed"
+        and state["failure"]["type"] == "/problems/upload-sha256-mismatch"
+    )
     again = await send(client, location, token, 0, data[:10])
     assert again.status == 409 and (await again.json())["type"] == "/problems/upload-failed"
     # Declaring it again with the right hash starts afresh.
@@ -164,7 +204,9 @@ async def test_an_unfinished_upload_expires_and_its_bytes_are_deleted(client, se
     await sweep_once(services.pool, uploads=services.uploads)  # not yet due: kept
     assert _spool_files(settings) == [upload_id]
     await services.pool.execute(
-        "UPDATE photo_uploads SET expires_at = now() - interval '1 second' WHERE id = $1::uuid", upload_id)
+        "UPDATE photo_uploads SET expires_at = now() - interval '1 second' WHERE id = $1::uuid",
+        upload_id,
+    )
     late = await send(client, location, token, 100_000, data[100_000:200_000])
     assert late.status == 410 and (await late.json())["type"] == "/problems/upload-expired"
     await sweep_once(services.pool, uploads=services.uploads)
@@ -176,7 +218,9 @@ async def test_an_unfinished_upload_expires_and_its_bytes_are_deleted(client, se
     assert again.status == 201 and (await again.json())["upload_id"] != upload_id
 
 
-async def test_completing_twice_or_declaring_again_never_makes_a_secondgrainy_photo(client, settings):
+async def test_completing_twice_or_declaring_again_never_makes_a_secondgrainy_photo(
+    client, settings
+):
     data = grainy_photo(shade=17)
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
@@ -188,8 +232,10 @@ async def test_completing_twice_or_declaring_again_never_makes_a_secondgrainy_ph
     assert (await send(client, location, token, 0, data[:half])).status == 204
     resumed = await declare(client, rid, token, data)
     assert (await resumed.json())["offset"] == half
-    first, second = await asyncio.gather(send(client, location, token, half, data[half:]),
-                                         send(client, location, token, half, data[half:]))
+    first, second = await asyncio.gather(
+        send(client, location, token, half, data[half:]),
+        send(client, location, token, half, data[half:]),
+    )
     assert (first.status, second.status) == (200, 200)
     ids = {(await first.json())["photo"]["id"], (await second.json())["photo"]["id"]}
     assert len(ids) == 1
@@ -199,14 +245,26 @@ async def test_completing_twice_or_declaring_again_never_makes_a_secondgrainy_ph
     assert rows[0]["n"] == 1
 
 
-async def test_what_can_be_refused_before_a_byte_is_sent_is_refused_at_declaration(client, settings):
+async def test_what_can_be_refused_before_a_byte_is_sent_is_refused_at_declaration(
+    client, settings
+):
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
-    r = await client.post(f"/v1/reports/{rid}/photos/uploads", headers=bearer(token), json={
-        "kind": "front_overview", "size_bytes": settings.max_photo_bytes + 1, "sha256": "0" * 64})
+    r = await client.post(
+        f"/v1/reports/{rid}/photos/uploads",
+        headers=bearer(token),
+        json={
+            "kind": "front_overview",
+            "size_bytes": settings.max_photo_bytes + 1,
+            "sha256": "0" * 64,
+        },
+    )
     assert r.status == 413 and (await r.json())["errors"][0]["pointer"] == "#/size_bytes"
-    r = await client.post(f"/v1/reports/{rid}/photos/uploads", headers=bearer(token), json={
-        "kind": "selfie", "size_bytes": 10, "sha256": "xyz"})
+    r = await client.post(
+        f"/v1/reports/{rid}/photos/uploads",
+        headers=bearer(token),
+        json={"kind": "selfie", "size_bytes": 10, "sha256": "xyz"},
+    )
     assert r.status == 422
     assert {e["pointer"] for e in (await r.json())["errors"]} == {"#/kind", "#/sha256"}
     # Another party's report, or another party's upload: not found.
@@ -214,7 +272,9 @@ async def test_what_can_be_refused_before_a_byte_is_sent_is_refused_at_declarati
     r = await declare(client, other["report"]["id"], token, grainy_photo())
     assert r.status == 404
     mine = (await declare(client, rid, token, grainy_photo())).headers["Location"]
-    r = await client.head(mine.replace(rid, other["report"]["id"]), headers=bearer(other["party_token"]))
+    r = await client.head(
+        mine.replace(rid, other["report"]["id"]), headers=bearer(other["party_token"])
+    )
     assert r.status == 404
 
 
@@ -222,10 +282,14 @@ async def test_what_can_be_refused_before_a_byte_is_sent_is_refused_at_declarati
 async def two_photos_a_report(settings, aiohttp_client):
     from kuaichu.app import create_app
 
-    return await aiohttp_client(create_app(settings.model_copy(update={"max_photos_per_report": 2})))
+    return await aiohttp_client(
+        create_app(settings.model_copy(update={"max_photos_per_report": 2}))
+    )
 
 
-async def test_uploads_under_way_count_towards_the_reports_photo_limit(two_photos_a_report, settings):
+async def test_uploads_under_way_count_towards_the_reports_photo_limit(
+    two_photos_a_report, settings
+):
     client = two_photos_a_report
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]

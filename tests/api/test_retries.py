@@ -3,7 +3,13 @@ Idempotency-Key: submitting the evidence, answering the proposal and signing get
 
 from __future__ import annotations
 
-from tests.api.fault_steps import A_REAR_ENDS_B, give_accounts, report_with_parties, respond, upload_required
+from tests.api.fault_steps import (
+    A_REAR_ENDS_B,
+    give_accounts,
+    report_with_parties,
+    respond,
+    upload_required,
+)
 from tests.api.flows import bearer, create_report, last_code
 
 
@@ -31,8 +37,11 @@ async def test_answering_and_signing_again_get_the_same_answer_and_spend_nothing
 
     r = await client.post(case.url("/signing-code"), headers=bearer(case.tokens["A"]))
     assert r.status == 202
-    body = {"proposal_version": version, "mutual_self_compensation": False,
-            "code": last_code(settings.var_dir, case.phones["A"])}
+    body = {
+        "proposal_version": version,
+        "mutual_self_compensation": False,
+        "code": last_code(settings.var_dir, case.phones["A"]),
+    }
     first = await client.post(case.url("/signatures"), json=body, headers=bearer(case.tokens["A"]))
     assert first.status == 200, await first.text()
     again = await client.post(case.url("/signatures"), json=body, headers=bearer(case.tokens["A"]))

@@ -13,15 +13,22 @@ from tests.api.workbench_steps import as_owner, officer_of
 
 async def _age_review(settings, report_id: str, days: float) -> None:
     """As if the review had opened `days` ago (the owner may rewrite what the service may not)."""
-    await as_owner(settings, "UPDATE fault_reviews SET opened_at = opened_at - make_interval(secs => $2::float8) "
-                   "WHERE report_id = $1::uuid", report_id, days * 86_400)
+    await as_owner(
+        settings,
+        "UPDATE fault_reviews SET opened_at = opened_at - make_interval(secs => $2::float8) "
+        "WHERE report_id = $1::uuid",
+        report_id,
+        days * 86_400,
+    )
 
 
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-async def test_the_queue_is_oldest_first_with_due_times_and_the_breached_ones_flagged(client, settings):
+async def test_the_queue_is_oldest_first_with_due_times_and_the_breached_ones_flagged(
+    client, settings
+):
     recent = await report_with_parties(client, settings)
     late = await report_with_parties(client, settings)
     for case in (recent, late):
@@ -36,7 +43,9 @@ async def test_the_queue_is_oldest_first_with_due_times_and_the_breached_ones_fl
         assert _at(x["due_at"]) - _at(x["opened_at"]) == timedelta(days=3)
 
 
-async def test_the_case_file_sets_both_accounts_side_by_side_and_photos_against_the_report(client, settings):
+async def test_the_case_file_sets_both_accounts_side_by_side_and_photos_against_the_report(
+    client, settings
+):
     # reported 0.009° (about 1 km) north of where the phone's GPS puts the photo
     reported = {"lat": GPS_LAT + 0.009, "lon": GPS_LON}
     case = await report_with_parties(client, settings, location=reported)
@@ -57,19 +66,32 @@ async def test_the_case_file_sets_both_accounts_side_by_side_and_photos_against_
     occurred = _at(file["report"]["occurred_at"])
     taken = datetime.fromisoformat("2026-05-09T14:30:05+08:00")
     assert scene["against_report"]["taken_after_report_s"] == (taken - occurred).total_seconds()
-    assert 995 < scene["against_report"]["distance_from_report_m"] < 1006  # 0.009° of latitude: 1000.8 m
+    assert (
+        995 < scene["against_report"]["distance_from_report_m"] < 1006
+    )  # 0.009° of latitude: 1000.8 m
     plain = next(p for p in file["photos"] if p["kind"] == "front_overview")
     assert plain["against_report"] == {"taken_after_report_s": None, "distance_from_report_m": None}
-    r = await client.get(scene["links"]["preview"].replace("/preview", "/original"), headers=await police(settings))
+    r = await client.get(
+        scene["links"]["preview"].replace("/preview", "/original"), headers=await police(settings)
+    )
     assert r.status == 200
     history = [(h["entity"], h["action"]) for h in file["history"]]
-    assert ("fault_account", "submitted") in history and ("fault_response", "dispute") in history, history
+    assert ("fault_account", "submitted") in history and ("fault_response", "dispute") in history, (
+        history
+    )
     assert [h["id"] for h in file["history"]] == sorted(h["id"] for h in file["history"])
     assert [(o["liability"], o["share_percent"]) for o in file["liability_options"]] == [
-        ("full", 100), ("major", 70), ("equal", 50), ("minor", 30), ("none", 0)]
+        ("full", 100),
+        ("major", 70),
+        ("equal", 50),
+        ("minor", 30),
+        ("none", 0),
+    ]
     articles = {a["article"]: a for a in file["articles"]}
     assert "道路交通事故处理程序规定第六十条" in articles
-    assert "道路交通安全法第四十三条" in articles and articles["道路交通安全法第四十三条"]["scenarios"]
+    assert (
+        "道路交通安全法第四十三条" in articles and articles["道路交通安全法第四十三条"]["scenarios"]
+    )
 
 
 async def test_a_reviewer_outside_the_jurisdiction_sees_nothing_of_the_case(client, settings):
@@ -86,7 +108,9 @@ async def test_a_reviewer_outside_the_jurisdiction_sees_nothing_of_the_case(clie
     assert (await r.json())["reviews"] == []
     r = await client.get(f"/v1/police/reviews/{case.report_id}", headers=bearer(case.tokens["A"]))
     assert r.status == 403  # a party's token is not a reviewer's
-    island = await report_with_parties(client, settings, location=dict(SHENGSI), address="嵊泗县菜园镇")
+    island = await report_with_parties(
+        client, settings, location=dict(SHENGSI), address="嵊泗县菜园镇"
+    )
     await dispute_to_review(client, island)
     r = await client.get(f"/v1/police/reviews/{island.report_id}", headers=outsider)
     assert r.status == 200

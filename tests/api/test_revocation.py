@@ -29,7 +29,8 @@ async def _refused(r) -> None:
 
 
 async def test_logging_out_ends_this_phone_session_in_every_process_and_nothing_else(
-        client, settings, aiohttp_client):
+    client, settings, aiohttp_client
+):
     other_process = await aiohttp_client(create_app(settings))  # its own cache of verified tokens
     a = await create_report(client, settings.var_dir)
     session, rid = a["session"], a["report"]["id"]
@@ -52,13 +53,17 @@ async def test_logging_out_ends_this_phone_session_in_every_process_and_nothing_
 
     conn = await asyncpg.connect(settings.database_url)
     try:
-        actions = await conn.fetch("SELECT action FROM audit_events WHERE entity = 'session' ORDER BY id")
+        actions = await conn.fetch(
+            "SELECT action FROM audit_events WHERE entity = 'session' ORDER BY id"
+        )
     finally:
         await conn.close()
     assert [r["action"] for r in actions].count("logged_out") == 1
 
 
-async def test_ending_a_phones_other_sessions_keeps_this_one_and_the_party_tokens(client, settings, aiohttp_client):
+async def test_ending_a_phones_other_sessions_keeps_this_one_and_the_party_tokens(
+    client, settings, aiohttp_client
+):
     a = await create_report(client, settings.var_dir)
     lost = a["session"]
     await time_passes(settings, 61)  # a second login code, a minute later
@@ -69,7 +74,9 @@ async def test_ending_a_phones_other_sessions_keeps_this_one_and_the_party_token
     fresh = await aiohttp_client(create_app(settings))
     await _refused(await fresh.get("/v1/me/reports", headers=bearer(lost)))
     assert (await fresh.get("/v1/me/reports", headers=bearer(current))).status == 200
-    assert (await fresh.get(f"/v1/reports/{a['report']['id']}", headers=bearer(a["party_token"]))).status == 200
+    assert (
+        await fresh.get(f"/v1/reports/{a['report']['id']}", headers=bearer(a["party_token"]))
+    ).status == 200
 
 
 async def test_logout_is_for_phone_sessions_only(client, settings):
@@ -81,7 +88,8 @@ async def test_logout_is_for_phone_sessions_only(client, settings):
 
 
 async def test_a_deactivated_staff_account_is_refused_by_every_process_a_second_later_and_audited(
-        client, settings, aiohttp_client):
+    client, settings, aiohttp_client
+):
     other_process = await aiohttp_client(create_app(settings))
     token = await staff_token(settings, "police")
     for app in (client, other_process):
@@ -93,8 +101,10 @@ async def test_a_deactivated_staff_account_is_refused_by_every_process_a_second_
         await asyncio.sleep(REVOCATION_BOUND_S)
         for app in (client, other_process):
             await _refused(await app.get("/v1/police/reviews", headers=bearer(token)))
-        row = await conn.fetchrow("SELECT actor_kind, actor_id, changes FROM audit_events "
-                                  "WHERE entity = 'staff' AND action = 'deactivated'")
+        row = await conn.fetchrow(
+            "SELECT actor_kind, actor_id, changes FROM audit_events "
+            "WHERE entity = 'staff' AND action = 'deactivated'"
+        )
     finally:
         await conn.close()
     assert (row["actor_kind"], row["actor_id"]) == ("system", "cli:ops")
@@ -107,8 +117,14 @@ async def test_the_staff_deactivate_command_deactivates_once_and_says_so(setting
     env.pop("KUAICHU_ENVIRONMENT", None)
 
     def staff(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "kuaichu.cli", "staff", *args], env=env, capture_output=True,
-                              text=True, timeout=60, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "kuaichu.cli", "staff", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     done = await asyncio.to_thread(staff, "deactivate", "admin-x")
     assert done.returncode == 0, done.stderr
@@ -121,29 +137,44 @@ async def test_the_staff_deactivate_command_deactivates_once_and_says_so(setting
 
 
 async def test_party_tokens_stop_working_the_retention_period_after_the_report_finished(
-        client, settings, aiohttp_client):
+    client, settings, aiohttp_client
+):
     a = await create_report(client, settings.var_dir)
     rid, token = a["report"]["id"], a["party_token"]
-    status, body, _ = await join(client, settings.var_dir, a["share_code"]["code"], answers={"licence_valid": False})
-    assert (status, body["status"]) == (200, "referred_to_122")  # finished: the police take it from here
+    status, body, _ = await join(
+        client, settings.var_dir, a["share_code"]["code"], answers={"licence_valid": False}
+    )
+    assert (status, body["status"]) == (
+        200,
+        "referred_to_122",
+    )  # finished: the police take it from here
 
     fresh = await aiohttp_client(create_app(settings))
-    assert (await fresh.get(f"/v1/reports/{rid}", headers=bearer(token))).status == 200  # within the period
+    assert (
+        await fresh.get(f"/v1/reports/{rid}", headers=bearer(token))
+    ).status == 200  # within the period
 
     conn = await asyncpg.connect(settings.database_url)
     try:  # the retention period passes
-        moved = await conn.execute("UPDATE reports SET finished_at = finished_at - $1::float8 * interval '1 day' "
-                                   "WHERE id = $2::uuid AND finished_at IS NOT NULL",
-                                   settings.party_token_retention_days + 1, rid)
+        moved = await conn.execute(
+            "UPDATE reports SET finished_at = finished_at - $1::float8 * interval '1 day' "
+            "WHERE id = $2::uuid AND finished_at IS NOT NULL",
+            settings.party_token_retention_days + 1,
+            rid,
+        )
     finally:
         await conn.close()
     assert moved == "UPDATE 1"
     later = await aiohttp_client(create_app(settings))
     await _refused(await later.get(f"/v1/reports/{rid}", headers=bearer(token)))
-    assert (await later.get(f"/v1/reports/{rid}", headers=bearer(a["session"]))).status == 200  # phone proves again
+    assert (
+        await later.get(f"/v1/reports/{rid}", headers=bearer(a["session"]))
+    ).status == 200  # phone proves again
 
 
-async def test_a_party_token_of_an_open_report_keeps_working_however_old(client, settings, aiohttp_client):
+async def test_a_party_token_of_an_open_report_keeps_working_however_old(
+    client, settings, aiohttp_client
+):
     a = await create_report(client, settings.var_dir)
     conn = await asyncpg.connect(settings.database_url)
     try:
@@ -151,7 +182,9 @@ async def test_a_party_token_of_an_open_report_keeps_working_however_old(client,
     finally:
         await conn.close()
     fresh = await aiohttp_client(create_app(settings))
-    assert (await fresh.get(f"/v1/reports/{a['report']['id']}", headers=bearer(a["party_token"]))).status == 200
+    assert (
+        await fresh.get(f"/v1/reports/{a['report']['id']}", headers=bearer(a["party_token"]))
+    ).status == 200
 
 
 async def test_the_session_ending_endpoints_are_described_with_their_problems(client):
@@ -159,6 +192,7 @@ async def test_the_session_ending_endpoints_are_described_with_their_problems(cl
     for path in ("/v1/auth/logout", "/v1/auth/sessions/end-others"):
         op = spec["paths"][path]["post"]
         assert op["responses"]["200"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/SessionsEnded"}
+            "$ref": "#/components/schemas/SessionsEnded"
+        }
         assert "application/problem+json" in op["responses"]["401"]["content"]
         assert op["security"] == [{"bearer": []}, {"driverCookie": []}, {"secondPartyCookie": []}]

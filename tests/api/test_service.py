@@ -27,7 +27,9 @@ async def test_the_openapi_document_describes_every_route_with_its_models(client
             assert ref.rsplit("/", 1)[-1] in doc["components"]["schemas"]
         for status, model in route.responses.items():
             if model is not None:
-                assert "$ref" in op["responses"][str(status)]["content"]["application/json"]["schema"]
+                assert (
+                    "$ref" in op["responses"][str(status)]["content"]["application/json"]["schema"]
+                )
     create = doc["paths"]["/v1/reports"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
     assert create["security"] == [{"bearer": []}, {"driverCookie": []}, {"secondPartyCookie": []}]
@@ -44,7 +46,9 @@ async def test_unknown_paths_and_wrong_methods_are_problems_too(client):
 
 async def test_an_oversize_json_body_is_a_413_problem(client, settings):
     big = io.BytesIO(b"{" + b" " * (settings.max_json_bytes + 1) + b"}")
-    r = await client.post("/v1/eligibility/check", data=big, headers={"Content-Type": "application/json"})
+    r = await client.post(
+        "/v1/eligibility/check", data=big, headers={"Content-Type": "application/json"}
+    )
     assert r.status == 413 and (await r.json())["type"] == "/problems/payload-too-large"
 
 

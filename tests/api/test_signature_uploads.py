@@ -41,8 +41,12 @@ def _damaged_pixels() -> bytes:
 def _bomb() -> bytes:
     """A few hundred bytes declaring 30000×30000 pixels."""
     ihdr = (30_000).to_bytes(4, "big") * 2 + bytes([8, 6, 0, 0, 0])
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"x\x9c\x03\x00\x00\x00\x00\x01")
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", b"x\x9c\x03\x00\x00\x00\x00\x01")
+        + chunk(b"IEND", b"")
+    )
 
 
 async def _accepted(client, settings):
@@ -65,14 +69,19 @@ async def _accepted(client, settings):
     ids=["truncated-png", "jpeg", "png-bomb", "png-above-4-mp", "png-with-damaged-pixels"],
 )
 async def test_a_signature_that_is_not_a_whole_png_within_limits_is_refused_and_the_code_still_works(
-        client, settings, image):
+    client, settings, image
+):
     case, v = await _accepted(client, settings)
     r = await client.post(case.url("/signing-code"), headers=bearer(case.tokens["A"]))
     assert r.status == 202
     code = last_code(settings.var_dir, case.phones["A"])
     before = _files(settings.photo_dir)
-    body = {"proposal_version": v, "mutual_self_compensation": False, "code": code,
-            "signature_png_base64": base64.b64encode(image()).decode()}
+    body = {
+        "proposal_version": v,
+        "mutual_self_compensation": False,
+        "code": code,
+        "signature_png_base64": base64.b64encode(image()).decode(),
+    }
     r = await client.post(case.url("/signatures"), json=body, headers=bearer(case.tokens["A"]))
     assert r.status == 422, await r.text()
     problem = await r.json()
@@ -96,8 +105,12 @@ async def test_a_signing_refused_for_the_reports_state_keeps_no_signature_image(
     v = (await give_accounts(client, case, A_REAR_ENDS_B))["proposal"]["version"]
     assert (await respond(client, case, "A", v)).status == 200  # B has not accepted yet
     before = _files(settings.photo_dir)
-    body = {"proposal_version": v, "mutual_self_compensation": False, "code": "123456",
-            "signature_png_base64": base64.b64encode(_signature()).decode()}
+    body = {
+        "proposal_version": v,
+        "mutual_self_compensation": False,
+        "code": "123456",
+        "signature_png_base64": base64.b64encode(_signature()).decode(),
+    }
     r = await client.post(case.url("/signatures"), json=body, headers=bearer(case.tokens["A"]))
     assert r.status == 409, await r.text()
     assert (await r.json())["type"] == "/problems/illegal-transition"

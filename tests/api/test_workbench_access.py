@@ -63,5 +63,7 @@ async def test_each_endpoint_refuses_the_roles_it_does_not_serve(client, setting
     assert await _call(client, "POST", answer, {"text": "答复"}, driver) == 403
     assert await _call(client, "POST", answer, {"text": "答复"}, officer) == 404
     inquiries = f"/v1/reports/{case.report_id}/inquiries"
-    assert await _call(client, "POST", inquiries, {"kind": "question", "text": "问"}, officer) == 403
+    assert (
+        await _call(client, "POST", inquiries, {"kind": "question", "text": "问"}, officer) == 403
+    )
     assert await _call(client, "GET", inquiries, None, coordinator) == 403

@@ -33,19 +33,28 @@ async def test_every_county_is_drawn_and_a_scene_lands_inside_its_own(client, se
     proj = data["projection"]
     shapes = {z["id"]: _polygon(z["d"]) for z in data["zones"]}
     for zone, where in (("zj-330102", SHANGCHENG), ("zj-330122", TONGLU)):
-        x, y = (where["lon"] - proj["lon0"]) * proj["kx"], (proj["lat0"] - where["lat"]) * proj["ky"]
+        x, y = (
+            (where["lon"] - proj["lon0"]) * proj["kx"],
+            (proj["lat0"] - where["lat"]) * proj["ky"],
+        )
         assert 0 <= x <= width and 0 <= y <= height
         assert shapes[zone].contains(Point(x, y)), zone
         assert not any(s.contains(Point(x, y)) for z, s in shapes.items() if z != zone)
     assert all(re.fullmatch(r"(M\d+ \d+(l-?\d+ -?\d+)+z)+", z["d"]) for z in data["zones"])
-    assert len(await r.read()) < 60_000  # five counties at ~500 m: small enough for a page on a phone
+    assert (
+        len(await r.read()) < 60_000
+    )  # five counties at ~500 m: small enough for a page on a phone
 
 
-async def test_a_chosen_set_of_counties_is_fitted_to_the_box_and_an_unknown_caller_is_refused(client, settings):
+async def test_a_chosen_set_of_counties_is_fitted_to_the_box_and_an_unknown_caller_is_refused(
+    client, settings
+):
     r = await client.get("/v1/zones/outlines?zones=zj-330122", headers=await police(settings))
     data = await r.json()
     assert [z["name"] for z in data["zones"]] == ["桐庐县"]
     xs = [x for x, _ in _polygon(data["zones"][0]["d"]).exterior.coords]
-    assert min(xs) >= 0 and max(xs) <= 1000 and max(xs) - min(xs) > 900  # the one county fills the width
+    assert (
+        min(xs) >= 0 and max(xs) <= 1000 and max(xs) - min(xs) > 900
+    )  # the one county fills the width
     r = await client.get("/v1/zones/outlines")
     assert r.status == 401

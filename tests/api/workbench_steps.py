@@ -18,8 +18,17 @@ async def officer_of(settings: Any, username: str, zones: list[str]) -> dict[str
     """A police account reviewing `zones`, made as `kuaichu staff create --jurisdiction` makes it."""
     conn = await connect(settings.database_url)
     try:
-        return bearer(await create_staff(conn, keyring_of(settings), username=username, role="police",
-                                         name=None, insurer=None, jurisdiction=zones))
+        return bearer(
+            await create_staff(
+                conn,
+                keyring_of(settings),
+                username=username,
+                role="police",
+                name=None,
+                insurer=None,
+                jurisdiction=zones,
+            )
+        )
     finally:
         await conn.close()
 

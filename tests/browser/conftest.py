@@ -46,7 +46,9 @@ async def live(settings: Settings) -> AsyncIterator[LiveService]:
     """The service on a real port with a worker delivering its outbox in the background."""
     port = _free_port()
     url = f"http://localhost:{port}"
-    live_settings = settings.model_copy(update={"host": "127.0.0.1", "port": port, "public_base_url": url})
+    live_settings = settings.model_copy(
+        update={"host": "127.0.0.1", "port": port, "public_base_url": url}
+    )
     app = create_app(live_settings)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -64,8 +66,10 @@ async def live(settings: Settings) -> AsyncIterator[LiveService]:
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     if not shutil.which(CHROMIUM):
-        pytest.fail(f"page tests need Chromium at {CHROMIUM}: `make test` installs Debian's package `chromium` "
-                    "(as root), or run `sudo apt-get install -y chromium`, or set KUAICHU_CHROMIUM")
+        pytest.fail(
+            f"page tests need Chromium at {CHROMIUM}: `make test` installs Debian's package `chromium` "
+            "(as root), or run `sudo apt-get install -y chromium`, or set KUAICHU_CHROMIUM"
+        )
     async with async_playwright() as pw:
         args = ["--no-sandbox"] if os.geteuid() == 0 else []
         b = await pw.chromium.launch(executable_path=CHROMIUM, args=args)
@@ -81,8 +85,12 @@ def new_context(browser: Browser, live: LiveService):
     opened: list[BrowserContext] = []
 
     async def make(kind: str = "phone", **options) -> BrowserContext:
-        base = {**(PHONE if kind == "phone" else DESK), "locale": "zh-CN", "timezone_id": "Asia/Shanghai",
-                "base_url": live.url}
+        base = {
+            **(PHONE if kind == "phone" else DESK),
+            "locale": "zh-CN",
+            "timezone_id": "Asia/Shanghai",
+            "base_url": live.url,
+        }
         context = await browser.new_context(**{**base, **options})
         opened.append(context)
         return context
@@ -98,5 +106,3 @@ def shots(request: pytest.FixtureRequest) -> Shots:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return Shots(folder)
-
-

@@ -12,12 +12,27 @@ from playwright.async_api import BrowserContext, Page, expect
 from tests.api.flows import SHANGCHENG, id_number, last_code, new_phone
 from tests.browser.support import LiveService, Shots, accessible
 
-NO = ("有人受伤吗？", "护栏、信号灯等公共设施损坏了吗？", "有人故意造成事故吗？",
-      "您喝酒了或服用了影响驾驶的药物吗？", "有人驾车离开了现场吗？", "您的车装着危险品吗？", "您的车超员了吗？")
-YES = ("车辆还能开动、可以挪到路边吗？", "您的驾驶证有效吗？", "您的车买了交强险吗？", "您的车年检合格吗？",
-       "您的车有号牌吗？")
-SHOTS = {"front_overview": "侧前方全景（车头45°）", "rear_overview": "侧后方全景（车尾45°）",
-         "impact_point": "碰撞部位近景"}
+NO = (
+    "有人受伤吗？",
+    "护栏、信号灯等公共设施损坏了吗？",
+    "有人故意造成事故吗？",
+    "您喝酒了或服用了影响驾驶的药物吗？",
+    "有人驾车离开了现场吗？",
+    "您的车装着危险品吗？",
+    "您的车超员了吗？",
+)
+YES = (
+    "车辆还能开动、可以挪到路边吗？",
+    "您的驾驶证有效吗？",
+    "您的车买了交强险吗？",
+    "您的车年检合格吗？",
+    "您的车有号牌吗？",
+)
+SHOTS = {
+    "front_overview": "侧前方全景（车头45°）",
+    "rear_overview": "侧后方全景（车尾45°）",
+    "impact_point": "碰撞部位近景",
+}
 
 
 def photo(shade: int, size: tuple[int, int] = (640, 480), quality: int = 85) -> bytes:
@@ -28,15 +43,23 @@ def photo(shade: int, size: tuple[int, int] = (640, 480), quality: int = 85) -> 
     img = Image.new("RGB", size, (shade % 256, 255 - shade % 256, 90))
     px = img.load()
     for _ in range(size[0] * size[1] // 6):
-        px[rnd.randrange(size[0]), rnd.randrange(size[1])] = tuple(rnd.randrange(256) for _ in range(3))
+        px[rnd.randrange(size[0]), rnd.randrange(size[1])] = tuple(
+            rnd.randrange(256) for _ in range(3)
+        )
     out = io.BytesIO()
     img.save(out, "JPEG", quality=quality)
     return out.getvalue()
 
 
-async def phone_context(new_context: Any, where: dict[str, float] = SHANGCHENG, **options: Any) -> BrowserContext:
-    context = await new_context("phone", permissions=["geolocation"], **options,
-                                geolocation={"latitude": where["lat"], "longitude": where["lon"], "accuracy": 12})
+async def phone_context(
+    new_context: Any, where: dict[str, float] = SHANGCHENG, **options: Any
+) -> BrowserContext:
+    context = await new_context(
+        "phone",
+        permissions=["geolocation"],
+        **options,
+        geolocation={"latitude": where["lat"], "longitude": where["lon"], "accuracy": 12},
+    )
     errors = PAGE_ERRORS.setdefault(id(context), [])
     context.on("weberror", lambda e: errors.append(str(e.error)))
     return context
@@ -45,7 +68,9 @@ async def phone_context(new_context: Any, where: dict[str, float] = SHANGCHENG, 
 PAGE_ERRORS: dict[int, list[str]] = {}
 
 
-CHECKED: set[tuple[str, ...]] = set()  # screens axe-core already passed in this run (each is checked once)
+CHECKED: set[tuple[str, ...]] = (
+    set()
+)  # screens axe-core already passed in this run (each is checked once)
 
 
 async def step(page: Page, shots: Shots, name: str, heading: str | None = None) -> None:
@@ -54,8 +79,12 @@ async def step(page: Page, shots: Shots, name: str, heading: str | None = None) 
     if heading:
         await expect(page.get_by_role("heading", level=1)).to_have_text(heading, timeout=30000)
     await shots(page, name)
-    screen = (heading or name, await page.locator("html").get_attribute("lang") or "",
-              await page.locator("html").get_attribute("class") or "", await page.locator("header").inner_text())
+    screen = (
+        heading or name,
+        await page.locator("html").get_attribute("lang") or "",
+        await page.locator("html").get_attribute("class") or "",
+        await page.locator("header").inner_text(),
+    )
     if screen not in CHECKED:
         await accessible(page)
         CHECKED.add(screen)
@@ -74,8 +103,15 @@ async def eligibility(page: Page, shots: Shots, who: str, *, yes: tuple[str, ...
     await page.get_by_role("button", name="下一步").click()
 
 
-async def login(page: Page, live: LiveService, shots: Shots, who: str, phone: str, *,
-                heading: str = "用手机号登录") -> None:
+async def login(
+    page: Page,
+    live: LiveService,
+    shots: Shots,
+    who: str,
+    phone: str,
+    *,
+    heading: str = "用手机号登录",
+) -> None:
     await step(page, shots, f"{who} login", heading)
     await page.get_by_label("手机号").fill(phone)
     await page.get_by_role("button", name="获取验证码").click()
@@ -88,15 +124,26 @@ async def take_required_photos(page: Page, shots: Shots, who: str, first_shade: 
     await step(page, shots, f"{who} photos", "拍照取证")
     for i, (kind, _title) in enumerate(SHOTS.items()):
         await page.locator(f"#file-{kind}").set_input_files(
-            {"name": f"{kind}.jpg", "mimeType": "image/jpeg", "buffer": photo(first_shade + 40 * i)})
-        await expect(page.locator(".shot").nth(i).get_by_role("img", name=re.compile("您拍的"))).to_be_visible()
+            {"name": f"{kind}.jpg", "mimeType": "image/jpeg", "buffer": photo(first_shade + 40 * i)}
+        )
+        await expect(
+            page.locator(".shot").nth(i).get_by_role("img", name=re.compile("您拍的"))
+        ).to_be_visible()
     await expect(page.get_by_text("还可以再拍 27 张")).to_be_visible()
     await step(page, shots, f"{who} photos queued")
     await page.get_by_role("button", name="必拍照片已保存，下一步").click()
 
 
-async def details(page: Page, shots: Shots, who: str, *, name: str, plate: str, insurer: str,
-                  invite: str | None = None) -> None:
+async def details(
+    page: Page,
+    shots: Shots,
+    who: str,
+    *,
+    name: str,
+    plate: str,
+    insurer: str,
+    invite: str | None = None,
+) -> None:
     heading = "您的车辆和保险" if who == "A" else "加入：您的车辆和保险"
     await step(page, shots, f"{who} details", heading)
     await page.get_by_label("姓名", exact=True).fill(name)
@@ -110,8 +157,13 @@ async def details(page: Page, shots: Shots, who: str, *, name: str, plate: str, 
     await page.get_by_role("button", name=re.compile("保存并生成分享码|加入事故处理")).click()
 
 
-async def start_as_a(page: Page, live: LiveService, shots: Shots, *,
-                     address: str = "杭州市上城区解放东路，往东，市民中心旁") -> tuple[str, str]:
+async def start_as_a(
+    page: Page,
+    live: LiveService,
+    shots: Shots,
+    *,
+    address: str = "杭州市上城区解放东路，往东，市民中心旁",
+) -> tuple[str, str]:
     """Party A from the home page to the share code; returns the share code shown and A's phone."""
     await page.goto("/")
     await step(page, shots, "A home", "轻微事故，线上快处")
@@ -135,7 +187,9 @@ async def start_as_a(page: Page, live: LiveService, shots: Shots, *,
     return code, phone
 
 
-async def join_as_b(page: Page, live: LiveService, shots: Shots, code: str, *, yes: tuple[str, ...] = ()) -> str:
+async def join_as_b(
+    page: Page, live: LiveService, shots: Shots, code: str, *, yes: tuple[str, ...] = ()
+) -> str:
     """Party B from the /join link (the QR code's target) to the review of what A entered."""
     await page.goto(f"/join?code={code}")
     await eligibility(page, shots, "B", yes=yes)
@@ -154,11 +208,20 @@ async def facts(page: Page, shots: Shots, who: str, answers: dict[str, str]) -> 
 
 
 OTHER_FROM = "对方的车从哪个方向来？（以您的行驶方向看）"
-A_REAR_ENDS = {"事故发生在哪里？": "路段上（不在路口）", "两车是怎么碰的？": "追尾（一车撞上前车车尾）",
-               "碰撞时，您的车在做什么？": "直行", "您的车哪个部位被撞？": "车头", OTHER_FROM: "前方"}
-B_WAS_STOPPED = {"事故发生在哪里？": "路段上（不在路口）", "两车是怎么碰的？": "追尾（一车撞上前车车尾）",
-                 "碰撞时，您的车在做什么？": "停车等候（如等红灯、排队）", "您的车哪个部位被撞？": "车尾",
-                 OTHER_FROM: "后方"}
+A_REAR_ENDS = {
+    "事故发生在哪里？": "路段上（不在路口）",
+    "两车是怎么碰的？": "追尾（一车撞上前车车尾）",
+    "碰撞时，您的车在做什么？": "直行",
+    "您的车哪个部位被撞？": "车头",
+    OTHER_FROM: "前方",
+}
+B_WAS_STOPPED = {
+    "事故发生在哪里？": "路段上（不在路口）",
+    "两车是怎么碰的？": "追尾（一车撞上前车车尾）",
+    "碰撞时，您的车在做什么？": "停车等候（如等红灯、排队）",
+    "您的车哪个部位被撞？": "车尾",
+    OTHER_FROM: "后方",
+}
 
 
 async def sign(page: Page, live: LiveService, shots: Shots, who: str, phone: str) -> None:

@@ -17,8 +17,15 @@ from playwright.async_api import Page
 from kuaichu.settings import Settings
 
 CHROMIUM = os.environ.get("KUAICHU_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("KUAICHU_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
-PHONE = {"viewport": {"width": 360, "height": 780}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+ARTIFACTS = Path(
+    os.environ.get("KUAICHU_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
+)
+PHONE = {
+    "viewport": {"width": 360, "height": 780},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 DESK = {"viewport": {"width": 1280, "height": 860}}
 
 
@@ -77,7 +84,16 @@ async def accessible(page: Page) -> None:
     """No serious or critical axe-core violation on the page as it is now (WCAG 2.1 AA rules included)."""
     results = await _AXE.run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    assert not bad, "axe-core violations on " + page.url + ":\n" + "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] if isinstance(n["target"][0], str)
-                                                                 else str(n["target"]) for n in v["nodes"][:5])
-        for v in bad)
+    assert not bad, (
+        "axe-core violations on "
+        + page.url
+        + ":\n"
+        + "\n".join(
+            f"- {v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(
+                n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                for n in v["nodes"][:5]
+            )
+            for v in bad
+        )
+    )

@@ -20,7 +20,9 @@ from tests.browser.driver import (
 )
 
 
-async def test_b_confirms_on_a_phone_with_their_own_code_and_a_cannot_act_as_b(new_context, live, shots):
+async def test_b_confirms_on_a_phone_with_their_own_code_and_a_cannot_act_as_b(
+    new_context, live, shots
+):
     page = await (await phone_context(new_context)).new_page()
     _code, phone_a = await start_as_a(page, live, shots)
     await page.get_by_role("button", name="对方在这台手机上确认").click()
@@ -29,7 +31,9 @@ async def test_b_confirms_on_a_phone_with_their_own_code_and_a_cannot_act_as_b(n
     phone_b = new_phone()
     await step(page, shots, "B logs in on A's phone", "另一方：用您自己的手机号登录")
     await expect(page.get_by_text("验证码会发到您自己的手机上")).to_be_visible()
-    await login(page, live, shots, "B on A's phone", phone_b, heading="另一方：用您自己的手机号登录")
+    await login(
+        page, live, shots, "B on A's phone", phone_b, heading="另一方：用您自己的手机号登录"
+    )
     await details(page, shots, "B", name="李四", plate="浙B54321", insurer="CPIC")
     await step(page, shots, "B reviews on A's phone", "请先看对方填写的内容")
     await page.get_by_role("button", name="我已看完，继续").click()
@@ -54,7 +58,9 @@ async def test_b_confirms_on_a_phone_with_their_own_code_and_a_cannot_act_as_b(n
     await page.get_by_role("button", name="换另一方操作").click()
     await step(page, shots, "B proposal on A's phone", "责任建议")
     await page.get_by_role("button", name="同意", exact=True).click()
-    await sign(page, live, shots, "B on A's phone", phone_b)  # with the code texted to B's own phone
+    await sign(
+        page, live, shots, "B on A's phone", phone_b
+    )  # with the code texted to B's own phone
     await step(page, shots, "B waits for A", "请稍候")
     await page.get_by_role("button", name="交回本机驾驶人").click()
     await sign(page, live, shots, "A", phone_a)

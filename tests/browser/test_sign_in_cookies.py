@@ -25,19 +25,29 @@ async def _person(live, username: str) -> str:
     keyring = Keyring.from_settings(s.secret_key.get_secret_value(), s.data_keys.get_secret_value())
     conn = await connect(s.database_url)
     try:
-        token, _ = await create_person(conn, keyring, username=username, role="police", name=None, insurer=None,
-                                       jurisdiction=FIXTURE_ZONES)
+        token, _ = await create_person(
+            conn,
+            keyring,
+            username=username,
+            role="police",
+            name=None,
+            insurer=None,
+            jurisdiction=FIXTURE_ZONES,
+        )
         return token
     finally:
         await conn.close()
 
 
 async def test_a_police_officer_enrols_on_the_links_page_and_the_session_cookie_is_out_of_scripts_reach(
-        new_context, live, shots):
+    new_context, live, shots
+):
     token = await _person(live, "officer-7")
     page = await (await new_context("desk")).new_page()
     response = await page.goto(f"/staff/enrol#token={token}")
-    assert response is not None and response.headers["content-security-policy"].startswith("default-src 'none'")
+    assert response is not None and response.headers["content-security-policy"].startswith(
+        "default-src 'none'"
+    )
     await page.locator("#who").filter(has_text="officer-7").wait_for()
     assert "token" not in page.url  # the fragment is gone from the address bar and the history
     secret = await page.locator("#secret").inner_text()
@@ -53,11 +63,24 @@ async def test_a_police_officer_enrols_on_the_links_page_and_the_session_cookie_
 
     conn = await connect(live.settings.database_url)
     try:  # a minute on: the authenticator shows a code not used yet
-        await conn.execute("UPDATE staff SET totp_last_step = totp_last_step - 2 WHERE username = 'officer-7'")
+        await conn.execute(
+            "UPDATE staff SET totp_last_step = totp_last_step - 2 WHERE username = 'officer-7'"
+        )
     finally:
         await conn.close()
-    signed = await page.evaluate(FETCH, ["POST", "/v1/staff/session", {
-        "username": "officer-7", "password": "a long enough password", "totp_code": totp.now()}, None])
+    signed = await page.evaluate(
+        FETCH,
+        [
+            "POST",
+            "/v1/staff/session",
+            {
+                "username": "officer-7",
+                "password": "a long enough password",
+                "totp_code": totp.now(),
+            },
+            None,
+        ],
+    )
     assert signed["status"] == 201, signed
     assert "kss_" not in signed["body"] and "kss_" not in await page.evaluate("document.cookie")
     me = await page.evaluate(FETCH, ["GET", "/v1/staff/session", None, None])
@@ -73,14 +96,18 @@ async def test_a_police_officer_enrols_on_the_links_page_and_the_session_cookie_
     assert ran is False
 
 
-async def test_a_drivers_cookie_session_works_from_the_page_and_needs_the_token_to_log_out(new_context, live):
+async def test_a_drivers_cookie_session_works_from_the_page_and_needs_the_token_to_log_out(
+    new_context, live
+):
     page = await (await new_context("phone")).new_page()
     await page.goto("/join")
     phone = new_phone()
     sent = await page.evaluate(FETCH, ["POST", "/v1/auth/otp", {"phone": phone}, None])
     assert sent["status"] == 202, sent
     code = last_code(live.settings.var_dir, phone)
-    signed = await page.evaluate(FETCH, ["POST", "/v1/auth/browser-session", {"phone": phone, "code": code}, None])
+    signed = await page.evaluate(
+        FETCH, ["POST", "/v1/auth/browser-session", {"phone": phone, "code": code}, None]
+    )
     assert signed["status"] == 201, signed
     assert "ks_" not in signed["body"] and "ks_" not in await page.evaluate("document.cookie")
     mine = await page.evaluate(FETCH, ["GET", "/v1/me/reports", None, None])

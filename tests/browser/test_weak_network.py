@@ -39,7 +39,9 @@ def big_photo() -> bytes:
     return out.getvalue()
 
 
-async def test_a_cut_upload_resumes_and_a_disputed_rural_case_reaches_the_police_queue(new_context, live, shots):
+async def test_a_cut_upload_resumes_and_a_disputed_rural_case_reaches_the_police_queue(
+    new_context, live, shots
+):
     proxy = await CuttingProxy(live.settings.port).start()
     try:
         a_ctx = await phone_context(new_context, TONGLU, base_url=f"http://localhost:{proxy.port}")
@@ -55,14 +57,24 @@ async def test_a_cut_upload_resumes_and_a_disputed_rural_case_reaches_the_police
         await login(a, live, shots, "A", phone_a)
         await a.get_by_role("button", name="用手机定位").click()
         await expect(a.get_by_text(re.compile("精度约 12 米"))).to_be_visible()
-        await a.get_by_label("地点（道路、方向、附近标志物）").fill("桐庐县G320国道往杭州方向，加油站前")
+        await a.get_by_label("地点（道路、方向、附近标志物）").fill(
+            "桐庐县G320国道往杭州方向，加油站前"
+        )
         await a.get_by_role("button", name="下一步：拍照").click()
         await step(a, shots, "A photos", "拍照取证")
-        for kind, data in (("front_overview", photo(11)), ("rear_overview", photo(12)), ("impact_point", impact)):
-            await a.locator(f"#file-{kind}").set_input_files({"name": f"{kind}.jpg", "mimeType": "image/jpeg",
-                                                              "buffer": data})
-            await expect(a.locator(f"#file-{kind}").locator("xpath=..").get_by_role(
-                "img", name=re.compile("您拍的"))).to_be_visible()
+        for kind, data in (
+            ("front_overview", photo(11)),
+            ("rear_overview", photo(12)),
+            ("impact_point", impact),
+        ):
+            await a.locator(f"#file-{kind}").set_input_files(
+                {"name": f"{kind}.jpg", "mimeType": "image/jpeg", "buffer": data}
+            )
+            await expect(
+                a.locator(f"#file-{kind}")
+                .locator("xpath=..")
+                .get_by_role("img", name=re.compile("您拍的"))
+            ).to_be_visible()
         await a.get_by_role("button", name="必拍照片已保存，下一步").click()
         await step(a, shots, "A may move the cars (photos only on the phone)", "现在可以挪车了")
         await a.get_by_role("button", name="已挪车，继续填写信息").click()
@@ -74,9 +86,15 @@ async def test_a_cut_upload_resumes_and_a_disputed_rural_case_reaches_the_police
         await expect(a.get_by_text(stalled)).to_be_visible(timeout=15000)
         await shots(a, "A connection lost mid-upload")
         async with live.app_pool() as conn:
-            row = await conn.fetchrow("SELECT received_bytes, size_bytes, status FROM photo_uploads WHERE sha256 = $1",
-                                      digest)
-        assert row is not None and row["status"] == "receiving" and 0 < row["received_bytes"] < row["size_bytes"]
+            row = await conn.fetchrow(
+                "SELECT received_bytes, size_bytes, status FROM photo_uploads WHERE sha256 = $1",
+                digest,
+            )
+        assert (
+            row is not None
+            and row["status"] == "receiving"
+            and 0 < row["received_bytes"] < row["size_bytes"]
+        )
 
         proxy.restore()  # the network is back: the page resumes from the stored offset by itself
         await step(a, shots, "A share code after the network came back", "请对方加入")
@@ -89,7 +107,9 @@ async def test_a_cut_upload_resumes_and_a_disputed_rural_case_reaches_the_police
         async with aiohttp.ClientSession(live.url) as http:
             original = f"/v1/reports/{photos[0]['report_id']}/photos/{photos[0]['id']}/original"
             r = await http.get(original, headers=police)
-            assert r.status == 200 and hashlib.sha256(await r.read()).hexdigest() == digest  # untouched
+            assert (
+                r.status == 200 and hashlib.sha256(await r.read()).hexdigest() == digest
+            )  # untouched
 
         # B joins from the link, and reloads the page in the middle of giving their account.
         await b.goto(f"/join?code={code}")
@@ -105,7 +125,9 @@ async def test_a_cut_upload_resumes_and_a_disputed_rural_case_reaches_the_police
         await b.wait_for_function(f"(document.documentElement.dataset.savedAt || '') !== {saved!r}")
         await b.reload()
         await step(b, shots, "B after reload", "事故经过")
-        await expect(b.get_by_role("group", name="事故发生在哪里？").get_by_label("路段上（不在路口）")).to_be_checked()
+        await expect(
+            b.get_by_role("group", name="事故发生在哪里？").get_by_label("路段上（不在路口）")
+        ).to_be_checked()
         await facts(b, shots, "B", B_WAS_STOPPED)
         await facts(a, shots, "A", A_REAR_ENDS)
         await step(b, shots, "B proposal", "责任建议")

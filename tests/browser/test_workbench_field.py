@@ -14,7 +14,9 @@ from tests.browser.workbench import Http, enrol_existing, sign_in, transferred
 from tests.integration.assessment_setup import ctx_of, settled, two_vehicles
 
 
-async def test_an_adjuster_accepts_arrives_and_records_with_photos_on_a_phone(new_context, live, shots):
+async def test_an_adjuster_accepts_arrives_and_records_with_photos_on_a_phone(
+    new_context, live, shots
+):
     async with aiohttp.ClientSession(base_url=live.url) as session:
         http = Http(live, session)
         report_id = await two_vehicles(http, live.settings)
@@ -22,7 +24,9 @@ async def test_an_adjuster_accepts_arrives_and_records_with_photos_on_a_phone(ne
     pool = live.app[SERVICES].pool
     task = await pool.fetchrow(
         """SELECT t.id, s.username FROM assessment_tasks t JOIN assessors a ON a.id = t.assignee_id
-           JOIN staff s ON s.id = a.staff_id WHERE t.report_id = $1::uuid AND t.vehicle_label = 'A'""", report_id)
+           JOIN staff s ON s.id = a.staff_id WHERE t.report_id = $1::uuid AND t.vehicle_label = 'A'""",
+        report_id,
+    )
     adjuster = await enrol_existing(live, task["username"])
     context = await new_context("phone")
     page = await context.new_page()
@@ -36,7 +40,10 @@ async def test_an_adjuster_accepts_arrives_and_records_with_photos_on_a_phone(ne
     await expect(page.locator("#map svg a")).to_have_count(1)  # the open task, a link on the map
     await page.wait_for_load_state("networkidle")
     later = await transferred(page)
-    assert first <= 150_000 and later <= 50_000, (first, later)  # WEB.md's budgets: first page, later pages
+    assert first <= 150_000 and later <= 50_000, (
+        first,
+        later,
+    )  # WEB.md's budgets: first page, later pages
     await shots(page, "tasks and map")
     await accessible(page)
     width = await page.evaluate("document.documentElement.scrollWidth")
@@ -48,13 +55,18 @@ async def test_an_adjuster_accepts_arrives_and_records_with_photos_on_a_phone(ne
     await accessible(page)
     await page.get_by_role("button", name="接受任务").click()
     await expect(page.locator("#status")).to_contain_text("已接受")
-    await expect(page.get_by_role("link", name="1380")).to_be_visible()  # the driver's phone, now the task is ours
+    await expect(
+        page.get_by_role("link", name="1380")
+    ).to_be_visible()  # the driver's phone, now the task is ours
     await page.get_by_role("button", name="我已到达现场").click()
     await expect(page.locator("#status")).to_contain_text("已到达现场")
 
-    await page.locator("#camera").set_input_files([
-        {"name": "front.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg(shade=30)},
-        {"name": "rear.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg(shade=120)}])
+    await page.locator("#camera").set_input_files(
+        [
+            {"name": "front.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg(shade=30)},
+            {"name": "rear.jpg", "mimeType": "image/jpeg", "buffer": phone_jpeg(shade=120)},
+        ]
+    )
     await expect(page.locator("#shots img")).to_have_count(2)
     await page.get_by_label("现场情况").fill("后保险杠凹陷，尾灯破裂")
     await page.get_by_label("部位").fill("后保险杠")
@@ -70,6 +82,9 @@ async def test_an_adjuster_accepts_arrives_and_records_with_photos_on_a_phone(ne
     assert response is not None and response.status == 403
     await expect(page.get_by_role("heading", name="无权查看此页面")).to_be_visible()
     await expect(page.get_by_role("navigation")).not_to_contain_text("审核队列")
-    record = await pool.fetchrow("SELECT total_fen, cardinality(photo_ids) AS photos FROM onscene_records"
-                                 " WHERE task_id = $1::uuid", task["id"])
+    record = await pool.fetchrow(
+        "SELECT total_fen, cardinality(photo_ids) AS photos FROM onscene_records"
+        " WHERE task_id = $1::uuid",
+        task["id"],
+    )
     assert (record["total_fen"], record["photos"]) == (85050, 2)

@@ -27,15 +27,21 @@ async def _tab_to(page, test: str, limit: int = 80) -> None:
     """Press Tab until the focused element satisfies `test` (a JS expression over `el`)."""
     for _ in range(limit):
         await page.keyboard.press("Tab")
-        if await page.evaluate(f"(() => {{ const el = document.activeElement; return !!({test}); }})()"):
+        if await page.evaluate(
+            f"(() => {{ const el = document.activeElement; return !!({test}); }})()"
+        ):
             return
     raise AssertionError(f"Tab never reached {test}")
 
 
-async def test_a_reviewer_decides_a_disputed_case_from_the_keyboard_and_the_parties_see_it(new_context, live, shots):
+async def test_a_reviewer_decides_a_disputed_case_from_the_keyboard_and_the_parties_see_it(
+    new_context, live, shots
+):
     case = await _disputed_case(live)
     reviewer = await member(live, "police", jurisdiction=FIXTURE_ZONES)
-    other = await member(live, "police", jurisdiction=["zj-330922"])  # 嵊泗县 only; the case is in 上城区
+    other = await member(
+        live, "police", jurisdiction=["zj-330922"]
+    )  # 嵊泗县 only; the case is in 上城区
 
     # A reviewer of another jurisdiction: an empty queue, and the case's own address shows nothing of it.
     _, page = await signed_in_page(new_context, live, other, then="/staff/reviews")
@@ -56,7 +62,9 @@ async def test_a_reviewer_decides_a_disputed_case_from_the_keyboard_and_the_part
     await page.get_by_label("用户名").fill(reviewer.username)
     await page.get_by_label("密码").fill(reviewer.password)
     await page.get_by_role("button", name="登录").click()
-    await expect(page.get_by_role("alert")).to_contain_text("动态口令")  # police need the second factor
+    await expect(page.get_by_role("alert")).to_contain_text(
+        "动态口令"
+    )  # police need the second factor
     await page.get_by_label("密码").fill(reviewer.password)
     await page.get_by_label("动态口令").fill(reviewer.code())
     await page.get_by_role("button", name="登录").click()
@@ -87,7 +95,9 @@ async def test_a_reviewer_decides_a_disputed_case_from_the_keyboard_and_the_part
     await page.keyboard.press("ArrowDown")
     await page.keyboard.press("ArrowDown")  # full → major → equal → minor
     await _tab_to(page, "el.type === 'submit'")
-    await page.keyboard.press("Enter")  # nothing chosen from the articles yet: said in words, focus there
+    await page.keyboard.press(
+        "Enter"
+    )  # nothing chosen from the articles yet: said in words, focus there
     await expect(page.locator("#determination-result")).to_contain_text("请至少选择一条依据条款")
     assert await page.evaluate("document.activeElement.name") == "article"
     await page.keyboard.press("Space")
@@ -105,27 +115,38 @@ async def test_a_reviewer_decides_a_disputed_case_from_the_keyboard_and_the_part
         r = await http.get(f"/v1/reports/{case.report_id}/fault", headers=bearer(case.tokens["A"]))
         state = await r.json()
     assert state["status"] == "determined"
-    assert [(s["party"], s["share_percent"]) for s in state["determination"]["shares"]] == [("A", 70), ("B", 30)]
+    assert [(s["party"], s["share_percent"]) for s in state["determination"]["shares"]] == [
+        ("A", 70),
+        ("B", 30),
+    ]
     assert state["determination"]["reason"] == "A车未保持安全距离，B车无故急刹车。"
 
 
 async def _forgeries_are_refused(live, context, page, case) -> None:
     """The reviewer's own session cookie without the page's anti-forgery token, or from another site: refused,
     and nothing is written."""
-    body = {"shares": [{"party": "A", "liability": "full"}, {"party": "B", "liability": "none"}],
-            "reason": "追尾", "articles": ["道路交通安全法第四十三条"]}
+    body = {
+        "shares": [{"party": "A", "liability": "full"}, {"party": "B", "liability": "none"}],
+        "reason": "追尾",
+        "articles": ["道路交通安全法第四十三条"],
+    }
     forged = await page.evaluate(
         """async ([url, body]) => {
              const r = await fetch(url, {method: 'POST', credentials: 'same-origin',
                headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body)});
              return [r.status, await r.json()];
-           }""", [f"/v1/reports/{case.report_id}/fault/determinations", body])
+           }""",
+        [f"/v1/reports/{case.report_id}/fault/determinations", body],
+    )
     assert forged[0] == 403 and forged[1]["type"].endswith("csrf-token-invalid"), forged
     cookies = {c["name"]: c["value"] for c in await context.cookies()}
     async with aiohttp.ClientSession(base_url=live.url, cookies=cookies) as http:
         session = await (await http.get("/v1/staff/session")).json()
-        r = await http.post(f"/v1/reports/{case.report_id}/fault/determinations", json=body,
-                            headers={"X-CSRF-Token": session["csrf_token"], "Origin": "https://evil.example"})
+        r = await http.post(
+            f"/v1/reports/{case.report_id}/fault/determinations",
+            json=body,
+            headers={"X-CSRF-Token": session["csrf_token"], "Origin": "https://evil.example"},
+        )
         assert r.status == 403 and (await r.json())["type"].endswith("origin-refused")
         r = await http.get(f"/v1/reports/{case.report_id}/fault", headers=bearer(case.tokens["A"]))
         assert (await r.json())["status"] == "in_review"

@@ -50,20 +50,36 @@ async def _enrol(live: LiveService, token: str, username: str) -> Member:
         body: dict[str, Any] = {"token": token, "password": password}
         secret = info.get("totp_secret")
         if info.get("sets_totp"):
-            body["totp_code"] = pyotp.TOTP(secret).at(time.time())  # the sign-in then uses the next step's
+            body["totp_code"] = pyotp.TOTP(secret).at(
+                time.time()
+            )  # the sign-in then uses the next step's
         r = await http.post("/v1/staff/enrolment", json=body)
         assert r.status == 200, await r.text()
     return Member(username, password, secret if info.get("sets_totp") else None)
 
 
-async def member(live: LiveService, role: str, *, jurisdiction: list[str] | None = None,
-                 insurer: str | None = None, username: str | None = None) -> Member:
+async def member(
+    live: LiveService,
+    role: str,
+    *,
+    jurisdiction: list[str] | None = None,
+    insurer: str | None = None,
+    username: str | None = None,
+) -> Member:
     """A new person's account, as `kuaichu staff create` makes it, enrolled through its one-time link."""
     username = username or f"{role}-{secrets.token_hex(3)}"
     conn = await connect(live.settings.database_url)
     try:
-        token, _ = await create_person(conn, _keyring(live), username=username, role=role, name=None,
-                                       insurer=insurer, jurisdiction=jurisdiction, by="tests")
+        token, _ = await create_person(
+            conn,
+            _keyring(live),
+            username=username,
+            role=role,
+            name=None,
+            insurer=insurer,
+            jurisdiction=jurisdiction,
+            by="tests",
+        )
     finally:
         await conn.close()
     return await _enrol(live, token, username)
@@ -73,8 +89,15 @@ async def enrol_existing(live: LiveService, username: str) -> Member:
     """An account the reference data made (an adjuster, a coordinator): reset by an operator, then enrolled."""
     conn = await connect(live.settings.database_url)
     try:
-        done = await staff_accounts.reset(conn, _keyring(live), staff_accounts.policy_from(live.settings),
-                                          username=username, password=True, totp=False, actor=("system", "tests"))
+        done = await staff_accounts.reset(
+            conn,
+            _keyring(live),
+            staff_accounts.policy_from(live.settings),
+            username=username,
+            password=True,
+            totp=False,
+            actor=("system", "tests"),
+        )
     finally:
         await conn.close()
     return await _enrol(live, done["token"], username)
@@ -91,8 +114,9 @@ async def sign_in(page: Page, who: Member, *, then: str | None = None) -> None:
     await expect(page).not_to_have_url(re.compile(r"/staff/sign-in"))
 
 
-async def signed_in_page(new_context, live: LiveService, who: Member, kind: str = "desk",
-                         then: str | None = None) -> tuple[BrowserContext, Page]:
+async def signed_in_page(
+    new_context, live: LiveService, who: Member, kind: str = "desk", then: str | None = None
+) -> tuple[BrowserContext, Page]:
     context = await new_context(kind)
     page = await context.new_page()
     await sign_in(page, who, then=then)

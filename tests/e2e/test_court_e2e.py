@@ -43,7 +43,9 @@ class RawCourt:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         self.arrivals += 1
-        self.verifier.verify(raw, dict(request.headers))  # raises (500) on a bad signature: counted below
+        self.verifier.verify(
+            raw, dict(request.headers)
+        )  # raises (500) on a bad signature: counted below
         key = request.headers["Idempotency-Key"]
         roll = self.rng.random()
         if roll < 0.10:
@@ -81,8 +83,15 @@ def _port() -> int:
 
 
 async def _start(cmd: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(sys.executable, "-m", "kuaichu.cli", *cmd, env=env,
-                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "kuaichu.cli",
+        *cmd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> None:
@@ -95,7 +104,9 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
             await proc.wait()
 
 
-async def test_disputes_reach_a_failing_court_once_per_key_in_order_through_a_killed_worker(settings, tmp_path):
+async def test_disputes_reach_a_failing_court_once_per_key_in_order_through_a_killed_worker(
+    settings, tmp_path
+):
     court = RawCourt(settings.court_outbound_secret.get_secret_value())
     app = web.Application()
     app.router.add_post("/{tail:.*}", court.handle)
@@ -103,17 +114,27 @@ async def test_disputes_reach_a_failing_court_once_per_key_in_order_through_a_ki
     await runner.setup()
     court_port, port = _port(), _port()
     await web.TCPSite(runner, "127.0.0.1", court_port).start()
-    env = {**os.environ, "DATABASE_URL": settings.database_url, "KUAICHU_ENVIRONMENT": "test",
-           "KUAICHU_VAR_DIR": str(settings.var_dir), "KUAICHU_PORT": str(port),
-           "KUAICHU_COURT_URL": f"http://127.0.0.1:{court_port}", "KUAICHU_COURT_TIMEOUT_S": "1",
-           "KUAICHU_OUTBOX_BACKOFF_BASE_S": "0.05", "KUAICHU_OUTBOX_BACKOFF_MAX_S": "0.4",
-           "KUAICHU_OUTBOX_POLL_S": "0.05", "KUAICHU_OUTBOX_LEASE_S": "2", "KUAICHU_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "KUAICHU_ENVIRONMENT": "test",
+        "KUAICHU_VAR_DIR": str(settings.var_dir),
+        "KUAICHU_PORT": str(port),
+        "KUAICHU_COURT_URL": f"http://127.0.0.1:{court_port}",
+        "KUAICHU_COURT_TIMEOUT_S": "1",
+        "KUAICHU_OUTBOX_BACKOFF_BASE_S": "0.05",
+        "KUAICHU_OUTBOX_BACKOFF_MAX_S": "0.4",
+        "KUAICHU_OUTBOX_POLL_S": "0.05",
+        "KUAICHU_OUTBOX_LEASE_S": "2",
+        "KUAICHU_LOG_LEVEL": "WARNING",
+    }
     s = Settings(**{**settings.model_dump(), "port": port})
     worker_cmd = ["worker", "--topic", "court.case", "--topic", "court.update"]
     service, worker = await _start(["serve"], env), await _start(worker_cmd, env)
     db = await connect(settings.database_url)
     try:
         async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}") as http:
+
             async def up() -> bool:
                 try:
                     async with http.get("/healthz") as r:
@@ -123,26 +144,40 @@ async def test_disputes_reach_a_failing_court_once_per_key_in_order_through_a_ki
 
             assert await poll_until(up, limit_s=20, every_s=0.2), "the service did not start"
             cases = [await court_case(http, s) for _ in range(DISPUTES // 2)]
-            worker.send_signal(signal.SIGKILL)  # mid-run: some messages claimed, some sent, none marked
+            worker.send_signal(
+                signal.SIGKILL
+            )  # mid-run: some messages claimed, some sent, none marked
             await worker.wait()
             island = await court_case(http, s, location=dict(SHENGSI), address="嵊泗县菜园镇")
             worker = await _start(worker_cmd, env)
             cases += [await court_case(http, s) for _ in range(DISPUTES - DISPUTES // 2)]
         for case in cases:
             for n in range(UPDATES_EACH):
-                async with db.transaction():  # as colleagues' use cases queue them, in business transactions
-                    await queue_update(db, report_id=case.report_id, type="claim_status", key=f"t{n}",
-                                       data={"claim": n, "status": "decided"}, occurred_at=datetime.now(UTC))
+                async with (
+                    db.transaction()
+                ):  # as colleagues' use cases queue them, in business transactions
+                    await queue_update(
+                        db,
+                        report_id=case.report_id,
+                        type="claim_status",
+                        key=f"t{n}",
+                        data={"claim": n, "status": "decided"},
+                        occurred_at=datetime.now(UTC),
+                    )
 
         async def all_delivered() -> bool:
             pending = await db.fetchval(
                 """SELECT (SELECT count(*) FROM court_packages WHERE state <> 'delivered')
-                        + (SELECT count(*) FROM court_updates WHERE state <> 'delivered')""")
+                        + (SELECT count(*) FROM court_updates WHERE state <> 'delivered')"""
+            )
             return pending == 0
 
         assert await poll_until(all_delivered, limit_s=45, every_s=0.2), await db.fetch(
-            "SELECT package_id, state, problem FROM court_packages")
-        packages = [r["package_id"] for r in await db.fetch("SELECT package_id FROM court_packages")]
+            "SELECT package_id, state, problem FROM court_packages"
+        )
+        packages = [
+            r["package_id"] for r in await db.fetch("SELECT package_id FROM court_packages")
+        ]
     finally:
         await db.close()
         await _stop(worker)
@@ -154,4 +189,6 @@ async def test_disputes_reach_a_failing_court_once_per_key_in_order_through_a_ki
     assert len([k for k in court.processed if ".u" in k]) == DISPUTES * UPDATES_EACH
     assert court.violations == []
     assert all(island.report_id.encode() not in body for body in court.bodies)
-    assert court.arrivals > len(court.processed) and all(court.faults.values())  # the faults really happened
+    assert court.arrivals > len(court.processed) and all(
+        court.faults.values()
+    )  # the faults really happened

@@ -30,16 +30,25 @@ async def two_vehicles(client: Any, settings: Any, **overrides: Any) -> uuid.UUI
 
 
 def settled(report_id: uuid.UUID) -> dict[str, Any]:
-    return {"report_id": str(report_id), "outcome": "agreed", "version": 1,
-            "parties": [{"label": "A", "liability": "full", "share_percent": 100},
-                        {"label": "B", "liability": "none", "share_percent": 0}],
-            "mutual_self_compensation": {"A": False, "B": False}}
+    return {
+        "report_id": str(report_id),
+        "outcome": "agreed",
+        "version": 1,
+        "parties": [
+            {"label": "A", "liability": "full", "share_percent": 100},
+            {"label": "B", "liability": "none", "share_percent": 0},
+        ],
+        "mutual_self_compensation": {"A": False, "B": False},
+    }
 
 
 async def tasks(client: Any, report_id: uuid.UUID) -> dict[str, dict[str, Any]]:
     pool = client.server.app[SERVICES].pool
-    rows = await pool.fetch("SELECT vehicle_label, insurer_code, status, assignee_id, flags, zone_kind, excluded"
-                            " FROM assessment_tasks WHERE report_id = $1::uuid", report_id)
+    rows = await pool.fetch(
+        "SELECT vehicle_label, insurer_code, status, assignee_id, flags, zone_kind, excluded"
+        " FROM assessment_tasks WHERE report_id = $1::uuid",
+        report_id,
+    )
     return {r["vehicle_label"]: dict(r) for r in rows}
 
 
@@ -55,21 +64,31 @@ async def set_assessors(client: Any, sql: str, *args: Any) -> None:
 async def principal_of(client: Any, assessor_id: str) -> StaffPrincipal:
     row = await client.server.app[SERVICES].pool.fetchrow(
         "SELECT s.id, s.username, s.role, s.insurer_code FROM staff s JOIN assessors a ON a.staff_id = s.id"
-        " WHERE a.id = $1::text", assessor_id)
+        " WHERE a.id = $1::text",
+        assessor_id,
+    )
     return StaffPrincipal(row["id"], row["username"], row["role"], row["insurer_code"])
 
 
 async def token_of(client: Any, settings: Any, username: str) -> dict[str, str]:
     """What `kuaichu staff rotate-token USERNAME` does: a fresh token for a loaded account."""
     token = new_token(STAFF_PREFIX)
-    await set_assessors(client, "UPDATE staff SET token_hash = $2::bytea WHERE username = $1::text", username,
-                        keyring_of(settings).token_hash(token))
+    await set_assessors(
+        client,
+        "UPDATE staff SET token_hash = $2::bytea WHERE username = $1::text",
+        username,
+        keyring_of(settings).token_hash(token),
+    )
     return bearer(token)
 
 
 async def insurer_events(client: Any, report_id: uuid.UUID) -> list[tuple[str, str]]:
     rows = await client.server.app[SERVICES].pool.fetch(
         "SELECT payload FROM outbox WHERE topic = 'insurer.webhook' AND report_id = $1::uuid ORDER BY created_at",
-        report_id)
-    return [(r["payload"]["insurer_code"], r["payload"]["event_type"]) for r in rows
-            if r["payload"]["event_type"].startswith("assessment.")]
+        report_id,
+    )
+    return [
+        (r["payload"]["insurer_code"], r["payload"]["event_type"])
+        for r in rows
+        if r["payload"]["event_type"].startswith("assessment.")
+    ]

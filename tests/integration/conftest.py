@@ -13,10 +13,14 @@ async def admin_token(settings: Settings) -> dict[str, str]:
     from kernel.crypto import Keyring
     from kuaichu.commands.staff import create_staff
 
-    keyring = Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
+    keyring = Keyring.from_settings(
+        settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value()
+    )
     conn = await connect(settings.database_url)
     try:
-        token = await create_staff(conn, keyring, username="ops", role="admin", name=None, insurer=None)
+        token = await create_staff(
+            conn, keyring, username="ops", role="admin", name=None, insurer=None
+        )
     finally:
         await conn.close()
     return {"Authorization": f"Bearer {token}"}

@@ -22,8 +22,12 @@ EVENT_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 async def point_insurer(dsn: str, url: str, secrets: list[dict], code: str = "PICC") -> None:
     conn = await connect(dsn)
     try:
-        await conn.execute("UPDATE insurers SET webhook_url = $2::text, webhook_secrets = $3::jsonb WHERE code = $1",
-                           code, url, secrets)
+        await conn.execute(
+            "UPDATE insurers SET webhook_url = $2::text, webhook_secrets = $3::jsonb WHERE code = $1",
+            code,
+            url,
+            secrets,
+        )
     finally:
         await conn.close()
 
@@ -35,10 +39,21 @@ async def enqueue_disputes(dsn: str, n: int, code: str = "PICC") -> list[uuid.UU
         for i in range(n):
             async with conn.transaction():
                 rid = uuid.uuid4()
-                ids.append(await enqueue_insurer_event(
-                    conn, insurer_code=code, event_type="report.disputed", occurred_at=EVENT_AT, report_id=rid,
-                    data={"report_id": str(rid), "party_label": "B", "reason": f"不同意责任划分 {i}"},
-                    dedupe_key=f"dispute:{rid}"))
+                ids.append(
+                    await enqueue_insurer_event(
+                        conn,
+                        insurer_code=code,
+                        event_type="report.disputed",
+                        occurred_at=EVENT_AT,
+                        report_id=rid,
+                        data={
+                            "report_id": str(rid),
+                            "party_label": "B",
+                            "reason": f"不同意责任划分 {i}",
+                        },
+                        dedupe_key=f"dispute:{rid}",
+                    )
+                )
     finally:
         await conn.close()
     return ids
@@ -47,8 +62,12 @@ async def enqueue_disputes(dsn: str, n: int, code: str = "PICC") -> list[uuid.UU
 async def rows(dsn: str) -> list[dict]:
     conn = await connect(dsn)
     try:
-        return [dict(r) for r in await conn.fetch(
-            "SELECT id, status, attempts, last_status, last_error, next_attempt_at FROM outbox ORDER BY created_at")]
+        return [
+            dict(r)
+            for r in await conn.fetch(
+                "SELECT id, status, attempts, last_status, last_error, next_attempt_at FROM outbox ORDER BY created_at"
+            )
+        ]
     finally:
         await conn.close()
 
@@ -58,8 +77,10 @@ async def run_workers(settings: Settings, until, n_workers: int = 1, limit_s: fl
     stop = asyncio.Event()
     try:
         async with services_for(settings, pool) as services:
-            tasks = [asyncio.create_task(Worker(services, handlers(), name=f"w{i}").run(stop))
-                     for i in range(n_workers)]
+            tasks = [
+                asyncio.create_task(Worker(services, handlers(), name=f"w{i}").run(stop))
+                for i in range(n_workers)
+            ]
             await poll_until(until, limit_s=limit_s)
             stop.set()
             await asyncio.gather(*tasks)
@@ -70,4 +91,5 @@ async def run_workers(settings: Settings, until, n_workers: int = 1, limit_s: fl
 def all_in(dsn: str, status: str, n: int):
     async def check() -> bool:
         return Counter(r["status"] for r in await rows(dsn))[status] == n
+
     return check

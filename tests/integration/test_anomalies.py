@@ -20,11 +20,16 @@ from tests.api.flows import bearer, create_report
 def scene(seed: int, size: tuple[int, int] = (1280, 960)) -> Image.Image:
     """A photo-like picture: smooth light, a few objects, sensor noise (seeded)."""
     r = np.random.default_rng(seed)
-    im = Image.fromarray(r.integers(0, 255, (4, 5, 3), dtype=np.uint8)).resize(size, Image.Resampling.BICUBIC)
+    im = Image.fromarray(r.integers(0, 255, (4, 5, 3), dtype=np.uint8)).resize(
+        size, Image.Resampling.BICUBIC
+    )
     draw = ImageDraw.Draw(im)
     for _ in range(8):
         x, y = int(r.integers(0, size[0])), int(r.integers(0, size[1]))
-        w, h = int(r.integers(size[0] // 16, size[0] // 2)), int(r.integers(size[1] // 16, size[1] // 2))
+        w, h = (
+            int(r.integers(size[0] // 16, size[0] // 2)),
+            int(r.integers(size[1] // 16, size[1] // 2)),
+        )
         draw.rectangle((x, y, x + w, y + h), fill=tuple(int(c) for c in r.integers(0, 255, 3)))
     noise = Image.fromarray(r.integers(0, 60, (size[1], size[0], 3), dtype=np.uint8))
     return Image.blend(im.filter(ImageFilter.GaussianBlur(3)), noise, 0.2)
@@ -42,8 +47,14 @@ def altered(im: Image.Image, how: str, rng: np.random.Generator) -> Image.Image:
     if how == "half size":
         return im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS)
     left, top, right, bottom = rng.uniform(0, 0.05, 4)  # up to 5 % off each side
-    return im.crop((int(im.width * left), int(im.height * top), im.width - int(im.width * right),
-                    im.height - int(im.height * bottom)))
+    return im.crop(
+        (
+            int(im.width * left),
+            int(im.height * top),
+            im.width - int(im.width * right),
+            im.height - int(im.height * bottom),
+        )
+    )
 
 
 async def test_copies_are_found_and_a_thousand_unrelated_photos_are_not(settings):
@@ -51,12 +62,16 @@ async def test_copies_are_found_and_a_thousand_unrelated_photos_are_not(settings
     policy = SimilarityPolicy(settings.anomaly_phash_max_bits, settings.anomaly_dhash_max_bits)
     conn = await connect(settings.database_url)
     try:
-        unrelated = await asyncio.to_thread(lambda: [variant_hashes(scene(10_000 + i, (160, 120)))
-                                                     for i in range(1000)])
+        unrelated = await asyncio.to_thread(
+            lambda: [variant_hashes(scene(10_000 + i, (160, 120))) for i in range(1000)]
+        )
         for i, variants in enumerate(unrelated):
             await store_hashes(conn, sha256=f"unrelated-{i}", variants=variants)
-        false = [i for i in range(1000)
-                 if await near_duplicates(conn, sha256=f"unrelated-{i}", policy=policy)]
+        false = [
+            i
+            for i in range(1000)
+            if await near_duplicates(conn, sha256=f"unrelated-{i}", policy=policy)
+        ]
         assert false == []
         missed = []
         for s in range(10):
@@ -64,8 +79,12 @@ async def test_copies_are_found_and_a_thousand_unrelated_photos_are_not(settings
             await store_hashes(conn, sha256=f"original-{s}", variants=variant_hashes(original))
             for how in ("quality 70", "half size", "cropped"):
                 key = f"copy-{s}-{how}"
-                await store_hashes(conn, sha256=key, variants=variant_hashes(altered(original, how, rng)))
-                found = {r["sha256"] for r in await near_duplicates(conn, sha256=key, policy=policy)}
+                await store_hashes(
+                    conn, sha256=key, variants=variant_hashes(altered(original, how, rng))
+                )
+                found = {
+                    r["sha256"] for r in await near_duplicates(conn, sha256=key, policy=policy)
+                }
                 if f"original-{s}" not in found:
                     missed.append(key)
                 assert not any(f.startswith("unrelated-") for f in found)
@@ -75,17 +94,25 @@ async def test_copies_are_found_and_a_thousand_unrelated_photos_are_not(settings
 
 
 @pytest.mark.timeout(240)
-async def test_a_photo_reused_in_another_report_is_flagged_on_both_for_police_with_its_evidence(client, settings):
+async def test_a_photo_reused_in_another_report_is_flagged_on_both_for_police_with_its_evidence(
+    client, settings
+):
     original = scene(7)
     first = await create_report(client, settings.var_dir)
     second = await create_report(client, settings.var_dir)
     r = await upload(client, first["report"]["id"], first["party_token"], "scene", jpeg(original))
     assert r.status == 201, await r.text()
-    copy = altered(altered(original, "cropped", np.random.default_rng(1)), "half size", np.random.default_rng(1))
+    copy = altered(
+        altered(original, "cropped", np.random.default_rng(1)),
+        "half size",
+        np.random.default_rng(1),
+    )
     r = await upload(client, second["report"]["id"], second["party_token"], "scene", jpeg(copy, 70))
     assert r.status == 201, await r.text()
     unrelated = await create_report(client, settings.var_dir)
-    r = await upload(client, unrelated["report"]["id"], unrelated["party_token"], "scene", jpeg(scene(8)))
+    r = await upload(
+        client, unrelated["report"]["id"], unrelated["party_token"], "scene", jpeg(scene(8))
+    )
     assert r.status == 201
     await run_worker(client, lambda: outbox_done(client), limit_s=120)
 

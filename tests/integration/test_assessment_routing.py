@@ -27,10 +27,20 @@ async def test_urban_vehicles_go_to_their_own_insurers_nearest_adjuster_once(cli
     ctx = ctx_of(client)
     created = await on_report_settled(ctx, payload=settled(report_id))
     assert len(created) == 2
-    assert await on_report_settled(ctx, payload=settled(report_id)) == []  # redelivered: nothing new
+    assert (
+        await on_report_settled(ctx, payload=settled(report_id)) == []
+    )  # redelivered: nothing new
     t = await tasks(client, report_id)
-    assert (t["A"]["insurer_code"], t["A"]["status"], t["A"]["assignee_id"]) == ("PICC", "offered", "adj-picc-1")
-    assert (t["B"]["insurer_code"], t["B"]["status"], t["B"]["assignee_id"]) == ("CPIC", "offered", "adj-cpic-1")
+    assert (t["A"]["insurer_code"], t["A"]["status"], t["A"]["assignee_id"]) == (
+        "PICC",
+        "offered",
+        "adj-picc-1",
+    )
+    assert (t["B"]["insurer_code"], t["B"]["status"], t["B"]["assignee_id"]) == (
+        "CPIC",
+        "offered",
+        "adj-cpic-1",
+    )
     assert (await load(client))["adj-picc-1"] == 1
     events = await insurer_events(client, report_id)
     assert sorted(events) == [("CPIC", "assessment.requested"), ("PICC", "assessment.requested")]
@@ -42,11 +52,19 @@ async def test_a_rural_vehicle_goes_to_the_nearest_coordinator_serving_the_zone(
     t = await tasks(client, report_id)
     # Whatever the vehicle's insurer, the nearer coordinator of 桐庐县 (capacity 2) takes both.
     assert t["A"]["assignee_id"] == t["B"]["assignee_id"] == "coord-tonglu-1"
-    assert t["A"]["zone_kind"] == "rural" and (t["A"]["insurer_code"], t["B"]["insurer_code"]) == ("PICC", "CPIC")
+    assert t["A"]["zone_kind"] == "rural" and (t["A"]["insurer_code"], t["B"]["insurer_code"]) == (
+        "PICC",
+        "CPIC",
+    )
 
 
-async def test_a_near_boundary_scene_is_flagged_on_the_task_and_shown_to_operators(client, settings):
-    near_edge = {"lat": 30.319792, "lon": 120.201298}  # inside 上城区, 76 m from 拱墅区 (tests/unit/test_geo_zones)
+async def test_a_near_boundary_scene_is_flagged_on_the_task_and_shown_to_operators(
+    client, settings
+):
+    near_edge = {
+        "lat": 30.319792,
+        "lon": 120.201298,
+    }  # inside 上城区, 76 m from 拱墅区 (tests/unit/test_geo_zones)
     report_id = await two_vehicles(client, settings, location=near_edge, address="边界")
     await on_report_settled(ctx_of(client), payload=settled(report_id))
     t = await tasks(client, report_id)
@@ -55,7 +73,9 @@ async def test_a_near_boundary_scene_is_flagged_on_the_task_and_shown_to_operato
     assert {f["vehicle_label"] for f in q["flagged"] if f["report_id"] == report_id} == {"A", "B"}
 
 
-async def test_nobody_free_queues_the_task_and_it_is_offered_as_soon_as_a_slot_frees(client, settings):
+async def test_nobody_free_queues_the_task_and_it_is_offered_as_soon_as_a_slot_frees(
+    client, settings
+):
     await set_assessors(client, "UPDATE assessors SET capacity = 1 WHERE kind = 'adjuster'")
     await set_assessors(client, "UPDATE assessors SET active = false WHERE id = 'adj-picc-2'")
     first = await two_vehicles(client, settings)
@@ -68,7 +88,9 @@ async def test_nobody_free_queues_the_task_and_it_is_offered_as_soon_as_a_slot_f
     q = await assessment_staff.queue(ctx)
     assert [x["vehicle_label"] for x in q["queued"]] == ["A"]
     picc1 = await principal_of(client, "adj-picc-1")
-    await assessment_staff.decline(ctx, who=picc1, task_id=(await _task_id(client, first, "A")), reason="车坏了")
+    await assessment_staff.decline(
+        ctx, who=picc1, task_id=(await _task_id(client, first, "A")), reason="车坏了"
+    )
     assert (await tasks(client, first))["A"]["status"] == "queued"  # nobody else free for PICC
     # picc-1's freed slot went straight to the oldest queued task it may take: the second report's A.
     assert (await tasks(client, second))["A"]["assignee_id"] == "adj-picc-1"
@@ -80,8 +102,9 @@ async def test_a_decline_goes_to_the_next_nearest_candidate(client, settings):
     ctx = ctx_of(client)
     await on_report_settled(ctx, payload=settled(report_id))
     task_id = await _task_id(client, report_id, "A")
-    view = await assessment_staff.decline(ctx, who=await principal_of(client, "adj-picc-1"), task_id=task_id,
-                                          reason="不在附近")
+    view = await assessment_staff.decline(
+        ctx, who=await principal_of(client, "adj-picc-1"), task_id=task_id, reason="不在附近"
+    )
     assert (view["status"], view["assignee_id"]) == ("offered", "adj-picc-2")
     assert [o["outcome"] for o in view["offers"]] == ["declined", "pending"]
     assert (await load(client))["adj-picc-1"] == 0
@@ -114,4 +137,7 @@ async def test_concurrent_routing_never_exceeds_any_capacity(client, settings):
 
 async def _task_id(client: Any, report_id: uuid.UUID, label: str) -> uuid.UUID:
     return await client.server.app[SERVICES].pool.fetchval(
-        "SELECT id FROM assessment_tasks WHERE report_id = $1::uuid AND vehicle_label = $2::text", report_id, label)
+        "SELECT id FROM assessment_tasks WHERE report_id = $1::uuid AND vehicle_label = $2::text",
+        report_id,
+        label,
+    )

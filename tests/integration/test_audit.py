@@ -40,31 +40,41 @@ async def test_every_step_of_a_report_leaves_an_audit_event_with_its_actor(clien
     assert r.status == 200
     events = (await r.json())["events"]
     seen = Counter((e["entity"], e["action"], e["actor_kind"]) for e in events)
-    assert seen >= Counter({
-        ("report", "created", "party"): 1,
-        ("share_code", "issued", "party"): 1,
-        ("party", "joined", "party"): 2,
-        ("consent", "given", "party"): 2,
-        ("photo", "uploaded", "party"): 3,
-        ("report", "evidence_submitted", "party"): 1,
-        ("photo", "derivatives_ready", "system"): 3,
-        ("message", "delivered", "system"): 4,  # the invitation and three derivative jobs
-        ("report", "facts_complete", "party"): 1,
-    })
+    assert seen >= Counter(
+        {
+            ("report", "created", "party"): 1,
+            ("share_code", "issued", "party"): 1,
+            ("party", "joined", "party"): 2,
+            ("consent", "given", "party"): 2,
+            ("photo", "uploaded", "party"): 3,
+            ("report", "evidence_submitted", "party"): 1,
+            ("photo", "derivatives_ready", "system"): 3,
+            ("message", "delivered", "system"): 4,  # the invitation and three derivative jobs
+            ("report", "facts_complete", "party"): 1,
+        }
+    )
     queued = {e["entity_id"] for e in events if (e["entity"], e["action"]) == ("message", "queued")}
-    delivered = {e["entity_id"] for e in events if (e["entity"], e["action"]) == ("message", "delivered")}
+    delivered = {
+        e["entity_id"] for e in events if (e["entity"], e["action"]) == ("message", "delivered")
+    }
     assert len(queued) == 5 and queued == delivered
 
     by_action = {(e["entity"], e["action"]): e for e in events}
     assert by_action[("report", "created")]["actor_id"] == flow["a_party"]
     assert by_action[("report", "facts_complete")]["actor_id"] == flow["b_party"]
     assert by_action[("report", "evidence_submitted")]["changes"]["status"] == {
-        "before": "draft", "after": "awaiting_parties"}
+        "before": "draft",
+        "after": "awaiting_parties",
+    }
     assert by_action[("report", "facts_complete")]["changes"]["status"] == {
-        "before": "awaiting_parties", "after": "facts_complete"}
+        "before": "awaiting_parties",
+        "after": "facts_complete",
+    }
     joined = [e for e in events if (e["entity"], e["action"]) == ("party", "joined")]
     assert {e["changes"]["label"]["after"] for e in joined} == {"A", "B"}
-    assert [e["id"] for e in events] == sorted(e["id"] for e in events)  # in the order things happened
+    assert [e["id"] for e in events] == sorted(
+        e["id"] for e in events
+    )  # in the order things happened
 
 
 async def test_admins_read_the_audit_trail_too(client, settings):
@@ -72,14 +82,22 @@ async def test_admins_read_the_audit_trail_too(client, settings):
     admin = await staff_token(settings, "admin")
     r = await client.get(f"/v1/reports/{a['report']['id']}/audit", headers=bearer(admin))
     assert r.status == 200
-    assert {e["action"] for e in (await r.json())["events"]} >= {"created", "joined", "given", "issued"}
+    assert {e["action"] for e in (await r.json())["events"]} >= {
+        "created",
+        "joined",
+        "given",
+        "issued",
+    }
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_events SET action = 'nothing_happened'",
-    "DELETE FROM audit_events",
-    "TRUNCATE audit_events",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET action = 'nothing_happened'",
+        "DELETE FROM audit_events",
+        "TRUNCATE audit_events",
+    ],
+)
 async def test_the_application_cannot_rewrite_or_erase_the_audit_trail(client, settings, statement):
     await create_report(client, settings.var_dir)
     conn = await connect(settings.database_url)
@@ -91,7 +109,8 @@ async def test_the_application_cannot_rewrite_or_erase_the_audit_trail(client, s
         assert await conn.fetch("SELECT id, action FROM audit_events ORDER BY id") == before
         await conn.execute(  # appending stays allowed
             """INSERT INTO audit_events (entity, entity_id, action, actor_kind)
-               VALUES ('test', 'x', 'noted', 'system')""")
+               VALUES ('test', 'x', 'noted', 'system')"""
+        )
     finally:
         await conn.close()
 

@@ -29,8 +29,11 @@ def events(rx: Receiver, event_type: str) -> list[dict]:
 
 
 async def lines(settings) -> dict[str, dict]:
-    rows = await sql(settings, "SELECT l.id, l.insurer_code, l.received_at, l.received_via, c.label "
-                               "FROM claim_lines l JOIN claims c ON c.id = l.claim_id")
+    rows = await sql(
+        settings,
+        "SELECT l.id, l.insurer_code, l.received_at, l.received_via, c.label "
+        "FROM claim_lines l JOIN claims c ON c.id = l.claim_id",
+    )
     return {r["insurer_code"]: dict(r) for r in rows}
 
 
@@ -39,7 +42,8 @@ async def idle(settings) -> bool:
 
 
 async def test_the_first_of_delivery_and_read_is_the_receipt_and_claim_received_arrives_once(
-        client, settings, aiohttp_server):
+    client, settings, aiohttp_server
+):
     rx = await receivers(settings, aiohttp_server)
     # A 100 % / B 0 %: PICC (A's insurer) has a line on B's claim, CPIC (B's, no-fault limit) one on A's.
     _, auth, claims, _ = await opened_case(client, settings, {"A": 100, "B": 0})
@@ -59,14 +63,23 @@ async def test_the_first_of_delivery_and_read_is_the_receipt_and_claim_received_
     # PICC's receipt is the delivery of its claim.opened for B's claim (2xx)
     assert (now["PICC"]["label"], now["PICC"]["received_via"]) == ("B", "webhook")
     [opened_b] = [e for e in events(rx["PICC"], "claim.opened") if e["vehicle_label"] == "B"]
-    assert opened_b["line"]["line_id"] == str(now["PICC"]["id"]) and opened_b["role"] == "liable_party_insurer"
+    assert (
+        opened_b["line"]["line_id"] == str(now["PICC"]["id"])
+        and opened_b["role"] == "liable_party_insurer"
+    )
     [received] = events(rx["PICC"], "claim.received")
     calendar = await _calendar(settings)
     at = now["PICC"]["received_at"]
     assert {k: received[k] for k in ("claim_id", "line_id", "insurer_code", "received_via")} == {
-        "claim_id": claims["B"], "line_id": str(now["PICC"]["id"]), "insurer_code": "PICC", "received_via": "webhook"}
+        "claim_id": claims["B"],
+        "line_id": str(now["PICC"]["id"]),
+        "insurer_code": "PICC",
+        "received_via": "webhook",
+    }
     assert datetime.fromisoformat(received["received_at"]) == at
-    assert datetime.fromisoformat(received["documents_due_at"]) == calendar.due(at, 1).at  # next day's 24:00
+    assert (
+        datetime.fromisoformat(received["documents_due_at"]) == calendar.due(at, 1).at
+    )  # next day's 24:00
     assert received["documents_due_provisional"] is False
     # CPIC's claim.opened was delivered after its read: the read stays the receipt, announced once
     [cpic_received] = events(rx["CPIC"], "claim.received")
@@ -80,15 +93,23 @@ async def test_the_first_of_delivery_and_read_is_the_receipt_and_claim_received_
     await run_workers(settings, lambda: asyncio.sleep(0.3, result=True))
     assert [len(events(x, "claim.received")) for x in rx.values()] == [1, 1]
     # the announcement follows the claim's opening at each insurer (one ordering key per claim)
-    types = [a.event["type"] for a in rx["PICC"].arrivals if a.event["data"].get("claim_id") == claims["B"]]
+    types = [
+        a.event["type"]
+        for a in rx["PICC"].arrivals
+        if a.event["data"].get("claim_id") == claims["B"]
+    ]
     assert types.index("claim.opened") < types.index("claim.received")
 
 
 async def test_the_documents_clock_does_not_run_while_the_endpoint_is_disabled_and_the_claim_unread(
-        client, settings, aiohttp_server):
+    client, settings, aiohttp_server
+):
     rx = await receivers(settings, aiohttp_server)
-    await sql(settings, "UPDATE insurers SET webhook_disabled_at = now(), webhook_disabled_reason = 'HTTP 410' "
-                        "WHERE code = 'PICC'")
+    await sql(
+        settings,
+        "UPDATE insurers SET webhook_disabled_at = now(), webhook_disabled_reason = 'HTTP 410' "
+        "WHERE code = 'PICC'",
+    )
     _, auth, claims, drivers = await opened_case(client, settings, {"A": 100, "B": 0})
     await run_workers(settings, lambda: _received_by(settings, "CPIC"), limit_s=30)
     assert events(rx["PICC"], "claim.opened") == []  # nothing leaves for a disabled endpoint
@@ -98,18 +119,25 @@ async def test_the_documents_clock_does_not_run_while_the_endpoint_is_disabled_a
     [mine] = await _driver_view(client, settings, drivers["B"])
     [picc_line] = mine["lines"]
     assert (picc_line["insurer_code"], picc_line["waiting"], picc_line["deadlines"]) == (
-        "PICC", "endpoint_disabled", [])
+        "PICC",
+        "endpoint_disabled",
+        [],
+    )
     # a month on, only the line whose insurer received is late
     conn = await connect(settings.database_url)
     try:
-        late = await overdue_list(conn, insurer_code=None, limit=10, now=datetime.now(UTC) + timedelta(days=30))
+        late = await overdue_list(
+            conn, insurer_code=None, limit=10, now=datetime.now(UTC) + timedelta(days=30)
+        )
     finally:
         await conn.close()
     assert [(c["label"], c["line"]["insurer_code"]) for c in late] == [("A", "CPIC")]
     # PICC reads the claim through the API: received now, its one day runs from this read
     r = await client.get(f"/v1/insurer/claims/{claims['B']}", headers=auth["PICC"])
     line = (await r.json())["line"]
-    assert line["received_via"] == "api_read" and [d["state"] for d in line["deadlines"]] == ["open"]
+    assert line["received_via"] == "api_read" and [d["state"] for d in line["deadlines"]] == [
+        "open"
+    ]
     # re-enabled, the endpoint gets claim.opened, then claim.received once, carrying the read as the receipt
     r = await client.post("/v1/admin/insurers/PICC/webhook/enable", headers=auth["admin"])
     assert r.status == 200
@@ -140,4 +168,3 @@ async def _calendar(settings):
         return await repo.holiday_calendar(conn)
     finally:
         await conn.close()
-

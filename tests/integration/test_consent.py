@@ -16,9 +16,14 @@ async def _dispute_event(dsn: str, report_id: str) -> uuid.UUID:
     try:
         async with conn.transaction():
             return await enqueue_insurer_event(
-                conn, insurer_code="PICC", event_type="report.disputed", occurred_at=EVENT_AT,
-                report_id=uuid.UUID(report_id), data={"report_id": report_id, "party_label": "A", "reason": "不同意"},
-                dedupe_key=f"dispute:{report_id}")
+                conn,
+                insurer_code="PICC",
+                event_type="report.disputed",
+                occurred_at=EVENT_AT,
+                report_id=uuid.UUID(report_id),
+                data={"report_id": report_id, "party_label": "A", "reason": "不同意"},
+                dedupe_key=f"dispute:{report_id}",
+            )
     finally:
         await conn.close()
 
@@ -38,7 +43,9 @@ async def test_a_case_without_sharing_consent_is_held_back_until_the_party_conse
     assert row["status"] == "parked" and "consent" in row["last_error"]
     assert rx.arrivals == []  # nothing left the service
 
-    r = await client.post(f"/v1/reports/{report_id}/consent", json=CONSENT, headers=bearer(a["party_token"]))
+    r = await client.post(
+        f"/v1/reports/{report_id}/consent", json=CONSENT, headers=bearer(a["party_token"])
+    )
     assert r.status == 200
     assert (await r.json()) == {"sharing": True, "parties_withholding_sharing": []}
     r = await client.post(f"/v1/admin/outbox/{msg_id}/replay", headers=admin_token)
@@ -50,8 +57,11 @@ async def test_a_case_without_sharing_consent_is_held_back_until_the_party_conse
 async def test_withdrawing_sharing_consent_is_recorded_and_audited(client, settings, admin_token):
     a = await create_report(client, settings.var_dir)
     report_id = a["report"]["id"]
-    r = await client.post(f"/v1/reports/{report_id}/consent", json={**CONSENT, "sharing": False},
-                          headers=bearer(a["party_token"]))
+    r = await client.post(
+        f"/v1/reports/{report_id}/consent",
+        json={**CONSENT, "sharing": False},
+        headers=bearer(a["party_token"]),
+    )
     assert (await r.json()) == {"sharing": False, "parties_withholding_sharing": ["A"]}
     r = await client.get(f"/v1/reports/{report_id}/audit", headers=admin_token)
     actions = [(e["entity"], e["action"]) for e in (await r.json())["events"]]

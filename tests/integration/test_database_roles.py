@@ -22,8 +22,15 @@ from tests.api.fault_steps import (
 )
 
 # What a party, an officer or the worker recorded; none of it may change once written.
-EVIDENCE = ("audit_events", "photos", "fault_proposals", "fault_signatures", "fault_agreements",
-            "police_determinations", "police_determination_shares")
+EVIDENCE = (
+    "audit_events",
+    "photos",
+    "fault_proposals",
+    "fault_signatures",
+    "fault_agreements",
+    "police_determinations",
+    "police_determination_shares",
+)
 
 REWRITES = [
     "UPDATE audit_events SET action = 'nothing_happened'",
@@ -61,11 +68,17 @@ async def _signed_and_determined(client, settings) -> None:
 
 
 async def _snapshot(conn: asyncpg.Connection) -> dict[str, list[str]]:
-    return {t: [r["row"] for r in await conn.fetch(f"SELECT t::text AS row FROM {t} t ORDER BY t::text")]
-            for t in EVIDENCE}
+    return {
+        t: [
+            r["row"] for r in await conn.fetch(f"SELECT t::text AS row FROM {t} t ORDER BY t::text")
+        ]
+        for t in EVIDENCE
+    }
 
 
-async def test_the_service_connection_cannot_rewrite_evidence_even_after_reset_role(client, settings):
+async def test_the_service_connection_cannot_rewrite_evidence_even_after_reset_role(
+    client, settings
+):
     await _signed_and_determined(client, settings)
     async with client.server.app[SERVICES].pool.acquire() as conn:
         await conn.execute("RESET ROLE")
@@ -92,13 +105,17 @@ async def test_the_service_logs_in_as_a_role_that_owns_nothing_and_cannot_become
             """SELECT session_user::text AS login, current_user::text AS acting, r.rolsuper, r.rolcreaterole,
                       o.rolname::text AS owner, pg_has_role(session_user, o.oid, 'MEMBER') AS may_become_owner
                FROM pg_roles r, pg_class c JOIN pg_roles o ON o.oid = c.relowner
-               WHERE r.rolname = session_user AND c.oid = 'audit_events'::regclass""")
-        assert me["login"] == me["acting"]  # no role switch on the connection: nothing a pooler could lose
+               WHERE r.rolname = session_user AND c.oid = 'audit_events'::regclass"""
+        )
+        assert (
+            me["login"] == me["acting"]
+        )  # no role switch on the connection: nothing a pooler could lose
         assert me["login"] != me["owner"]
         assert not (me["rolsuper"] or me["rolcreaterole"] or me["may_become_owner"])
         owned = await conn.fetchval(
             """SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-               WHERE n.nspname = 'public' AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = session_user)""")
+               WHERE n.nspname = 'public' AND c.relowner = (SELECT oid FROM pg_roles WHERE rolname = session_user)"""
+        )
         assert owned == 0
         with pytest.raises(asyncpg.InsufficientPrivilegeError):
             await conn.execute(f'SET ROLE "{me["owner"]}"')
@@ -106,7 +123,9 @@ async def test_the_service_logs_in_as_a_role_that_owns_nothing_and_cannot_become
             await conn.execute("CREATE TABLE audit_events_shadow (id bigint)")
 
 
-async def test_audit_events_take_their_time_from_the_database_clock_not_the_client(client, settings):
+async def test_audit_events_take_their_time_from_the_database_clock_not_the_client(
+    client, settings
+):
     pool = client.server.app[SERVICES].pool
     db_before = await pool.fetchval("SELECT now()")
     await _signed_and_determined(client, settings)
@@ -115,16 +134,27 @@ async def test_audit_events_take_their_time_from_the_database_clock_not_the_clie
     assert times and all(db_before <= r["at"] <= db_after for r in times)
     async with pool.acquire() as conn:
         await conn.execute("RESET ROLE")
-        for columns, values in [("at", "$5::timestamptz"), ("id, at", "1000000, $5::timestamptz"), ("id", "1000000")]:
+        for columns, values in [
+            ("at", "$5::timestamptz"),
+            ("id, at", "1000000, $5::timestamptz"),
+            ("id", "1000000"),
+        ]:
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 await conn.execute(
                     f"""INSERT INTO audit_events (entity, entity_id, action, actor_kind, {columns})
                         VALUES ($1::text, $2::text, $3::text, $4::text, {values})""",
-                    "report", "backdated", "created", "system",
-                    *([datetime(2020, 1, 1, tzinfo=UTC)] if "at" in columns else []))
-        assert not await conn.fetchval("SELECT count(*) FROM audit_events WHERE entity_id = 'backdated'")
+                    "report",
+                    "backdated",
+                    "created",
+                    "system",
+                    *([datetime(2020, 1, 1, tzinfo=UTC)] if "at" in columns else []),
+                )
+        assert not await conn.fetchval(
+            "SELECT count(*) FROM audit_events WHERE entity_id = 'backdated'"
+        )
         await conn.execute(  # appending without a time stays allowed, and is stamped by the database
-            "INSERT INTO audit_events (entity, entity_id, action, actor_kind) VALUES ('test', 'x', 'noted', 'system')")
+            "INSERT INTO audit_events (entity, entity_id, action, actor_kind) VALUES ('test', 'x', 'noted', 'system')"
+        )
         stamped = await conn.fetchval("SELECT at FROM audit_events WHERE entity_id = 'x'")
         assert db_after <= stamped <= await conn.fetchval("SELECT now()")
 

@@ -38,8 +38,16 @@ async def test_replay_prints_what_the_current_set_would_change_and_alters_nothin
         facts = state["proposal"]["facts"]
         old = decision_json(propose(old_set, accounts_from_json(facts)))
         assert old["outcome"] == "needs_review"
-        await insert_proposal(conn, report_id=case.report_id, version=2, set_id=old_set.id,
-                              set_version=old_set.version, facts=facts, result=old, at=datetime.now(UTC))
+        await insert_proposal(
+            conn,
+            report_id=case.report_id,
+            version=2,
+            set_id=old_set.id,
+            set_version=old_set.version,
+            facts=facts,
+            result=old,
+            at=datetime.now(UTC),
+        )
         before = await conn.fetchrow(SNAPSHOT)
         out = io.StringIO()
         changes = await replay(conn, since=datetime.now(UTC) - timedelta(days=1), out=out)
@@ -49,7 +57,11 @@ async def test_replay_prints_what_the_current_set_would_change_and_alters_nothin
     assert tuple(before) == tuple(after)
     [change] = changes
     assert change["report_id"] == case.report_id and change["proposal_version"] == 2
-    assert change["new"]["result"]["allocations"][0] == {"party": "A", "liability": "full", "share_percent": 100}
+    assert change["new"]["result"]["allocations"][0] == {
+        "party": "A",
+        "liability": "full",
+        "share_percent": 100,
+    }
     text = out.getvalue()
     assert f"{case.report_id} v2: needs_review (no_scenario)" in text
     assert "→ determined (A full 100, B none 0)" in text

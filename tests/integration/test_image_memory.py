@@ -40,7 +40,9 @@ print(json.dumps({"before_kb": before, "after_kb": after, "preview": made.previe
 
 
 def _child_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("KUAICHU_") and k != "DATABASE_URL"}
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith("KUAICHU_") and k != "DATABASE_URL"
+    }
 
 
 @pytest.mark.parametrize(
@@ -52,14 +54,28 @@ def _child_env() -> dict[str, str]:
         lambda: jpeg((SIDE, SIDE), mode="CMYK", progressive=True),
         lambda: jpeg((BASELINE_SIDE, BASELINE_SIDE)),
     ],
-    ids=["png-rgba-16-bit-interlaced", "png-palette-with-alpha", "png-grey-alpha-very-wide",
-         "jpeg-progressive-cmyk", "jpeg-baseline-at-the-jpeg-limit"],
+    ids=[
+        "png-rgba-16-bit-interlaced",
+        "png-palette-with-alpha",
+        "png-grey-alpha-very-wide",
+        "jpeg-progressive-cmyk",
+        "jpeg-baseline-at-the-jpeg-limit",
+    ],
 )
-def test_the_worst_image_each_pixel_limit_allows_renders_within_the_per_job_memory_bound(tmp_path, make):
+def test_the_worst_image_each_pixel_limit_allows_renders_within_the_per_job_memory_bound(
+    tmp_path, make
+):
     original = tmp_path / "original"
     original.write_bytes(make())
-    out = subprocess.run([sys.executable, "-c", _JOB, str(original)], cwd=ROOT, env=_child_env(),
-                         capture_output=True, text=True, check=False, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", _JOB, str(original)],
+        cwd=ROOT,
+        env=_child_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
     assert max(result["preview"]) == 1280  # rendered, not refused
@@ -87,14 +103,28 @@ async def test_the_worker_renders_many_large_images_within_its_memory_setting(cl
     a = await create_report(client, settings.var_dir)
     worst = png(SIDE, SIDE)  # RGBA
     for n in range(images):  # each the worst its limit allows; the text gives each its own bytes
-        r = await upload(client, a["report"]["id"], a["party_token"], "scene", with_text(worst, f"photo {n}"))
+        r = await upload(
+            client, a["report"]["id"], a["party_token"], "scene", with_text(worst, f"photo {n}")
+        )
         assert r.status == 201, await r.text()
-    env = {**_child_env(), "DATABASE_URL": settings.database_url, "KUAICHU_ENVIRONMENT": "test",
-           "KUAICHU_VAR_DIR": str(settings.var_dir), "KUAICHU_OUTBOX_POLL_S": "0.05",
-           "KUAICHU_WORKER_MEMORY_MB": str(memory_mb)}
+    env = {
+        **_child_env(),
+        "DATABASE_URL": settings.database_url,
+        "KUAICHU_ENVIRONMENT": "test",
+        "KUAICHU_VAR_DIR": str(settings.var_dir),
+        "KUAICHU_OUTBOX_POLL_S": "0.05",
+        "KUAICHU_WORKER_MEMORY_MB": str(memory_mb),
+    }
     assert Settings(**{"worker_memory_mb": memory_mb}).image_job_slots == slots
     supervisor = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _SUPERVISE, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        sys.executable,
+        "-c",
+        _SUPERVISE,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     pool = client.server.app[SERVICES].pool
     try:
         await poll_until(lambda: _none_pending(pool), limit_s=120, every_s=0.1)

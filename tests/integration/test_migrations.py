@@ -10,7 +10,9 @@ from tests.conftest import with_database
 from tests.polling import poll_until
 
 
-async def test_running_migrations_again_and_from_two_processes_at_once_applies_nothing_twice(pg_server_dsn):
+async def test_running_migrations_again_and_from_two_processes_at_once_applies_nothing_twice(
+    pg_server_dsn,
+):
     admin = await connect(pg_server_dsn)
     await admin.execute('DROP DATABASE IF EXISTS "kuaichu_migrate_race"')
     await admin.execute('CREATE DATABASE "kuaichu_migrate_race"')
@@ -21,7 +23,9 @@ async def test_running_migrations_again_and_from_two_processes_at_once_applies_n
             applied = await asyncio.gather(migrate(a), migrate(b))
             assert sorted(applied[0] + applied[1]) == [m.version for m in load_migrations()]
             assert await migrate(a) == []
-            assert await a.fetchval("SELECT count(*) FROM schema_migrations") == len(load_migrations())
+            assert await a.fetchval("SELECT count(*) FROM schema_migrations") == len(
+                load_migrations()
+            )
         finally:
             await a.close()
             await b.close()
@@ -36,13 +40,16 @@ async def test_pooled_connections_stay_the_application_role_across_uses(database
         for _ in range(3):
             async with pool.acquire() as conn:
                 assert await conn.fetchval("SELECT current_user") == "kuaichu_app"
-                assert not await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                assert not await conn.fetchval(
+                    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+                )
     finally:
         await pool.close()
 
 
 async def test_housekeeping_deletes_rate_buckets_whose_hits_all_left_their_windows_and_keeps_the_others(
-        database_url):
+    database_url,
+):
     from kuaichu.housekeeping import housekeeping
 
     conn = await connect(database_url)
@@ -52,13 +59,16 @@ async def test_housekeeping_deletes_rate_buckets_whose_hits_all_left_their_windo
             """INSERT INTO rate_buckets (bucket, hits, maxes, windows_s) VALUES
                ('login-code:phone:old', ARRAY[now() - interval '25 hours'], '{1,5,10}', '{60,3600,86400}'),
                ('login-code:phone:today', ARRAY[now() - interval '23 hours'], '{1,5,10}', '{60,3600,86400}'),
-               ('report:phone:old', ARRAY[now() - interval '61 minutes'], '{3}', '{3600}')""")
+               ('report:phone:old', ARRAY[now() - interval '61 minutes'], '{3}', '{3600}')"""
+        )
         stop = asyncio.Event()
         task = asyncio.create_task(housekeeping(pool, stop, every_s=60))
         await poll_until(lambda: _count_is(conn, 1), limit_s=5)
         stop.set()
         await task
-        assert await conn.fetchval("SELECT array_agg(bucket) FROM rate_buckets") == ["login-code:phone:today"]
+        assert await conn.fetchval("SELECT array_agg(bucket) FROM rate_buckets") == [
+            "login-code:phone:today"
+        ]
     finally:
         await pool.close()
         await conn.close()

@@ -55,7 +55,9 @@ async def gateway(aiohttp_server):
 
 
 def _http_settings(settings: Settings, gateway: Gateway, **extra) -> Settings:
-    return settings.model_copy(update={"sms_backend": "http", "sms_gateway_url": gateway.url, **extra})
+    return settings.model_copy(
+        update={"sms_backend": "http", "sms_gateway_url": gateway.url, **extra}
+    )
 
 
 async def _enqueue_texts(dsn: str, keyring: Keyring, n: int) -> list[uuid.UUID]:
@@ -64,16 +66,22 @@ async def _enqueue_texts(dsn: str, keyring: Keyring, n: int) -> list[uuid.UUID]:
     try:
         for i in range(n):
             async with conn.transaction():
-                payload = {"to_enc": base64.b64encode(keyring.encrypt(f"1390000{i:04d}")).decode(),
-                           "text_enc": base64.b64encode(keyring.encrypt(f"message {i}")).decode()}
-                ids.append(await outbox.enqueue(conn, topic="sms", dedupe_key=f"test:{i}", payload=payload))
+                payload = {
+                    "to_enc": base64.b64encode(keyring.encrypt(f"1390000{i:04d}")).decode(),
+                    "text_enc": base64.b64encode(keyring.encrypt(f"message {i}")).decode(),
+                }
+                ids.append(
+                    await outbox.enqueue(conn, topic="sms", dedupe_key=f"test:{i}", payload=payload)
+                )
     finally:
         await conn.close()
     return ids
 
 
 def _keyring(settings: Settings) -> Keyring:
-    return Keyring.from_settings(settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value())
+    return Keyring.from_settings(
+        settings.secret_key.get_secret_value(), settings.data_keys.get_secret_value()
+    )
 
 
 async def _delivered_once(dsn: str) -> bool:
@@ -100,7 +108,9 @@ async def test_two_workers_deliver_every_message_exactly_once(settings, gateway)
     assert sorted(gateway.arrivals) == sorted(str(i) for i in ids)  # none twice, none missing
 
 
-async def test_a_message_claimed_by_a_worker_that_died_is_delivered_after_its_lease(settings, gateway):
+async def test_a_message_claimed_by_a_worker_that_died_is_delivered_after_its_lease(
+    settings, gateway
+):
     s = _http_settings(settings, gateway)
     [msg_id] = await _enqueue_texts(s.database_url, _keyring(s), 1)
     conn = await connect(s.database_url)
@@ -135,7 +145,9 @@ async def test_retry_after_is_kept_in_the_database(settings, gateway):
     assert (row["next_attempt_at"] - datetime.now(UTC)).total_seconds() > 3500
 
 
-async def test_a_refused_message_is_parked_with_its_reason_and_an_operator_replays_it(settings, gateway, client):
+async def test_a_refused_message_is_parked_with_its_reason_and_an_operator_replays_it(
+    settings, gateway, client
+):
     s = _http_settings(settings, gateway)
     gateway.mode = "refuse"
     [msg_id] = await _enqueue_texts(s.database_url, _keyring(s), 1)
@@ -148,14 +160,22 @@ async def test_a_refused_message_is_parked_with_its_reason_and_an_operator_repla
 
     conn = await connect(s.database_url)
     try:
-        token = await create_staff(conn, _keyring(s), username="ops", role="admin", name=None, insurer=None)
+        token = await create_staff(
+            conn, _keyring(s), username="ops", role="admin", name=None, insurer=None
+        )
     finally:
         await conn.close()
     r = await client.get("/v1/admin/outbox", headers={"Authorization": f"Bearer {token}"})
     [listed] = (await r.json())["messages"]
-    assert listed["id"] == str(msg_id) and listed["last_status"] == 400 and "400" in listed["last_error"]
+    assert (
+        listed["id"] == str(msg_id)
+        and listed["last_status"] == 400
+        and "400" in listed["last_error"]
+    )
     gateway.mode = "ok"
-    r = await client.post(f"/v1/admin/outbox/{msg_id}/replay", headers={"Authorization": f"Bearer {token}"})
+    r = await client.post(
+        f"/v1/admin/outbox/{msg_id}/replay", headers={"Authorization": f"Bearer {token}"}
+    )
     assert r.status == 202
 
     async def delivered() -> bool:
@@ -165,13 +185,22 @@ async def test_a_refused_message_is_parked_with_its_reason_and_an_operator_repla
     assert gateway.arrivals == [str(msg_id), str(msg_id)]
 
 
-async def test_a_worker_killed_after_sending_loses_nothing_and_the_resend_keeps_its_id(settings, gateway, tmp_path):
+async def test_a_worker_killed_after_sending_loses_nothing_and_the_resend_keeps_its_id(
+    settings, gateway, tmp_path
+):
     s = _http_settings(settings, gateway)
     gateway.mode = "hang_first"
     [msg_id] = await _enqueue_texts(s.database_url, _keyring(s), 1)
-    env = {**os.environ, "DATABASE_URL": s.database_url, "KUAICHU_SMS_BACKEND": "http",
-           "KUAICHU_SMS_GATEWAY_URL": gateway.url, "KUAICHU_OUTBOX_LEASE_S": "1", "KUAICHU_OUTBOX_POLL_S": "0.1",
-           "KUAICHU_VAR_DIR": str(tmp_path), "KUAICHU_ENVIRONMENT": "test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": s.database_url,
+        "KUAICHU_SMS_BACKEND": "http",
+        "KUAICHU_SMS_GATEWAY_URL": gateway.url,
+        "KUAICHU_OUTBOX_LEASE_S": "1",
+        "KUAICHU_OUTBOX_POLL_S": "0.1",
+        "KUAICHU_VAR_DIR": str(tmp_path),
+        "KUAICHU_ENVIRONMENT": "test",
+    }
     cmd = [sys.executable, "-m", "kuaichu.cli", "worker"]
     first = await asyncio.create_subprocess_exec(*cmd, env=env, stderr=subprocess.DEVNULL)
     try:
@@ -188,4 +217,7 @@ async def test_a_worker_killed_after_sending_loses_nothing_and_the_resend_keeps_
         second.send_signal(signal.SIGTERM)
         await asyncio.wait_for(second.wait(), 10)
     assert (await _statuses(s.database_url))["delivered"] == 1
-    assert gateway.arrivals == [str(msg_id), str(msg_id)]  # same id: the gateway drops the duplicate
+    assert gateway.arrivals == [
+        str(msg_id),
+        str(msg_id),
+    ]  # same id: the gateway drops the duplicate

@@ -42,8 +42,12 @@ async def problem_of(client, url: str) -> str:
 async def settle(settings: Settings, report_id, shares: dict[str, int]) -> None:
     pool = await create_pool(settings.database_url, min_size=1, max_size=2)
     try:
-        ctx = ClaimsContext(pool=pool, keyring=keyring(settings), public_base_url=settings.public_base_url,
-                            photo_link_ttl_s=settings.photo_link_ttl_s)
+        ctx = ClaimsContext(
+            pool=pool,
+            keyring=keyring(settings),
+            public_base_url=settings.public_base_url,
+            photo_link_ttl_s=settings.photo_link_ttl_s,
+        )
         await on_report_settled(ctx, payload=settled(report_id, shares))
     finally:
         await pool.close()
@@ -57,12 +61,16 @@ async def delivered(client, settings, aiohttp_server):
     assert status == 201
     report_id = a["report"]["id"]
     photo = phone_jpeg()
-    assert (await upload(client, report_id, a["party_token"], "front_overview", photo)).status == 201
+    assert (
+        await upload(client, report_id, a["party_token"], "front_overview", photo)
+    ).status == 201
     receivers: dict[str, Receiver] = {}
     for code in ("PICC", "CPIC"):
         secret = new_secret()
         receivers[code] = await start(aiohttp_server, [secret])
-        await point_insurer(settings.database_url, receivers[code].url, [{"secret": secret}], code=code)
+        await point_insurer(
+            settings.database_url, receivers[code].url, [{"secret": secret}], code=code
+        )
     await settle(settings, report_id, {"A": 100, "B": 0})
 
     async def opened_everywhere() -> bool:
@@ -79,43 +87,72 @@ async def delivered(client, settings, aiohttp_server):
 
 
 async def test_a_link_from_a_delivered_webhook_answers_403_once_a_party_withdraws_sharing_consent(
-        client, settings, delivered):
+    client, settings, delivered
+):
     link = delivered["link"]("PICC")
     r = await client.get(local(link))
     assert r.status == 200 and await r.read() == delivered["photo"]
-    r = await client.post(f"/v1/reports/{delivered['report_id']}/consent", json={**CONSENT, "sharing": False},
-                          headers=bearer(delivered["b"]["party_token"]))
+    r = await client.post(
+        f"/v1/reports/{delivered['report_id']}/consent",
+        json={**CONSENT, "sharing": False},
+        headers=bearer(delivered["b"]["party_token"]),
+    )
     assert r.status == 200, await r.text()
     assert await problem_of(client, link) == "photo-sharing-withdrawn"
     claim = (await sql(settings, "SELECT id FROM claims WHERE insurer_code = 'PICC'"))[0]["id"]
     picc = (await tokens(settings))["PICC"]
-    fresh = (await (await client.get(f"/v1/insurer/claims/{claim}", headers=picc)).json())["photos"][0]["url"]
-    assert await problem_of(client, fresh) == "photo-sharing-withdrawn"  # a fresh link cannot get round it
+    fresh = (await (await client.get(f"/v1/insurer/claims/{claim}", headers=picc)).json())[
+        "photos"
+    ][0]["url"]
+    assert (
+        await problem_of(client, fresh) == "photo-sharing-withdrawn"
+    )  # a fresh link cannot get round it
 
 
 async def test_a_link_for_an_insurer_whose_claim_is_gone_or_presented_as_another_insurers_answers_403(
-        client, settings, delivered):
-    link = delivered["link"]("CPIC")  # CPIC: B's own insurer, and its line on A's claim (无责 limit)
+    client, settings, delivered
+):
+    link = delivered["link"](
+        "CPIC"
+    )  # CPIC: B's own insurer, and its line on A's claim (无责 limit)
     assert (await client.get(local(link))).status == 200
-    assert await problem_of(client, link.replace("to=insurer:CPIC", "to=insurer:PICC")) == "photo-link-invalid"
+    assert (
+        await problem_of(client, link.replace("to=insurer:CPIC", "to=insurer:PICC"))
+        == "photo-link-invalid"
+    )
     cpic = (await tokens(settings))["CPIC"]
     for ref, label in (("cpic-w-1", "B"), ("cpic-w-2", "A")):  # B's whole claim; CPIC's line on A's
         claim = (await sql(settings, "SELECT id FROM claims WHERE label = $1", label))[0]["id"]
-        r = await client.post(f"/v1/insurer/claims/{claim}/withdrawal", json={"reference": ref, "reason": "撤案"},
-                              headers=cpic)
+        r = await client.post(
+            f"/v1/insurer/claims/{claim}/withdrawal",
+            json={"reference": ref, "reason": "撤案"},
+            headers=cpic,
+        )
         assert r.status == 200, await r.text()
         if label == "B":  # still on A's claim through its line
             assert (await client.get(local(link))).status == 200
     assert await problem_of(client, link) == "photo-link-recipient-without-case"
     # A's claim had no other line, so it is withdrawn as a whole: PICC has no claim left either
-    assert await problem_of(client, delivered["link"]("PICC")) == "photo-link-recipient-without-case"
+    assert (
+        await problem_of(client, delivered["link"]("PICC")) == "photo-link-recipient-without-case"
+    )
 
 
 async def test_an_expired_link_is_refused_and_a_fresh_read_of_the_claim_returns_working_links(
-        client, settings, delivered):
-    rows = await sql(settings, "SELECT id FROM photos WHERE report_id = $1::uuid", delivered["report_id"])
-    old, _ = signed_photo_link(keyring(settings), settings.public_base_url, report_id=delivered["report_id"],
-                               photo_id=rows[0]["id"], recipient=insurer("PICC"), ttl_s=60, at=time.time() - 3600)
+    client, settings, delivered
+):
+    rows = await sql(
+        settings, "SELECT id FROM photos WHERE report_id = $1::uuid", delivered["report_id"]
+    )
+    old, _ = signed_photo_link(
+        keyring(settings),
+        settings.public_base_url,
+        report_id=delivered["report_id"],
+        photo_id=rows[0]["id"],
+        recipient=insurer("PICC"),
+        ttl_s=60,
+        at=time.time() - 3600,
+    )
     assert await problem_of(client, old) == "photo-link-expired"
     claim = (await sql(settings, "SELECT id FROM claims WHERE insurer_code = 'PICC'"))[0]["id"]
     r = await client.get(f"/v1/insurer/claims/{claim}", headers=(await tokens(settings))["PICC"])
@@ -127,15 +164,26 @@ async def test_an_expired_link_is_refused_and_a_fresh_read_of_the_claim_returns_
 
 
 async def test_a_court_link_needs_a_court_case_on_the_report(client, settings, delivered):
-    rows = await sql(settings, "SELECT id FROM photos WHERE report_id = $1::uuid", delivered["report_id"])
-    link, _ = signed_photo_link(keyring(settings), settings.public_base_url, report_id=delivered["report_id"],
-                                photo_id=rows[0]["id"], recipient=COURT, ttl_s=600, at=time.time())
+    rows = await sql(
+        settings, "SELECT id FROM photos WHERE report_id = $1::uuid", delivered["report_id"]
+    )
+    link, _ = signed_photo_link(
+        keyring(settings),
+        settings.public_base_url,
+        report_id=delivered["report_id"],
+        photo_id=rows[0]["id"],
+        recipient=COURT,
+        ttl_s=600,
+        at=time.time(),
+    )
     assert await problem_of(client, link) == "photo-link-recipient-without-case"
 
 
 def test_photo_links_must_outlast_the_retry_schedule_by_a_week():
     with pytest.raises(ValueError, match="KUAICHU_PHOTO_LINK_TTL_S"):
-        Settings(photo_link_ttl_s=7 * 24 * 3600)  # 25 attempts an hour apart plus a week do not fit in 7 days
+        Settings(
+            photo_link_ttl_s=7 * 24 * 3600
+        )  # 25 attempts an hour apart plus a week do not fit in 7 days
     assert Settings().photo_link_ttl_s >= Settings().retry_schedule_s + 7 * 24 * 3600
 
 
@@ -147,28 +195,44 @@ async def test_an_assessment_task_read_returns_working_links_for_its_insurer(cli
     assert status == 201
     report_id = a["report"]["id"]
     photo = phone_jpeg(shade=60)
-    assert (await upload(client, report_id, a["party_token"], "front_overview", photo)).status == 201
+    assert (
+        await upload(client, report_id, a["party_token"], "front_overview", photo)
+    ).status == 201
     await route_tasks(ctx_of(client), payload=routing_settled(report_id))
-    task = (await sql(settings, "SELECT id FROM assessment_tasks WHERE report_id = $1::uuid AND vehicle_label = 'A'",
-                      report_id))[0]["id"]
-    r = await client.get(f"/v1/assessment/tasks/{task}", headers=await token_of(client, settings, "adj.picc.2"))
+    task = (
+        await sql(
+            settings,
+            "SELECT id FROM assessment_tasks WHERE report_id = $1::uuid AND vehicle_label = 'A'",
+            report_id,
+        )
+    )[0]["id"]
+    r = await client.get(
+        f"/v1/assessment/tasks/{task}", headers=await token_of(client, settings, "adj.picc.2")
+    )
     links = (await r.json())["photos"]
     assert "to=insurer:PICC" in links[0]["url"]  # the task's insurer, whose adjuster read it
     r = await client.get(local(links[0]["url"]))
     assert r.status == 200 and await r.read() == photo
 
 
-async def test_a_court_case_read_returns_working_links_until_the_court_request_is_withdrawn(client, settings):
+async def test_a_court_case_read_returns_working_links_until_the_court_request_is_withdrawn(
+    client, settings
+):
     case = await court_case(client, settings)
     row = await package_row(client, case.report_id)
     court_staff = bearer(await staff_token(settings, "court"))
-    view = await (await client.get(f"/v1/court/cases/{row['package_id']}", headers=court_staff)).json()
+    view = await (
+        await client.get(f"/v1/court/cases/{row['package_id']}", headers=court_staff)
+    ).json()
     assert view["photos"] and all("to=court" in p["url"] for p in view["photos"])
     assert (await client.get(local(view["photos"][0]["url"]))).status == 200
     packaged = row["body"]["photos"][0]["url"]  # the link inside the package the court was sent
     assert (await client.get(local(packaged))).status == 200
-    r = await client.post(case.url("/court-requests/withdrawal"), json={"reason": "双方已自行和解"},
-                          headers=bearer(case.tokens["A"]))
+    r = await client.post(
+        case.url("/court-requests/withdrawal"),
+        json={"reason": "双方已自行和解"},
+        headers=bearer(case.tokens["A"]),
+    )
     assert r.status == 201, await r.text()
     for link in (packaged, view["photos"][0]["url"]):
         assert await problem_of(client, link) == "photo-link-recipient-without-case"

@@ -49,7 +49,9 @@ def _copy_with(tmp_path: Path, file: str, mutate: Callable[[Any], None]) -> Path
     return target
 
 
-async def test_the_test_template_holds_the_five_fixture_zones_and_three_insurers(database_url: str) -> None:
+async def test_the_test_template_holds_the_five_fixture_zones_and_three_insurers(
+    database_url: str,
+) -> None:
     snap = await _snapshot(database_url)
     assert (snap["zones"], snap["insurers"], snap["versions"]) == (5, 3, 1)
 
@@ -72,8 +74,12 @@ async def test_a_changed_load_updates_rows_records_a_version_and_keeps_absent_zo
 
     target = _copy_with(tmp_path, "zones.geojson", rename_and_drop)
     coordinators = json.loads((target / "coordinators.json").read_text(encoding="utf-8"))
-    kept = [c for c in coordinators if "zj-330922" not in c["zones"]]  # a file may only name its own zones
-    (target / "coordinators.json").write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+    kept = [
+        c for c in coordinators if "zj-330922" not in c["zones"]
+    ]  # a file may only name its own zones
+    (target / "coordinators.json").write_text(
+        json.dumps(kept, ensure_ascii=False), encoding="utf-8"
+    )
     summary = await load_reference_dir(database_url, target)
     assert summary["new_version"] is True and summary["version"] == 2
     assert summary["zones"]["updated"] == ["zj-330102"]
@@ -102,9 +108,13 @@ def _duplicate_id(doc: dict) -> None:
 
 BAD_ZONES = [
     pytest.param(_set_geometry(BOW_TIE), "Self-intersection", id="bow-tie"),
-    pytest.param(_set_geometry({"type": "Point", "coordinates": [120.1, 30.2]}), "not Polygon", id="point"),
     pytest.param(
-        _set_geometry({"type": "Polygon", "coordinates": [[[200, 30], [201, 30], [201, 31], [200, 30]]]}),
+        _set_geometry({"type": "Point", "coordinates": [120.1, 30.2]}), "not Polygon", id="point"
+    ),
+    pytest.param(
+        _set_geometry(
+            {"type": "Polygon", "coordinates": [[[200, 30], [201, 30], [201, 31], [200, 30]]]}
+        ),
         "outside WGS-84",
         id="out-of-range",
     ),
@@ -147,9 +157,14 @@ def _duplicate_code(doc: list) -> None:
 @pytest.mark.parametrize(
     ("mutate", "where", "reason"),
     [
-        pytest.param(_bad_secret, "[1] (code='CPIC')", "field webhook_secrets.0.secret", id="bad-secret"),
         pytest.param(
-            _duplicate_code, "[2] (code='PICC')", "duplicate code, first at [0]", id="duplicate-code"
+            _bad_secret, "[1] (code='CPIC')", "field webhook_secrets.0.secret", id="bad-secret"
+        ),
+        pytest.param(
+            _duplicate_code,
+            "[2] (code='PICC')",
+            "duplicate code, first at [0]",
+            id="duplicate-code",
         ),
     ],
 )
@@ -164,10 +179,14 @@ async def test_a_bad_insurers_file_is_refused_whole_naming_the_row_and_field(
     assert await _snapshot(database_url) == before
 
 
-async def test_malformed_json_is_refused_with_its_line_and_column(database_url: str, tmp_path: Path) -> None:
+async def test_malformed_json_is_refused_with_its_line_and_column(
+    database_url: str, tmp_path: Path
+) -> None:
     target = tmp_path / "ref"
     shutil.copytree(REFERENCE_DIR, target)
-    (target / "insurers.json").write_text('[\n  {"code": "PICC",\n   "name": }\n]\n', encoding="utf-8")
+    (target / "insurers.json").write_text(
+        '[\n  {"code": "PICC",\n   "name": }\n]\n', encoding="utf-8"
+    )
     with pytest.raises(ReferenceFileError) as caught:
         await load_reference_dir(database_url, target)
     assert (caught.value.file, caught.value.where) == ("insurers.json", "line 3 column 12")
@@ -185,7 +204,10 @@ def test_the_cli_prints_the_error_to_stderr_and_exits_1_on_a_bad_file(
         text=True,
     )
     assert run.returncode == 1
-    assert "zones.geojson: features[2] (id='zj-330106')" in run.stderr and "Self-intersection" in run.stderr
+    assert (
+        "zones.geojson: features[2] (id='zj-330106')" in run.stderr
+        and "Self-intersection" in run.stderr
+    )
     ok = subprocess.run(
         [sys.executable, "-m", "kuaichu.cli", "load-reference", str(REFERENCE_DIR)],
         env=env,
@@ -196,7 +218,9 @@ def test_the_cli_prints_the_error_to_stderr_and_exits_1_on_a_bad_file(
     assert "unchanged, same digest" in ok.stdout
 
 
-async def test_the_zone_index_built_from_the_database_routes_a_west_lake_point(database_url: str) -> None:
+async def test_the_zone_index_built_from_the_database_routes_a_west_lake_point(
+    database_url: str,
+) -> None:
     conn = await connect(database_url)
     try:
         index, names = await build_zone_index(conn)

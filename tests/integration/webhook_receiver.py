@@ -49,17 +49,27 @@ class Receiver:
         except WebhookVerificationError as exc:
             self.rejected.append(str(exc))
             return web.json_response({"error": str(exc)}, status=401)
-        self.arrivals.append(Arrival(headers["webhook-id"], headers["webhook-timestamp"],
-                                     headers["webhook-signature"].split(" "), body, events[0],
-                                     request.headers.get("traceparent")))
+        self.arrivals.append(
+            Arrival(
+                headers["webhook-id"],
+                headers["webhook-timestamp"],
+                headers["webhook-signature"].split(" "),
+                body,
+                events[0],
+                request.headers.get("traceparent"),
+            )
+        )
         for mode in ("500", "hang", "410", "429", "400"):
             if self.fail[mode] > 0:
                 self.fail[mode] -= 1
                 if mode == "hang":
                     await asyncio.sleep(3600)
                 headers_out = {"Retry-After": self.retry_after} if mode == "429" else {}
-                return web.json_response({"error": f"told to answer {mode}"}, status=int(mode) if mode != "hang"
-                                         else 500, headers=headers_out)
+                return web.json_response(
+                    {"error": f"told to answer {mode}"},
+                    status=int(mode) if mode != "hang" else 500,
+                    headers=headers_out,
+                )
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         return web.json_response({"ok": True})

@@ -29,7 +29,11 @@ POSITIVE = {
     "Q04": (SIG, p("A", "turning_right", signal="red"), p("B", "straight", signal="green")),
     "Q05": (SIG, p("A", "turning_left", signal="red"), p("B", "straight", signal="green")),
     "Q06": (N, p("A", "overtaking"), p("B", "turning_left")),
-    "Q07": (UNS, p("A", "straight", priority="yield_sign"), p("B", "straight", priority="major_road")),
+    "Q07": (
+        UNS,
+        p("A", "straight", priority="yield_sign"),
+        p("B", "straight", priority="major_road"),
+    ),
     "Q08": (UNS, p("A", "turning_left", priority="none"), p("B", "straight", priority="none")),
     "Q09": (
         UNS,

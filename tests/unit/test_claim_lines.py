@@ -35,7 +35,10 @@ def test_a_no_fault_vehicle_never_pays_a_no_fault_one():
 
 def test_when_every_party_opted_in_to_mutual_the_own_insurer_could_owe_too():
     parties = [P("A", "PICC", 50, opted_in_mutual=True), P("B", "CPIC", 50, opted_in_mutual=True)]
-    assert plans(parties, "A") == [("CPIC", "liability", ("B",)), ("PICC", "mutual_self_compensation", ("A",))]
+    assert plans(parties, "A") == [
+        ("CPIC", "liability", ("B",)),
+        ("PICC", "mutual_self_compensation", ("A",)),
+    ]
     one_declines = [P("A", "PICC", 50, opted_in_mutual=True), P("B", "CPIC", 50)]
     assert plans(one_declines, "A") == [("CPIC", "liability", ("B",))]
 
@@ -54,7 +57,9 @@ def test_an_uninsured_payer_pays_as_a_party_and_has_no_line():
 def test_when_nobody_is_liable_every_other_insurer_keeps_a_line_for_the_manual_decision():
     parties = [P("A", "PICC", 0), P("B", "CPIC", 0)]
     assert plans(parties, "A") == [("CPIC", "liability", ("B",))]
-    assert owed_by({"mode": "manual_decision", "payments": []}, "CPIC") is None  # never closed as not owing
+    assert (
+        owed_by({"mode": "manual_decision", "payments": []}, "CPIC") is None
+    )  # never closed as not owing
 
 
 def test_a_single_vehicle_claim_has_no_line():
@@ -62,17 +67,47 @@ def test_a_single_vehicle_claim_has_no_line():
     assert planned_lines([P("A", "PICC", 100, opted_in_mutual=True)], "A") == []
 
 
-COVER = {"mode": "liability", "payments": [
-    {"payee": "A", "payer": "B", "insurer_code": "CPIC", "source": "compulsory", "amount_fen": 100_000},
-    {"payee": "A", "payer": "C", "insurer_code": "PINGAN", "source": "compulsory", "amount_fen": 0},
-    {"payee": "A", "payer": "B", "insurer_code": "CPIC", "source": "party", "amount_fen": 5_000},
-    {"payee": "A", "payer": "A", "insurer_code": None, "source": "self_borne", "amount_fen": 7_000}]}
+COVER = {
+    "mode": "liability",
+    "payments": [
+        {
+            "payee": "A",
+            "payer": "B",
+            "insurer_code": "CPIC",
+            "source": "compulsory",
+            "amount_fen": 100_000,
+        },
+        {
+            "payee": "A",
+            "payer": "C",
+            "insurer_code": "PINGAN",
+            "source": "compulsory",
+            "amount_fen": 0,
+        },
+        {
+            "payee": "A",
+            "payer": "B",
+            "insurer_code": "CPIC",
+            "source": "party",
+            "amount_fen": 5_000,
+        },
+        {
+            "payee": "A",
+            "payer": "A",
+            "insurer_code": None,
+            "source": "self_borne",
+            "amount_fen": 7_000,
+        },
+    ],
+}
 
 
 def test_a_line_owes_only_its_insurers_payments():
     assert owed_by(COVER, "CPIC") == 100_000  # what the party pays itself is no insurer's
     assert owes_nothing(COVER, "PINGAN") and not owes_nothing(COVER, "CPIC")
-    assert owed_by(None, "CPIC") is None and not owes_nothing(None, "CPIC")  # not decided: nothing closes
+    assert owed_by(None, "CPIC") is None and not owes_nothing(
+        None, "CPIC"
+    )  # not decided: nothing closes
 
 
 def test_the_claim_status_sums_up_its_lines():
@@ -85,15 +120,32 @@ def test_the_claim_status_sums_up_its_lines():
 DUE = datetime(2026, 11, 4, 16, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("met", "now", "ended", "state"), [
-    (None, DUE - timedelta(hours=1), None, "open"),
-    (None, DUE + timedelta(seconds=1), None, "overdue"),
-    (DUE - timedelta(hours=3), DUE + timedelta(days=9), None, "met"),
-    (DUE + timedelta(hours=3), DUE + timedelta(days=9), None, "met_late"),  # stays visible as met late
-    (None, DUE + timedelta(days=9), DUE + timedelta(days=1), "breached"),  # line closed after the due time
-    (None, DUE + timedelta(days=9), DUE - timedelta(hours=1), "ended"),  # closed before: the duty ended
-])
+@pytest.mark.parametrize(
+    ("met", "now", "ended", "state"),
+    [
+        (None, DUE - timedelta(hours=1), None, "open"),
+        (None, DUE + timedelta(seconds=1), None, "overdue"),
+        (DUE - timedelta(hours=3), DUE + timedelta(days=9), None, "met"),
+        (
+            DUE + timedelta(hours=3),
+            DUE + timedelta(days=9),
+            None,
+            "met_late",
+        ),  # stays visible as met late
+        (
+            None,
+            DUE + timedelta(days=9),
+            DUE + timedelta(days=1),
+            "breached",
+        ),  # line closed after the due time
+        (
+            None,
+            DUE + timedelta(days=9),
+            DUE - timedelta(hours=1),
+            "ended",
+        ),  # closed before: the duty ended
+    ],
+)
 def test_how_a_duty_stands(met, now, ended, state):
     d = Deadline("documents_listed", DUE, met, "交强险条例 §28")
     assert duty_state(d, now=now, ended_at=ended) == state
-

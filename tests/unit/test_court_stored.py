@@ -19,12 +19,18 @@ def test_names_ids_phones_policy_numbers_and_the_address_are_encrypted_in_place_
     body = package()
     personal = [body["accident"]["place"]["address"]]
     for p in body["parties"]:
-        personal += [p["driver"]["name"], p["driver"]["id_number"], p["driver"]["phone"],
-                     p["insurance"]["policy_number"]]
+        personal += [
+            p["driver"]["name"],
+            p["driver"]["id_number"],
+            p["driver"]["phone"],
+            p["insurance"]["policy_number"],
+        ]
     stored = to_store(body, KEYRING)
     text = json.dumps(stored, ensure_ascii=False)
     assert [s for s in personal if s in text] == []
-    assert stored["parties"][0]["vehicle"]["plate"] == body["parties"][0]["vehicle"]["plate"]  # the rest readable
+    assert (
+        stored["parties"][0]["vehicle"]["plate"] == body["parties"][0]["vehicle"]["plate"]
+    )  # the rest readable
     assert package_bytes(from_store(stored, KEYRING)) == package_bytes(body)
 
 

@@ -26,7 +26,9 @@ def test_every_row_positive_case_either_party_first_and_alone(code):
     both_forms_agree({"context": context, "parties": [a]})
 
 
-@pytest.mark.parametrize(("code", "change"), NEAR_MISSES, ids=[f"{c}-{ch[0]}.{ch[1]}" for c, ch in NEAR_MISSES])
+@pytest.mark.parametrize(
+    ("code", "change"), NEAR_MISSES, ids=[f"{c}-{ch[0]}.{ch[1]}" for c, ch in NEAR_MISSES]
+)
 def test_every_near_miss(code, change):
     context, a, b = near_miss(code, change)
     both_forms_agree({"context": context, "parties": [a, b]})

@@ -12,7 +12,9 @@ def decide(context: dict, parties: list[dict]):
     return assess(NATIONAL, Facts.from_dict({"context": context, "parties": parties}))
 
 
-@pytest.mark.parametrize(("name", "context", "parties", "outcome", "shares", "matched", "reviews"), EXAMPLES)
+@pytest.mark.parametrize(
+    ("name", "context", "parties", "outcome", "shares", "matched", "reviews"), EXAMPLES
+)
 def test_worked_example_gives_exactly_the_documented_decision(
     name, context, parties, outcome, shares, matched, reviews
 ):
@@ -25,16 +27,22 @@ def test_worked_example_gives_exactly_the_documented_decision(
     assert (d.set_id, d.set_version) == ("national-online", NATIONAL.version)
 
 
-@pytest.mark.parametrize(("name", "context", "parties", "outcome", "shares", "matched", "reviews"), EXAMPLES)
+@pytest.mark.parametrize(
+    ("name", "context", "parties", "outcome", "shares", "matched", "reviews"), EXAMPLES
+)
 def test_swapping_the_party_order_mirrors_the_decision(
     name, context, parties, outcome, shares, matched, reviews
 ):
     d = decide(context, list(reversed(parties)))
     assert d.outcome == outcome, name
-    assert [a.party for a in d.allocations] == ([p["id"] for p in reversed(parties)] if shares else [])
+    assert [a.party for a in d.allocations] == (
+        [p["id"] for p in reversed(parties)] if shares else []
+    )
     assert {a.party: a.share_percent for a in d.allocations} == shares
     order = [p["id"] for p in reversed(parties)]
-    assert [(m.party, m.code) for m in d.matched] == sorted(matched, key=lambda m: (order.index(m[0]), m[1]))
+    assert [(m.party, m.code) for m in d.matched] == sorted(
+        matched, key=lambda m: (order.index(m[0]), m[1])
+    )
     assert [r.code for r in d.review_reasons] == reviews
 
 

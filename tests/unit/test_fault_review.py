@@ -44,7 +44,11 @@ CONTRADICTIONS = [
     ("rear-end rear/rear", REAR, *a_b({"impact": "rear"}, {"impact": "rear"})),
     ("rear-end left and unknown", REAR, *a_b({"impact": "left"}, {})),
     ("rear-end front and right", REAR, *a_b({"impact": "front"}, {"impact": "right"})),
-    ("single_vehicle with two parties", {"junction": "none", "collision": "single_vehicle"}, *a_b({}, {})),
+    (
+        "single_vehicle with two parties",
+        {"junction": "none", "collision": "single_vehicle"},
+        *a_b({}, {}),
+    ),
     (
         "signal at a junction without lights",
         {"junction": "none", "collision": "side_impact"},
@@ -78,7 +82,9 @@ CONTRADICTIONS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "context", "a", "b"), CONTRADICTIONS, ids=[c[0] for c in CONTRADICTIONS])
+@pytest.mark.parametrize(
+    ("name", "context", "a", "b"), CONTRADICTIONS, ids=[c[0] for c in CONTRADICTIONS]
+)
 def test_contradictory_facts_end_the_evaluation_in_review(name, context, a, b):
     for parties in ((a, b), (b, a)):
         d = decide(context, *parties)
@@ -87,7 +93,9 @@ def test_contradictory_facts_end_the_evaluation_in_review(name, context, a, b):
         assert d.review_reasons[0].zh and d.review_reasons[0].en
 
 
-@pytest.mark.parametrize("collision", ["rear_end", "head_on", "side_impact", "sideswipe_opposite_direction"])
+@pytest.mark.parametrize(
+    "collision", ["rear_end", "head_on", "side_impact", "sideswipe_opposite_direction"]
+)
 def test_a_lone_party_in_a_two_vehicle_collision_type_is_contradictory(collision):
     d = decide({"junction": "none", "collision": collision}, {"id": "A", "movement": "reversing"})
     assert [r.code for r in d.review_reasons] == ["contradictory_facts"]
@@ -106,7 +114,9 @@ def test_a_lone_party_in_a_two_vehicle_collision_type_is_contradictory(collision
 def test_consistent_signals_and_signs_are_not_contradictions(junction, signal, priority):
     a = {"id": "A", "movement": "reversing", **({"signal": signal} if signal else {})}
     a |= {"priority": priority} if priority else {}
-    d = decide({"junction": junction, "collision": "side_impact"}, a, {"id": "B", "movement": "straight"})
+    d = decide(
+        {"junction": junction, "collision": "side_impact"}, a, {"id": "B", "movement": "straight"}
+    )
     assert d.outcome == "determined"
 
 

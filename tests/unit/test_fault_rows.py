@@ -82,7 +82,8 @@ def test_in_a_rear_end_one_given_impact_implies_the_other():
 
 def test_for_a_lone_party_every_fact_about_the_other_is_unknown():
     d = decide(
-        {"junction": "none", "collision": "single_vehicle"}, p("A", "overtaking", other_from="opposite")
+        {"junction": "none", "collision": "single_vehicle"},
+        p("A", "overtaking", other_from="opposite"),
     )
     assert codes_of(d, "A") == {"S01", "Q15"}
     lone = decide({"junction": "none", "collision": "single_vehicle"}, p("A", "straight"))
@@ -99,7 +100,14 @@ BOTH = [
         {"Q05"},
     ),
     ("Q18 both", N, p("A", "reversing"), p("B", "reversing"), {"Q18"}, {"Q18"}),
-    ("Q14 vs Q18", N, p("A", "straight", flags=["wrong_way"]), p("B", "reversing"), {"Q14"}, {"Q18"}),
+    (
+        "Q14 vs Q18",
+        N,
+        p("A", "straight", flags=["wrong_way"]),
+        p("B", "reversing"),
+        {"Q14"},
+        {"Q18"},
+    ),
     (
         "Q06 vs Q17",
         N,
@@ -111,7 +119,9 @@ BOTH = [
 ]
 
 
-@pytest.mark.parametrize(("name", "context", "a", "b", "codes_a", "codes_b"), BOTH, ids=[x[0] for x in BOTH])
+@pytest.mark.parametrize(
+    ("name", "context", "a", "b", "codes_a", "codes_b"), BOTH, ids=[x[0] for x in BOTH]
+)
 def test_when_both_parties_match_liability_is_equal(name, context, a, b, codes_a, codes_b):
     d = decide(context, a, b)
     assert (codes_of(d, "A"), codes_of(d, "B")) == (codes_a, codes_b)

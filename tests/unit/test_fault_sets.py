@@ -11,7 +11,9 @@ import pytest
 from accident.fault import Facts, TemplateSetError, assess, load_set_json, parse_set
 from accident.fault_sets import LEGAL_BASIS
 
-RAW = json.loads(resources.files("accident.templates").joinpath("national-online.json").read_text("utf-8"))
+RAW = json.loads(
+    resources.files("accident.templates").joinpath("national-online.json").read_text("utf-8")
+)
 
 
 def changed(path: str, value) -> dict:
@@ -50,7 +52,12 @@ BAD = [
         {"fact": "self.flags", "op": "contains", "value": "drunk"},
         "not a value",
     ),
-    ("unknown operator", "rows.0.when.0", {"fact": "self.movement", "op": "like", "value": "x"}, "operator"),
+    (
+        "unknown operator",
+        "rows.0.when.0",
+        {"fact": "self.movement", "op": "like", "value": "x"},
+        "operator",
+    ),
     (
         "set operator on a scalar",
         "rows.0.when.0",

@@ -19,11 +19,23 @@ QUARTER = math.pi * EARTH_RADIUS_M / 2
         ((0.0, 0.0), (1.0, 0.0), QUARTER / 90, 1e-6),
         ((0.0, 0.0), (0.0, 180.0), 2 * QUARTER, 1e-6),
         ((90.0, 0.0), (0.0, 123.0), QUARTER, 1e-6),
-        ((60.0, 10.0), (60.0, 11.0), QUARTER / 90 / 2, 1.0),  # a degree of longitude at 60° is half as long
-        ((39.9042, 116.4074), (31.2304, 121.4737), 1_067_300, 1_000),  # Beijing - Shanghai, ~1067 km
+        (
+            (60.0, 10.0),
+            (60.0, 11.0),
+            QUARTER / 90 / 2,
+            1.0,
+        ),  # a degree of longitude at 60° is half as long
+        (
+            (39.9042, 116.4074),
+            (31.2304, 121.4737),
+            1_067_300,
+            1_000,
+        ),  # Beijing - Shanghai, ~1067 km
     ],
 )
-def test_haversine_matches_known_distances(a: tuple, b: tuple, metres: float, tolerance: float) -> None:
+def test_haversine_matches_known_distances(
+    a: tuple, b: tuple, metres: float, tolerance: float
+) -> None:
     assert haversine_m(*a, *b) == pytest.approx(metres, abs=tolerance)
     assert haversine_m(*b, *a) == pytest.approx(metres, abs=tolerance)
 
@@ -54,11 +66,15 @@ def test_wgs84_to_gcj02_matches_published_reference_pairs(wgs: tuple, gcj: tuple
 )
 def test_gcj02_round_trip_in_china_is_within_one_metre(wgs: tuple) -> None:
     gcj = wgs84_to_gcj02(*wgs)
-    assert 50 < haversine_m(*wgs, *gcj) < 1_000, "inside China GCJ-02 moves points by hundreds of metres"
+    assert 50 < haversine_m(*wgs, *gcj) < 1_000, (
+        "inside China GCJ-02 moves points by hundreds of metres"
+    )
     assert haversine_m(*wgs, *gcj02_to_wgs84(*gcj)) < 1.0
 
 
-@pytest.mark.parametrize("point", [(51.5074, -0.1278), (35.6762, 139.6503), (-33.8688, 151.2093), (0.0, 0.0)])
+@pytest.mark.parametrize(
+    "point", [(51.5074, -0.1278), (35.6762, 139.6503), (-33.8688, 151.2093), (0.0, 0.0)]
+)
 def test_outside_china_there_is_no_offset_either_way(point: tuple) -> None:
     assert wgs84_to_gcj02(*point) == point
     assert gcj02_to_wgs84(*point) == point

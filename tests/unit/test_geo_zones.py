@@ -63,7 +63,13 @@ def test_a_point_outside_the_service_area_routes_nowhere(lat: float, lon: float)
     [
         (30.319792, 120.201298, "zj-330102", True, 76.43, "inside 上城区, 76 m from 拱墅区's edge"),
         (30.315579, 120.196529, "zj-330102", True, 0.25, "in both polygons: deepest interior wins"),
-        (*SHARED_VERTEX, "zj-330102", True, 0.0, "on the shared edge: equal depth, smallest id wins"),
+        (
+            *SHARED_VERTEX,
+            "zj-330102",
+            True,
+            0.0,
+            "on the shared edge: equal depth, smallest id wins",
+        ),
         (30.260421, 120.164255, "zj-330105", False, 2.60, "in a simplification gap: nearest zone"),
         (30.678114, 122.561566, "zj-330922", False, 137.70, "138 m off 嵊泗's coast: nearest zone"),
     ],
@@ -103,18 +109,25 @@ def _exact_near(lat: float, lon: float) -> bool:
     """Brute force: the whole boundary of every zone projected at the point's latitude."""
     kx, ky = metres_per_degree(lat)
     origin = shapely.points(0.0, 0.0)
-    local = [shapely.transform(g.boundary, lambda c: (c - (lon, lat)) * (kx, ky)) for g in SHAPES.values()]
+    local = [
+        shapely.transform(g.boundary, lambda c: (c - (lon, lat)) * (kx, ky))
+        for g in SHAPES.values()
+    ]
     return any(shapely.distance(line, origin) <= 200.0 for line in local)
 
 
-def test_batch_lookup_agrees_with_single_lookup_and_with_brute_force_near_hangzhou_boundaries() -> None:
+def test_batch_lookup_agrees_with_single_lookup_and_with_brute_force_near_hangzhou_boundaries() -> (
+    None
+):
     rng = np.random.default_rng(42)
     lats, lons = rng.uniform(30.24, 30.40, 600), rng.uniform(120.10, 120.26, 600)
     batch = INDEX.lookup_many(lats, lons)
     assert batch == [INDEX.lookup(a, b) for a, b in zip(lats, lons, strict=True)]
     for hit, lat, lon in zip(batch, lats, lons, strict=True):
         assert (hit is not None and hit.near_boundary) == _exact_near(lat, lon)
-    assert sum(h is not None and h.near_boundary for h in batch) > 20, "the sample must exercise the band"
+    assert sum(h is not None and h.near_boundary for h in batch) > 20, (
+        "the sample must exercise the band"
+    )
 
 
 def test_duplicate_zone_ids_are_refused() -> None:
@@ -124,13 +137,16 @@ def test_duplicate_zone_ids_are_refused() -> None:
 
 def test_distances_are_finite_whenever_a_point_is_flagged() -> None:
     hits = INDEX.lookup_many([30.2877, 30.2600, 30.3198], [120.1794, 120.1643, 120.2013])
-    assert all(h is not None and h.near_boundary and math.isfinite(h.boundary_distance_m or 0) for h in hits)
+    assert all(
+        h is not None and h.near_boundary and math.isfinite(h.boundary_distance_m or 0)
+        for h in hits
+    )
 
 
 @pytest.mark.parametrize("grid_cells", [4, 64, 1024])
 def test_the_raster_resolution_changes_speed_never_answers(grid_cells: int) -> None:
     rng = np.random.default_rng(7)
     lats, lons = rng.uniform(29.7, 30.8, 3000), rng.uniform(119.4, 122.7, 3000)
-    assert ZoneIndex.build(ZONES, grid_cells=grid_cells).lookup_many(lats, lons) == INDEX.lookup_many(
+    assert ZoneIndex.build(ZONES, grid_cells=grid_cells).lookup_many(
         lats, lons
-    )
+    ) == INDEX.lookup_many(lats, lons)

@@ -24,8 +24,11 @@ def _pinned() -> dict[str, tuple[str, bool]]:
 
 def test_every_dependency_and_the_build_backend_is_pinned_with_hashes_within_its_range():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    wanted = [*project["project"]["dependencies"], *project["project"]["optional-dependencies"]["dev"],
-              *project["build-system"]["requires"]]
+    wanted = [
+        *project["project"]["dependencies"],
+        *project["project"]["optional-dependencies"]["dev"],
+        *project["build-system"]["requires"],
+    ]
     pins = _pinned()
     for spec in wanted:
         req = Requirement(spec)
@@ -34,4 +37,5 @@ def test_every_dependency_and_the_build_backend_is_pinned_with_hashes_within_its
         version, hashed = pins[name]
         assert hashed, f"{req.name} has no hash in requirements.lock"
         assert req.specifier.contains(version, prereleases=True), (
-            f"requirements.lock pins {req.name}=={version}, outside {req.specifier}: run `make lock`")
+            f"requirements.lock pins {req.name}=={version}, outside {req.specifier}: run `make lock`"
+        )

@@ -20,10 +20,47 @@ from schemas.messages import FIELD_MESSAGES, field_message
 PACKAGES = ("accident", "claims", "geo", "court_bridge", "kernel", "kuaichu", "schemas")
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Latin words a Chinese text may carry: names of formats, standards and laws people know by these letters.
-KNOWN_LATIN = {"JSON", "PDF", "PNG", "JPEG", "HEIC", "URL", "ID", "UUID", "SHA", "EXIF", "GPS", "SMS", "API",
-               "HTTP", "HTTPS", "X", "A", "B", "C", "D", "true", "false", "T", "reason", "sha256", "url",
-               "Idempotency", "Key", "multipart", "form", "data", "application", "json", "Content", "Type",
-               "AD", "sha", "whsec", "Base"}
+KNOWN_LATIN = {
+    "JSON",
+    "PDF",
+    "PNG",
+    "JPEG",
+    "HEIC",
+    "URL",
+    "ID",
+    "UUID",
+    "SHA",
+    "EXIF",
+    "GPS",
+    "SMS",
+    "API",
+    "HTTP",
+    "HTTPS",
+    "X",
+    "A",
+    "B",
+    "C",
+    "D",
+    "true",
+    "false",
+    "T",
+    "reason",
+    "sha256",
+    "url",
+    "Idempotency",
+    "Key",
+    "multipart",
+    "form",
+    "data",
+    "application",
+    "json",
+    "Content",
+    "Type",
+    "AD",
+    "sha",
+    "whsec",
+    "Base",
+}
 
 
 def _modules() -> Iterator[object]:
@@ -81,16 +118,37 @@ def _models() -> list[type[pydantic.BaseModel]]:
     seen: dict[str, type[pydantic.BaseModel]] = {}
     for module in MODULES:
         for obj in vars(module).values():
-            if (inspect.isclass(obj) and issubclass(obj, pydantic.BaseModel) and obj.__module__ == module.__name__
-                    and not obj.__name__.startswith("_") and "settings" not in module.__name__):
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, pydantic.BaseModel)
+                and obj.__module__ == module.__name__
+                and not obj.__name__.startswith("_")
+                and "settings" not in module.__name__
+            ):
                 seen[f"{obj.__module__}.{obj.__qualname__}"] = obj
     return [seen[k] for k in sorted(seen)]
 
 
 MODELS = _models()
 # What a careless or hostile client may put in any field.
-BAD_VALUES: tuple[object, ...] = (None, [], {}, "", "x" * 20_000, -(10**12), 10**12, 1.5, True, "not-a-value",
-                                  "2026-13-45T99:00", [{}], {"k": "v"}, "0" * 64, "a\u202eb", "\u0000")
+BAD_VALUES: tuple[object, ...] = (
+    None,
+    [],
+    {},
+    "",
+    "x" * 20_000,
+    -(10**12),
+    10**12,
+    1.5,
+    True,
+    "not-a-value",
+    "2026-13-45T99:00",
+    [{}],
+    {"k": "v"},
+    "0" * 64,
+    "a\u202eb",
+    "\u0000",
+)
 
 
 def _error_types() -> dict[str, dict[str, tuple[str, str]]]:
@@ -120,15 +178,25 @@ ERROR_TYPES = _error_types()
 
 def test_the_walk_covers_the_bodies_drivers_send():
     names = {m.__qualname__ for m in MODELS}
-    assert {"ReportCreate", "ReportJoin", "EligibilityCheck", "FaultAssess", "AssessmentCreate"} <= names
+    assert {
+        "ReportCreate",
+        "ReportJoin",
+        "EligibilityCheck",
+        "FaultAssess",
+        "AssessmentCreate",
+    } <= names
     assert {"missing", "extra_forbidden", "string_too_long", "literal_error"} <= set(ERROR_TYPES)
 
 
 @pytest.mark.parametrize("error_type", sorted(ERROR_TYPES))
 def test_each_field_error_a_body_can_produce_says_what_to_do_in_both_languages(error_type: str):
     models = ", ".join(sorted(ERROR_TYPES[error_type]))
-    assert error_type != "value_error", f"a validator raises a plain ValueError (use field_error) in: {models}"
-    assert error_type in FIELD_MESSAGES or _custom(error_type), f"{error_type} has no text (from {models})"
+    assert error_type != "value_error", (
+        f"a validator raises a plain ValueError (use field_error) in: {models}"
+    )
+    assert error_type in FIELD_MESSAGES or _custom(error_type), (
+        f"{error_type} has no text (from {models})"
+    )
     for model, (zh, en) in ERROR_TYPES[error_type].items():
         assert reads_as_chinese(zh), (model, zh)
         assert reads_as_english(en), (model, en)
@@ -162,7 +230,12 @@ def test_every_field_error_raised_by_our_code_carries_both_languages():
     bare dicts with one English `detail`."""
     allowed = {"kernel/errors.py", "schemas/messages.py", "court_bridge/simulator.py"}
     root = Path(__file__).parents[2]
-    bare = [f"{path.relative_to(root)}:{n}" for package in PACKAGES for path in (root / package).rglob("*.py")
-            if str(path.relative_to(root)) not in allowed
-            for n, line in enumerate(path.read_text().splitlines(), 1) if '{"pointer":' in line]
+    bare = [
+        f"{path.relative_to(root)}:{n}"
+        for package in PACKAGES
+        for path in (root / package).rglob("*.py")
+        if str(path.relative_to(root)) not in allowed
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if '{"pointer":' in line
+    ]
     assert bare == []

@@ -23,8 +23,10 @@ def _leaves(cls: type, prefix: str = "") -> list[str]:
     return out
 
 
-@pytest.mark.parametrize(("statement", "params"), [(repository._CREATE, repository.NewReport),
-                                                   (repository._JOIN, repository.JoiningParty)])
+@pytest.mark.parametrize(
+    ("statement", "params"),
+    [(repository._CREATE, repository.NewReport), (repository._JOIN, repository.JoiningParty)],
+)
 def test_the_statement_takes_every_field_of_its_structure_once(statement, params) -> None:
     numbers = {int(n) for n in re.findall(r"\$(\d+)", statement.sql)}
     assert numbers == set(range(1, len(_leaves(params)) + 1))
@@ -57,11 +59,27 @@ def test_a_name_without_a_field_or_a_field_without_a_name_is_refused() -> None:
 
 
 def test_a_creation_binds_its_values_to_their_names() -> None:
-    party = repository.NewParty(id=uuid.uuid4(), report_id=uuid.uuid4(), label="A", phone_hash=b"h",
-                                phone_enc=b"p", name_enc=b"n", id_number_enc=b"i", id_kind="resident_id",
-                                plate="浙A12345", vehicle_type="car", insurer_code="PICC", policy_number_enc=b"x",
-                                answers={})
-    joining = repository.JoiningParty(party=party, consent=repository.NewConsent(uuid.uuid4(), "v1", True, False),
-                                      token_hash=b"t")
+    party = repository.NewParty(
+        id=uuid.uuid4(),
+        report_id=uuid.uuid4(),
+        label="A",
+        phone_hash=b"h",
+        phone_enc=b"p",
+        name_enc=b"n",
+        id_number_enc=b"i",
+        id_kind="resident_id",
+        plate="浙A12345",
+        vehicle_type="car",
+        insurer_code="PICC",
+        policy_number_enc=b"x",
+        answers={},
+    )
+    joining = repository.JoiningParty(
+        party=party, consent=repository.NewConsent(uuid.uuid4(), "v1", True, False), token_hash=b"t"
+    )
     args = dict(zip(repository._JOIN.names, repository._JOIN.args(joining), strict=True))
-    assert args["party.plate"] == "浙A12345" and args["consent.sharing"] is False and args["token_hash"] == b"t"
+    assert (
+        args["party.plate"] == "浙A12345"
+        and args["consent.sharing"] is False
+        and args["token_hash"] == b"t"
+    )

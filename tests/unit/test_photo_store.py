@@ -48,7 +48,9 @@ async def test_bytes_that_do_not_match_their_hash_are_not_stored(tmp_path: Path)
 async def test_a_failed_write_leaves_neither_a_half_file_nor_a_temp_file(tmp_path: Path) -> None:
     store = LocalPhotoStore(tmp_path)
     target = store.path_for(SHA, "preview")
-    target.mkdir(parents=True)  # a directory in the way makes the final rename fail, as a crash would
+    target.mkdir(
+        parents=True
+    )  # a directory in the way makes the final rename fail, as a crash would
     with pytest.raises(OSError):
         await store.put_derivative(SHA, "preview", b"jpeg bytes")
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name]

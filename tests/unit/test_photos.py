@@ -24,8 +24,13 @@ from accident.photos import (
 )
 
 
-def _exif(*, orientation: int = 1, when: str | None = "2026:05:09 14:30:05", offset: str | None = "+08:00",
-          gps: bool = True) -> Image.Exif:
+def _exif(
+    *,
+    orientation: int = 1,
+    when: str | None = "2026:05:09 14:30:05",
+    offset: str | None = "+08:00",
+    gps: bool = True,
+) -> Image.Exif:
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = orientation
     exif[ExifTags.Base.Software] = "secret-phone-model"
@@ -56,11 +61,16 @@ def _png(size: tuple[int, int] = (300, 200), mode: str = "RGBA") -> bytes:
 
 def _png_bomb(width: int, height: int) -> bytes:
     """A valid PNG header declaring a huge grey image; the pixels never exist, only a compressed stream."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+        return (
+            len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+        )
 
     ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
-    rows = zlib.compress(b"\x00" * 1_000_000, 9)  # far fewer rows than declared: never read that far
+    rows = zlib.compress(
+        b"\x00" * 1_000_000, 9
+    )  # far fewer rows than declared: never read that far
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
 
@@ -91,13 +101,19 @@ def test_capture_time_without_offset_is_taken_as_china_standard_time_and_says_so
 @pytest.mark.parametrize(
     ("ifd", "expected"),
     [
-        ({0x9003: "2026:01:02 03:04:05", 0x9011: "-05:00", 0x9291: "25"},
-         (datetime(2026, 1, 2, 3, 4, 5, 250000, tzinfo=timezone(timedelta(hours=-5))), False)),
-        ({0x9003: "0000:00:00 00:00:00", 0x9004: "2026:01:02 03:04:05"},
-         (datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=8))), True)),
+        (
+            {0x9003: "2026:01:02 03:04:05", 0x9011: "-05:00", 0x9291: "25"},
+            (datetime(2026, 1, 2, 3, 4, 5, 250000, tzinfo=timezone(timedelta(hours=-5))), False),
+        ),
+        (
+            {0x9003: "0000:00:00 00:00:00", 0x9004: "2026:01:02 03:04:05"},
+            (datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=8))), True),
+        ),
         ({0x9003: "    :  :     :  :  "}, (None, False)),
-        ({0x9003: "2026:01:02 03:04:05", 0x9011: "+99:00"},
-         (datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=8))), True)),
+        (
+            {0x9003: "2026:01:02 03:04:05", 0x9011: "+99:00"},
+            (datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=8))), True),
+        ),
         ({}, (None, False)),
     ],
 )
@@ -108,8 +124,10 @@ def test_capture_time_reads_exif_or_gives_none(ifd: dict[int, object], expected:
 @pytest.mark.parametrize(
     ("gps", "expected"),
     [
-        ({1: "S", 2: (33.0, 52.0, 4.0), 3: "W", 4: (151.0, 12.0, 0.0)},
-         (round(-(33 + 52 / 60 + 4 / 3600), 7), -151.2)),
+        (
+            {1: "S", 2: (33.0, 52.0, 4.0), 3: "W", 4: (151.0, 12.0, 0.0)},
+            (round(-(33 + 52 / 60 + 4 / 3600), 7), -151.2),
+        ),
         ({1: b"N\x00", 2: (39.9042,), 3: b"E\x00", 4: (116.4074,)}, (39.9042, 116.4074)),
         ({1: "N", 2: (95.0, 0.0, 0.0), 3: "E", 4: (116.0, 0.0, 0.0)}, (None, None)),
         ({1: "N", 2: (39.0, 75.0, 0.0), 3: "E", 4: (116.0, 0.0, 0.0)}, (None, None)),
@@ -120,13 +138,20 @@ def test_capture_time_reads_exif_or_gives_none(ifd: dict[int, object], expected:
         ({}, (None, None)),
     ],
 )
-def test_gps_is_signed_degrees_and_nonsense_is_ignored(gps: dict[int, object], expected: object) -> None:
+def test_gps_is_signed_degrees_and_nonsense_is_ignored(
+    gps: dict[int, object], expected: object
+) -> None:
     assert gps_position(gps) == expected
 
 
 def test_png_is_accepted_without_exif() -> None:
     facts = inspect_upload(_png(), max_pixels=50_000_000)
-    assert (facts.media_type, facts.width, facts.height, facts.taken_at) == ("image/png", 300, 200, None)
+    assert (facts.media_type, facts.width, facts.height, facts.taken_at) == (
+        "image/png",
+        300,
+        200,
+        None,
+    )
 
 
 @pytest.mark.parametrize("data", [b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "事故现场".encode(), b""])
@@ -179,7 +204,10 @@ def test_a_jpeg_with_garbage_between_markers_is_refused_as_corrupt() -> None:
 def test_a_decompression_bomb_is_refused_before_any_pixel_is_allocated() -> None:
     bomb = _png_bomb(30_000, 30_000)
     assert len(bomb) < 10_000
-    for refuse in (lambda: inspect_upload(bomb, max_pixels=50_000_000), lambda: make_derivatives(bomb)):
+    for refuse in (
+        lambda: inspect_upload(bomb, max_pixels=50_000_000),
+        lambda: make_derivatives(bomb),
+    ):
         with pytest.raises(ImageTooLarge) as caught:
             refuse()
         assert (caught.value.code, caught.value.kind) == ("image-too-large", "too_large")
@@ -191,7 +219,9 @@ def test_the_pixel_limit_is_the_callers_even_below_pillows_own() -> None:
         inspect_upload(_jpeg((400, 300)), max_pixels=100_000)
 
 
-def test_a_bomb_above_pillows_own_limit_raises_no_warning_even_with_a_generous_caller_limit() -> None:
+def test_a_bomb_above_pillows_own_limit_raises_no_warning_even_with_a_generous_caller_limit() -> (
+    None
+):
     with pytest.raises(ImageTooLarge):
         inspect_upload(_png_bomb(100_000, 100_000), max_pixels=10**12)
 
@@ -199,7 +229,10 @@ def test_a_bomb_above_pillows_own_limit_raises_no_warning_even_with_a_generous_c
 def test_derivatives_are_bounded_jpegs_with_no_metadata_at_all() -> None:
     result = make_derivatives(_jpeg((3000, 2000)))
     assert result.preview_size == (1280, 853) and result.thumbnail_size == (256, 171)
-    for data, size in ((result.preview, result.preview_size), (result.thumbnail, result.thumbnail_size)):
+    for data, size in (
+        (result.preview, result.preview_size),
+        (result.thumbnail, result.thumbnail_size),
+    ):
         with Image.open(io.BytesIO(data)) as im:
             assert (im.format, im.size) == ("JPEG", size)
             assert len(im.getexif()) == 0

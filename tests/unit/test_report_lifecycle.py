@@ -17,9 +17,18 @@ def test_every_status_has_its_moves_and_moves_only_to_statuses():
 
 
 def test_the_roadside_flow_is_allowed_step_by_step():
-    path = [Status.DRAFT, Status.AWAITING_PARTIES, Status.FACTS_COMPLETE, Status.PROPOSED, Status.IN_REVIEW,
-            Status.DETERMINED, Status.COURT_REQUESTED, Status.COURT_ACCEPTED, Status.COURT_JUDGED,
-            Status.COURT_PAYOUT_ORDERED]
+    path = [
+        Status.DRAFT,
+        Status.AWAITING_PARTIES,
+        Status.FACTS_COMPLETE,
+        Status.PROPOSED,
+        Status.IN_REVIEW,
+        Status.DETERMINED,
+        Status.COURT_REQUESTED,
+        Status.COURT_ACCEPTED,
+        Status.COURT_JUDGED,
+        Status.COURT_PAYOUT_ORDERED,
+    ]
     for before, after in itertools.pairwise(path):
         assert transition(before, after) is after
 
@@ -32,8 +41,14 @@ def test_the_court_stages_never_go_back_and_a_finished_court_case_cannot_be_with
         transition(Status.COURT_PAYOUT_ORDERED, Status.COURT_WITHDRAWN)
 
 
-@pytest.mark.parametrize(("before", "after"), [(Status.AGREED, Status.IN_REVIEW), (Status.DRAFT, Status.AGREED),
-                                               (Status.REFERRED_TO_122, Status.FACTS_COMPLETE)])
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (Status.AGREED, Status.IN_REVIEW),
+        (Status.DRAFT, Status.AGREED),
+        (Status.REFERRED_TO_122, Status.FACTS_COMPLETE),
+    ],
+)
 def test_any_other_move_is_refused_in_both_languages(before, after):
     with pytest.raises(IllegalTransition) as refused:
         transition(before, after)
