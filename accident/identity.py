@@ -262,6 +262,24 @@ async def consume_code(conn: asyncpg.Connection, *, challenge_id: uuid.UUID) -> 
         raise WrongCode("验证码已使用，请重新获取", "This code was already used; request a new one")
 
 
+async def sign_in(
+    pool: asyncpg.Pool,
+    *,
+    keyring: Keyring,
+    policy: OtpPolicy,
+    phone: str,
+    code: str,
+    transport: str = "bearer",
+) -> tuple[str, datetime]:
+    """A phone proves its login code and gets a phone session (see open_session for `transport`)."""
+    phone_hash = await verify_code(
+        pool, keyring=keyring, policy=policy, phone=phone, code=code, purpose="login"
+    )
+    return await open_session(
+        pool, keyring=keyring, policy=policy, phone_hash=phone_hash, transport=transport
+    )
+
+
 async def open_session(
     pool: asyncpg.Pool,
     *,

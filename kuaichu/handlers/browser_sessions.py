@@ -61,16 +61,13 @@ async def open_driver_session(request: web.Request) -> web.Response:
     _from_a_page(request)
     body = await read_model(request, SessionCreate)
     s = request.app[SERVICES]
-    phone_hash = await identity.verify_code(
+    token, expires_at = await identity.sign_in(
         s.pool,
         keyring=s.keyring,
         policy=s.otp_policy,
         phone=body.phone,
         code=body.code,
-        purpose="login",
-    )
-    token, expires_at = await identity.open_session(
-        s.pool, keyring=s.keyring, policy=s.otp_policy, phone_hash=phone_hash, transport="cookie"
+        transport="cookie",
     )
     response = json_response(
         BrowserSession(

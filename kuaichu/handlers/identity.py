@@ -49,16 +49,8 @@ async def request_otp(request: web.Request) -> web.Response:
 async def create_session(request: web.Request) -> web.Response:
     body = await read_model(request, SessionCreate)
     s = request.app[SERVICES]
-    phone_hash = await identity.verify_code(
-        s.pool,
-        keyring=s.keyring,
-        policy=s.otp_policy,
-        phone=body.phone,
-        code=body.code,
-        purpose="login",
-    )
-    token, expires_at = await identity.open_session(
-        s.pool, keyring=s.keyring, policy=s.otp_policy, phone_hash=phone_hash
+    token, expires_at = await identity.sign_in(
+        s.pool, keyring=s.keyring, policy=s.otp_policy, phone=body.phone, code=body.code
     )
     return json_response(SessionCreated(session_token=token, expires_at=expires_at), 201)
 
