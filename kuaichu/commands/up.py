@@ -230,7 +230,11 @@ def _summary(
     log = {c.name: _shown(c.log) for c in children}
     cli = _cli()
     rows = [
-        ("API", f"{api}  (OpenAPI: {api}/v1/openapi.json; log {log['API']})"),
+        (
+            "API",
+            f"{api}  (driver app: {api.replace('//127.0.0.1:', '//localhost:')}/; OpenAPI: "
+            f"{api}/v1/openapi.json; log {log['API']})",
+        ),
         (
             "workbench",
             f"{api.replace('//127.0.0.1:', '//localhost:')}/staff/  (staff sign-in: a person's account "
